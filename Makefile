@@ -1,0 +1,74 @@
+# raresynth: PGXS build.  `make`, `make install`, `make installcheck`
+# (pg_regress, needs a running server), `make unit` (core unit tests, no
+# server), `make fuzz` (libFuzzer on the state format), `make bench`.
+
+EXTENSION  = raresynth
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+# The numeric core: plain C, no PostgreSQL headers.
+CORE_SRCS = src/core/rs_common.c src/core/rng.c src/core/table.c src/core/format.c src/core/smote.c src/core/classifier.c src/core/evaluate.c src/core/nn.c src/core/gan.c src/core/encoder.c src/core/columns.c src/core/quality.c src/core/model.c
+
+# PostgreSQL glue: one file per SQL concern.
+GLUE_SRCS = src/raresynth.c src/table_io.c src/catalog.c src/profile.c src/train.c src/sample.c src/synthesize.c
+
+MODULE_big = raresynth
+OBJS = $(CORE_SRCS:.c=.o) $(GLUE_SRCS:.c=.o)
+
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+
+# pg_regress scripts are sql/<name>.sql with expected/<name>.out; the
+# install scripts (sql/raresynth--*.sql) share the folder but are not tests.
+REGRESS = $(filter-out $(EXTENSION)--%,$(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+BLAS_CFLAGS = -I/usr/include/x86_64-linux-gnu/openblas-pthread
+WARN = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+       -Wno-missing-field-initializers -Wno-cast-function-type
+PG_CPPFLAGS = -Isrc -Isrc/core $(BLAS_CFLAGS)
+PG_CFLAGS = $(WARN)
+SHLIB_LINK += -lopenblas -lm
+
+EXTRA_CLEAN = results regression.diffs regression.out \
+              test/unit/build test/fuzz/build
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Every object depends on the core headers.
+$(OBJS): $(wildcard src/core/*.h) $(wildcard src/*.h)
+
+# ---------------------------------------------------------------- unit tests
+UNIT_CC     ?= gcc
+UNIT_CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror -Isrc/core -Itest/unit $(BLAS_CFLAGS)
+UNIT_LIBS    = -lopenblas -lm
+UNIT_SRCS    = $(sort $(wildcard test/unit/test_*.c))
+UNIT_BINS    = $(patsubst test/unit/%.c,test/unit/build/%,$(UNIT_SRCS))
+UNIT_RUNNER ?=
+
+test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
+	@mkdir -p test/unit/build
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS)
+
+.PHONY: unit unit-valgrind fuzz bench
+unit: $(UNIT_BINS)
+	@rc=0; for t in $(UNIT_BINS); do $(UNIT_RUNNER) ./$$t || rc=1; done; exit $$rc
+
+unit-valgrind: $(UNIT_BINS)
+	@rc=0; for t in $(UNIT_BINS); do \
+	  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+	    ./$$t || rc=1; done; exit $$rc
+
+# ---------------------------------------------------------------- fuzzing
+FUZZ_SECONDS ?= 60
+test/fuzz/build/fuzz_format: test/fuzz/fuzz_format.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p test/fuzz/build
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $(BLAS_CFLAGS) -o $@ $< $(CORE_SRCS) -lopenblas -lm
+
+fuzz: test/fuzz/build/fuzz_format
+	@mkdir -p test/fuzz/build/corpus
+	./test/fuzz/build/fuzz_format -max_total_time=$(FUZZ_SECONDS) -seed=1 test/fuzz/build/corpus
+
+# ---------------------------------------------------------------- benchmarks
+bench:
+	bash test/bench/run.sh

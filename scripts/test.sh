@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# test.sh: set up (scripts/setup.sh) and run every test: core unit tests,
+# the same under valgrind, a timed libFuzzer run on the state format,
+# pg_regress against a throwaway cluster, and the script tests in
+# test/scripts/.  Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+PASSED=0
+FAILED=0
+pass() { PASSED=$((PASSED + 1)); echo "ok $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1"; }
+LOG=test/out
+rm -rf "$LOG"; mkdir -p "$LOG"
+
+# 1. core unit tests (no server): each binary prints "...: N passed, N failed"
+echo "== unit tests"
+make -s unit >"$LOG/unit.log" 2>&1
+unit_rc=$?
+cat "$LOG/unit.log"
+read -r up uf < <(awk '/: [0-9]+ passed, [0-9]+ failed$/ {p += $(NF-3); f += $(NF-1)} END {print p+0, f+0}' "$LOG/unit.log")
+PASSED=$((PASSED + up)); FAILED=$((FAILED + uf))
+if [ "$unit_rc" -ne 0 ] && [ "$uf" -eq 0 ]; then fail "unit tests (build or crash, see $LOG/unit.log)"; fi
+
+# 2. the same binaries under valgrind: no error, no leak
+echo "== valgrind"
+for t in test/unit/build/test_*; do
+  [ -x "$t" ] || continue
+  if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+       "$t" >"$LOG/valgrind-$(basename "$t").log" 2>&1; then
+    pass "valgrind $(basename "$t")"
+  else
+    fail "valgrind $(basename "$t") (see $LOG/valgrind-$(basename "$t").log)"
+  fi
+done
+
+# 3. fuzz the state container for a fixed time
+echo "== fuzz"
+if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >"$LOG/fuzz.log" 2>&1; then
+  pass "fuzz state format ($(grep -o 'Done [0-9]* runs' "$LOG/fuzz.log" | tail -1))"
+else
+  tail -30 "$LOG/fuzz.log"; fail "fuzz state format"
+fi
+
+# 4. pg_regress and script tests against a throwaway cluster
+# shellcheck source=cluster.sh
+. scripts/cluster.sh
+trap cluster_stop EXIT
+if cluster_start; then
+  echo "== pg_regress"
+  make -s installcheck PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >"$LOG/regress.log" 2>&1
+  cat "$LOG/regress.log"
+  rp=$(grep -cE '^(ok|test) .* \.\.\. ok|^ok [0-9]+ ' "$LOG/regress.log")
+  rf=$(grep -cE '\.\.\. FAILED|^not ok ' "$LOG/regress.log")
+  PASSED=$((PASSED + rp)); FAILED=$((FAILED + rf))
+  if [ "$rp" -eq 0 ] && [ "$rf" -eq 0 ]; then fail "pg_regress ran nothing"; fi
+  [ -f regression.diffs ] && cat regression.diffs
+
+  echo "== script tests"
+  for s in test/scripts/*.sh; do
+    [ -f "$s" ] || continue
+    if bash "$s" >"$LOG/$(basename "$s").log" 2>&1; then
+      cat "$LOG/$(basename "$s").log"; pass "$(basename "$s")"
+    else
+      cat "$LOG/$(basename "$s").log"; fail "$(basename "$s")"
+    fi
+  done
+else
+  fail "could not start a throwaway cluster"
+fi
+cluster_stop
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,136 @@
+/* raresynth--0.1.0.sql: the extension's first install script */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION raresynth" to load this file. \quit
+
+-------------------------------------------------------------------------------
+-- The model catalog
+-------------------------------------------------------------------------------
+CREATE SCHEMA raresynth;
+COMMENT ON SCHEMA raresynth IS 'raresynth: the model catalog';
+GRANT USAGE ON SCHEMA raresynth TO PUBLIC;
+
+CREATE TABLE raresynth.models (
+    name      name        PRIMARY KEY,
+    owner     name        NOT NULL DEFAULT current_user,
+    source    text        NOT NULL,
+    label     name        NOT NULL,
+    minority  text        NOT NULL,
+    created   timestamptz NOT NULL DEFAULT now(),
+    rows      bigint      NOT NULL CHECK (rows >= 0),
+    epochs    integer     NOT NULL CHECK (epochs >= 0),
+    seed      bigint      NOT NULL,
+    seconds   float8      NOT NULL DEFAULT 0,
+    options   jsonb       NOT NULL DEFAULT '{}',
+    columns   jsonb       NOT NULL DEFAULT '[]',
+    losses    jsonb       NOT NULL DEFAULT '[]',
+    state     bytea       NOT NULL
+);
+COMMENT ON TABLE raresynth.models IS
+    'Trained raresynth models: one row per model; each role sees and uses only the models it owns';
+COMMENT ON COLUMN raresynth.models.name IS 'model name (default <source>_<label>)';
+COMMENT ON COLUMN raresynth.models.owner IS 'role that trained the model';
+COMMENT ON COLUMN raresynth.models.source IS 'schema-qualified source table the model learned';
+COMMENT ON COLUMN raresynth.models.label IS 'label column of the source';
+COMMENT ON COLUMN raresynth.models.minority IS 'label value (as text) of the class the model learned';
+COMMENT ON COLUMN raresynth.models.created IS 'when the model was trained';
+COMMENT ON COLUMN raresynth.models.rows IS 'number of minority rows trained on';
+COMMENT ON COLUMN raresynth.models.epochs IS 'training epochs';
+COMMENT ON COLUMN raresynth.models.seed IS 'seed of the run: the same seed reproduces the same state';
+COMMENT ON COLUMN raresynth.models.seconds IS 'training wall time in seconds';
+COMMENT ON COLUMN raresynth.models.options IS 'hyper-parameters in force';
+COMMENT ON COLUMN raresynth.models.columns IS 'column specs: name, type, kind, reason';
+COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch generator and critic losses';
+COMMENT ON COLUMN raresynth.models.state IS 'model state: versioned, checksummed container of encoder and generator';
+
+ALTER TABLE raresynth.models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY models_owner ON raresynth.models
+    USING (owner OPERATOR(pg_catalog.=) current_user)
+    WITH CHECK (owner OPERATOR(pg_catalog.=) current_user);
+GRANT SELECT, INSERT, UPDATE, DELETE ON raresynth.models TO PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('raresynth.models', '');
+
+-- Who owns a model, whatever the caller may see: lets the functions tell
+-- "does not exist" from "owned by another role".  Reveals only the owner.
+CREATE FUNCTION raresynth.model_owner(model name) RETURNS name
+    LANGUAGE sql STABLE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT owner FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) model $$;
+COMMENT ON FUNCTION raresynth.model_owner(name) IS
+    'owner of a model regardless of row-level security (NULL when there is no such model)';
+
+-------------------------------------------------------------------------------
+-- Profile: the encoder's view of a table
+-------------------------------------------------------------------------------
+CREATE FUNCTION raresynth_profile(
+        source regclass,
+        label name,
+        exclude name[] DEFAULT '{}')
+    RETURNS TABLE (column_name name, type text, kind text, reason text,
+                   null_fraction float8, distinct_count bigint,
+                   min text, max text, class_counts jsonb)
+    AS 'MODULE_PATHNAME', 'raresynth_profile'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION raresynth_profile(regclass, name, name[]) IS
+    'one row per column of source: SQL type, kind (continuous, categorical, label, excluded) and why, null fraction, distinct count, min, max; the label row carries the class counts';
+
+-------------------------------------------------------------------------------
+-- Catalog helpers
+-------------------------------------------------------------------------------
+CREATE FUNCTION raresynth_model_info(model name)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'raresynth_model_info'
+    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION raresynth_model_info(name) IS
+    'everything the catalog knows about a model you own, as jsonb (the state as its size)';
+
+CREATE FUNCTION raresynth_drop_model(model name, missing_ok boolean DEFAULT false)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'raresynth_drop_model'
+    LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION raresynth_drop_model(name, boolean) IS
+    'delete a model you own; true if it was dropped, false if missing and missing_ok';
+
+-------------------------------------------------------------------------------
+-- The GAN: train, sample, synthesize
+-------------------------------------------------------------------------------
+CREATE FUNCTION raresynth_train(
+        source regclass,
+        label name,
+        minority text DEFAULT NULL,
+        model name DEFAULT NULL,
+        epochs integer DEFAULT 300,
+        batch_size integer DEFAULT 500,
+        seed bigint DEFAULT NULL,
+        exclude name[] DEFAULT '{}',
+        options jsonb DEFAULT '{}')
+    RETURNS TABLE (model name, minority text, rows bigint, columns integer,
+                   epochs integer, seconds float8, seed bigint)
+    AS 'MODULE_PATHNAME', 'raresynth_train'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_train(regclass, name, text, name, integer, integer, bigint, name[], jsonb) IS
+    'train a GAN on the rare class of source (minority NULL: the rarest label value) and store it in raresynth.models as <source>_<label> unless model is given';
+
+CREATE FUNCTION raresynth_sample(
+        model name,
+        n bigint,
+        rowtype anyelement,
+        seed bigint DEFAULT NULL,
+        given jsonb DEFAULT NULL)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'raresynth_sample'
+    LANGUAGE C VOLATILE ROWS 1000;
+COMMENT ON FUNCTION raresynth_sample(name, bigint, anyelement, bigint, jsonb) IS
+    'stream n synthetic minority rows typed like the source (pass NULL::source); given fixes one categorical column, e.g. {"sex": "Female"}';
+
+CREATE FUNCTION raresynth_synthesize(
+        model name,
+        n bigint DEFAULT NULL,
+        target name DEFAULT NULL,
+        seed bigint DEFAULT NULL)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'raresynth_synthesize'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_synthesize(name, bigint, name, bigint) IS
+    'append synthetic rows to <source>_synthetic (n NULL: enough for 1:1 with the majority) and create or replace the view <source>_improved; returns rows written';

@@ -1,0 +1,103 @@
+/*
+ * raresynth.c
+ *	  Module entry: _PG_init, the GUCs, and the bridges that let the numeric
+ *	  core allocate with palloc, check for interrupts and report errors.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "raresynth.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+int			rs_categorical_max_distinct = 20;
+bool		rs_progress = true;
+int			rs_threads = 0;
+
+static void *
+rs_palloc(size_t size)
+{
+	/* zeroed; may exceed 1 GB; never returns NULL (ereports instead) */
+	return palloc_extended(size ? size : 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+static void
+rs_pfree(void *ptr)
+{
+	pfree(ptr);
+}
+
+static void
+rs_interrupt_check(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+void
+rs_report_core_error(const rs_error *err, const char *context)
+{
+	int			sqlstate;
+
+	switch (err->code)
+	{
+		case RS_ERR_NOMEM:
+			sqlstate = ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+			break;
+		case RS_ERR_INVALID:
+			sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
+			break;
+		case RS_ERR_CORRUPT:
+		case RS_ERR_VERSION:
+			sqlstate = ERRCODE_DATA_CORRUPTED;
+			break;
+		case RS_ERR_NUMERIC:
+			sqlstate = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+			break;
+		default:
+			sqlstate = ERRCODE_INTERNAL_ERROR;
+			break;
+	}
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 context ? errmsg("%s: %s", context, err->msg) : errmsg("%s", err->msg)));
+	pg_unreachable();
+}
+
+void
+_PG_init(void)
+{
+	rs_set_allocator(rs_palloc, rs_pfree);
+	rs_set_interrupt_check(rs_interrupt_check);
+
+	DefineCustomIntVariable("raresynth.categorical_max_distinct",
+							"Integer columns with at most this many distinct values are categorical.",
+							"Valid range is 2 .. 1000. Text, boolean and enum columns are always categorical.",
+							&rs_categorical_max_distinct,
+							20, 2, 1000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("raresynth.progress",
+							 "Emit NOTICE progress lines during long work.",
+							 NULL,
+							 &rs_progress,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("raresynth.threads",
+							"Number of OpenBLAS threads used by raresynth; 0 means OpenBLAS's default.",
+							"Valid range is 0 .. 64.",
+							&rs_threads,
+							0, 0, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("raresynth");
+}

@@ -1,0 +1,130 @@
+/*
+ * raresynth.h
+ *	  Declarations shared by the PostgreSQL glue of raresynth: GUCs, the
+ *	  source-table view built by table_io.c, and catalog helpers.
+ */
+#ifndef RARESYNTH_H
+#define RARESYNTH_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "access/tupdesc.h"
+#include "utils/array.h"
+
+#include "rs_common.h"
+#include "table.h"
+
+/* GUCs (raresynth.c) */
+extern int	rs_categorical_max_distinct;
+extern bool rs_progress;
+extern int	rs_threads;
+
+/* Turn a core error into an ereport(ERROR); never returns. */
+extern void rs_report_core_error(const rs_error *err, const char *context) pg_attribute_noreturn();
+
+/* ---- table_io.c: the only place that reads and writes tables ---- */
+
+typedef enum RsColumnKind
+{
+	RS_COL_CONTINUOUS,
+	RS_COL_CATEGORICAL,
+	RS_COL_LABEL,
+	RS_COL_EXCLUDED
+} RsColumnKind;
+
+typedef enum RsValueClass		/* how a type's values reach the core */
+{
+	RS_VAL_UNSUPPORTED,
+	RS_VAL_INT,					/* int2, int4, int8 */
+	RS_VAL_FLOAT,				/* float4, float8 */
+	RS_VAL_NUMERIC,
+	RS_VAL_DATE,
+	RS_VAL_TIMESTAMP,			/* timestamp, timestamptz */
+	RS_VAL_TEXT,				/* text, varchar, bpchar, name, enum */
+	RS_VAL_BOOL
+} RsValueClass;
+
+typedef struct RsSourceColumn
+{
+	AttrNumber	attnum;
+	char	   *name;
+	Oid			typid;			/* declared type */
+	int32		typmod;
+	char	   *typname;		/* format_type_with_typemod() */
+	RsValueClass vclass;		/* of the base type */
+	RsColumnKind kind;
+	char	   *reason;			/* why excluded, or NULL */
+	int64		n_null;
+	int64		n_distinct;		/* non-null distinct values; -1 unknown */
+	char	   *min_text;		/* NULL when not ordered/unknown */
+	char	   *max_text;
+	bool		integral;		/* all non-null values are whole numbers */
+} RsSourceColumn;
+
+typedef struct RsSource
+{
+	Oid			relid;
+	char	   *qualified_name; /* quoted, schema-qualified */
+	char	   *relname;		/* unquoted, for messages */
+	int			ncols;			/* non-dropped columns, in attnum order */
+	RsSourceColumn *cols;
+	int			label_index;	/* into cols */
+	int64		n_rows;
+	int			n_classes;		/* non-null label values, rarest first */
+	char	  **class_values;	/* label values as text */
+	int64	   *class_counts;
+	int64		n_label_null;
+} RsSource;
+
+extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude);
+extern int	rs_source_n_features(const RsSource *src);
+extern const char *rs_column_kind_name(RsColumnKind kind);
+
+/* ---- catalog.c ---- */
+typedef struct RsStoredModel	/* one row of raresynth.models */
+{
+	char	   *name;
+	char	   *source;			/* quoted, schema-qualified */
+	char	   *label;
+	char	   *minority;
+	int64		rows;
+	int			epochs;
+	int64		seed;
+	double		seconds;
+	char	   *options;		/* jsonb text */
+	char	   *columns;		/* jsonb text */
+	char	   *losses;			/* jsonb text */
+	uint8	   *state;
+	size_t		state_len;
+} RsStoredModel;
+
+extern void rs_catalog_check_model(const char *model);
+extern void rs_catalog_check_writable(const char *model);
+extern void rs_catalog_store_model(const RsStoredModel *sm);
+extern RsStoredModel *rs_catalog_load_model(const char *model);
+extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
+
+
+/* Reading rows for the core, and turning core rows back into SQL values. */
+extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
+extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
+
+struct rs_model;
+typedef struct RsRowMaker RsRowMaker;
+extern RsRowMaker *rs_rowmaker_create(TupleDesc desc, const struct rs_model *m,
+									  const char *model_name, const char *source_name);
+extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
+							 Datum *values, bool *nulls);
+extern char *rs_format_type(Oid typid, int32 typmod);
+extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
+extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
+								  const char *model_name);
+
+extern int64 rs_write_synthetic(const RsStoredModel *sm, const struct rs_model *m, int64 n,
+								const char *target, bool has_seed, int64 seed,
+								const char *sample_schema, int64 max_rows);
+
+#define RS_MAX_SAMPLE_ROWS INT64CONST(1000000000)	/* per call */
+
+#endif

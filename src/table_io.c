@@ -1,0 +1,1191 @@
+/*
+ * table_io.c
+ *	  The only place where raresynth reads user tables (and, later, writes
+ *	  them).  rs_source_analyze() looks at a relation the way the encoder
+ *	  will: it checks the relation and the caller's privilege, gathers
+ *	  per-column statistics with one aggregate query, counts the label's
+ *	  classes and gives every column a kind (continuous, categorical, label
+ *	  or excluded with a reason).
+ *
+ * All SQL is built with quote_identifier() and schema-qualified operators;
+ * values travel as $n parameters.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+#include "utils/regproc.h"
+
+#include "model.h"
+#include "raresynth.h"
+
+const char *
+rs_column_kind_name(RsColumnKind kind)
+{
+	switch (kind)
+	{
+		case RS_COL_CONTINUOUS:
+			return "continuous";
+		case RS_COL_CATEGORICAL:
+			return "categorical";
+		case RS_COL_LABEL:
+			return "label";
+		case RS_COL_EXCLUDED:
+			return "excluded";
+	}
+	return "unknown";
+}
+
+/* How values of a type reach the core (by its base type). */
+static RsValueClass
+value_class(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	switch (base)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return RS_VAL_INT;
+		case FLOAT4OID:
+		case FLOAT8OID:
+			return RS_VAL_FLOAT;
+		case NUMERICOID:
+			return RS_VAL_NUMERIC;
+		case DATEOID:
+			return RS_VAL_DATE;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return RS_VAL_TIMESTAMP;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+			return RS_VAL_TEXT;
+		case BOOLOID:
+			return RS_VAL_BOOL;
+		default:
+			if (type_is_enum(base))
+				return RS_VAL_TEXT;
+			return RS_VAL_UNSUPPORTED;
+	}
+}
+
+static bool
+value_class_is_numeric(RsValueClass vc)
+{
+	return vc == RS_VAL_INT || vc == RS_VAL_FLOAT || vc == RS_VAL_NUMERIC ||
+		vc == RS_VAL_DATE || vc == RS_VAL_TIMESTAMP;
+}
+
+/* Check that relid is something we can read rows from, and that we may. */
+static void
+check_source_relation(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+	AclResult	aclresult;
+
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view, or materialized view",
+						get_rel_name(relid))));
+
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(relkind), get_rel_name(relid));
+}
+
+/* Mark columns that are single-column keys (primary key or unique index). */
+static void
+mark_key_columns(Relation rel, RsSource *src)
+{
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (!rel->rd_rel->relhasindex)
+		return;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		Form_pg_index idx;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		if (idx->indisunique && idx->indnkeyatts == 1 && idx->indkey.values[0] != 0 &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL))
+		{
+			for (int i = 0; i < src->ncols; i++)
+			{
+				RsSourceColumn *col = &src->cols[i];
+
+				if (col->attnum == idx->indkey.values[0] && col->reason == NULL)
+					col->reason = pstrdup(idx->indisprimary ?
+										  "identifier: primary key" :
+										  "identifier: single-column unique index");
+			}
+		}
+		ReleaseSysCache(tup);
+	}
+	list_free(indexes);
+}
+
+/* Collect the columns of the relation, find the label, apply exclusions. */
+static void
+collect_columns(RsSource *src, const char *label, ArrayType *exclude)
+{
+	Relation	rel = relation_open(src->relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *ex_datums = NULL;
+	bool	   *ex_nulls = NULL;
+	int			n_ex = 0;
+
+	src->cols = palloc0(sizeof(RsSourceColumn) * Max(desc->natts, 1));
+	src->ncols = 0;
+	src->label_index = -1;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		RsSourceColumn *col;
+
+		if (att->attisdropped)
+			continue;
+		col = &src->cols[src->ncols];
+		col->attnum = att->attnum;
+		col->name = pstrdup(NameStr(att->attname));
+		col->typid = att->atttypid;
+		col->typmod = att->atttypmod;
+		col->typname = format_type_with_typemod(att->atttypid, att->atttypmod);
+		col->vclass = value_class(att->atttypid);
+		col->n_distinct = -1;
+		if (strcmp(col->name, label) == 0)
+			src->label_index = src->ncols;
+		src->ncols++;
+	}
+
+	if (src->label_index < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("label column \"%s\" of relation \"%s\" does not exist",
+						label, src->relname)));
+
+	if (exclude != NULL)
+	{
+		if (ARR_NDIM(exclude) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("exclude must be a one-dimensional array")));
+		deconstruct_array(exclude, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+						  &ex_datums, &ex_nulls, &n_ex);
+	}
+	for (int e = 0; e < n_ex; e++)
+	{
+		const char *exname;
+		bool		found = false;
+
+		if (ex_nulls[e])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("exclude must not contain NULL")));
+		exname = NameStr(*DatumGetName(ex_datums[e]));
+		for (int i = 0; i < src->ncols; i++)
+		{
+			if (strcmp(src->cols[i].name, exname) != 0)
+				continue;
+			if (i == src->label_index)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cannot exclude the label column \"%s\"", exname)));
+			src->cols[i].reason = pstrdup("excluded by the caller");
+			found = true;
+		}
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist", exname, src->relname),
+					 errdetail("It is listed in exclude.")));
+	}
+
+	mark_key_columns(rel, src);
+	relation_close(rel, NoLock);	/* keep the lock until commit */
+}
+
+/* Run the per-column statistics query and the class count query. */
+static void
+gather_statistics(RsSource *src)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	StringInfoData q;
+	RsSourceColumn *lab = &src->cols[src->label_index];
+	const char *labq = quote_identifier(lab->name);
+	TypeCacheEntry *lab_tc;
+	int			ret;
+	int			fno;
+
+	/* The label must be groupable. */
+	lab_tc = lookup_type_cache(lab->typid, TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR);
+	if (!OidIsValid(lab_tc->eq_opr) || !OidIsValid(lab_tc->lt_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("label column \"%s\" has type %s, which cannot be compared",
+						lab->name, lab->typname),
+				 errhint("Use a label of an integer, text, boolean or enum type.")));
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
+	for (int i = 0; i < src->ncols; i++)
+	{
+		RsSourceColumn *col = &src->cols[i];
+		const char *cq = quote_identifier(col->name);
+
+		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
+		if (col->vclass == RS_VAL_UNSUPPORTED)
+			continue;
+		appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
+		if (value_class_is_numeric(col->vclass))
+			appendStringInfo(&q, ", pg_catalog.min(%s)::pg_catalog.text, pg_catalog.max(%s)::pg_catalog.text",
+							 cq, cq);
+		if (col->vclass == RS_VAL_FLOAT)
+			appendStringInfo(&q, ", pg_catalog.bool_and(%s::pg_catalog.float8 OPERATOR(pg_catalog.=) pg_catalog.trunc(%s::pg_catalog.float8))",
+							 cq, cq);
+		else if (col->vclass == RS_VAL_NUMERIC)
+			appendStringInfo(&q, ", pg_catalog.bool_and(%s::pg_catalog.numeric OPERATOR(pg_catalog.=) pg_catalog.trunc(%s::pg_catalog.numeric))",
+							 cq, cq);
+	}
+	appendStringInfo(&q, " FROM %s", src->qualified_name);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	ret = SPI_execute(q.data, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "raresynth statistics query failed: %s", SPI_result_code_string(ret));
+
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		fno = 1;
+		src->n_rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		for (int i = 0; i < src->ncols; i++)
+		{
+			RsSourceColumn *col = &src->cols[i];
+			int64		nonnull = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+			char	   *s;
+
+			col->n_null = src->n_rows - nonnull;
+			col->integral = (col->vclass == RS_VAL_INT);
+			if (col->vclass == RS_VAL_UNSUPPORTED)
+				continue;
+			col->n_distinct = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+			if (value_class_is_numeric(col->vclass))
+			{
+				s = SPI_getvalue(tup, td, fno++);
+				col->min_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
+				s = SPI_getvalue(tup, td, fno++);
+				col->max_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
+			}
+			if (col->vclass == RS_VAL_FLOAT || col->vclass == RS_VAL_NUMERIC)
+			{
+				Datum		d = SPI_getbinval(tup, td, fno++, &isnull);
+
+				col->integral = !isnull && DatumGetBool(d);
+			}
+		}
+	}
+
+	/* Class counts of the label, rarest first (ties by value). */
+	resetStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT %s::pg_catalog.text, pg_catalog.count(*) FROM %s "
+					 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s",
+					 labq, src->qualified_name, labq, labq, labq);
+	ret = SPI_execute(q.data, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "raresynth class count query failed: %s", SPI_result_code_string(ret));
+	src->n_classes = (int) SPI_processed;
+	src->class_values = MemoryContextAllocZero(callercxt, sizeof(char *) * Max(src->n_classes, 1));
+	src->class_counts = MemoryContextAllocZero(callercxt, sizeof(int64) * Max(src->n_classes, 1));
+	src->n_label_null = src->n_rows;
+	for (int k = 0; k < src->n_classes; k++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[k];
+		bool		isnull;
+
+		src->class_values[k] = MemoryContextStrdup(callercxt,
+												   SPI_getvalue(tup, SPI_tuptable->tupdesc, 1));
+		src->class_counts[k] = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+		src->n_label_null -= src->class_counts[k];
+	}
+
+	SPI_finish();
+	pfree(q.data);
+}
+
+/* Give every column its kind and, if excluded, the reason. */
+static void
+classify_columns(RsSource *src)
+{
+	for (int i = 0; i < src->ncols; i++)
+	{
+		RsSourceColumn *col = &src->cols[i];
+		int64		nonnull = src->n_rows - col->n_null;
+
+		if (i == src->label_index)
+		{
+			col->kind = RS_COL_LABEL;
+			col->reason = psprintf("label: minority class \"%s\"", src->class_values[0]);
+			continue;
+		}
+		col->kind = RS_COL_EXCLUDED;
+		if (col->reason != NULL)	/* caller's exclusion or a key */
+			continue;
+		if (col->vclass == RS_VAL_UNSUPPORTED)
+			col->reason = psprintf("unsupported type %s", col->typname);
+		else if (nonnull == 0)
+			col->reason = pstrdup("all values are NULL");
+		else if (col->n_distinct + (col->n_null > 0 ? 1 : 0) <= 1)
+			col->reason = pstrdup("constant: every value is the same");
+		else if (col->vclass == RS_VAL_TEXT && col->n_distinct == nonnull)
+			col->reason = pstrdup("identifier: every value is distinct");
+		else if (col->vclass == RS_VAL_TEXT || col->vclass == RS_VAL_BOOL)
+			col->kind = RS_COL_CATEGORICAL;
+		else if ((col->vclass == RS_VAL_INT || col->vclass == RS_VAL_NUMERIC) &&
+				 col->integral && col->n_distinct <= rs_categorical_max_distinct)
+			col->kind = RS_COL_CATEGORICAL;
+		else
+			col->kind = RS_COL_CONTINUOUS;
+	}
+}
+
+int
+rs_source_n_features(const RsSource *src)
+{
+	int			n = 0;
+
+	for (int i = 0; i < src->ncols; i++)
+		if (src->cols[i].kind == RS_COL_CONTINUOUS || src->cols[i].kind == RS_COL_CATEGORICAL)
+			n++;
+	return n;
+}
+
+/*
+ * Look at a source relation the way the encoder will.  Errors for a missing
+ * label, an empty table, a label with fewer than two classes, and a table
+ * with no usable feature column.
+ */
+RsSource *
+rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
+{
+	RsSource   *src = palloc0(sizeof(RsSource));
+
+	check_source_relation(relid);
+	src->relid = relid;
+	src->relname = get_rel_name(relid);
+	src->qualified_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+													 src->relname);
+	collect_columns(src, label, exclude);
+	gather_statistics(src);
+
+	if (src->n_rows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" has no rows", src->relname)));
+	if (src->n_classes == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" has only NULL values", label),
+				 errhint("The label must hold at least two classes.")));
+	if (src->n_classes == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" has only one class", label),
+				 errdetail("Every non-NULL value is \"%s\".", src->class_values[0]),
+				 errhint("A rare class is learned against at least one other class.")));
+
+	classify_columns(src);
+
+	if (rs_source_n_features(src) == 0)
+	{
+		StringInfoData d;
+
+		initStringInfo(&d);
+		for (int i = 0; i < src->ncols; i++)
+			if (i != src->label_index)
+				appendStringInfo(&d, "%s\"%s\": %s", d.len ? "; " : "",
+								 src->cols[i].name, src->cols[i].reason);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation \"%s\" has no usable feature column", src->relname),
+				 d.len ? errdetail("Excluded: %s.", d.data) : errdetail("The label is the only column."),
+				 errhint("Features must be numeric, date, timestamp, text, boolean or enum columns that are not identifiers or constant.")));
+	}
+	return src;
+}
+
+/* ----------------------------------------------------------------
+ * Reading the rows of one class for the core
+ * ----------------------------------------------------------------
+ */
+
+/* SQL type text as stored in a model: schema-qualified when not visible. */
+char *
+rs_format_type(Oid typid, int32 typmod)
+{
+	return format_type_with_typemod(typid, typmod);
+}
+
+int64
+rs_source_class_count(const RsSource *src, const char *class_value)
+{
+	for (int k = 0; k < src->n_classes; k++)
+		if (strcmp(src->class_values[k], class_value) == 0)
+			return src->class_counts[k];
+	return -1;
+}
+
+/* A category dictionary: text -> first-seen index, keyed by char pointer. */
+typedef struct CatEntry
+{
+	char	   *key;
+	int			index;
+} CatEntry;
+
+static uint32
+cat_hash(const void *key, Size keysize)
+{
+	const char *s = *(char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, (int) strlen(s));
+}
+
+static int
+cat_match(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(char *const *) key1, *(char *const *) key2);
+}
+
+static HTAB *
+cat_dict_create(const char *name)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(CatEntry);
+	ctl.hash = cat_hash;
+	ctl.match = cat_match;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 64, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+/* A numeric SQL value as the double the core models; NaN for NULL-like. */
+static double
+datum_to_double(Datum d, RsValueClass vc, Oid basetype)
+{
+	switch (vc)
+	{
+		case RS_VAL_INT:
+			if (basetype == INT2OID)
+				return (double) DatumGetInt16(d);
+			if (basetype == INT4OID)
+				return (double) DatumGetInt32(d);
+			return (double) DatumGetInt64(d);
+		case RS_VAL_FLOAT:
+			{
+				double		v = basetype == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
+
+				/* NaN and infinities are modelled as missing values */
+				return isfinite(v) ? v : RS_NULL;
+			}
+		case RS_VAL_NUMERIC:
+			{
+				double		v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+
+				return isfinite(v) ? v : RS_NULL;
+			}
+		case RS_VAL_DATE:
+			{
+				DateADT		v = DatumGetDateADT(d);
+
+				return DATE_NOT_FINITE(v) ? RS_NULL : (double) v;
+			}
+		case RS_VAL_TIMESTAMP:
+			{
+				Timestamp	v = DatumGetTimestamp(d);
+
+				return TIMESTAMP_NOT_FINITE(v) ? RS_NULL : (double) v;
+			}
+		default:
+			elog(ERROR, "unexpected value class %d", (int) vc);
+	}
+	return RS_NULL;
+}
+
+typedef struct SortRowsArg
+{
+	const double *values;
+	int			ncols;
+} SortRowsArg;
+
+/* Total order on rows: NULLs last, then by value, column by column. */
+static int
+cmp_rows(const void *a, const void *b, void *arg)
+{
+	const SortRowsArg *s = arg;
+	const double *ra = s->values + (size_t) *(const int *) a * s->ncols;
+	const double *rb = s->values + (size_t) *(const int *) b * s->ncols;
+
+	for (int c = 0; c < s->ncols; c++)
+	{
+		bool		na = rs_is_null(ra[c]),
+					nb = rs_is_null(rb[c]);
+
+		if (na != nb)
+			return na ? 1 : -1;
+		if (!na && ra[c] != rb[c])
+			return ra[c] < rb[c] ? -1 : 1;
+	}
+	return 0;
+}
+
+static int
+cmp_cstr_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * Read every row whose label (as text) is class_value into a new rs_table
+ * of the feature columns, in attnum order.  Categories are sorted by their
+ * text and rows by their values, so the result does not depend on the
+ * order the scan returns rows in (determinism).  Checks the size against
+ * maintenance_work_mem first.
+ */
+rs_table *
+rs_source_read_class(const RsSource *src, const char *class_value)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	int64		n_expected = rs_source_class_count(src, class_value);
+	int			nf = rs_source_n_features(src);
+	int		   *feat = palloc(sizeof(int) * nf);
+	HTAB	  **dicts = palloc0(sizeof(HTAB *) * nf);
+	Oid		   *basetypes = palloc(sizeof(Oid) * nf);
+	FmgrInfo   *outfns = palloc0(sizeof(FmgrInfo) * nf);
+	RsSourceColumn *lab = &src->cols[src->label_index];
+	StringInfoData q;
+	Size		need;
+	rs_table   *t;
+	rs_error	err;
+	Portal		portal;
+	int64		row = 0;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	SPIPlanPtr	plan;
+
+	Assert(n_expected >= 0);
+	for (int i = 0, f = 0; i < src->ncols; i++)
+		if (src->cols[i].kind == RS_COL_CONTINUOUS || src->cols[i].kind == RS_COL_CATEGORICAL)
+			feat[f++] = i;
+
+	/* values (double) plus the encoded matrix (float, ~8 per feature) */
+	need = add_size(mul_size(mul_size((Size) n_expected, nf), sizeof(double)),
+					mul_size(mul_size((Size) n_expected, nf), 8 * sizeof(float)));
+	if (need / 1024 > (Size) maintenance_work_mem)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("class \"%s\" of \"%s\" is too large to learn in maintenance_work_mem",
+						class_value, src->relname),
+				 errdetail("%lld rows of %d features need about %zu kB; maintenance_work_mem is %d kB.",
+						   (long long) n_expected, nf, need / 1024, maintenance_work_mem),
+				 errhint("Raise maintenance_work_mem, or exclude columns.")));
+	if (n_expected > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("class \"%s\" of \"%s\" has too many rows (%lld)",
+						class_value, src->relname, (long long) n_expected)));
+
+	t = rs_table_create((int) n_expected, nf, &err);
+	if (!t)
+		rs_report_core_error(&err, NULL);
+	for (int f = 0; f < nf; f++)
+	{
+		RsSourceColumn *col = &src->cols[feat[f]];
+
+		t->cols[f].name = pstrdup(col->name);
+		t->cols[f].kind = col->kind == RS_COL_CONTINUOUS ? RS_KIND_CONTINUOUS : RS_KIND_CATEGORICAL;
+		basetypes[f] = getBaseType(col->typid);
+		if (col->kind == RS_COL_CATEGORICAL)
+		{
+			Oid			outfn;
+			bool		varlena;
+
+			dicts[f] = cat_dict_create("raresynth categories");
+			getTypeOutputInfo(col->typid, &outfn, &varlena);
+			fmgr_info(outfn, &outfns[f]);
+		}
+	}
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT ");
+	for (int f = 0; f < nf; f++)
+		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(src->cols[feat[f]].name));
+	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+					 src->qualified_name, quote_identifier(lab->name));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(q.data, 1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the class query: %s", SPI_result_code_string(SPI_result));
+	args[0] = CStringGetTextDatum(class_value);
+	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+
+			if (row >= n_expected)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("relation \"%s\" changed while it was read", src->relname)));
+			for (int f = 0; f < nf; f++)
+			{
+				bool		isnull;
+				Datum		d = SPI_getbinval(tup, td, f + 1, &isnull);
+				double		v = RS_NULL;
+
+				if (!isnull && dicts[f])
+				{
+					char	   *s = OutputFunctionCall(&outfns[f], d);
+					bool		found;
+					CatEntry   *e = hash_search(dicts[f], &s, HASH_ENTER, &found);
+
+					if (!found)
+					{
+						/* keep the string beyond SPI's memory */
+						e->key = MemoryContextStrdup(callercxt, s);
+						e->index = (int) hash_get_num_entries(dicts[f]) - 1;
+					}
+					v = (double) e->index;
+					pfree(s);
+				}
+				else if (!isnull)
+					v = datum_to_double(d, src->cols[feat[f]].vclass, basetypes[f]);
+				RS_CELL(t, row, f) = v;
+			}
+			row++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+
+	if (row != n_expected)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("relation \"%s\" changed while it was read", src->relname),
+				 errdetail("Expected %lld rows of class \"%s\", read %lld.",
+						   (long long) n_expected, class_value, (long long) row)));
+
+	/* categories in text order; continuous ranges and integrality */
+	for (int f = 0; f < nf; f++)
+	{
+		rs_column  *col = &t->cols[f];
+
+		if (dicts[f])
+		{
+			int			k = (int) hash_get_num_entries(dicts[f]);
+			int		   *remap = palloc(sizeof(int) * Max(k, 1));
+			HASH_SEQ_STATUS hs;
+			CatEntry   *e;
+
+			col->n_categories = k;
+			col->categories = palloc(sizeof(char *) * Max(k, 1));
+			hash_seq_init(&hs, dicts[f]);
+			k = 0;
+			while ((e = hash_seq_search(&hs)) != NULL)
+				col->categories[k++] = e->key;
+			qsort(col->categories, k, sizeof(char *), cmp_cstr_ptr);
+			for (int j = 0; j < k; j++)
+			{
+				char	   *key = col->categories[j];
+				CatEntry   *found = hash_search(dicts[f], &key, HASH_FIND, NULL);
+
+				remap[found->index] = j;
+			}
+			for (int64 r = 0; r < row; r++)
+				if (!rs_is_null(RS_CELL(t, r, f)))
+					RS_CELL(t, r, f) = (double) remap[(int) RS_CELL(t, r, f)];
+			hash_destroy(dicts[f]);
+		}
+		else
+		{
+			bool		any = false;
+
+			col->integral = 1;
+			for (int64 r = 0; r < row; r++)
+			{
+				double		v = RS_CELL(t, r, f);
+
+				if (rs_is_null(v))
+					continue;
+				if (!any || v < col->min)
+					col->min = v;
+				if (!any || v > col->max)
+					col->max = v;
+				if (v != floor(v))
+					col->integral = 0;
+				any = true;
+			}
+		}
+	}
+
+	/* rows in value order */
+	if (row > 1)
+	{
+		int		   *order = palloc(sizeof(int) * row);
+		double	   *sorted = palloc(sizeof(double) * (Size) row * nf);
+		SortRowsArg sa = {t->values, nf};
+
+		for (int r = 0; r < row; r++)
+			order[r] = r;
+		qsort_arg(order, row, sizeof(int), cmp_rows, &sa);
+		for (int r = 0; r < row; r++)
+			memcpy(sorted + (size_t) r * nf, t->values + (size_t) order[r] * nf, sizeof(double) * nf);
+		memcpy(t->values, sorted, sizeof(double) * (Size) row * nf);
+		pfree(sorted);
+		pfree(order);
+	}
+	return t;
+}
+
+/* ----------------------------------------------------------------
+ * Turning core rows back into SQL values of the source's row type
+ * ----------------------------------------------------------------
+ */
+
+typedef struct RsOutColumn
+{
+	int			role;			/* feature index, RS_ROLE_LABEL, RS_ROLE_EXCLUDED */
+	RsValueClass vclass;
+	Oid			basetype;
+	int32		typmod;
+	bool		via_input;		/* domain: build through its input function */
+	FmgrInfo	input;
+	Oid			ioparam;
+	Datum	   *cat_datums;		/* categorical: one datum per category */
+} RsOutColumn;
+
+struct RsRowMaker
+{
+	int			natts;			/* attributes of the row type, dropped included */
+	RsOutColumn *cols;			/* natts; dropped ones role EXCLUDED */
+	Datum		label_datum;
+};
+
+static Datum
+input_datum(RsOutColumn *oc, char *text)
+{
+	return InputFunctionCall(&oc->input, text, oc->ioparam, oc->typmod);
+}
+
+/* A continuous core value as a datum of the column's type. */
+static Datum
+double_to_datum(RsOutColumn *oc, double v)
+{
+	if (oc->via_input)
+	{
+		char		buf[64];
+
+		if (oc->vclass == RS_VAL_INT)
+			snprintf(buf, sizeof(buf), "%.0f", rint(v));
+		else if (oc->vclass == RS_VAL_FLOAT || oc->vclass == RS_VAL_NUMERIC)
+			snprintf(buf, sizeof(buf), "%.17g", v);
+		else
+			elog(ERROR, "domains over dates and timestamps are not supported");
+		return input_datum(oc, buf);
+	}
+	switch (oc->vclass)
+	{
+		case RS_VAL_INT:
+			v = rint(v);
+			if (oc->basetype == INT2OID)
+				return Int16GetDatum((int16) Max(Min(v, PG_INT16_MAX), PG_INT16_MIN));
+			if (oc->basetype == INT4OID)
+				return Int32GetDatum((int32) Max(Min(v, PG_INT32_MAX), PG_INT32_MIN));
+			return Int64GetDatum((int64) Max(Min(v, 9.2e18), -9.2e18));
+		case RS_VAL_FLOAT:
+			return oc->basetype == FLOAT4OID ? Float4GetDatum((float4) v) : Float8GetDatum(v);
+		case RS_VAL_NUMERIC:
+			{
+				Datum		d = DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
+
+				if (oc->typmod >= 0)
+					d = DirectFunctionCall2(numeric, d, Int32GetDatum(oc->typmod));
+				return d;
+			}
+		case RS_VAL_DATE:
+			return DateADTGetDatum((DateADT) rint(v));
+		case RS_VAL_TIMESTAMP:
+			return TimestampGetDatum((Timestamp) rint(v));
+		default:
+			elog(ERROR, "unexpected value class %d", (int) oc->vclass);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * Prepare to build rows of type desc from model m.  desc must have the
+ * model's source columns: same names, same types, same order (dropped
+ * columns are skipped).  Errors name the first difference.
+ */
+/*
+ * NULL if desc has exactly the model's source columns (names, types, order;
+ * dropped columns skipped), else a sentence naming the first difference.
+ */
+char *
+rs_describe_mismatch(TupleDesc desc, const rs_model *m)
+{
+	int			src = 0;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		char	   *typ;
+
+		if (att->attisdropped)
+			continue;
+		if (src >= m->meta.n_source_cols)
+			return psprintf("Column \"%s\" is not in the model's source, which has %d columns.",
+							NameStr(att->attname), m->meta.n_source_cols);
+		typ = rs_format_type(att->atttypid, att->atttypmod);
+		if (strcmp(NameStr(att->attname), m->meta.source_names[src]) != 0 ||
+			strcmp(typ, m->meta.source_types[src]) != 0)
+			return psprintf("Column %d is \"%s\" %s here but \"%s\" %s in the model.",
+							src + 1, NameStr(att->attname), typ,
+							m->meta.source_names[src], m->meta.source_types[src]);
+		src++;
+	}
+	if (src != m->meta.n_source_cols)
+		return psprintf("Column \"%s\" of the model's source is missing.",
+						m->meta.source_names[src]);
+	return NULL;
+}
+
+/*
+ * Prepare to build rows of type desc from model m.  desc must have the
+ * model's source columns (rs_describe_mismatch).
+ */
+RsRowMaker *
+rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
+				   const char *source_name)
+{
+	RsRowMaker *rm = palloc0(sizeof(RsRowMaker));
+	char	   *mismatch = rs_describe_mismatch(desc, m);
+	int			src = 0;
+
+	if (mismatch)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("row type does not match the source of model \"%s\"", model_name),
+				 errdetail("%s", mismatch),
+				 errhint("Pass the source's row type, NULL::%s; if the source has changed since training, retrain the model with raresynth_train().",
+						 source_name)));
+	rm->natts = desc->natts;
+	rm->cols = palloc0(sizeof(RsOutColumn) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		RsOutColumn *oc = &rm->cols[i];
+		Oid			infn;
+		int			role;
+
+		oc->role = RS_ROLE_EXCLUDED;
+		if (att->attisdropped)
+			continue;
+		role = m->meta.source_role[src];
+		oc->role = role;
+		oc->basetype = getBaseType(att->atttypid);
+		oc->typmod = att->atttypmod;
+		oc->vclass = value_class(att->atttypid);
+		oc->via_input = oc->basetype != att->atttypid;
+		getTypeInputInfo(att->atttypid, &infn, &oc->ioparam);
+		fmgr_info(infn, &oc->input);
+		if (role == RS_ROLE_LABEL)
+			rm->label_datum = input_datum(oc, m->meta.minority);
+		else if (role >= 0 && m->specs->cols[role].kind == RS_KIND_CATEGORICAL)
+		{
+			const rs_column *spec = &m->specs->cols[role];
+
+			oc->cat_datums = palloc(sizeof(Datum) * Max(spec->n_categories, 1));
+			for (int k = 0; k < spec->n_categories; k++)
+				oc->cat_datums[k] = input_datum(oc, spec->categories[k]);
+		}
+		src++;
+	}
+	return rm;
+}
+
+/* Fill values/nulls (rm->natts long) from row `row` of the decoded table t. */
+void
+rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row, Datum *values, bool *nulls)
+{
+	for (int i = 0; i < rm->natts; i++)
+	{
+		RsOutColumn *oc = &rm->cols[i];
+		double		v;
+
+		if (oc->role == RS_ROLE_LABEL)
+		{
+			values[i] = rm->label_datum;
+			nulls[i] = false;
+			continue;
+		}
+		if (oc->role < 0 || rs_is_null(v = RS_CELL(t, row, oc->role)))
+		{
+			values[i] = (Datum) 0;
+			nulls[i] = true;
+			continue;
+		}
+		nulls[i] = false;
+		if (oc->cat_datums)
+		{
+			if (v < 0 || v >= t->cols[oc->role].n_categories)
+				elog(ERROR, "category %g out of range", v);
+			values[i] = oc->cat_datums[(int) v];
+		}
+		else
+			values[i] = double_to_datum(oc, v);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Writing synthetic rows: the companion table and the improved view
+ * ----------------------------------------------------------------
+ */
+
+/* Resolve a model's source; error if it is gone or changed since training. */
+Oid
+rs_model_source_relid(const char *source, const rs_model *m, const char *model_name)
+{
+	List	   *names = stringToQualifiedNameList(source);
+	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, true);
+	Relation	rel;
+	char	   *mismatch;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("source %s of model \"%s\" does not exist", source, model_name),
+				 errhint("Retrain the model on an existing table with raresynth_train().")));
+	check_source_relation(relid);
+	rel = relation_open(relid, AccessShareLock);
+	mismatch = rs_describe_mismatch(RelationGetDescr(rel), m);
+	relation_close(rel, NoLock);
+	if (mismatch)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("source %s has changed since model \"%s\" was trained", source, model_name),
+				 errdetail("%s", mismatch),
+				 errhint("Retrain the model with raresynth_train().")));
+	return relid;
+}
+
+/* Count of rows whose label (as text) is value; 0 if none. */
+static int64
+count_label_rows(const char *qualified, const char *label, const char *value)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(value)};
+	char	   *q = psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+							 qualified, quote_identifier(label));
+	int			ret = SPI_execute_with_args(q, 1, argtypes, args, NULL, true, 1);
+	bool		isnull;
+
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "count query failed: %s", SPI_result_code_string(ret));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static char *
+name_with_suffix(const char *base, const char *suffix)
+{
+	char	   *s = psprintf("%s%s", base, suffix);
+
+	if (strlen(s) >= NAMEDATALEN)
+	{
+		int			keep = pg_mbcliplen(base, strlen(base), NAMEDATALEN - 1 - strlen(suffix));
+
+		s = psprintf("%.*s%s", keep, base, suffix);
+	}
+	return s;
+}
+
+/*
+ * Write synthetic rows of model sm/m into the companion table (created if
+ * missing, same columns and order, no constraints) and create or replace
+ * the view <source>_improved.  n < 0 means: enough to bring the minority to
+ * 1:1 with the largest class, counting synthetic rows already there.
+ * Returns the number of rows written.
+ */
+int64
+rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
+				   const char *target, bool has_seed, int64 seed,
+				   const char *sample_schema, int64 max_rows)
+{
+	Oid			relid = rs_model_source_relid(sm->source, m, sm->name);
+	Oid			nsp = get_rel_namespace(relid);
+	char	   *nspname = get_namespace_name(nsp);
+	char	   *relname = get_rel_name(relid);
+	char	   *target_name = target ? pstrdup(target) : name_with_suffix(relname, "_synthetic");
+	char	   *view_name = name_with_suffix(relname, "_improved");
+	char	   *qsource = quote_qualified_identifier(nspname, relname);
+	char	   *qtarget = quote_qualified_identifier(nspname, target_name);
+	Oid			target_relid = get_relname_relid(target_name, nsp);
+	StringInfoData q,
+				cols;
+	Relation	rel;
+	TupleDesc	desc;
+	int			ret;
+	int64		written;
+
+	if (target_relid == relid)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target must not be the source table %s", qsource)));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (n < 0)
+	{
+		char	   *cq = psprintf("SELECT pg_catalog.max(c) FROM (SELECT pg_catalog.count(*) AS c FROM %s "
+								  "WHERE %s IS NOT NULL GROUP BY %s) s",
+								  qsource, quote_identifier(sm->label), quote_identifier(sm->label));
+		int64		majority,
+					minority;
+		bool		isnull;
+
+		ret = SPI_execute(cq, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "class count query failed: %s", SPI_result_code_string(ret));
+		majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (isnull)
+			majority = 0;
+		minority = count_label_rows(qsource, sm->label, sm->minority);
+		if (OidIsValid(target_relid))
+			minority += count_label_rows(qtarget, sm->label, sm->minority);
+		n = Max(majority - minority, 0);
+		if (n > max_rows)
+			n = max_rows;
+	}
+
+	/* the column list, from the source */
+	rel = relation_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	initStringInfo(&cols);
+	initStringInfo(&q);
+	appendStringInfo(&q, "CREATE TABLE %s (", qtarget);
+	for (int i = 0, k = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(&cols, "%s%s", k ? ", " : "", quote_identifier(NameStr(att->attname)));
+		appendStringInfo(&q, "%s%s %s", k ? ", " : "", quote_identifier(NameStr(att->attname)),
+						 format_type_extended(att->atttypid, att->atttypmod,
+											  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+		k++;
+	}
+	appendStringInfoChar(&q, ')');
+	relation_close(rel, NoLock);
+
+	if (!OidIsValid(target_relid))
+	{
+		ret = SPI_execute(q.data, false, 0);
+		if (ret != SPI_OK_UTILITY)
+			elog(ERROR, "could not create %s: %s", qtarget, SPI_result_code_string(ret));
+	}
+	else
+	{
+		Relation	trel = relation_open(target_relid, RowExclusiveLock);
+		char	   *mismatch = rs_describe_mismatch(RelationGetDescr(trel), m);
+
+		relation_close(trel, NoLock);
+		if (mismatch)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("target %s does not have the columns of %s", qtarget, qsource),
+					 errdetail("%s", mismatch),
+					 errhint("Drop it or choose another target.")));
+	}
+
+	/* the rows: raresynth_sample() streams them into the table */
+	{
+		Oid			argtypes[3] = {NAMEOID, INT8OID, INT8OID};
+		Datum		args[3];
+		char		argnulls[3] = {' ', ' ', has_seed ? ' ' : 'n'};
+		NameData	mn;
+
+		namestrcpy(&mn, sm->name);
+		args[0] = NameGetDatum(&mn);
+		args[1] = Int64GetDatum(n);
+		args[2] = Int64GetDatum(seed);
+		resetStringInfo(&q);
+		appendStringInfo(&q, "INSERT INTO %s SELECT * FROM %s.raresynth_sample($1, $2, NULL::%s, $3)",
+						 qtarget, quote_identifier(sample_schema), qsource);
+		ret = SPI_execute_with_args(q.data, 3, argtypes, args, argnulls, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not insert into %s: %s", qtarget, SPI_result_code_string(ret));
+		written = (int64) SPI_processed;
+	}
+
+	/* the paper's "improved data": source plus synthetic rows */
+	resetStringInfo(&q);
+	appendStringInfo(&q, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s UNION ALL SELECT %s FROM %s",
+					 quote_qualified_identifier(nspname, view_name), cols.data, qsource, cols.data, qtarget);
+	ret = SPI_execute(q.data, false, 0);
+	if (ret != SPI_OK_UTILITY)
+		elog(ERROR, "could not create view %s: %s", view_name, SPI_result_code_string(ret));
+
+	SPI_finish();
+	return written;
+}
