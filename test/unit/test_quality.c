@@ -1,0 +1,443 @@
+/*
+ * test_quality.c
+ *	  Unit tests of the fidelity, validity and privacy metrics against
+ *	  hand-computed values.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quality.h"
+#include "unit.h"
+
+#define N RS_NULL
+
+/* Table of n rows; kinds 'c' continuous, 'i' integral, 'k' categorical of
+ * ncat categories; values row-major from vals (may be NULL). */
+static rs_table *
+make(int n, const char *kinds, int ncat, const double *vals)
+{
+	rs_error	err;
+	int			nc = (int) strlen(kinds);
+	rs_table   *t = rs_table_create(n, nc, &err);
+
+	for (int c = 0; c < nc; c++)
+	{
+		t->cols[c].kind = kinds[c] == 'k' ? RS_KIND_CATEGORICAL : RS_KIND_CONTINUOUS;
+		t->cols[c].integral = kinds[c] == 'i';
+		if (kinds[c] == 'k')
+		{
+			t->cols[c].n_categories = ncat;
+			t->cols[c].categories = rs_alloc_array((size_t) ncat, sizeof(char *));
+			for (int k = 0; k < ncat; k++)
+				t->cols[c].categories[k] = rs_strdup("x");
+		}
+	}
+	if (vals)
+		memcpy(t->values, vals, sizeof(double) * (size_t) n * nc);
+	return t;
+}
+
+static void
+test_ks(void)
+{
+	double		r1[] = {1, 2, N, 3, 4};
+	double		s1[] = {6, 5, 4, 3};
+	double		r2[] = {1, 1, 2};
+	double		s2[] = {2, 1, 2};
+	double		nul[] = {N, N};
+	rs_table   *a = make(5, "c", 0, r1),
+			   *b = make(4, "c", 0, s1);
+	rs_error	err;
+	double		s;
+
+	/* F_real - F_syn: 1:.25 2:.5 3:.5 4:.5 5:.25 6:0 -> D = .5 */
+	CHECK(rs_quality_ks(a, b, 0, &s, &err) == RS_OK);
+	CHECK_NEAR(s, 0.5, 1e-12);
+	CHECK(rs_quality_ks(a, a, 0, &s, &err) == RS_OK);
+	CHECK_NEAR(s, 1.0, 1e-12);
+	rs_table_free(a);
+	rs_table_free(b);
+
+	/* ties: at 1, 2/3 vs 1/3; at 2, 1 vs 1 -> D = 1/3 */
+	a = make(3, "c", 0, r2);
+	b = make(3, "c", 0, s2);
+	CHECK(rs_quality_ks(a, b, 0, &s, &err) == RS_OK);
+	CHECK_NEAR(s, 2.0 / 3.0, 1e-12);
+	rs_table_free(b);
+
+	/* no values on one side: undefined */
+	b = make(2, "c", 0, nul);
+	CHECK(rs_quality_ks(a, b, 0, &s, &err) == RS_OK);
+	CHECK(isnan(s));
+	rs_table_free(b);
+
+	/* disjoint: D = 1 */
+	{
+		double		far[] = {10, 11, 12};
+
+		b = make(3, "c", 0, far);
+		CHECK(rs_quality_ks(a, b, 0, &s, &err) == RS_OK);
+		CHECK_NEAR(s, 0.0, 1e-12);
+		rs_table_free(b);
+	}
+	rs_table_free(a);
+}
+
+static void
+test_tv(void)
+{
+	double		r[] = {0, 0, 1, N};
+	double		s[] = {0, 1, 1, 2};
+	double		s2[] = {0, 7, N, 1.5};	/* two invalid values */
+	rs_table   *a = make(4, "k", 3, r),
+			   *b = make(4, "k", 3, s);
+	rs_error	err;
+	double		v;
+
+	/* real (.5,.25,0 | null .25), syn (.25,.5,.25 | 0): sum |d| = 1 */
+	CHECK(rs_quality_tv(a, b, 0, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 0.5, 1e-12);
+	CHECK(rs_quality_tv(a, a, 0, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 1.0, 1e-12);
+	rs_table_free(b);
+
+	/* syn (.25,0,0 | null .25 | invalid .5): |.25|+|.25|+0+0+|.5| = 1 */
+	b = make(4, "k", 3, s2);
+	CHECK(rs_quality_tv(a, b, 0, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 0.5, 1e-12);
+	rs_table_free(b);
+
+	/* different sizes: real 4 rows, syn 2 rows (0, 1): (.5,.5,0,0) */
+	{
+		double		s3[] = {0, 1};
+
+		b = make(2, "k", 3, s3);
+		CHECK(rs_quality_tv(a, b, 0, &v, &err) == RS_OK);
+		/* |.5-.5| + |.25-.5| + 0 + |.25-0| = .5 */
+		CHECK_NEAR(v, 0.75, 1e-12);
+		rs_table_free(b);
+	}
+	/* wrong kind */
+	CHECK(rs_quality_ks(a, a, 0, &v, &err) == RS_ERR_INVALID);
+	rs_table_free(a);
+}
+
+static void
+test_corr(void)
+{
+	double		r[] = {1, 2, 2, 4, 3, 6, 4, 8, N, 1};	/* r = 1 */
+	double		s_neg[] = {1, 8, 2, 6, 3, 4, 4, 2};	/* r = -1 */
+	double		s_zero[] = {1, 1, 2, -1, 3, -1, 4, 1};	/* r = 0 */
+	double		s_const[] = {1, 5, 2, 5, 3, 5};
+	rs_table   *a = make(5, "cc", 0, r),
+			   *b;
+
+	CHECK_NEAR(rs_quality_corr(a, a, 0, 1), 1.0, 1e-12);
+	b = make(4, "cc", 0, s_neg);
+	CHECK_NEAR(rs_quality_corr(a, b, 0, 1), 0.0, 1e-12);
+	rs_table_free(b);
+	b = make(4, "cc", 0, s_zero);
+	CHECK_NEAR(rs_quality_corr(a, b, 0, 1), 0.5, 1e-12);
+	rs_table_free(b);
+	b = make(3, "cc", 0, s_const);
+	CHECK(isnan(rs_quality_corr(a, b, 0, 1)));
+	rs_table_free(b);
+	rs_table_free(a);
+}
+
+static void
+test_exact_matches(void)
+{
+	double		r[] = {
+		1.0, 0,
+		2.0, N,
+		N, 1,
+		0.0, 2,
+	};
+	double		s[] = {
+		1.0, 0,					/* match */
+		2.0, N,					/* match, NULL = NULL */
+		2.0, 1,					/* no */
+		N, 1,					/* match */
+		-0.0, 2,				/* match, -0 = 0 */
+		1.0, 1,					/* no */
+		1.0, 0,					/* match again */
+		N, N,					/* no */
+	};
+	rs_table   *a = make(4, "ck", 3, r),
+			   *b = make(8, "ck", 3, s),
+			   *e = make(0, "ck", 3, NULL);
+	rs_error	err;
+
+	CHECK(rs_quality_exact_matches(a, b, &err) == 5);
+	CHECK(rs_quality_exact_matches(a, a, &err) == 4);
+	CHECK(rs_quality_exact_matches(b, a, &err) == 4);
+	CHECK(rs_quality_exact_matches(e, b, &err) == 0);
+	CHECK(rs_quality_exact_matches(a, e, &err) == 0);
+	rs_table_free(a);
+	rs_table_free(b);
+	rs_table_free(e);
+}
+
+static void
+test_dcr(void)
+{
+	/* real: continuous range [0, 10], categorical */
+	double		r[] = {
+		0, 0,
+		10, 1,
+	};
+	double		s[] = {
+		5, 0,					/* to r0: (.5 + 0)/2 = .25; r1: .75 */
+		0, 0,					/* 0 */
+		20, 1,					/* to r1: (min(1, 1) + 0)/2 = .5 */
+		N, 1,					/* to r1: (1 + 0)/2 = .5 */
+	};
+	rs_table   *a = make(2, "ck", 2, r),
+			   *b = make(4, "ck", 2, s);
+	rs_dcr		d;
+	rs_error	err;
+	rs_rng		rng;
+
+	CHECK(rs_quality_dcr(a, b, 0, NULL, &d, &err) == RS_OK);
+	CHECK(d.n_rows == 4);
+	CHECK_NEAR(d.mean, (0.25 + 0 + 0.5 + 0.5) / 4, 1e-12);
+	CHECK_NEAR(d.median, (0.25 + 0.5) / 2, 1e-12);
+	CHECK(d.n_zero == 1);
+
+	/* against itself: all 0 */
+	CHECK(rs_quality_dcr(a, a, 0, NULL, &d, &err) == RS_OK);
+	CHECK(d.n_rows == 2 && d.mean == 0.0 && d.median == 0.0 && d.n_zero == 2);
+
+	/* sampled: 3 of 4 rows, deterministic given the seed */
+	{
+		rs_dcr		d2;
+
+		rs_rng_seed(&rng, 3);
+		CHECK(rs_quality_dcr(a, b, 3, &rng, &d, &err) == RS_OK);
+		rs_rng_seed(&rng, 3);
+		CHECK(rs_quality_dcr(a, b, 3, &rng, &d2, &err) == RS_OK);
+		CHECK(d.n_rows == 3);
+		CHECK(d.mean == d2.mean && d.median == d2.median);
+		CHECK(d.median == 0.25 || d.median == 0.5);
+		CHECK(rs_quality_dcr(a, b, 3, NULL, &d, &err) == RS_ERR_INVALID);
+	}
+
+	/* no reference rows: undefined */
+	{
+		rs_table   *e = make(0, "ck", 2, NULL);
+
+		CHECK(rs_quality_dcr(e, b, 0, NULL, &d, &err) == RS_OK);
+		CHECK(d.n_rows == 0 && isnan(d.mean) && isnan(d.median));
+		rs_table_free(e);
+	}
+	rs_table_free(a);
+	rs_table_free(b);
+}
+
+static void
+test_compute(void)
+{
+	double		r[] = {
+		1, 10, 0,
+		2, 20, 1,
+		3, 30, 1,
+		4, 40, N,
+	};
+	double		s[] = {
+		1, 10, 0,				/* exact match */
+		2.5, 20, 1,
+		3, 35.5, 1,				/* non-integral in an integral column */
+		9, 40, 2,				/* 9 > max, category 2 not valid */
+	};
+	rs_table   *a = make(4, "cik", 2, r),
+			   *b = make(4, "cik", 2, s);
+	rs_quality	q;
+	rs_error	err;
+	rs_rng		rng;
+
+	rs_rng_seed(&rng, 1);
+	CHECK(rs_quality_compute(a, a, 0, &rng, &q, &err) == RS_OK);
+	CHECK_NEAR(q.ks_mean, 1.0, 1e-12);
+	CHECK_NEAR(q.tv_mean, 1.0, 1e-12);
+	CHECK_NEAR(q.corr_mean, 1.0, 1e-12);
+	CHECK(q.n_ks == 2 && q.n_tv == 1 && q.n_pairs == 1);
+	CHECK(q.exact_matches == 4 && q.exact_match_share == 1.0);
+	CHECK(q.dcr.mean == 0.0 && q.out_of_range_cells == 0);
+	rs_quality_free(&q);
+
+	CHECK(rs_quality_compute(a, b, 0, &rng, &q, &err) == RS_OK);
+	CHECK(q.n_cols == 3);
+	CHECK(q.exact_matches == 1);
+	CHECK_NEAR(q.exact_match_share, 0.25, 1e-12);
+	CHECK(q.out_of_range[0] == 1 && q.out_of_range[1] == 1 && q.out_of_range[2] == 1);
+	CHECK(q.out_of_range_cells == 3 && q.out_of_range_rows == 2);
+	/* col0 real {1,2,3,4}, syn {1,2.5,3,9}: F diff max .25 (at 2) */
+	CHECK_NEAR(q.column_score[0], 0.75, 1e-12);
+	/* col1 real {10,20,30,40}, syn {10,20,35.5,40}: D = .25 at 30 */
+	CHECK_NEAR(q.column_score[1], 0.75, 1e-12);
+	/* col2 real (.25,.5 | null .25), syn (.25,.5 | 0 | invalid .25) */
+	CHECK_NEAR(q.column_score[2], 0.75, 1e-12);
+	CHECK_NEAR(q.ks_mean, 0.75, 1e-12);
+	CHECK_NEAR(q.tv_mean, 0.75, 1e-12);
+	CHECK(isnan(q.pair_score[0]) && isnan(q.pair_score[2 * 3 + 2]));
+	CHECK(isnan(q.pair_score[0 * 3 + 2]));
+	CHECK(q.pair_score[0 * 3 + 1] == q.pair_score[1 * 3 + 0]);
+	CHECK_NEAR(q.pair_score[1], rs_quality_corr(a, b, 0, 1), 1e-15);
+	CHECK_NEAR(q.corr_mean, q.pair_score[1], 1e-15);
+	CHECK(q.dcr.n_rows == 4 && q.dcr.n_zero == 1);
+	rs_quality_free(&q);
+
+	/* mismatched specs */
+	{
+		rs_table   *c = make(4, "ckk", 2, s);
+
+		CHECK(rs_quality_compute(a, c, 0, &rng, &q, &err) == RS_ERR_INVALID);
+		rs_table_free(c);
+		c = make(4, "cik", 3, s);
+		CHECK(rs_quality_compute(a, c, 0, &rng, &q, &err) == RS_ERR_INVALID);
+		rs_table_free(c);
+	}
+	rs_table_free(a);
+	rs_table_free(b);
+}
+
+/* A held-out half of a sample sits about as far from the training half as
+ * a fresh sample from the same law; an exact copy sits at 0. */
+static void
+test_holdout_dcr(void)
+{
+	int			n = 400;
+	rs_table   *train = make(n, "ck", 3, NULL),
+			   *hold = make(n, "ck", 3, NULL);
+	rs_rng		rng;
+	rs_dcr		dh,
+				dc;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 8);
+	for (int r = 0; r < n; r++)
+	{
+		RS_CELL(train, r, 0) = rs_rng_normal(&rng);
+		RS_CELL(train, r, 1) = (double) rs_rng_below(&rng, 3);
+		RS_CELL(hold, r, 0) = rs_rng_normal(&rng);
+		RS_CELL(hold, r, 1) = (double) rs_rng_below(&rng, 3);
+	}
+	CHECK(rs_quality_dcr(train, hold, 0, NULL, &dh, &err) == RS_OK);
+	CHECK(rs_quality_dcr(train, train, 0, NULL, &dc, &err) == RS_OK);
+	CHECK(dc.mean == 0.0);
+	CHECK(dh.mean > 0.0 && dh.mean < 0.05);
+	CHECK(dh.median > 0.0 && dh.median <= dh.mean * 3);
+	rs_table_free(train);
+	rs_table_free(hold);
+}
+
+/* Brute-force DCR, the definition written out. */
+static double
+brute_dcr(const rs_table *ref, const rs_table *q, int qr)
+{
+	int			nc = ref->n_cols;
+	double		best = INFINITY;
+
+	for (int r = 0; r < ref->n_rows; r++)
+	{
+		double		d = 0.0;
+
+		for (int c = 0; c < nc; c++)
+		{
+			double		a = RS_CELL(q, qr, c),
+						b = RS_CELL(ref, r, c);
+
+			if (isnan(a) || isnan(b))
+				d += (isnan(a) && isnan(b)) ? 0.0 : 1.0;
+			else if (ref->cols[c].kind == RS_KIND_CATEGORICAL)
+				d += a != b;
+			else
+			{
+				double		mn = INFINITY,
+							mx = -INFINITY,
+							x;
+
+				for (int k = 0; k < ref->n_rows; k++)
+					if (!isnan(RS_CELL(ref, k, c)))
+					{
+						mn = fmin(mn, RS_CELL(ref, k, c));
+						mx = fmax(mx, RS_CELL(ref, k, c));
+					}
+				x = fabs(a - b) / (mx > mn ? mx - mn : 1.0);
+				d += x < 1.0 ? x : 1.0;
+			}
+		}
+		best = fmin(best, d);
+	}
+	return best / nc;
+}
+
+/* The sorted search gives the brute-force answer, NULL keys included. */
+static void
+test_dcr_matches_brute_force(void)
+{
+	rs_rng		rng;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 99);
+	for (int trial = 0; trial < 20; trial++)
+	{
+		int			nr = 1 + (int) rs_rng_below(&rng, 60),
+					nq = 1 + (int) rs_rng_below(&rng, 30);
+		const char *kinds = trial % 3 == 0 ? "kk" : trial % 3 == 1 ? "ckc" : "ic";
+		rs_table   *ref = make(nr, kinds, 3, NULL),
+				   *q = make(nq, kinds, 3, NULL);
+		rs_dcr		d;
+		double		sum = 0.0,
+					mx = 0.0;
+
+		for (int side = 0; side < 2; side++)
+		{
+			rs_table   *t = side ? q : ref;
+
+			for (int r = 0; r < t->n_rows; r++)
+				for (int c = 0; c < t->n_cols; c++)
+				{
+					double		v;
+
+					if (rs_rng_uniform(&rng) < 0.15)
+						v = RS_NULL;
+					else if (t->cols[c].kind == RS_KIND_CATEGORICAL)
+						v = (double) rs_rng_below(&rng, 3);
+					else if (t->cols[c].integral)
+						v = (double) rs_rng_below(&rng, 6);
+					else
+						v = 10.0 * rs_rng_normal(&rng);
+					RS_CELL(t, r, c) = v;
+				}
+		}
+		CHECK(rs_quality_dcr(ref, q, 0, NULL, &d, &err) == RS_OK);
+		for (int r = 0; r < nq; r++)
+		{
+			double		b = brute_dcr(ref, q, r);
+
+			sum += b;
+			mx = fmax(mx, b);
+		}
+		CHECK_NEAR(d.mean, sum / nq, 1e-12);
+		CHECK(d.median <= mx + 1e-12);
+		rs_table_free(ref);
+		rs_table_free(q);
+	}
+}
+
+int
+main(void)
+{
+	RUN(test_ks);
+	RUN(test_tv);
+	RUN(test_corr);
+	RUN(test_exact_matches);
+	RUN(test_dcr);
+	RUN(test_dcr_matches_brute_force);
+	RUN(test_compute);
+	RUN(test_holdout_dcr);
+	return unit_summary("test_quality");
+}
