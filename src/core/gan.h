@@ -1,0 +1,172 @@
+/*
+ * gan.h
+ *	  The CTGAN-class model: a conditional generator of residual blocks and
+ *	  a PacGAN critic trained with WGAN-GP, training-by-sampling conditional
+ *	  vectors, sampling, and (de)serialization of the generator.
+ *
+ * Shapes (B = batch_size, D = data_dim, c = cond_dim, E = embedding_dim):
+ *	generator  z[B, E] ~ N(0, 1) ++ cond[B, c]
+ *	           -> Residual(E + c -> g1) -> Residual(E + c + g1 -> g2) ...
+ *	           -> Linear(E + c + sum(g) -> D), then per span: tanh for
+ *	           RS_ACT_TANH, Gumbel-softmax (tau) for RS_ACT_SOFTMAX
+ *	critic     x[B, D + c] viewed as [B / pac, pac * (D + c)]
+ *	           -> (Linear -> LeakyReLU(0.2) -> Dropout(0.5)) per d in dis_dims
+ *	           -> Linear(-> 1)
+ *	loss_d  = mean(critic(fake)) - mean(critic(real)) + gp_lambda * GP
+ *	loss_g  = -mean(critic(fake)) + cross-entropy of the conditioned span
+ *
+ * The cond vector has one block per condition span (rs_span.is_condition),
+ * in span order; cond_dim is the sum of their widths (0 if none: the cond
+ * vector is then empty and there is no cond loss).
+ *
+ * Differences from CTGAN on purpose: the cond bit is set at the right
+ * offset for every condition span; batchnorm runs in inference mode
+ * (running statistics) when sampling; all randomness comes from one seed.
+ *
+ * Memory: everything a training step needs is allocated by rs_gan_create;
+ * rs_gan_fit_epoch allocates only the per-epoch row index (O(n)).
+ */
+#ifndef RS_GAN_H
+#define RS_GAN_H
+
+#include <stdint.h>
+
+#include "encoder.h"
+#include "format.h"
+#include "rng.h"
+#include "rs_common.h"
+
+#define RS_GAN_MAX_LAYERS	8		/* generator / critic hidden layers */
+#define RS_GAN_MAX_DIM		65536	/* any one width */
+#define RS_GAN_MAX_PARAMS	(INT64_C(1) << 27)	/* floats per network */
+#define RS_GAN_MAX_BATCH	65536
+
+typedef struct rs_gan_config
+{
+	int			embedding_dim;	/* 128: noise width */
+	int			n_gen_dims;		/* 2 */
+	int			gen_dims[RS_GAN_MAX_LAYERS];	/* (256, 256) */
+	int			n_dis_dims;		/* 2 */
+	int			dis_dims[RS_GAN_MAX_LAYERS];	/* (256, 256) */
+	int			pac;			/* 10 */
+	double		lr_g;			/* 2e-4 */
+	double		lr_d;			/* 2e-4 */
+	int			batch_size;		/* 500, a multiple of pac, >= 2 */
+	int			epochs;			/* 300 (carried for the caller) */
+	double		gp_lambda;		/* 10 */
+	double		tau;			/* 0.2: Gumbel-softmax temperature */
+	int			discriminator_steps;	/* 1: critic steps per generator step */
+	double		beta1;			/* 0.5 */
+	double		beta2;			/* 0.9 */
+	double		weight_decay;	/* 1e-6 (L2, both networks) */
+	double		dropout;		/* 0.5: critic dropout probability */
+} rs_gan_config;
+
+/* Fill cfg with CTGAN's defaults (listed above). */
+void		rs_gan_config_default(rs_gan_config *cfg);
+
+/* RS_OK, or RS_ERR_INVALID with a message naming the bad setting. */
+rs_status	rs_gan_config_validate(const rs_gan_config *cfg, rs_error *err);
+
+typedef struct rs_gan rs_gan;
+
+/*
+ * Build a model for encoded rows of data_dim floats laid out by spans
+ * (which must tile [0, data_dim) in order; tanh spans have width 1;
+ * is_condition only on softmax spans).  Weights are initialized from
+ * seed.  Returns NULL and sets err (RS_ERR_INVALID, RS_ERR_NOMEM).
+ */
+rs_gan	   *rs_gan_create(const rs_gan_config *cfg, int data_dim,
+						  const rs_span *spans, int n_spans, uint64_t seed,
+						  rs_error *err);
+
+/*
+ * One epoch over data[n, data_dim] (encoded rows; softmax spans one-hot):
+ * max(1, n / batch_size) generator steps, each preceded by
+ * discriminator_steps critic steps.  Real rows are drawn with replacement
+ * (training-by-sampling), so any n >= 1 works.  *loss_g and *loss_d (may
+ * be NULL) receive the epoch means of CTGAN's reported losses (loss_d
+ * without the gradient penalty).  Calls rs_check_interrupts() every step.
+ * RS_ERR_NUMERIC if a loss becomes NaN or infinite.
+ */
+rs_status	rs_gan_fit_epoch(rs_gan *gan, const float *data, int64_t n,
+							 double *loss_g, double *loss_d, rs_error *err);
+
+/*
+ * Generate n rows into out[n, data_dim]: tanh spans as values, softmax
+ * spans as the one-hot of a category drawn by Gumbel-max; batchnorm in
+ * inference mode.  given_cond is NULL, or has one entry per condition span
+ * (rs_gan_n_cond_spans): a category index to condition on, or -1; at most
+ * one entry may be >= 0, and that span's output is set to the given
+ * category.  Without a given category the cond vector is drawn like CTGAN:
+ * a condition span uniformly, then a category with its empirical
+ * frequency in the training data.  All randomness comes from rng, drawn
+ * row by row, so the output does not depend on how n is split into calls.
+ * Works on a model from rs_gan_create (after training) or rs_gan_load.
+ */
+rs_status	rs_gan_sample(rs_gan *gan, int64_t n, const int *given_cond,
+						  float *out, rs_rng *rng, rs_error *err);
+
+/*
+ * Append the generator (spans, shape, cond frequencies, the parameter
+ * buffer and batchnorm running statistics) to b.  The RS_SEC_GENERATOR
+ * section's content.
+ */
+rs_status	rs_gan_save(const rs_gan *gan, rs_wbuf *b, rs_error *err);
+
+/*
+ * Rebuild a sampling-only model from what rs_gan_save wrote.  Every count,
+ * width and length is validated before use: RS_ERR_CORRUPT on anything
+ * wrong, RS_ERR_VERSION for a newer generator format.
+ */
+rs_gan	   *rs_gan_load(rs_rbuf *b, rs_error *err);
+
+void		rs_gan_free(rs_gan *gan);
+
+/* Shape queries. */
+int			rs_gan_data_dim(const rs_gan *gan);
+int			rs_gan_cond_dim(const rs_gan *gan);
+int			rs_gan_n_cond_spans(const rs_gan *gan);
+/* Number of categories (width) of condition span k, or -1. */
+int			rs_gan_cond_span_width(const rs_gan *gan, int k);
+int			rs_gan_can_train(const rs_gan *gan);	/* 0 after rs_gan_load */
+/* The span layout the model was built (or loaded) with; *n_spans set. */
+const rs_span *rs_gan_spans(const rs_gan *gan, int *n_spans);
+const rs_gan_config *rs_gan_get_config(const rs_gan *gan);
+
+/*
+ * Parameter buffers (one contiguous float buffer per network):
+ * which = 0 generator, 1 critic.  The critic is NULL after rs_gan_load.
+ * *n receives the number of floats.  Gradients likewise.
+ */
+float	   *rs_gan_params(rs_gan *gan, int which, int64_t *n);
+float	   *rs_gan_grads(rs_gan *gan, int which, int64_t *n);
+
+/* ---------------------------------------------------------------- for unit tests and benchmarks */
+
+/*
+ * Draw B conditional vectors the way training does (from the model's own
+ * rng, after the row index of data[n] is built): cond[B, cond_dim],
+ * span_of[B] (index among condition spans), cat_of[B] (category within
+ * it) and row_of[B] (the real row drawn for it).  B <= batch_size.
+ */
+rs_status	rs_gan_test_condvec(rs_gan *gan, const float *data, int64_t n,
+								int B, float *cond, int *span_of,
+								int *cat_of, int64_t *row_of, rs_error *err);
+
+/*
+ * Compute one step's loss and its gradient (into rs_gan_grads, zeroed
+ * first) without updating any parameter; the model's rng is reseeded from
+ * seed first, so two calls with the same seed see the same batch, noise,
+ * and dropout masks.  what: 0 = critic loss (Wasserstein part + GP) wrt
+ * critic parameters, 1 = Wasserstein part only, 2 = GP only, 3 =
+ * generator loss (incl. cond loss) wrt generator parameters.
+ */
+rs_status	rs_gan_test_loss(rs_gan *gan, const float *data, int64_t n,
+							 int what, uint64_t seed, double *loss,
+							 rs_error *err);
+
+/* FLOPs (2*M*N*K summed over every sgemm) of one training step. */
+double		rs_gan_step_flops(const rs_gan *gan);
+
+#endif							/* RS_GAN_H */

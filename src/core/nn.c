@@ -1,0 +1,531 @@
+/*
+ * nn.c
+ *	  Layers of the numeric core: Linear, BatchNorm1d, ReLU, LeakyReLU,
+ *	  dropout, tanh, (Gumbel-)softmax, CTGAN's Residual block and Adam.
+ *	  See nn.h for the conventions (shapes, strides, accumulation).
+ */
+#include "nn.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/*
+ * The element-wise loops below are written to vectorize.  PostgreSQL
+ * builds with plain -O2, where GCC does not vectorize; vectorizing them
+ * changes no result (no reduction is reordered), so ask for it.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("-ftree-vectorize")
+#endif
+
+#define BN_BLOCK 64				/* columns per batchnorm block */
+
+/* ---------------------------------------------------------------- Linear */
+
+/* out[B, OC] = in[B, C] @ w[OC, C]^T + b[OC] */
+void
+rs_dense_forward(float *out, int ldo, const float *in, int ldi,
+				 const float *w, const float *b, int B, int C, int OC)
+{
+	float		beta = 0.0f;
+
+	if (B <= 0 || OC <= 0)
+		return;
+	if (b)
+	{
+		for (int r = 0; r < B; r++)
+			memcpy(out + (size_t) r * ldo, b, sizeof(float) * OC);
+		beta = 1.0f;
+	}
+	if (C <= 0)
+	{
+		if (!b)
+			for (int r = 0; r < B; r++)
+				memset(out + (size_t) r * ldo, 0, sizeof(float) * OC);
+		return;
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C,
+				1.0f, in, ldi, w, C, beta, out, ldo);
+}
+
+/*
+ * din[B, C] += dout[B, OC] @ w[OC, C]
+ * dw[OC, C] += dout^T @ in[B, C]
+ * db[OC]    += column sums of dout
+ */
+void
+rs_dense_backward(float *din, int lddi, float *dw, float *db,
+				  const float *dout, int lddo, const float *in, int ldi,
+				  const float *w, int B, int C, int OC)
+{
+	if (B <= 0 || OC <= 0)
+		return;
+	if (din && C > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC,
+					1.0f, dout, lddo, w, C, 1.0f, din, lddi);
+	if (dw && C > 0)
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B,
+					1.0f, dout, lddo, in, ldi, 1.0f, dw, C);
+	if (db)
+	{
+		for (int r = 0; r < B; r++)
+		{
+			const float *d = dout + (size_t) r * lddo;
+
+			for (int o = 0; o < OC; o++)
+				db[o] += d[o];
+		}
+	}
+}
+
+void
+rs_dense_init(float *w, float *b, int C, int OC, rs_rng *rng)
+{
+	double		bound = C > 0 ? 1.0 / sqrt((double) C) : 0.0;
+
+	for (size_t i = 0; i < (size_t) OC * C; i++)
+		w[i] = (float) ((2.0 * rs_rng_uniform(rng) - 1.0) * bound);
+	if (b)
+		for (int o = 0; o < OC; o++)
+			b[o] = (float) ((2.0 * rs_rng_uniform(rng) - 1.0) * bound);
+}
+
+/* ---------------------------------------------------------------- BatchNorm1d */
+
+/*
+ * Strided training-mode batchnorm: out[B, C] (stride ldo), in[B, C]
+ * (stride ldi).  Statistics are accumulated in double, row by row over a
+ * block of columns at a time (cache-friendly and vectorizable; each
+ * column's sum still runs over the rows in order).
+ */
+static void
+bn_train_ld(float *out, int ldo, float *mean, float *rstd,
+			const float *in, int ldi, const float *gamma, const float *beta,
+			float *run_mean, float *run_var, int B, int C,
+			float momentum, float eps)
+{
+	for (int c0 = 0; c0 < C; c0 += BN_BLOCK)
+	{
+		int			nc = C - c0 < BN_BLOCK ? C - c0 : BN_BLOCK;
+		double		s[BN_BLOCK],
+					ss[BN_BLOCK];
+		float		fm[BN_BLOCK],
+					fr[BN_BLOCK];
+
+		for (int j = 0; j < nc; j++)
+			s[j] = ss[j] = 0.0;
+		for (int r = 0; r < B; r++)
+		{
+			const float *x = in + (size_t) r * ldi + c0;
+
+			for (int j = 0; j < nc; j++)
+				s[j] += x[j];
+		}
+		for (int j = 0; j < nc; j++)
+			s[j] /= B;			/* now the mean */
+		for (int r = 0; r < B; r++)
+		{
+			const float *x = in + (size_t) r * ldi + c0;
+
+			for (int j = 0; j < nc; j++)
+			{
+				double		d = x[j] - s[j];
+
+				ss[j] += d * d;
+			}
+		}
+		for (int j = 0; j < nc; j++)
+		{
+			double		var = ss[j] / B;
+			int			c = c0 + j;
+
+			fm[j] = (float) s[j];
+			fr[j] = (float) (1.0 / sqrt(var + eps));
+			mean[c] = fm[j];
+			rstd[c] = fr[j];
+			if (run_mean)
+				run_mean[c] = (1.0f - momentum) * run_mean[c] + momentum * fm[j];
+			if (run_var)
+			{
+				double		unbiased = B > 1 ? ss[j] / (B - 1) : var;
+
+				run_var[c] = (1.0f - momentum) * run_var[c] +
+					momentum * (float) unbiased;
+			}
+			/* fold gamma into the scale */
+			fr[j] *= gamma[c];
+		}
+		for (int r = 0; r < B; r++)
+		{
+			const float *x = in + (size_t) r * ldi + c0;
+			float	   *y = out + (size_t) r * ldo + c0;
+			const float *bt = beta + c0;
+
+			for (int j = 0; j < nc; j++)
+				y[j] = (x[j] - fm[j]) * fr[j] + bt[j];
+		}
+	}
+}
+
+void
+rs_batchnorm_forward_train(float *out, float *mean, float *rstd,
+						   const float *in, const float *gamma,
+						   const float *beta, float *run_mean, float *run_var,
+						   int B, int C, float momentum, float eps)
+{
+	bn_train_ld(out, C, mean, rstd, in, C, gamma, beta, run_mean, run_var,
+				B, C, momentum, eps);
+}
+
+/* Inference batchnorm: out[B, C] (stride ldo) from in (stride ldi). */
+static void
+bn_eval_ld(float *out, int ldo, const float *in, int ldi,
+		   const float *gamma, const float *beta, const float *run_mean,
+		   const float *run_var, int B, int C, float eps)
+{
+	for (int r = 0; r < B; r++)
+	{
+		const float *x = in + (size_t) r * ldi;
+		float	   *y = out + (size_t) r * ldo;
+
+		for (int c = 0; c < C; c++)
+		{
+			float		fr = 1.0f / sqrtf(run_var[c] + eps);
+
+			y[c] = gamma[c] * ((x[c] - run_mean[c]) * fr) + beta[c];
+		}
+	}
+}
+
+void
+rs_batchnorm_forward_eval(float *out, const float *in, const float *gamma,
+						  const float *beta, const float *run_mean,
+						  const float *run_var, int B, int C, float eps)
+{
+	bn_eval_ld(out, C, in, C, gamma, beta, run_mean, run_var, B, C, eps);
+}
+
+/*
+ * din = gamma * rstd * (dout - mean(dout) - xhat * mean(dout * xhat)),
+ * per column; din may equal dout.  Blocked over columns like the forward.
+ */
+void
+rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
+					  const float *dout, const float *in, const float *mean,
+					  const float *rstd, const float *gamma, int B, int C)
+{
+	for (int c0 = 0; c0 < C; c0 += BN_BLOCK)
+	{
+		int			nc = C - c0 < BN_BLOCK ? C - c0 : BN_BLOCK;
+		double		sd[BN_BLOCK],
+					sdx[BN_BLOCK];
+		float		md[BN_BLOCK],
+					mdx[BN_BLOCK],
+					k[BN_BLOCK];
+		const float *fm = mean + c0,
+				   *fr = rstd + c0;
+
+		for (int j = 0; j < nc; j++)
+			sd[j] = sdx[j] = 0.0;
+		for (int r = 0; r < B; r++)
+		{
+			const float *x = in + (size_t) r * C + c0;
+			const float *dy = dout + (size_t) r * C + c0;
+
+			for (int j = 0; j < nc; j++)
+			{
+				float		xhat = (x[j] - fm[j]) * fr[j];
+
+				sd[j] += dy[j];
+				sdx[j] += (double) dy[j] * xhat;
+			}
+		}
+		for (int j = 0; j < nc; j++)
+		{
+			if (dgamma)
+				dgamma[c0 + j] += (float) sdx[j];
+			if (dbeta)
+				dbeta[c0 + j] += (float) sd[j];
+			md[j] = (float) (sd[j] / B);
+			mdx[j] = (float) (sdx[j] / B);
+			k[j] = gamma[c0 + j] * fr[j];
+		}
+		if (!din)
+			continue;
+		for (int r = 0; r < B; r++)
+		{
+			const float *x = in + (size_t) r * C + c0;
+			const float *dy = dout + (size_t) r * C + c0;
+			float	   *dx = din + (size_t) r * C + c0;
+
+			for (int j = 0; j < nc; j++)
+			{
+				float		xhat = (x[j] - fm[j]) * fr[j];
+
+				dx[j] = k[j] * (dy[j] - md[j] - xhat * mdx[j]);
+			}
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- element-wise */
+
+void
+rs_relu_forward(float *out, const float *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+}
+
+void
+rs_relu_backward(float *din, const float *dout, const float *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+void
+rs_leaky_relu_forward(float *out, const float *in, size_t n, float slope)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[i] > 0.0f ? in[i] : slope * in[i];
+}
+
+void
+rs_leaky_relu_backward(float *din, const float *dout, const float *in,
+					   size_t n, float slope)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] = in[i] > 0.0f ? dout[i] : slope * dout[i];
+}
+
+void
+rs_dropout_mask(float *mask, size_t n, float p, rs_rng *rng)
+{
+	float		keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+	/* 16-bit draws, four per rng call: drop when draw < p * 65536 */
+	uint32_t	thr = (uint32_t) lrint((double) p * 65536.0);
+	uint64_t	bits = 0;
+
+	if (p <= 0.0f)
+	{
+		for (size_t i = 0; i < n; i++)
+			mask[i] = 1.0f;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		if ((i & 3) == 0)
+			bits = rs_rng_next(rng);
+		mask[i] = (uint32_t) (bits & 0xffff) < thr ? 0.0f : keep;
+		bits >>= 16;
+	}
+}
+
+void
+rs_dropout_forward(float *out, const float *in, const float *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[i] * mask[i];
+}
+
+void
+rs_dropout_backward(float *din, const float *dout, const float *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] = dout[i] * mask[i];
+}
+
+void
+rs_tanh_forward(float *out, const float *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = tanhf(in[i]);
+}
+
+void
+rs_tanh_backward(float *din, const float *dout, const float *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] = dout[i] * (1.0f - out[i] * out[i]);
+}
+
+/* ---------------------------------------------------------------- softmax with temperature */
+
+void
+rs_softmax_forward(float *out, int ldo, const float *in, int ldi,
+				   const float *g, int B, int W, float tau)
+{
+	float		inv_tau = 1.0f / tau;
+
+	for (int r = 0; r < B; r++)
+	{
+		const float *x = in + (size_t) r * ldi;
+		const float *gr = g ? g + (size_t) r * W : NULL;
+		float	   *y = out + (size_t) r * ldo;
+		float		mx = -INFINITY;
+		double		sum = 0.0;
+		float		inv;
+
+		for (int j = 0; j < W; j++)
+		{
+			float		v = (x[j] + (gr ? gr[j] : 0.0f)) * inv_tau;
+
+			y[j] = v;
+			if (v > mx)
+				mx = v;
+		}
+		for (int j = 0; j < W; j++)
+		{
+			y[j] = expf(y[j] - mx);
+			sum += y[j];
+		}
+		inv = (float) (1.0 / sum);
+		for (int j = 0; j < W; j++)
+			y[j] *= inv;
+	}
+}
+
+void
+rs_softmax_backward(float *din, int lddi, const float *dout, int lddo,
+					const float *out, int ldo, int B, int W, float tau)
+{
+	float		inv_tau = 1.0f / tau;
+
+	for (int r = 0; r < B; r++)
+	{
+		const float *dy = dout + (size_t) r * lddo;
+		const float *y = out + (size_t) r * ldo;
+		float	   *dx = din + (size_t) r * lddi;
+		double		dot = 0.0;
+		float		fdot;
+
+		for (int j = 0; j < W; j++)
+			dot += (double) dy[j] * y[j];
+		fdot = (float) dot;
+		for (int j = 0; j < W; j++)
+			dx[j] = inv_tau * y[j] * (dy[j] - fdot);
+	}
+}
+
+/* ---------------------------------------------------------------- CTGAN Residual */
+
+void
+rs_residual_forward_train(float *io, int ld, const float *w, const float *b,
+						  const float *gamma, const float *beta, float *lin,
+						  float *mean, float *rstd, float *run_mean,
+						  float *run_var, int B, int C, int OC)
+{
+	/* lin[B, OC] = x @ w^T + b */
+	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC);
+	/* io[:, 0:OC] = bn(lin), then relu in place */
+	bn_train_ld(io, ld, mean, rstd, lin, OC, gamma, beta, run_mean, run_var,
+				B, OC, RS_BN_MOMENTUM, RS_BN_EPS);
+	for (int r = 0; r < B; r++)
+	{
+		float	   *y = io + (size_t) r * ld;
+
+		rs_relu_forward(y, y, OC);
+	}
+}
+
+void
+rs_residual_forward_eval(float *io, int ld, const float *w, const float *b,
+						 const float *gamma, const float *beta,
+						 const float *run_mean, const float *run_var,
+						 float *scratch, int B, int C, int OC)
+{
+	rs_dense_forward(scratch, OC, io + OC, ld, w, b, B, C, OC);
+	bn_eval_ld(io, ld, scratch, OC, gamma, beta, run_mean, run_var, B, OC,
+			   RS_BN_EPS);
+	for (int r = 0; r < B; r++)
+	{
+		float	   *y = io + (size_t) r * ld;
+
+		rs_relu_forward(y, y, OC);
+	}
+}
+
+void
+rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
+					 float *dbeta, float *scratch, const float *io,
+					 const float *lin, const float *mean, const float *rstd,
+					 const float *w, const float *gamma, int B, int C, int OC,
+					 int need_din)
+{
+	/* scratch[B, OC] = d relu output -> d bn output */
+	for (int r = 0; r < B; r++)
+		rs_relu_backward(scratch + (size_t) r * OC, dio + (size_t) r * ld,
+						 io + (size_t) r * ld, OC);
+	/* -> d lin, in place */
+	rs_batchnorm_backward(scratch, dgamma, dbeta, scratch, lin, mean, rstd,
+						  gamma, B, OC);
+	/* -> dw, db, and d x added to the concatenated gradient */
+	rs_dense_backward(need_din ? dio + OC : NULL, ld, dw, db, scratch, OC,
+					  io + OC, ld, w, B, C, OC);
+}
+
+/* ---------------------------------------------------------------- Adam */
+
+void
+rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
+			 int t, float lr, float beta1, float beta2, float eps,
+			 float weight_decay)
+{
+	double		bc1 = 1.0 - pow((double) beta1, (double) t);
+	double		bc2 = 1.0 - pow((double) beta2, (double) t);
+	float		step_size = (float) (lr / bc1);
+	float		inv_sqrt_bc2 = (float) (1.0 / sqrt(bc2));
+
+	size_t		i = 0;
+
+#if defined(__SSE2__)
+	/*
+	 * Four at a time: the same operations in the same order as the scalar
+	 * loop (sqrt is correctly rounded either way), so identical results;
+	 * the scalar sqrtf() errno check keeps the compiler from doing this.
+	 */
+	{
+		__m128		vwd = _mm_set1_ps(weight_decay),
+					vb1 = _mm_set1_ps(beta1),
+					vb1c = _mm_set1_ps(1.0f - beta1),
+					vb2 = _mm_set1_ps(beta2),
+					vb2c = _mm_set1_ps(1.0f - beta2),
+					vstep = _mm_set1_ps(step_size),
+					vc = _mm_set1_ps(inv_sqrt_bc2),
+					veps = _mm_set1_ps(eps);
+
+		for (; i + 4 <= n; i += 4)
+		{
+			__m128		p = _mm_loadu_ps(params + i);
+			__m128		g = _mm_add_ps(_mm_loadu_ps(grads + i), _mm_mul_ps(vwd, p));
+			__m128		mi = _mm_add_ps(_mm_mul_ps(vb1, _mm_loadu_ps(m + i)),
+										_mm_mul_ps(vb1c, g));
+			__m128		vi = _mm_add_ps(_mm_mul_ps(vb2, _mm_loadu_ps(v + i)),
+										_mm_mul_ps(_mm_mul_ps(vb2c, g), g));
+			__m128		den = _mm_add_ps(_mm_mul_ps(_mm_sqrt_ps(vi), vc), veps);
+
+			_mm_storeu_ps(m + i, mi);
+			_mm_storeu_ps(v + i, vi);
+			_mm_storeu_ps(params + i,
+						  _mm_sub_ps(p, _mm_div_ps(_mm_mul_ps(vstep, mi), den)));
+		}
+	}
+#endif
+	for (; i < n; i++)
+	{
+		float		g = grads[i] + weight_decay * params[i];
+		float		mi = beta1 * m[i] + (1.0f - beta1) * g;
+		float		vi = beta2 * v[i] + (1.0f - beta2) * g * g;
+
+		m[i] = mi;
+		v[i] = vi;
+		params[i] -= step_size * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
+	}
+}

@@ -1,0 +1,235 @@
+/*
+ * bench_gan.c
+ *	  Times GAN training steps with CTGAN's default networks on rows shaped
+ *	  like the encoded heart data (data_dim 110, cond_dim 60), and compares
+ *	  with cblas_sgemm alone on the same matrix shapes (the ceiling).
+ *
+ * Build:
+ *	gcc -O2 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+ *		test/bench/bench_gan.c src/core/ *.c -lopenblas -lm
+ * Run: ./a.out [steps]   (thread count from OPENBLAS_NUM_THREADS)
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+
+#include "gan.h"
+#include "rng.h"
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One sgemm shape: C[M, N] = op(A) op(B) with inner dimension K. */
+typedef struct shape
+{
+	int			M,
+				N,
+				K,
+				ta,
+				tb;
+} shape;
+
+static int	n_shapes;
+static shape shapes[256];
+
+static void
+add(int M, int N, int K, int ta, int tb)
+{
+	shapes[n_shapes++] = (shape) {M, N, K, ta, tb};
+}
+
+/* The sgemm calls of one training step, as gan.c makes them. */
+static void
+list_shapes(const rs_gan_config *c, int D, int cd)
+{
+	int			B = c->batch_size,
+				Bp = B / c->pac,
+				R = 3 * Bp,
+				W = c->embedding_dim + cd,
+				P = c->pac * (D + cd);
+	int			gin[RS_GAN_MAX_LAYERS],
+				din[RS_GAN_MAX_LAYERS];
+
+	for (int l = 0; l < c->n_gen_dims; l++)
+	{
+		gin[l] = W;
+		W += c->gen_dims[l];
+	}
+	for (int l = 0; l < c->n_dis_dims; l++)
+		din[l] = l ? c->dis_dims[l - 1] : P;
+
+	for (int pass = 0; pass < 2; pass++)
+	{
+		/* generator forward (both steps) */
+		for (int l = 0; l < c->n_gen_dims; l++)
+			add(B, c->gen_dims[l], gin[l], 0, 1);
+		add(B, D, W, 0, 1);
+	}
+	/* critic step: forward on real, fake, interpolates */
+	for (int l = 0; l < c->n_dis_dims; l++)
+		add(R, c->dis_dims[l], din[l], 0, 1);
+	add(R, 1, c->dis_dims[c->n_dis_dims - 1], 0, 1);
+	for (int l = 0; l < c->n_dis_dims; l++)
+	{
+		add(c->dis_dims[l], din[l], 2 * Bp, 1, 0);	/* dW */
+		add(l ? R : Bp, din[l], c->dis_dims[l], 0, 0);	/* input gradient */
+		add(c->dis_dims[l], din[l], Bp, 1, 0);	/* GP dW */
+		add(Bp, c->dis_dims[l], din[l], 0, 1);	/* GP forward-like */
+	}
+	/* generator step: critic on fake, input gradient, generator backward */
+	for (int l = 0; l < c->n_dis_dims; l++)
+		add(Bp, c->dis_dims[l], din[l], 0, 1);
+	add(Bp, 1, c->dis_dims[c->n_dis_dims - 1], 0, 1);
+	for (int l = 0; l < c->n_dis_dims; l++)
+		add(Bp, din[l], c->dis_dims[l], 0, 0);
+	add(B, W, D, 0, 0);
+	add(D, W, B, 1, 0);
+	for (int l = 0; l < c->n_gen_dims; l++)
+	{
+		add(c->gen_dims[l], gin[l], B, 1, 0);
+		if (l > 0)
+			add(B, gin[l], c->gen_dims[l], 0, 0);
+	}
+}
+
+static double
+sgemm_ceiling(int reps, double *flops)
+{
+	size_t		maxa = 0;
+	float	   *a,
+			   *b,
+			   *c;
+	double		t0;
+
+	*flops = 0;
+	for (int i = 0; i < n_shapes; i++)
+	{
+		size_t		m = (size_t) shapes[i].M * shapes[i].K;
+
+		if ((size_t) shapes[i].K * shapes[i].N > m)
+			m = (size_t) shapes[i].K * shapes[i].N;
+		if ((size_t) shapes[i].M * shapes[i].N > m)
+			m = (size_t) shapes[i].M * shapes[i].N;
+		if (m > maxa)
+			maxa = m;
+		*flops += 2.0 * shapes[i].M * shapes[i].N * shapes[i].K;
+	}
+	a = calloc(maxa, sizeof(float));
+	b = calloc(maxa, sizeof(float));
+	c = calloc(maxa, sizeof(float));
+	for (size_t i = 0; i < maxa; i++)
+	{
+		a[i] = (float) (i % 7) * 0.1f;
+		b[i] = (float) (i % 5) * 0.1f;
+	}
+	t0 = now();
+	for (int r = 0; r < reps; r++)
+		for (int i = 0; i < n_shapes; i++)
+		{
+			shape	   *s = &shapes[i];
+
+			cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans,
+						s->tb ? CblasTrans : CblasNoTrans, s->M, s->N, s->K,
+						1.0f, a, s->ta ? s->M : s->K, b, s->tb ? s->K : s->N,
+						1.0f, c, s->N);
+		}
+	free(a);
+	free(b);
+	free(c);
+	return (now() - t0) / reps;
+}
+
+int
+main(int argc, char **argv)
+{
+	int			steps = argc > 1 ? atoi(argv[1]) : 40;
+	rs_gan_config cfg;
+	rs_span		spans[64];
+	int			ns = 0,
+				pos = 0,
+				cd = 0;
+	int			cat_w[] = {2, 2, 3, 4, 5, 7, 2, 2, 3, 10, 20};
+	rs_error	err;
+	rs_gan	   *g;
+	float	   *data;
+	int64_t		n;
+	rs_rng		rng;
+	double		t0,
+				t,
+				lg,
+				ld,
+				flops,
+				ceil_t,
+				ceil_f;
+
+	/* 5 continuous columns: tanh + 9 modes; 11 categorical: 60 wide */
+	for (int i = 0; i < 5; i++)
+	{
+		spans[ns++] = (rs_span) {pos, 1, RS_ACT_TANH, i, 0};
+		pos += 1;
+		spans[ns++] = (rs_span) {pos, 9, RS_ACT_SOFTMAX, i, 0};
+		pos += 9;
+	}
+	for (int i = 0; i < 11; i++)
+	{
+		spans[ns++] = (rs_span) {pos, cat_w[i], RS_ACT_SOFTMAX, 5 + i, 1};
+		pos += cat_w[i];
+		cd += cat_w[i];
+	}
+	rs_gan_config_default(&cfg);
+	n = (int64_t) cfg.batch_size * steps;
+	data = calloc((size_t) n * pos, sizeof(float));
+	rs_rng_seed(&rng, 1);
+	for (int64_t r = 0; r < n; r++)
+		for (int i = 0; i < ns; i++)
+		{
+			rs_span    *s = &spans[i];
+
+			if (s->act == RS_ACT_TANH)
+				data[r * pos + s->start] = (float) (1.8 * rs_rng_uniform(&rng) - 0.9);
+			else
+				data[r * pos + s->start + rs_rng_below(&rng, s->width)] = 1.0f;
+		}
+	g = rs_gan_create(&cfg, pos, spans, ns, 42, &err);
+	if (!g)
+	{
+		fprintf(stderr, "create: %s\n", err.msg);
+		return 1;
+	}
+	/* warm up with one small epoch */
+	if (rs_gan_fit_epoch(g, data, cfg.batch_size, &lg, &ld, &err) != RS_OK)
+	{
+		fprintf(stderr, "fit: %s\n", err.msg);
+		return 1;
+	}
+	t0 = now();
+	if (rs_gan_fit_epoch(g, data, n, &lg, &ld, &err) != RS_OK)
+	{
+		fprintf(stderr, "fit: %s\n", err.msg);
+		return 1;
+	}
+	t = (now() - t0) / steps;
+	flops = rs_gan_step_flops(g);
+	list_shapes(&cfg, pos, cd);
+	ceil_t = sgemm_ceiling(steps, &ceil_f);
+	printf("data_dim %d, cond_dim %d, batch %d, pac %d, %d steps\n",
+		   pos, cd, cfg.batch_size, cfg.pac, steps);
+	printf("training:   %.4f s/step, %.3f GFLOP/step, %.1f GFLOP/s (loss_g %.3f loss_d %.3f)\n",
+		   t, flops * 1e-9, flops * 1e-9 / t, lg, ld);
+	printf("sgemm only: %.4f s/step, %.3f GFLOP/step, %.1f GFLOP/s (%d calls)\n",
+		   ceil_t, ceil_f * 1e-9, ceil_f * 1e-9 / ceil_t, n_shapes);
+	rs_gan_free(g);
+	free(data);
+	return 0;
+}
