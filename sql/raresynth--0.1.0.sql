@@ -134,3 +134,17 @@ CREATE FUNCTION raresynth_synthesize(
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_synthesize(name, bigint, name, bigint) IS
     'append synthetic rows to <source>_synthetic (n NULL: enough for 1:1 with the majority) and create or replace the view <source>_improved; returns rows written';
+
+-------------------------------------------------------------------------------
+-- Quality of synthetic rows
+-------------------------------------------------------------------------------
+CREATE FUNCTION raresynth_quality(
+        "real" regclass,
+        synthetic regclass,
+        label name,
+        minority text DEFAULT NULL)
+    RETURNS TABLE (metric text, column_name name, value float8)
+    AS 'MODULE_PATHNAME', 'raresynth_quality'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION raresynth_quality(regclass, regclass, name, text) IS
+    'fidelity (KS and TV complements, correlation similarity), validity (out-of-range cells) and privacy (exact copies, distance to closest real record) of the synthetic rows of a class against the real ones';

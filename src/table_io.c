@@ -585,17 +585,20 @@ cmp_cstr_ptr(const void *a, const void *b)
 }
 
 /*
- * Read every row whose label (as text) is class_value into a new rs_table
- * of the feature columns, in attnum order.  Categories are sorted by their
- * text and rows by their values, so the result does not depend on the
- * order the scan returns rows in (determinism).  Checks the size against
- * maintenance_work_mem first.
+ * Read every row of relation `qualified` whose label (as text) is
+ * class_value into a new rs_table of src's feature columns, in attnum
+ * order.  Without `like`, categories are those seen, sorted by their text,
+ * and continuous ranges are those seen; with `like` (a table read the same
+ * way), its specs are copied and values are coded with its categories (an
+ * unseen one becomes n_categories: "not a category").  Rows are sorted by
+ * their values, so the result does not depend on the scan order
+ * (determinism).  Checks the size against maintenance_work_mem first.
  */
-rs_table *
-rs_source_read_class(const RsSource *src, const char *class_value)
+static rs_table *
+read_rows(const RsSource *src, const char *qualified, const char *relname,
+		  const char *class_value, int64 n_expected, const rs_table *like)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
-	int64		n_expected = rs_source_class_count(src, class_value);
 	int			nf = rs_source_n_features(src);
 	int		   *feat = palloc(sizeof(int) * nf);
 	HTAB	  **dicts = palloc0(sizeof(HTAB *) * nf);
@@ -624,7 +627,7 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("class \"%s\" of \"%s\" is too large to learn in maintenance_work_mem",
-						class_value, src->relname),
+						class_value, relname),
 				 errdetail("%lld rows of %d features need about %zu kB; maintenance_work_mem is %d kB.",
 						   (long long) n_expected, nf, need / 1024, maintenance_work_mem),
 				 errhint("Raise maintenance_work_mem, or exclude columns.")));
@@ -632,7 +635,7 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("class \"%s\" of \"%s\" has too many rows (%lld)",
-						class_value, src->relname, (long long) n_expected)));
+						class_value, relname, (long long) n_expected)));
 
 	t = rs_table_create((int) n_expected, nf, &err);
 	if (!t)
@@ -652,6 +655,14 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 			dicts[f] = cat_dict_create("raresynth categories");
 			getTypeOutputInfo(col->typid, &outfn, &varlena);
 			fmgr_info(outfn, &outfns[f]);
+			for (int k = 0; like && k < like->cols[f].n_categories; k++)
+			{
+				char	   *key = like->cols[f].categories[k];
+				CatEntry   *e = hash_search(dicts[f], &key, HASH_ENTER, NULL);
+
+				e->key = key;
+				e->index = k;
+			}
 		}
 	}
 
@@ -660,7 +671,7 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 	for (int f = 0; f < nf; f++)
 		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(src->cols[feat[f]].name));
 	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-					 src->qualified_name, quote_identifier(lab->name));
+					 qualified, quote_identifier(lab->name));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -683,7 +694,7 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 			if (row >= n_expected)
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("relation \"%s\" changed while it was read", src->relname)));
+						 errmsg("relation \"%s\" changed while it was read", relname)));
 			for (int f = 0; f < nf; f++)
 			{
 				bool		isnull;
@@ -694,15 +705,18 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 				{
 					char	   *s = OutputFunctionCall(&outfns[f], d);
 					bool		found;
-					CatEntry   *e = hash_search(dicts[f], &s, HASH_ENTER, &found);
+					CatEntry   *e = hash_search(dicts[f], &s, like ? HASH_FIND : HASH_ENTER, &found);
 
-					if (!found)
+					if (like && !found)
+						v = (double) like->cols[f].n_categories;	/* not a category */
+					else if (!found)
 					{
 						/* keep the string beyond SPI's memory */
 						e->key = MemoryContextStrdup(callercxt, s);
 						e->index = (int) hash_get_num_entries(dicts[f]) - 1;
 					}
-					v = (double) e->index;
+					if (found || !like)
+						v = (double) e->index;
 					pfree(s);
 				}
 				else if (!isnull)
@@ -720,12 +734,14 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 	if (row != n_expected)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation \"%s\" changed while it was read", src->relname),
+				 errmsg("relation \"%s\" changed while it was read", relname),
 				 errdetail("Expected %lld rows of class \"%s\", read %lld.",
 						   (long long) n_expected, class_value, (long long) row)));
 
 	/* categories in text order; continuous ranges and integrality */
-	for (int f = 0; f < nf; f++)
+	if (like && rs_table_copy_specs(t, like, &err) != RS_OK)
+		rs_report_core_error(&err, NULL);
+	for (int f = 0; f < nf && !like; f++)
 	{
 		rs_column  *col = &t->cols[f];
 
@@ -794,6 +810,38 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 		pfree(order);
 	}
 	return t;
+}
+
+/* The rows of one class of the source, for training. */
+rs_table *
+rs_source_read_class(const RsSource *src, const char *class_value)
+{
+	int64		n = rs_source_class_count(src, class_value);
+
+	Assert(n >= 0);
+	return read_rows(src, src->qualified_name, src->relname, class_value, n, NULL);
+}
+
+static int64 count_label_rows(const char *qualified, const char *label, const char *value);
+
+/*
+ * The rows of one class of another relation with the source's feature
+ * columns (e.g. its synthetic companion), coded like `like`.
+ */
+rs_table *
+rs_read_class_like(const RsSource *src, Oid relid, const char *class_value, const rs_table *like)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+													   relname);
+	int64		n;
+
+	check_source_relation(relid);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	n = count_label_rows(qualified, src->cols[src->label_index].name, class_value);
+	SPI_finish();
+	return read_rows(src, qualified, relname, class_value, n, like);
 }
 
 /* ----------------------------------------------------------------

@@ -1,0 +1,90 @@
+-- raresynth_train / sample / synthesize: every bad input gets a clear error, and nothing is written
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+\i test/data/heart.sql
+RESET client_min_messages;
+\i test/data/try.sql
+SET raresynth.progress = off;
+\set small '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}'
+SELECT model FROM raresynth_train('heart', 'risk', epochs => 1, seed => 1, options => :'small');
+\x on
+
+-- training arguments
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', epochs => 0)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', epochs => 1000000)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', batch_size => 1)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', batch_size => 25)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', options => '{"learning_rate": 0.1}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', options => '{"pac": "ten"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', options => '{"generator_dims": 256}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', options => '{"max_modes": 11}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', options => '{"lr": -1}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', options => '[1, 2]')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', minority => '2')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'nope')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', exclude => '{nope}')$$);
+CREATE TABLE one_class AS SELECT age, sex, 1 AS y FROM heart LIMIT 50;
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('one_class', 'y')$$);
+-- nothing was written by the failures
+SELECT name FROM raresynth.models ORDER BY name;
+
+-- sampling arguments
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('nope', 1, NULL::heart)$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', -1, NULL::heart)$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 10000000000, NULL::heart)$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', NULL, NULL::heart)$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::int)$$);
+CREATE TABLE other (a int, b text);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::other)$$);
+CREATE TABLE heart_like AS SELECT patient_id, age::bigint AS age FROM heart LIMIT 1;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart_like)$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart, given => '{"nope": 1}')$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart, given => '{"age": 40}')$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart, given => '{"sex": "Other"}')$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart, given => '{"sex": "Male", "diet": "Average"}')$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart, given => '{"sex": ["Male"]}')$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart, given => '"Male"')$$);
+
+-- synthesize arguments
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('nope')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk', -5)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk', 5, 'heart')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk', 5, 'other')$$);
+
+-- a model owned by another role
+CREATE ROLE rs_mallory;
+GRANT SELECT ON heart TO rs_mallory;
+SET ROLE rs_mallory;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', epochs => 1)$$);
+RESET ROLE;
+REVOKE SELECT ON heart FROM rs_mallory;
+DROP ROLE rs_mallory;
+
+-- a damaged state, a state from a newer format
+CREATE TEMP TABLE saved AS SELECT state FROM raresynth.models WHERE name = 'heart_risk';
+UPDATE raresynth.models SET state = substring(state FROM 1 FOR 100) WHERE name = 'heart_risk';
+SELECT code, message, regexp_replace(detail, '[0-9a-f]{8}|[0-9]+', '#', 'g') AS detail, hint
+FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart)$$);
+UPDATE raresynth.models SET state = set_byte((SELECT state FROM saved), 2000, get_byte((SELECT state FROM saved), 2000) # 1) WHERE name = 'heart_risk';
+SELECT code, message, regexp_replace(detail, '[0-9a-f]{8}|[0-9]+', '#', 'g') AS detail, hint
+FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart)$$);
+UPDATE raresynth.models SET state = set_byte((SELECT state FROM saved), 8, 99) WHERE name = 'heart_risk';
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart)$$);
+UPDATE raresynth.models SET state = (SELECT state FROM saved) WHERE name = 'heart_risk';
+SELECT count(*) FROM raresynth_sample('heart_risk', 3, NULL::heart);
+
+-- the source changed since training
+ALTER TABLE heart DROP COLUMN income;
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk')$$);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::heart)$$);
+ALTER TABLE heart RENAME TO heart_gone;
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk')$$);
+\x off
+
+-- a cancelled training leaves nothing behind
+SET statement_timeout = '1s';
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart_gone', 'risk', model => 'never', epochs => 100000)$$);
+RESET statement_timeout;
+SELECT count(*) FROM raresynth.models WHERE name = 'never';

@@ -1,0 +1,238 @@
+/*
+ * sample.c
+ *	  raresynth_sample(): stream synthetic minority rows typed like the
+ *	  model's source (value-per-call, memory flat in n).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "model.h"
+#include "raresynth.h"
+
+#define RS_SAMPLE_BATCH 1024
+
+typedef struct SampleState
+{
+	rs_model   *m;
+	RsRowMaker *rm;
+	TupleDesc	desc;
+	rs_rng		rng;
+	int		   *given;			/* per condition span: category or -1; or NULL */
+	float	   *buf;			/* RS_SAMPLE_BATCH x dim */
+	rs_table   *batch;			/* decoded rows */
+	int			pos;			/* next row of batch to return */
+	int			len;			/* rows in batch */
+	int64		remaining;		/* rows still to generate */
+	Datum	   *values;
+	bool	   *nulls;
+	MemoryContext batchcxt;
+} SampleState;
+
+/* given jsonb: {"column": value} fixes one categorical column by conditioning. */
+static int *
+parse_given(Jsonb *given, const rs_model *m, const char *model_name)
+{
+	int			n_cond = rs_gan_n_cond_spans(m->gan);
+	int		   *cond = palloc(sizeof(int) * Max(n_cond, 1));
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken r;
+	int			n_keys = 0;
+	const rs_span *spans = rs_encoder_spans(m->enc);
+
+	for (int k = 0; k < n_cond; k++)
+		cond[k] = -1;
+	if (!JB_ROOT_IS_OBJECT(given))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("given must be a JSON object such as {\"sex\": \"Female\"}")));
+	it = JsonbIteratorInit(&given->root);
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key,
+				   *val;
+		int			col = -1,
+					span,
+					k,
+					cat = -1;
+		const rs_column *spec;
+
+		if (r != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		JsonbIteratorNext(&it, &v, true);
+		if (++n_keys > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("given may fix only one column"),
+					 errhint("The generator is conditioned on one categorical column at a time.")));
+		for (int c = 0; c < m->specs->n_cols; c++)
+			if (strcmp(m->specs->cols[c].name, key) == 0)
+				col = c;
+		if (col < 0 || m->specs->cols[col].kind != RS_KIND_CATEGORICAL)
+		{
+			StringInfoData d;
+
+			initStringInfo(&d);
+			for (int c = 0; c < m->specs->n_cols; c++)
+				if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL)
+					appendStringInfo(&d, "%s%s", d.len ? ", " : "", m->specs->cols[c].name);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("given names \"%s\", which is not a categorical column of model \"%s\"",
+							key, model_name),
+					 errhint("Categorical columns: %s.", d.len ? d.data : "none")));
+		}
+		spec = &m->specs->cols[col];
+		if (v.type == jbvString)
+			val = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (v.type == jbvNumeric)
+			val = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
+		else if (v.type == jbvBool)
+			val = v.val.boolean ? "t" : "f";
+		else if (v.type == jbvNull)
+			val = NULL;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("given value for \"%s\" must be a string, number, boolean or null", key)));
+		if (val == NULL)
+		{
+			if (rs_encoder_column_has_null(m->enc, col))
+				cat = spec->n_categories;	/* the NULL slot */
+		}
+		else
+			for (int j = 0; j < spec->n_categories; j++)
+				if (strcmp(spec->categories[j], val) == 0)
+					cat = j;
+		if (cat < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("value %s%s%s of \"%s\" was not seen in training",
+							val ? "\"" : "", val ? val : "NULL", val ? "\"" : "", key),
+					 errhint("A model generates only values it learned.")));
+		span = rs_encoder_column_span(m->enc, col);
+		k = 0;
+		for (int s = 0; s < span; s++)
+			k += spans[s].is_condition ? 1 : 0;
+		cond[k] = cat;
+	}
+	return cond;
+}
+
+static void
+sample_next_batch(SampleState *st)
+{
+	int			b = (int) Min(st->remaining, RS_SAMPLE_BATCH);
+	rs_error	err;
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	MemoryContextReset(st->batchcxt);
+	old = MemoryContextSwitchTo(st->batchcxt);
+	if (rs_gan_sample(st->m->gan, b, st->given, st->buf, &st->rng, &err) != RS_OK)
+		rs_report_core_error(&err, "could not sample");
+	if (rs_encoder_inverse(st->m->enc, st->buf, b, st->batch, 0, &err) != RS_OK)
+		rs_report_core_error(&err, "could not decode samples");
+	MemoryContextSwitchTo(old);
+	st->pos = 0;
+	st->len = b;
+	st->remaining -= b;
+}
+
+static uint64
+seed_or_random(FunctionCallInfo fcinfo, int argno)
+{
+	uint64		seed;
+
+	if (!PG_ARGISNULL(argno))
+		return (uint64) PG_GETARG_INT64(argno);
+	if (!pg_strong_random(&seed, sizeof(seed)))
+		seed = (uint64) GetCurrentTimestamp();
+	return seed;
+}
+
+/*
+ * raresynth_sample(model name, n bigint, rowtype anyelement, seed bigint,
+ *					given jsonb) returns setof anyelement
+ */
+PG_FUNCTION_INFO_V1(raresynth_sample);
+Datum
+raresynth_sample(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	SampleState *st;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		char	   *model_name;
+		int64		n;
+		TupleDesc	desc;
+		RsStoredModel *sm;
+		rs_error	err;
+		int			dim;
+
+		if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("model and n must not be NULL")));
+		model_name = NameStr(*PG_GETARG_NAME(0));
+		n = PG_GETARG_INT64(1);
+		if (n < 0 || n > RS_MAX_SAMPLE_ROWS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("n must be between 0 and " INT64_FORMAT, RS_MAX_SAMPLE_ROWS),
+					 errhint("Call raresynth_sample() several times for more rows.")));
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("rowtype must be a row type"),
+					 errhint("Pass NULL cast to the source table's type, e.g. NULL::heart.")));
+
+		st = palloc0(sizeof(SampleState));
+		sm = rs_catalog_load_model(model_name);
+		st->m = rs_model_from_state(sm);
+		st->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		st->rm = rs_rowmaker_create(st->desc, st->m, model_name, sm->source);
+		if (!PG_ARGISNULL(4))
+			st->given = parse_given(PG_GETARG_JSONB_P(4), st->m, model_name);
+		rs_rng_seed(&st->rng, seed_or_random(fcinfo, 3));
+		dim = rs_encoder_dim(st->m->enc);
+		st->buf = palloc(sizeof(float) * RS_SAMPLE_BATCH * dim);
+		st->batch = rs_table_create(RS_SAMPLE_BATCH, st->m->specs->n_cols, &err);
+		if (!st->batch || rs_table_copy_specs(st->batch, st->m->specs, &err) != RS_OK)
+			rs_report_core_error(&err, NULL);
+		st->values = palloc(sizeof(Datum) * st->desc->natts);
+		st->nulls = palloc(sizeof(bool) * st->desc->natts);
+		st->remaining = n;
+		st->batchcxt = AllocSetContextCreate(funcctx->multi_call_memory_ctx,
+											 "raresynth sample batch", ALLOCSET_DEFAULT_SIZES);
+		funcctx->user_fctx = st;
+		MemoryContextSwitchTo(old);
+	}
+
+	funcctx = SRF_PERCALL_SETUP();
+	st = funcctx->user_fctx;
+	if (st->pos >= st->len)
+	{
+		if (st->remaining <= 0)
+			SRF_RETURN_DONE(funcctx);
+		sample_next_batch(st);
+	}
+	rs_rowmaker_fill(st->rm, st->batch, st->pos++, st->values, st->nulls);
+	SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(st->desc, st->values, st->nulls)));
+}
