@@ -100,3 +100,7 @@ FROM raresynth_sample('holes_risk', 1000, NULL::holes, seed => 1);
 -- the catalog is what you own
 SELECT name FROM raresynth.models ORDER BY name;
 SELECT raresynth_drop_model('heart_negatives');
+
+-- clean up for the tests that follow
+DROP TABLE heart_synthetic, heart_extra, tiny, holes CASCADE;
+DELETE FROM raresynth.models;

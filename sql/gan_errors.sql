@@ -88,3 +88,7 @@ SET statement_timeout = '1s';
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart_gone', 'risk', model => 'never', epochs => 100000)$$);
 RESET statement_timeout;
 SELECT count(*) FROM raresynth.models WHERE name = 'never';
+
+-- clean up for the tests that follow
+DROP TABLE heart_gone, one_class, other, heart_like CASCADE;
+DELETE FROM raresynth.models;

@@ -81,3 +81,10 @@ SET raresynth.categorical_max_distinct = 5;
 SELECT column_name, kind FROM raresynth_profile('heart', 'risk')
 WHERE column_name IN ('stress_level', 'sleep_hours_per_day', 'diabetes');
 RESET raresynth.categorical_max_distinct;
+
+-- clean up for the tests that follow
+DROP TABLE mixed, heart_part, "Odd Schema"."Patients ""2024""" CASCADE;
+DROP SCHEMA "Odd Schema";
+DROP TYPE feeling;
+DROP VIEW heart_view;
+DROP MATERIALIZED VIEW heart_mv;

@@ -62,3 +62,7 @@ DROP ROLE rs_nobody;
 -- the setting's range is enforced
 SELECT * FROM pg_temp.try($$SET raresynth.categorical_max_distinct = 1$$);
 SELECT * FROM pg_temp.try($$SET raresynth.no_such_setting = 1$$);
+
+-- clean up for the tests that follow
+DROP TABLE empty_t, one_class, null_label, no_features, few, json_label;
+DROP SEQUENCE a_sequence;

@@ -41,3 +41,7 @@ SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('heart', 'heart_copy
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('heart', 'heart_copy', 'risk', '0')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('heart', 'no_such', 'risk')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('heart', 'heart_copy', NULL)$$);
+\x off
+
+-- clean up
+DROP TABLE heart_copy, negatives, broken;
