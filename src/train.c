@@ -36,7 +36,7 @@ static const char *const option_names[] = {
 	"embedding_dim", "generator_dims", "discriminator_dims", "pac", "lr",
 	"generator_lr", "discriminator_lr", "gp_lambda", "tau",
 	"discriminator_steps", "beta1", "beta2", "weight_decay", "dropout",
-	"max_modes", NULL
+	"moment_weight", "max_modes", NULL
 };
 
 static char *
@@ -157,6 +157,8 @@ parse_options(Jsonb *opts, rs_gan_config *cfg, int *max_modes)
 			cfg->weight_decay = jsonb_number(key, &v);
 		else if (strcmp(key, "dropout") == 0)
 			cfg->dropout = jsonb_number(key, &v);
+		else if (strcmp(key, "moment_weight") == 0)
+			cfg->moment_weight = jsonb_number(key, &v);
 		else if (strcmp(key, "max_modes") == 0)
 			*max_modes = jsonb_int(key, &v, 1, RS_MAX_MODES);
 		else
@@ -184,10 +186,11 @@ options_json(const rs_gan_config *cfg, int max_modes, int epochs)
 	appendStringInfo(&s, "], \"pac\": %d, \"generator_lr\": %g, \"discriminator_lr\": %g, "
 					 "\"gp_lambda\": %g, \"tau\": %g, \"discriminator_steps\": %d, "
 					 "\"beta1\": %g, \"beta2\": %g, \"weight_decay\": %g, \"dropout\": %g, "
-					 "\"max_modes\": %d, \"threads\": %d}",
+					 "\"moment_weight\": %g, \"max_modes\": %d, \"threads\": %d}",
 					 cfg->pac, cfg->lr_g, cfg->lr_d, cfg->gp_lambda, cfg->tau,
 					 cfg->discriminator_steps, cfg->beta1, cfg->beta2,
-					 cfg->weight_decay, cfg->dropout, max_modes, rs_threads);
+					 cfg->weight_decay, cfg->dropout, cfg->moment_weight, max_modes,
+					 rs_threads);
 	return s.data;
 }
 

@@ -151,6 +151,15 @@ struct rs_gan
 	int		   *idx_rows;		/* rows grouped by (condition span, category) */
 	int64_t    *idx_off;		/* [cond_dim + 1] */
 	double	   *logcum;			/* [cond_dim] cumulative log(1 + count) */
+
+	/* conditional moment matching (moment_weight > 0) */
+	int			F;				/* features: D + 2 * widths of mode spans */
+	float	   *mom_mean;		/* [cond_dim + 1, F] mean phi(real) per
+								 * category; the last row: all rows */
+	float	   *mom_buf;		/* [3 F]: phi, target, difference */
+	int64_t		mom_n;			/* rows and hash of the data mom_mean is of */
+	uint64_t	mom_hash;
+	uint64_t	data_hash;		/* hash of the data build_index last saw */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -178,6 +187,7 @@ rs_gan_config_default(rs_gan_config *cfg)
 	cfg->beta2 = 0.9;
 	cfg->weight_decay = 1e-6;
 	cfg->dropout = 0.5;
+	cfg->moment_weight = 10.0;
 }
 
 rs_status
@@ -250,6 +260,10 @@ rs_gan_config_validate(const rs_gan_config *cfg, rs_error *err)
 	if (!(cfg->dropout >= 0.0 && cfg->dropout < 1.0))
 		return rs_fail(err, RS_ERR_INVALID,
 					   "dropout must be in [0, 1), got %g", cfg->dropout);
+	if (!(cfg->moment_weight >= 0.0 && cfg->moment_weight <= 1e6))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "moment_weight must be in [0, 1e6], got %g",
+					   cfg->moment_weight);
 	return RS_OK;
 }
 
@@ -523,10 +537,14 @@ rs_gan_free(rs_gan *g)
 	rs_free(g->idx_rows);
 	rs_free(g->idx_off);
 	rs_free(g->logcum);
+	rs_free(g->mom_mean);
+	rs_free(g->mom_buf);
 	rs_free(g);
 }
 
 /* ---------------------------------------------------------------- create */
+
+static int	count_moment_features(const rs_gan *g);
 
 rs_gan *
 rs_gan_create(const rs_gan_config *cfg, int data_dim, const rs_span *spans,
@@ -573,6 +591,14 @@ rs_gan_create(const rs_gan_config *cfg, int data_dim, const rs_span *spans,
 		goto fail;
 	}
 	layout_train(g, g->arena);
+	g->F = count_moment_features(g);
+	g->mom_buf = rs_alloc_array((size_t) 3 * g->F, sizeof(float));
+	if (!g->mom_buf)
+	{
+		rs_fail(err, RS_ERR_NOMEM, "out of memory for the gan training buffers");
+		goto fail;
+	}
+	g->mom_n = -1;
 	g->span_of = g->ibuf;
 	g->cat_of = g->ibuf + B;
 	g->perm = g->ibuf + 2 * B;
@@ -607,6 +633,200 @@ fail:
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- conditional moment matching */
+
+/*
+ * A tanh span followed by a softmax span of the same column is a
+ * continuous column's offset alpha and mode indicator beta (encoder.h).
+ */
+static int
+mode_pair(const rs_gan *g, int i)
+{
+	return g->spans[i].act == RS_ACT_TANH && i + 1 < g->n_spans &&
+		g->spans[i + 1].act == RS_ACT_SOFTMAX &&
+		g->spans[i + 1].column == g->spans[i].column;
+}
+
+/* phi = [x (D values), then per mode pair: alpha beta_k, alpha^2 beta_k] */
+static int
+count_moment_features(const rs_gan *g)
+{
+	int			F = g->D;
+
+	for (int i = 0; i < g->n_spans; i++)
+		if (mode_pair(g, i))
+			F += 2 * g->spans[i + 1].width;
+	return F;
+}
+
+/* phi[F] of one encoded or generated row x[D] */
+static void
+moment_features(const rs_gan *g, const float *x, float *phi)
+{
+	int			f = g->D;
+
+	memcpy(phi, x, sizeof(float) * g->D);
+	for (int i = 0; i < g->n_spans; i++)
+	{
+		const float *b;
+		float		a;
+		int			w;
+
+		if (!mode_pair(g, i))
+			continue;
+		a = x[g->spans[i].start];
+		b = x + g->spans[i + 1].start;
+		w = g->spans[i + 1].width;
+		for (int k = 0; k < w; k++)
+		{
+			phi[f + k] = a * b[k];
+			phi[f + w + k] = a * a * b[k];
+		}
+		f += 2 * w;
+	}
+}
+
+/* dx[D] += d (dphi . phi(x)) / dx */
+static void
+moment_features_backward(const rs_gan *g, const float *x, const float *dphi,
+						 float *dx)
+{
+	int			f = g->D;
+
+	for (int i = 0; i < g->D; i++)
+		dx[i] += dphi[i];
+	for (int i = 0; i < g->n_spans; i++)
+	{
+		const float *b;
+		float	   *db;
+		float		a,
+					da = 0.0f;
+		int			w;
+
+		if (!mode_pair(g, i))
+			continue;
+		a = x[g->spans[i].start];
+		b = x + g->spans[i + 1].start;
+		db = dx + g->spans[i + 1].start;
+		w = g->spans[i + 1].width;
+		for (int k = 0; k < w; k++)
+		{
+			float		d1 = dphi[f + k],
+						d2 = dphi[f + w + k];
+
+			da += (d1 + 2.0f * a * d2) * b[k];
+			db[k] += (d1 + a * d2) * a;
+		}
+		dx[g->spans[i].start] += da;
+		f += 2 * w;
+	}
+}
+
+/*
+ * mom_mean[j] = mean of phi over the real rows whose condition span has
+ * category j (argmax, as build_index counts them in cat_count); the last
+ * row over all rows.  Recomputed only when the data (its row count and
+ * hash) changed since the last call: once per training in practice.
+ */
+static rs_status
+build_moments(rs_gan *g, const float *data, int64_t n, rs_error *err)
+{
+	int			F = g->F;
+	double	   *acc;
+	float	   *phi = g->mom_buf;
+
+	if (g->mom_mean && g->mom_n == n && g->mom_hash == g->data_hash)
+		return RS_OK;
+	if (!g->mom_mean)
+		g->mom_mean = rs_alloc_array((size_t) (g->cond_dim + 1) * F, sizeof(float));
+	acc = rs_alloc_array((size_t) (g->cond_dim + 1) * F, sizeof(double));
+	if (!g->mom_mean || !acc)
+	{
+		rs_free(acc);
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the moment targets");
+	}
+	for (int64_t r = 0; r < n; r++)
+	{
+		const float *row = data + r * g->D;
+		double	   *a = acc + (size_t) g->cond_dim * F;
+
+		if ((r & 1023) == 0)
+			rs_check_interrupts();
+		moment_features(g, row, phi);
+		for (int i = 0; i < F; i++)
+			a[i] += phi[i];
+		for (int k = 0; k < g->n_cond; k++)
+		{
+			const rs_span *s = &g->spans[g->cond_span[k]];
+			int			best = 0;
+
+			for (int j = 1; j < s->width; j++)
+				if (row[s->start + j] > row[s->start + best])
+					best = j;
+			a = acc + (size_t) (g->cond_off[k] + best) * F;
+			for (int i = 0; i < F; i++)
+				a[i] += phi[i];
+		}
+	}
+	for (int j = 0; j <= g->cond_dim; j++)
+	{
+		double		c = j < g->cond_dim ? g->cat_count[j] : (double) n;
+
+		for (int i = 0; i < F; i++)
+			g->mom_mean[(size_t) j * F + i] =
+				c > 0.0 ? (float) (acc[(size_t) j * F + i] / c) : 0.0f;
+	}
+	rs_free(acc);
+	g->mom_n = n;
+	g->mom_hash = g->data_hash;
+	return RS_OK;
+}
+
+/*
+ * The moment term for fake[B, stride ldf] with conditions span_of/cat_of:
+ * returns weight * sum_f (mean phi_f(fake) - mean target_f)^2 and, if
+ * dfake, adds its gradient to dfake[B, stride ldf].  A category never seen
+ * in the data has no target row (all zeros); training never conditions on
+ * one (its log(1 + count) weight is 0).
+ */
+static double
+moment_loss(rs_gan *g, const float *fake, int ldf, int B, const int *span_of,
+			const int *cat_of, double weight, float *dfake)
+{
+	int			F = g->F;
+	float	   *phi = g->mom_buf,
+			   *t = g->mom_buf + F,
+			   *d = g->mom_buf + 2 * F;
+	double		loss = 0.0;
+
+	memset(t, 0, sizeof(float) * F);
+	memset(d, 0, sizeof(float) * F);
+	for (int r = 0; r < B; r++)
+	{
+		const float *cm = g->mom_mean +
+			(size_t) (g->n_cond ? g->cond_off[span_of[r]] + cat_of[r] : g->cond_dim) * F;
+
+		moment_features(g, fake + (size_t) r * ldf, phi);
+		for (int i = 0; i < F; i++)
+		{
+			t[i] += cm[i];
+			d[i] += phi[i];
+		}
+	}
+	for (int i = 0; i < F; i++)
+	{
+		double		diff = ((double) d[i] - t[i]) / B;
+
+		loss += diff * diff;
+		d[i] = (float) (2.0 * weight * diff / B);
+	}
+	if (dfake)
+		for (int r = 0; r < B; r++)
+			moment_features_backward(g, fake + (size_t) r * ldf, d,
+									 dfake + (size_t) r * ldf);
+	return weight * loss;
+}
+
 /* ---------------------------------------------------------------- training-by-sampling */
 
 /* Build the row index of data[n, D] by (condition span, category). */
@@ -620,11 +840,22 @@ build_index(rs_gan *g, const float *data, int64_t n, rs_error *err)
 	if (n > INT32_MAX)
 		return rs_fail(err, RS_ERR_INVALID, "too many training rows (%lld)",
 					   (long long) n);
-	for (int64_t i = 0; i < n * g->D; i++)
-		if (!isfinite(data[i]))
-			return rs_fail(err, RS_ERR_INVALID,
-						   "training data contains NaN or infinity at row %lld",
-						   (long long) (i / g->D));
+	{
+		uint64_t	h = UINT64_C(0xcbf29ce484222325);	/* FNV-1a over the bits */
+
+		for (int64_t i = 0; i < n * g->D; i++)
+		{
+			uint32_t	u;
+
+			if (!isfinite(data[i]))
+				return rs_fail(err, RS_ERR_INVALID,
+							   "training data contains NaN or infinity at row %lld",
+							   (long long) (i / g->D));
+			memcpy(&u, &data[i], sizeof(u));
+			h = (h ^ u) * UINT64_C(0x100000001b3);
+		}
+		g->data_hash = h;
+	}
 	rs_free(g->idx_rows);
 	rs_free(g->idx_off);
 	rs_free(g->logcum);
@@ -633,7 +864,7 @@ build_index(rs_gan *g, const float *data, int64_t n, rs_error *err)
 	g->logcum = NULL;
 	g->n_rows = n;
 	if (g->n_cond == 0)
-		return RS_OK;
+		return g->cfg.moment_weight > 0.0 ? build_moments(g, data, n, err) : RS_OK;
 
 	g->idx_rows = rs_alloc_array((size_t) n * g->n_cond, sizeof(int));
 	g->idx_off = rs_alloc_array((size_t) g->cond_dim + 1, sizeof(int64_t));
@@ -690,7 +921,7 @@ build_index(rs_gan *g, const float *data, int64_t n, rs_error *err)
 			g->logcum[j] = c;
 		}
 	}
-	return RS_OK;
+	return g->cfg.moment_weight > 0.0 ? build_moments(g, data, n, err) : RS_OK;
 }
 
 /* Category within condition span k, drawn with probability ~ log(1 + count). */
@@ -1224,8 +1455,12 @@ gen_step_grad(rs_gan *g)
 		g->dy[q] = -1.0f / Bp;
 	}
 	critic_backward(g, Bp, 0, 0, g->dx);
+	loss = -sf / Bp;
+	if (g->cfg.moment_weight > 0.0)
+		loss += moment_loss(g, fake, g->X, B, g->span_of, g->cat_of,
+							g->cfg.moment_weight, g->dx);
 	activate_backward(g, g->dx, fake, B);
-	loss = -sf / Bp + cond_loss(g, B);
+	loss += cond_loss(g, B);
 	memset(g->g_grads, 0, sizeof(float) * g->g_n);
 	gen_backward(g, B);
 	return loss;
@@ -1715,6 +1950,23 @@ rs_gan_test_loss(rs_gan *g, const float *data, int64_t n, int what,
 			*loss = gen_step_grad(g);
 			break;
 	}
+	return RS_OK;
+}
+
+rs_status
+rs_gan_test_moments(rs_gan *g, const float *fake, int nb, const int *span_of,
+					const int *cat_of, double *loss, int *n_features,
+					rs_error *err)
+{
+	if (!g || !g->trainable || !g->mom_mean || nb < 1 ||
+		nb > g->cfg.batch_size || !fake || !loss || !n_features)
+		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to the moments test hook");
+	for (int r = 0; r < nb && g->n_cond; r++)
+		if (span_of[r] < 0 || span_of[r] >= g->n_cond || cat_of[r] < 0 ||
+			cat_of[r] >= g->cond_off[span_of[r] + 1] - g->cond_off[span_of[r]])
+			return rs_fail(err, RS_ERR_INVALID, "invalid condition in the moments test hook");
+	*loss = moment_loss(g, fake, g->D, nb, span_of, cat_of, 1.0, NULL);
+	*n_features = g->F;
 	return RS_OK;
 }
 

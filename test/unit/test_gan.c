@@ -18,7 +18,11 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Spans from a compact description: 't' tanh, digit = softmax width (cond), 'm' + width non-cond. */
+/*
+ * Spans from a compact description: 't' tanh, digit = softmax width (cond),
+ * 'm' + width non-cond, 'p' + width non-cond softmax of the same column as
+ * the span before it (a continuous column's modes after its tanh).
+ */
 static int
 make_spans(const char *desc, rs_span *spans)
 {
@@ -37,6 +41,13 @@ make_spans(const char *desc, rs_span *spans)
 		{
 			s->width = 1;
 			s->act = RS_ACT_TANH;
+		}
+		else if (*p == 'p')
+		{
+			p++;
+			s->width = *p - '0';
+			s->act = RS_ACT_SOFTMAX;
+			s->column = --col - 1;
 		}
 		else if (*p == 'm')
 		{
@@ -251,6 +262,8 @@ test_config_validate(void)
 	BAD(cfg.weight_decay = INFINITY);
 	BAD(cfg.epochs = 0);
 	BAD(cfg.dropout = 1.0);
+	BAD(cfg.moment_weight = -1.0);
+	BAD(cfg.moment_weight = NAN);
 #undef BAD
 }
 
@@ -337,6 +350,83 @@ test_generator_grad(void)
 	run_grad_test("tm231t2", 3, 0, 15);
 	/* no condition spans: no cond vector, no cond loss */
 	run_grad_test("ttm3t", 3, 0, 16);
+	/* continuous columns (tanh + modes): per-mode moment features */
+	run_grad_test("tp32tp23", 3, 0, 17);
+	run_grad_test("tp3tp2m2", 3, 0, 18);
+}
+
+/*
+ * The moment-matching term: zero for the real rows themselves (with their
+ * own categories as conditions), the hand-computed value after changing
+ * one offset, and moment_weight = 0 leaves CTGAN's generator loss.
+ */
+static void
+test_moment_matching(void)
+{
+	rs_gan_config cfg;
+	rs_error	err;
+	rs_span		spans[8];
+	int			ns = make_spans("tp32tp23", spans),
+				D = spans_dim(spans, ns),
+				n = 8,
+				F,
+				span_of[8],
+				cat_of[8];
+	float	   *data = make_data(spans, ns, n, 5);
+	float	   *fake = malloc(sizeof(float) * n * D);
+	double		loss,
+				want,
+				l10,
+				l0;
+	rs_gan	   *g;
+
+	small_config(&cfg);
+	g = rs_gan_create(&cfg, D, spans, ns, 3, &err);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	CHECK(rs_gan_fit_epoch(g, data, n, NULL, NULL, &err) == RS_OK);
+	/* condition on span 1 (width 3, data column 6..8) with each row's own category */
+	for (int r = 0; r < n; r++)
+	{
+		span_of[r] = 1;
+		cat_of[r] = category_of(data + r * D, &spans[5]);
+	}
+	memcpy(fake, data, sizeof(float) * n * D);
+	CHECK(rs_gan_test_moments(g, fake, n, span_of, cat_of, &loss, &F, &err) == RS_OK);
+	CHECK(F == D + 2 * 3 + 2 * 2);
+	CHECK(loss < 1e-12);
+	/* move row 0's first offset by 0.5: features alpha, alpha b_k, alpha^2 b_k change */
+	{
+		float		a0 = data[0],
+					a1 = a0 + 0.5f;
+		double		d1 = 0.5 / n,
+					d2 = ((double) a1 * a1 - (double) a0 * a0) / n;
+
+		fake[0] = a1;
+		/* alpha itself, alpha b_k and alpha^2 b_k of the row's mode (one-hot) */
+		want = d1 * d1 + d1 * d1 + d2 * d2;
+		CHECK(rs_gan_test_moments(g, fake, n, span_of, cat_of, &loss, &F, &err) == RS_OK);
+		CHECK(fabs(loss - want) < 1e-4 * want + 1e-9);
+	}
+	/* a condition out of range is refused */
+	cat_of[0] = 3;
+	CHECK(rs_gan_test_moments(g, fake, n, span_of, cat_of, &loss, &F, &err) == RS_ERR_INVALID);
+	rs_gan_free(g);
+
+	/* the generator loss with the term is the loss without it plus a square */
+	cfg.moment_weight = 10.0;
+	g = rs_gan_create(&cfg, D, spans, ns, 3, &err);
+	CHECK(rs_gan_test_loss(g, data, n, 3, 77, &l10, &err) == RS_OK);
+	rs_gan_free(g);
+	cfg.moment_weight = 0.0;
+	g = rs_gan_create(&cfg, D, spans, ns, 3, &err);
+	CHECK(rs_gan_test_loss(g, data, n, 3, 77, &l0, &err) == RS_OK);
+	CHECK(rs_gan_test_moments(g, fake, 1, span_of, cat_of, &loss, &F, &err) == RS_ERR_INVALID);
+	rs_gan_free(g);
+	CHECK(l10 > l0);
+	free(fake);
+	free(data);
 }
 
 /* The critic loss parts add up, and the penalty is what its definition says. */
@@ -945,6 +1035,7 @@ main(void)
 	RUN(test_gradient_penalty_grad);
 	RUN(test_critic_total_grad);
 	RUN(test_generator_grad);
+	RUN(test_moment_matching);
 	RUN(test_critic_loss_parts);
 	RUN(test_condvec_offsets);
 	RUN(test_condvec_log_frequency);
