@@ -109,6 +109,7 @@ extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
 /* Reading rows for the core, and turning core rows back into SQL values. */
 extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
 extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
+extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
 extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
 								   const rs_table *like);
 

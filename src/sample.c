@@ -139,10 +139,8 @@ sample_next_batch(SampleState *st)
 	CHECK_FOR_INTERRUPTS();
 	MemoryContextReset(st->batchcxt);
 	old = MemoryContextSwitchTo(st->batchcxt);
-	if (rs_gan_sample(st->m->gan, b, st->given, st->buf, &st->rng, &err) != RS_OK)
+	if (rs_model_generate(st->m, b, st->given, st->buf, st->batch, 0, &st->rng, &err) != RS_OK)
 		rs_report_core_error(&err, "could not sample");
-	if (rs_encoder_inverse(st->m->enc, st->buf, b, st->batch, 0, &err) != RS_OK)
-		rs_report_core_error(&err, "could not decode samples");
 	MemoryContextSwitchTo(old);
 	st->pos = 0;
 	st->len = b;

@@ -555,6 +555,7 @@ typedef struct SortRowsArg
 {
 	const double *values;
 	int			ncols;
+	const int  *y;				/* tie-break, or NULL */
 } SortRowsArg;
 
 /* Total order on rows: NULLs last, then by value, column by column. */
@@ -575,6 +576,8 @@ cmp_rows(const void *a, const void *b, void *arg)
 		if (!na && ra[c] != rb[c])
 			return ra[c] < rb[c] ? -1 : 1;
 	}
+	if (s->y && s->y[*(const int *) a] != s->y[*(const int *) b])
+		return s->y[*(const int *) a] < s->y[*(const int *) b] ? -1 : 1;
 	return 0;
 }
 
@@ -593,10 +596,12 @@ cmp_cstr_ptr(const void *a, const void *b)
  * unseen one becomes n_categories: "not a category").  Rows are sorted by
  * their values, so the result does not depend on the scan order
  * (determinism).  Checks the size against maintenance_work_mem first.
+ * With y (n_expected entries), every row with a non-NULL label is read
+ * instead and y[i] is 1 where the label is class_value, else 0.
  */
 static rs_table *
 read_rows(const RsSource *src, const char *qualified, const char *relname,
-		  const char *class_value, int64 n_expected, const rs_table *like)
+		  const char *class_value, int64 n_expected, const rs_table *like, int *y)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	int			nf = rs_source_n_features(src);
@@ -670,8 +675,12 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 	appendStringInfoString(&q, "SELECT ");
 	for (int f = 0; f < nf; f++)
 		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(src->cols[feat[f]].name));
-	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-					 qualified, quote_identifier(lab->name));
+	if (y)
+		appendStringInfo(&q, ", %s::pg_catalog.text OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
+						 quote_identifier(lab->name), qualified, quote_identifier(lab->name));
+	else
+		appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+						 qualified, quote_identifier(lab->name));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -722,6 +731,12 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 				else if (!isnull)
 					v = datum_to_double(d, src->cols[feat[f]].vclass, basetypes[f]);
 				RS_CELL(t, row, f) = v;
+			}
+			if (y)
+			{
+				bool		isnull;
+
+				y[row] = DatumGetBool(SPI_getbinval(tup, td, nf + 1, &isnull)) ? 1 : 0;
 			}
 			row++;
 		}
@@ -798,7 +813,7 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 	{
 		int		   *order = palloc(sizeof(int) * row);
 		double	   *sorted = palloc(sizeof(double) * (Size) row * nf);
-		SortRowsArg sa = {t->values, nf};
+		SortRowsArg sa = {t->values, nf, y};
 
 		for (int r = 0; r < row; r++)
 			order[r] = r;
@@ -806,6 +821,15 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 		for (int r = 0; r < row; r++)
 			memcpy(sorted + (size_t) r * nf, t->values + (size_t) order[r] * nf, sizeof(double) * nf);
 		memcpy(t->values, sorted, sizeof(double) * (Size) row * nf);
+		if (y)
+		{
+			int		   *ys = palloc(sizeof(int) * row);
+
+			for (int r = 0; r < row; r++)
+				ys[r] = y[order[r]];
+			memcpy(y, ys, sizeof(int) * row);
+			pfree(ys);
+		}
 		pfree(sorted);
 		pfree(order);
 	}
@@ -819,7 +843,7 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 	int64		n = rs_source_class_count(src, class_value);
 
 	Assert(n >= 0);
-	return read_rows(src, src->qualified_name, src->relname, class_value, n, NULL);
+	return read_rows(src, src->qualified_name, src->relname, class_value, n, NULL, NULL);
 }
 
 static int64 count_label_rows(const char *qualified, const char *label, const char *value);
@@ -841,7 +865,21 @@ rs_read_class_like(const RsSource *src, Oid relid, const char *class_value, cons
 		elog(ERROR, "SPI_connect failed");
 	n = count_label_rows(qualified, src->cols[src->label_index].name, class_value);
 	SPI_finish();
-	return read_rows(src, qualified, relname, class_value, n, like);
+	return read_rows(src, qualified, relname, class_value, n, like, NULL);
+}
+
+/*
+ * Every row of the source with a non-NULL label, for the evaluation:
+ * *y_out[i] is 1 for the positive class, 0 for any other.
+ */
+rs_table *
+rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out)
+{
+	int64		n = src->n_rows - src->n_label_null;
+	int		   *y = palloc(sizeof(int) * Max(n, 1));
+
+	*y_out = y;
+	return read_rows(src, src->qualified_name, src->relname, positive, n, NULL, y);
 }
 
 /* ----------------------------------------------------------------

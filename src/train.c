@@ -296,7 +296,6 @@ raresynth_train(PG_FUNCTION_ARGS)
 	rs_rng		rng;
 	rs_error	err;
 	float	   *encoded;
-	int			dim;
 	double	   *loss_g,
 			   *loss_d;
 	instr_time	start,
@@ -399,17 +398,8 @@ raresynth_train(PG_FUNCTION_ARGS)
 	memset(&model, 0, sizeof(model));
 	build_meta(&model.meta, src, minority, seed);
 	model.specs = rows;
-	model.enc = rs_encoder_fit(rows, max_modes, &rng, &err);
-	if (!model.enc)
-		rs_report_core_error(&err, "could not fit the encoder");
-	dim = rs_encoder_dim(model.enc);
-	encoded = palloc_extended(mul_size(mul_size(rows->n_rows, dim), sizeof(float)), MCXT_ALLOC_HUGE);
-	if (rs_encoder_transform(model.enc, rows, encoded, &rng, &err) != RS_OK)
-		rs_report_core_error(&err, "could not encode the rows");
-	model.gan = rs_gan_create(&cfg, dim, rs_encoder_spans(model.enc), rs_encoder_n_spans(model.enc),
-							  rs_rng_next(&rng), &err);
-	if (!model.gan)
-		rs_report_core_error(&err, "could not build the GAN");
+	if (rs_model_prepare(&model, rows, &cfg, max_modes, &rng, &encoded, &err) != RS_OK)
+		rs_report_core_error(&err, "could not prepare training");
 
 	loss_g = palloc(sizeof(double) * epochs);
 	loss_d = palloc(sizeof(double) * epochs);

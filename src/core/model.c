@@ -167,3 +167,82 @@ rs_model_free(rs_model *m)
 		rs_gan_free(m->gan);
 	rs_free(m);
 }
+
+rs_status
+rs_model_prepare(rs_model *m, const rs_table *rows, const rs_gan_config *cfg,
+				 int max_modes, rs_rng *rng, float **encoded, rs_error *err)
+{
+	int			dim;
+
+	*encoded = NULL;
+	m->enc = rs_encoder_fit(rows, max_modes, rng, err);
+	if (!m->enc)
+		return err->code;
+	dim = rs_encoder_dim(m->enc);
+	*encoded = rs_alloc_array((size_t) rows->n_rows * (size_t) dim, sizeof(float));
+	if (!*encoded)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for %d encoded rows", rows->n_rows);
+	if (rs_encoder_transform(m->enc, rows, *encoded, rng, err) != RS_OK)
+		return err->code;
+	m->gan = rs_gan_create(cfg, dim, rs_encoder_spans(m->enc), rs_encoder_n_spans(m->enc),
+						   rs_rng_next(rng), err);
+	return m->gan ? RS_OK : err->code;
+}
+
+rs_status
+rs_model_generate(const rs_model *m, int n, const int *given, float *buf,
+				  rs_table *t, int row0, rs_rng *rng, rs_error *err)
+{
+	if (rs_gan_sample(m->gan, n, given, buf, rng, err) != RS_OK)
+		return err->code;
+	return rs_encoder_inverse(m->enc, buf, n, t, row0, err);
+}
+
+rs_table *
+rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
+				 int max_modes, uint64_t seed, rs_error *err)
+{
+	rs_model	m;
+	rs_rng		rng;
+	float	   *encoded = NULL;
+	float	   *buf = NULL;
+	rs_table   *out = NULL;
+	int			chunk = 1024;
+
+	memset(&m, 0, sizeof(m));
+	rs_rng_seed(&rng, seed);
+	if (rs_model_prepare(&m, rows, cfg, max_modes, &rng, &encoded, err) != RS_OK)
+		goto done;
+	for (int e = 0; e < cfg->epochs; e++)
+		if (rs_gan_fit_epoch(m.gan, encoded, rows->n_rows, NULL, NULL, err) != RS_OK)
+			goto done;
+	out = rs_table_create(n_new, rows->n_cols, err);
+	buf = rs_alloc_array((size_t) chunk * (size_t) rs_encoder_dim(m.enc), sizeof(float));
+	if (!out || !buf || rs_table_copy_specs(out, rows, err) != RS_OK)
+	{
+		if (!buf)
+			rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		rs_table_free(out);
+		out = NULL;
+		goto done;
+	}
+	for (int row = 0; row < n_new; row += chunk)
+	{
+		int			b = n_new - row < chunk ? n_new - row : chunk;
+
+		if (rs_model_generate(&m, b, NULL, buf, out, row, &rng, err) != RS_OK)
+		{
+			rs_table_free(out);
+			out = NULL;
+			goto done;
+		}
+	}
+done:
+	rs_free(buf);
+	rs_free(encoded);
+	if (m.enc)
+		rs_encoder_free(m.enc);
+	if (m.gan)
+		rs_gan_free(m.gan);
+	return out;
+}

@@ -42,6 +42,29 @@ rs_status	rs_model_save(const rs_model *m, uint8_t **out, size_t *out_len, rs_er
 /* Validate and load; NULL with RS_ERR_CORRUPT / RS_ERR_VERSION on bad bytes. */
 rs_model   *rs_model_load(const void *buf, size_t len, rs_error *err);
 
+/*
+ * The start of training: fit m->enc on rows (max_modes 1..10), encode the
+ * rows into *encoded (rs_alloc'ed, rows->n_rows x dim) and build an
+ * untrained m->gan seeded from rng.  m->specs is not touched.
+ */
+rs_status	rs_model_prepare(rs_model *m, const rs_table *rows, const rs_gan_config *cfg,
+							 int max_modes, rs_rng *rng, float **encoded, rs_error *err);
+
+/*
+ * Generate n rows and decode them into rows [row0, row0 + n) of t (specs
+ * as the model's).  buf holds n x dim floats of scratch.  given as in
+ * rs_gan_sample.
+ */
+rs_status	rs_model_generate(const rs_model *m, int n, const int *given, float *buf,
+							  rs_table *t, int row0, rs_rng *rng, rs_error *err);
+
+/*
+ * Everything at once, for the evaluation: fit a model on rows with cfg
+ * (cfg->epochs epochs), then return n_new decoded synthetic rows.
+ */
+rs_table   *rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
+							 int max_modes, uint64_t seed, rs_error *err);
+
 /* Free the model and everything it owns (meta strings, specs, enc, gan). */
 void		rs_model_free(rs_model *m);
 

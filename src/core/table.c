@@ -67,6 +67,58 @@ rs_table_copy_specs(rs_table *dst, const rs_table *src, rs_error *err)
 	return RS_OK;
 }
 
+rs_table *
+rs_table_take(const rs_table *t, const int *idx, int n, rs_error *err)
+{
+	rs_table   *out = rs_table_create(n, t->n_cols, err);
+
+	if (!out)
+		return NULL;
+	if (rs_table_copy_specs(out, t, err) != RS_OK)
+	{
+		rs_table_free(out);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		if (idx[i] < 0 || idx[i] >= t->n_rows)
+		{
+			rs_table_free(out);
+			rs_fail(err, RS_ERR_INVALID, "row %d out of range", idx[i]);
+			return NULL;
+		}
+		memcpy(&RS_CELL(out, i, 0), &RS_CELL(t, idx[i], 0), sizeof(double) * t->n_cols);
+	}
+	return out;
+}
+
+rs_table *
+rs_table_concat(const rs_table *a, const rs_table *b, rs_error *err)
+{
+	rs_table   *out;
+
+	if (a->n_cols != b->n_cols)
+	{
+		rs_fail(err, RS_ERR_INVALID, "cannot concatenate tables of %d and %d columns",
+				a->n_cols, b->n_cols);
+		return NULL;
+	}
+	out = rs_table_create(a->n_rows + b->n_rows, a->n_cols, err);
+	if (!out)
+		return NULL;
+	if (rs_table_copy_specs(out, a, err) != RS_OK)
+	{
+		rs_table_free(out);
+		return NULL;
+	}
+	if (a->n_rows)
+		memcpy(out->values, a->values, sizeof(double) * a->n_rows * a->n_cols);
+	if (b->n_rows)
+		memcpy(out->values + (size_t) a->n_rows * a->n_cols, b->values,
+			   sizeof(double) * b->n_rows * b->n_cols);
+	return out;
+}
+
 void
 rs_table_free(rs_table *t)
 {

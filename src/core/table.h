@@ -51,6 +51,12 @@ rs_table   *rs_table_create(int n_rows, int n_cols, rs_error *err);
 /* Deep-copy the column specs of src into dst (same n_cols). */
 rs_status	rs_table_copy_specs(rs_table *dst, const rs_table *src, rs_error *err);
 
+/* A new table (same specs) holding rows idx[0..n-1] of t, in that order. */
+rs_table   *rs_table_take(const rs_table *t, const int *idx, int n, rs_error *err);
+
+/* A new table (a's specs) holding the rows of a then those of b. */
+rs_table   *rs_table_concat(const rs_table *a, const rs_table *b, rs_error *err);
+
 /* Free a table, its values and its specs' strings. */
 void		rs_table_free(rs_table *t);
 
