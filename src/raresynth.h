@@ -12,8 +12,10 @@
 #include "access/tupdesc.h"
 #include "utils/array.h"
 
+#include "gan.h"
 #include "rs_common.h"
 #include "table.h"
+#include "utils/jsonb.h"
 
 /* GUCs (raresynth.c) */
 extern int	rs_categorical_max_distinct;
@@ -80,6 +82,22 @@ typedef struct RsSource
 extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude);
 extern int	rs_source_n_features(const RsSource *src);
 extern const char *rs_column_kind_name(RsColumnKind kind);
+
+/* ---- options.c ---- */
+#define RS_MAX_EPOCHS 100000
+
+typedef struct RsOptions
+{
+	rs_gan_config gan;			/* epochs and batch_size included */
+	int			max_modes;		/* encoder modes per continuous column */
+	int			smote_k;		/* evaluation only */
+	double		C;				/* evaluation only: logistic regression */
+} RsOptions;
+
+extern void rs_options_default(RsOptions *o);
+extern void rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate);
+extern char *rs_options_json(const RsOptions *o);
+extern char *rs_option_list(bool for_evaluate);
 
 /* ---- catalog.c ---- */
 typedef struct RsStoredModel	/* one row of raresynth.models */

@@ -27,172 +27,8 @@
 #include "model.h"
 #include "raresynth.h"
 
-#define RS_MAX_EPOCHS 100000
 #define RS_WEAK_ROWS 50			/* fewer minority rows: warn the model is weak */
 #define RS_PROGRESS_SECONDS 10.0
-
-/* Options a caller can set through `options jsonb`. */
-static const char *const option_names[] = {
-	"embedding_dim", "generator_dims", "discriminator_dims", "pac", "lr",
-	"generator_lr", "discriminator_lr", "gp_lambda", "tau",
-	"discriminator_steps", "beta1", "beta2", "weight_decay", "dropout",
-	"moment_weight", "max_modes", NULL
-};
-
-static char *
-option_list(void)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	for (int i = 0; option_names[i]; i++)
-		appendStringInfo(&s, "%s%s", i ? ", " : "", option_names[i]);
-	return s.data;
-}
-
-static double
-jsonb_number(const char *key, JsonbValue *v)
-{
-	if (v->type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be a number", key)));
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
-}
-
-static int
-jsonb_int(const char *key, JsonbValue *v, int lo, int hi)
-{
-	double		d = jsonb_number(key, v);
-
-	if (d != floor(d) || d < lo || d > hi)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be an integer between %d and %d", key, lo, hi)));
-	return (int) d;
-}
-
-/* An array of 1..RS_GAN_MAX_LAYERS widths. */
-static int
-jsonb_dims(const char *key, JsonbValue *v, int *dims)
-{
-	JsonbIterator *it;
-	JsonbValue	e;
-	JsonbIteratorToken r;
-	int			n = 0;
-
-	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be an array of layer widths, e.g. [256, 256]", key)));
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((r = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
-	{
-		if (r != WJB_ELEM)
-			continue;
-		if (n >= RS_GAN_MAX_LAYERS)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" may list at most %d layers", key, RS_GAN_MAX_LAYERS)));
-		dims[n++] = jsonb_int(key, &e, 1, 4096);
-	}
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must list at least one layer", key)));
-	return n;
-}
-
-/* Apply `options` to cfg and *max_modes; unknown keys and bad types are errors. */
-static void
-parse_options(Jsonb *opts, rs_gan_config *cfg, int *max_modes)
-{
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
-
-	if (opts == NULL)
-		return;
-	if (!JB_ROOT_IS_OBJECT(opts))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a JSON object"),
-				 errhint("Valid options: %s.", option_list())));
-	it = JsonbIteratorInit(&opts->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		r = JsonbIteratorNext(&it, &v, true);
-		Assert(r == WJB_VALUE);
-
-		if (strcmp(key, "embedding_dim") == 0)
-			cfg->embedding_dim = jsonb_int(key, &v, 1, 4096);
-		else if (strcmp(key, "generator_dims") == 0)
-			cfg->n_gen_dims = jsonb_dims(key, &v, cfg->gen_dims);
-		else if (strcmp(key, "discriminator_dims") == 0)
-			cfg->n_dis_dims = jsonb_dims(key, &v, cfg->dis_dims);
-		else if (strcmp(key, "pac") == 0)
-			cfg->pac = jsonb_int(key, &v, 1, 1000);
-		else if (strcmp(key, "lr") == 0)
-			cfg->lr_g = cfg->lr_d = jsonb_number(key, &v);
-		else if (strcmp(key, "generator_lr") == 0)
-			cfg->lr_g = jsonb_number(key, &v);
-		else if (strcmp(key, "discriminator_lr") == 0)
-			cfg->lr_d = jsonb_number(key, &v);
-		else if (strcmp(key, "gp_lambda") == 0)
-			cfg->gp_lambda = jsonb_number(key, &v);
-		else if (strcmp(key, "tau") == 0)
-			cfg->tau = jsonb_number(key, &v);
-		else if (strcmp(key, "discriminator_steps") == 0)
-			cfg->discriminator_steps = jsonb_int(key, &v, 1, 100);
-		else if (strcmp(key, "beta1") == 0)
-			cfg->beta1 = jsonb_number(key, &v);
-		else if (strcmp(key, "beta2") == 0)
-			cfg->beta2 = jsonb_number(key, &v);
-		else if (strcmp(key, "weight_decay") == 0)
-			cfg->weight_decay = jsonb_number(key, &v);
-		else if (strcmp(key, "dropout") == 0)
-			cfg->dropout = jsonb_number(key, &v);
-		else if (strcmp(key, "moment_weight") == 0)
-			cfg->moment_weight = jsonb_number(key, &v);
-		else if (strcmp(key, "max_modes") == 0)
-			*max_modes = jsonb_int(key, &v, 1, RS_MAX_MODES);
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown option \"%s\"", key),
-					 errhint("Valid options: %s.", option_list())));
-	}
-}
-
-/* The hyper-parameters in force, as stored in raresynth.models.options. */
-static char *
-options_json(const rs_gan_config *cfg, int max_modes, int epochs)
-{
-	StringInfoData s;
-
-	initStringInfo(&s);
-	appendStringInfo(&s, "{\"epochs\": %d, \"batch_size\": %d, \"embedding_dim\": %d, \"generator_dims\": [",
-					 epochs, cfg->batch_size, cfg->embedding_dim);
-	for (int i = 0; i < cfg->n_gen_dims; i++)
-		appendStringInfo(&s, "%s%d", i ? ", " : "", cfg->gen_dims[i]);
-	appendStringInfoString(&s, "], \"discriminator_dims\": [");
-	for (int i = 0; i < cfg->n_dis_dims; i++)
-		appendStringInfo(&s, "%s%d", i ? ", " : "", cfg->dis_dims[i]);
-	appendStringInfo(&s, "], \"pac\": %d, \"generator_lr\": %g, \"discriminator_lr\": %g, "
-					 "\"gp_lambda\": %g, \"tau\": %g, \"discriminator_steps\": %d, "
-					 "\"beta1\": %g, \"beta2\": %g, \"weight_decay\": %g, \"dropout\": %g, "
-					 "\"moment_weight\": %g, \"max_modes\": %d, \"threads\": %d}",
-					 cfg->pac, cfg->lr_g, cfg->lr_d, cfg->gp_lambda, cfg->tau,
-					 cfg->discriminator_steps, cfg->beta1, cfg->beta2,
-					 cfg->weight_decay, cfg->dropout, cfg->moment_weight, max_modes,
-					 rs_threads);
-	return s.data;
-}
 
 /* [{"name": ..., "type": ..., "kind": ..., "reason": ...}, ...] */
 static char *
@@ -287,9 +123,8 @@ raresynth_train(PG_FUNCTION_ARGS)
 	char	   *minority;
 	char	   *model_name;
 	int			epochs;
-	int			max_modes = RS_MAX_MODES;
 	uint64		seed;
-	rs_gan_config cfg;
+	RsOptions	opts;
 	RsSource   *src;
 	rs_table   *rows;
 	rs_model	model;
@@ -324,8 +159,8 @@ raresynth_train(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("epochs must be between 1 and %d", RS_MAX_EPOCHS)));
 
-	rs_gan_config_default(&cfg);
-	cfg.epochs = epochs;
+	rs_options_default(&opts);
+	opts.gan.epochs = epochs;
 	if (!PG_ARGISNULL(5))
 	{
 		int			bs = PG_GETARG_INT32(5);
@@ -334,19 +169,9 @@ raresynth_train(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("batch_size must be between 2 and %d", RS_GAN_MAX_BATCH)));
-		cfg.batch_size = bs;
+		opts.gan.batch_size = bs;
 	}
-	parse_options(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &cfg, &max_modes);
-	if (cfg.batch_size % cfg.pac != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("batch_size %d is not a multiple of pac %d", cfg.batch_size, cfg.pac),
-				 errhint("PacGAN groups pac rows per critic input; choose a batch_size divisible by %d.", cfg.pac)));
-	if (rs_gan_config_validate(&cfg, &err) != RS_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s", err.msg),
-				 errhint("Valid options: %s.", option_list())));
+	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, false);
 	seed = PG_ARGISNULL(6) ? random_seed() : (uint64) PG_GETARG_INT64(6);
 
 	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7));
@@ -398,7 +223,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 	memset(&model, 0, sizeof(model));
 	build_meta(&model.meta, src, minority, seed);
 	model.specs = rows;
-	if (rs_model_prepare(&model, rows, &cfg, max_modes, &rng, &encoded, &err) != RS_OK)
+	if (rs_model_prepare(&model, rows, &opts.gan, opts.max_modes, &rng, &encoded, &err) != RS_OK)
 		rs_report_core_error(&err, "could not prepare training");
 
 	loss_g = palloc(sizeof(double) * epochs);
@@ -459,7 +284,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 		sm.epochs = epochs;
 		sm.seed = (int64) seed;
 		sm.seconds = seconds;
-		sm.options = options_json(&cfg, max_modes, epochs);
+		sm.options = rs_options_json(&opts);
 		sm.columns = columns_json(src);
 		sm.losses = losses.data;
 		sm.state = state;
