@@ -1,0 +1,708 @@
+/*
+ * classifier.c
+ *	  Feature builder, L2 logistic regression (Newton / IRLS) and the
+ *	  classification metrics (see classifier.h).
+ *
+ * One Newton step: z = Xw + b, p = sigmoid(z); gradient
+ * g = C X'(p - y) + [w; 0]; Hessian H = C X1' S X1 + diag(1..1, 0) with
+ * X1 = [X 1] and S = diag(p (1 - p)), formed as Z'Z (Z = sqrt(C S) X1) by
+ * one cblas_dsyrk; H d = g by Cholesky (p is the feature count, tens);
+ * then a backtracking (Armijo) line search on the objective along -d.
+ * The objective is strongly convex in w and, with both classes present,
+ * has a unique minimiser, which the damped Newton method reaches from any
+ * start; we start from w = 0 and b = the log odds of the training labels.
+ * Forming H costs n p^2 and the rest of a step n p, so a factored H is
+ * reused while full steps keep cutting the gradient at least 4 times (near
+ * the optimum H barely changes); a damped step, slower progress or a
+ * failed line search brings a fresh one.
+ */
+#include "classifier.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RS_LOGREG_MAX_ITER 100
+
+static const char *
+col_name(const rs_column *col)
+{
+	return col->name ? col->name : "?";
+}
+
+/* ---------------------------------------------------------------- features */
+
+/* Free a partly fitted f and pass the status on. */
+static rs_status
+fit_fail(rs_features *f, rs_status st)
+{
+	rs_features_free(f);
+	return st;
+}
+
+rs_status
+rs_features_fit(rs_features *f, const rs_table *t, const int *cols, int n_cols,
+				rs_error *err)
+{
+	int			nf = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (n_cols < 0 || (n_cols > 0 && !cols))
+		return rs_fail(err, RS_ERR_INVALID, "invalid feature column list");
+	f->cols = rs_alloc_array((size_t) (n_cols ? n_cols : 1), sizeof(rs_feature_col));
+	if (!f->cols)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for features");
+	f->n_cols = n_cols;
+
+	for (int i = 0; i < n_cols; i++)
+	{
+		rs_feature_col *fc = &f->cols[i];
+		const rs_column *col;
+
+		fc->indicator = -1;
+		fc->feature = -1;
+		if (cols[i] < 0 || cols[i] >= t->n_cols)
+			return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
+									   "feature column %d does not exist",
+									   cols[i]));
+		col = &t->cols[cols[i]];
+		fc->src = cols[i];
+		fc->kind = col->kind;
+		if (col->kind == RS_KIND_CATEGORICAL)
+		{
+			fc->n_slots = (col->n_categories > 0 ? col->n_categories : 0) + 1;
+			fc->slot_feature = rs_alloc_array((size_t) fc->n_slots, sizeof(int));
+			if (!fc->slot_feature)
+				return fit_fail(f, rs_fail(err, RS_ERR_NOMEM,
+										   "out of memory for features"));
+		}
+		else if (col->kind != RS_KIND_CONTINUOUS)
+			return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
+									   "column \"%s\" has no kind",
+									   col_name(col)));
+	}
+
+	/* Continuous columns: mean, sd, NULLs; categorical: values seen. */
+	for (int i = 0; i < n_cols; i++)
+	{
+		rs_feature_col *fc = &f->cols[i];
+		const rs_column *col = &t->cols[fc->src];
+
+		if (fc->kind == RS_KIND_CONTINUOUS)
+		{
+			double		s = 0.0,
+						ss = 0.0;
+			int			m = 0;
+
+			for (int r = 0; r < t->n_rows; r++)
+			{
+				double		v = RS_CELL(t, r, fc->src);
+
+				if (rs_is_null(v))
+					continue;
+				if (isinf(v))
+					return fit_fail(f, rs_fail(err, RS_ERR_NUMERIC,
+											   "column \"%s\" has an infinite value",
+											   col_name(col)));
+				s += v;
+				m++;
+			}
+			fc->mean = m ? s / m : 0.0;
+			for (int r = 0; r < t->n_rows; r++)
+			{
+				double		v = RS_CELL(t, r, fc->src);
+
+				if (!rs_is_null(v))
+					ss += (v - fc->mean) * (v - fc->mean);
+			}
+			ss = m ? sqrt(ss / m) : 0.0;
+			fc->scale = ss > 0.0 ? ss : 1.0;
+			fc->indicator = (m < t->n_rows) ? 1 : -1;	/* numbered below */
+			fc->feature = nf++;
+		}
+		else
+		{
+			for (int s = 0; s < fc->n_slots; s++)
+				fc->slot_feature[s] = -1;
+			for (int r = 0; r < t->n_rows; r++)
+			{
+				double		v = RS_CELL(t, r, fc->src);
+				int			slot;
+
+				if (rs_is_null(v))
+					slot = fc->n_slots - 1;
+				else if (v >= 0 && v < fc->n_slots - 1 && v == floor(v))
+					slot = (int) v;
+				else
+					return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
+											   "column \"%s\" has category index %g outside 0..%d",
+											   col_name(col), v, fc->n_slots - 2));
+				fc->slot_feature[slot] = 0;
+			}
+		}
+	}
+	for (int i = 0; i < n_cols; i++)
+		if (f->cols[i].kind == RS_KIND_CONTINUOUS && f->cols[i].indicator == 1)
+			f->cols[i].indicator = nf++;
+	for (int i = 0; i < n_cols; i++)
+	{
+		rs_feature_col *fc = &f->cols[i];
+
+		if (fc->kind == RS_KIND_CATEGORICAL)
+			for (int s = 0; s < fc->n_slots; s++)
+				if (fc->slot_feature[s] == 0)
+					fc->slot_feature[s] = nf++;
+	}
+	f->n_features = nf;
+	return RS_OK;
+}
+
+rs_status
+rs_features_transform(const rs_features *f, const rs_table *t, double *X,
+					  rs_error *err)
+{
+	int			nf = f->n_features;
+
+	for (int i = 0; i < f->n_cols; i++)
+		if (f->cols[i].src >= t->n_cols || t->cols[f->cols[i].src].kind != f->cols[i].kind)
+			return rs_fail(err, RS_ERR_INVALID,
+						   "table does not match the fitted feature columns");
+
+	if (nf > 0)
+		memset(X, 0, (size_t) t->n_rows * (size_t) nf * sizeof(double));
+	for (int r = 0; r < t->n_rows; r++)
+	{
+		double	   *x = X + (size_t) r * nf;
+
+		if ((r & 4095) == 0)
+			rs_check_interrupts();
+		for (int i = 0; i < f->n_cols; i++)
+		{
+			const rs_feature_col *fc = &f->cols[i];
+			double		v = RS_CELL(t, r, fc->src);
+
+			if (fc->kind == RS_KIND_CONTINUOUS)
+			{
+				if (rs_is_null(v))
+				{
+					x[fc->feature] = 0.0;
+					if (fc->indicator >= 0)
+						x[fc->indicator] = 1.0;
+				}
+				else if (isinf(v))
+					return rs_fail(err, RS_ERR_NUMERIC,
+								   "column \"%s\" has an infinite value",
+								   col_name(&t->cols[fc->src]));
+				else
+					x[fc->feature] = (v - fc->mean) / fc->scale;
+			}
+			else
+			{
+				int			slot = -1;
+
+				if (rs_is_null(v))
+					slot = fc->n_slots - 1;
+				else if (v >= 0 && v < fc->n_slots - 1 && v == floor(v))
+					slot = (int) v;
+				/* unseen or unknown category: all zeros */
+				if (slot >= 0 && fc->slot_feature[slot] >= 0)
+					x[fc->slot_feature[slot]] = 1.0;
+			}
+		}
+	}
+	return RS_OK;
+}
+
+void
+rs_features_free(rs_features *f)
+{
+	if (!f)
+		return;
+	if (f->cols)
+		for (int i = 0; i < f->n_cols; i++)
+			rs_free(f->cols[i].slot_feature);
+	rs_free(f->cols);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---------------------------------------------------------------- logistic */
+
+/*
+ * In-place Cholesky of the symmetric positive definite m x m matrix A
+ * (row-major, lower triangle used and overwritten by L); 0 on success.
+ */
+static int
+cholesky(double *A, int m)
+{
+	for (int j = 0; j < m; j++)
+	{
+		double		s = A[(size_t) j * m + j];
+
+		for (int q = 0; q < j; q++)
+			s -= A[(size_t) j * m + q] * A[(size_t) j * m + q];
+		if (!(s > 0.0))
+			return -1;
+		s = sqrt(s);
+		A[(size_t) j * m + j] = s;
+		for (int i = j + 1; i < m; i++)
+		{
+			double		v = A[(size_t) i * m + j];
+
+			for (int q = 0; q < j; q++)
+				v -= A[(size_t) i * m + q] * A[(size_t) j * m + q];
+			A[(size_t) i * m + j] = v / s;
+		}
+	}
+	return 0;
+}
+
+/* Solve L L' x = b in place (b becomes x). */
+static void
+cholesky_solve(const double *L, int m, double *b)
+{
+	for (int i = 0; i < m; i++)
+	{
+		double		v = b[i];
+
+		for (int q = 0; q < i; q++)
+			v -= L[(size_t) i * m + q] * b[q];
+		b[i] = v / L[(size_t) i * m + i];
+	}
+	for (int i = m - 1; i >= 0; i--)
+	{
+		double		v = b[i];
+
+		for (int q = i + 1; q < m; q++)
+			v -= L[(size_t) q * m + i] * b[q];
+		b[i] = v / L[(size_t) i * m + i];
+	}
+}
+
+/* out = X v[0..p) + v[p] for the n rows of X (n x p) */
+static void
+logits(const double *X, int n, int p, const double *v, double *out)
+{
+	if (p > 0)
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, n, p, 1.0, X, p, v, 1,
+					0.0, out, 1);
+	else
+		memset(out, 0, (size_t) n * sizeof(double));
+	for (int i = 0; i < n; i++)
+		out[i] += v[p];
+}
+
+/*
+ * Objective at logits z and weights w (p of them); e[i] gets exp(-|z_i|),
+ * from which the next step takes its probabilities.
+ */
+static double
+logreg_objective(const double *z, const int *y, int n, const double *w, int p,
+				 double C, double *e)
+{
+	double		ll = 0.0,
+				ww = 0.0;
+
+	for (int i = 0; i < n; i++)
+	{
+		/* log(1 + exp(z)) - y z, without overflow */
+		double		ez = exp(-fabs(z[i]));
+
+		e[i] = ez;
+		ll += (z[i] > 0 ? z[i] : 0.0) + log1p(ez) - (y[i] ? z[i] : 0.0);
+	}
+	for (int j = 0; j < p; j++)
+		ww += w[j] * w[j];
+	return C * ll + 0.5 * ww;
+}
+
+rs_status
+rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
+			  double C, rs_error *err)
+{
+	int			q = p + 1;		/* weights then intercept */
+	int			n1 = 0;
+	double	   *w = NULL,
+			   *g = NULL,
+			   *dir = NULL,
+			   *H = NULL,
+			   *z = NULL,
+			   *zt = NULL,
+			   *xd = NULL,
+			   *r = NULL,
+			   *Z = NULL,
+			   *wt = NULL;
+	double	   *s = NULL,
+			   *e = NULL,
+			   *et = NULL,
+			   *swap;
+	double		tol;
+	double		loss;
+	double		gmax_prev = 0.0;
+	int			need_hessian = 1,
+				fresh = 0;
+	rs_status	st = RS_OK;
+
+	memset(m, 0, sizeof(*m));
+	if (n < 1 || p < 0 || !(C > 0.0) || isinf(C))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "invalid logistic regression: %d rows, %d features, C = %g",
+					   n, p, C);
+	for (int i = 0; i < n; i++)
+	{
+		if (y[i] != 0 && y[i] != 1)
+			return rs_fail(err, RS_ERR_INVALID, "label %d is not 0 or 1", y[i]);
+		n1 += y[i];
+	}
+	if (n1 == 0 || n1 == n)
+		return rs_fail(err, RS_ERR_INVALID,
+					   "logistic regression needs both classes in the training rows");
+	for (size_t i = 0; i < (size_t) n * p; i++)
+		if (!isfinite(X[i]))
+			return rs_fail(err, RS_ERR_NUMERIC,
+						   "feature matrix has a non-finite value");
+
+	w = rs_alloc_array((size_t) q, sizeof(double));
+	g = rs_alloc_array((size_t) q, sizeof(double));
+	dir = rs_alloc_array((size_t) q, sizeof(double));
+	wt = rs_alloc_array((size_t) q, sizeof(double));
+	H = rs_alloc_array((size_t) q * q, sizeof(double));
+	z = rs_alloc_array((size_t) n, sizeof(double));
+	zt = rs_alloc_array((size_t) n, sizeof(double));
+	xd = rs_alloc_array((size_t) n, sizeof(double));
+	r = rs_alloc_array((size_t) n, sizeof(double));
+	Z = rs_alloc_array((size_t) n * q, sizeof(double));
+	s = rs_alloc_array((size_t) n, sizeof(double));
+	e = rs_alloc_array((size_t) n, sizeof(double));
+	et = rs_alloc_array((size_t) n, sizeof(double));
+	m->coef = rs_alloc_array((size_t) (p ? p : 1), sizeof(double));
+	if (!w || !g || !dir || !wt || !H || !z || !zt || !xd || !r || !Z || !s || !e || !et ||
+		!m->coef)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM,
+					 "out of memory for logistic regression on %d x %d", n, p);
+		goto done;
+	}
+
+	/* Gradient entries are sums of n terms of size up to C. */
+	tol = 1e-10 * fmax(1.0, C * n);
+	w[p] = log((double) n1 / (double) (n - n1));
+
+	/* z = X w + b at the start, and the objective there */
+	logits(X, n, p, w, z);
+	loss = logreg_objective(z, y, n, w, p, C, e);
+
+	for (int it = 0;; it++)
+	{
+		double		gmax = 0.0,
+					dec = 0.0,
+					t = 1.0,
+					new_loss = 0.0;
+		int			accepted = 0;
+
+		rs_check_interrupts();
+
+		/* gradient; the weights of the Hessian when it is due */
+		g[p] = 0.0;
+		for (int i = 0; i < n; i++)
+		{
+			/* sigmoid(z) from e = exp(-|z|) */
+			double		pi = z[i] >= 0 ? 1.0 / (1.0 + e[i]) : e[i] / (1.0 + e[i]);
+
+			r[i] = C * (pi - y[i]);
+			g[p] += r[i];
+			if (need_hessian)
+				s[i] = sqrt(C * pi * (1.0 - pi));
+		}
+		if (p > 0)
+			cblas_dgemv(CblasRowMajor, CblasTrans, n, p, 1.0, X, p, r, 1,
+						0.0, g, 1);
+		for (int j = 0; j < p; j++)
+			g[j] += w[j];
+		for (int j = 0; j < q; j++)
+			gmax = fmax(gmax, fabs(g[j]));
+		m->grad_max = gmax;
+		m->n_iter = it;
+		if (gmax <= tol)
+		{
+			m->converged = 1;
+			break;
+		}
+		if (it >= RS_LOGREG_MAX_ITER)
+			break;
+
+		if (need_hessian)
+		{
+			/* H = Z'Z + diag(1..1, 0), Z = diag(s) [X 1]; upper, mirrored */
+			for (int i = 0; i < n; i++)
+			{
+				const double *x = X + (size_t) i * p;
+				double	   *zr = Z + (size_t) i * q;
+
+				for (int j = 0; j < p; j++)
+					zr[j] = s[i] * x[j];
+				zr[p] = s[i];
+			}
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, q, n, 1.0, Z, q,
+						0.0, H, q);
+			for (int a = 0; a < q; a++)
+				for (int b = 0; b < a; b++)
+					H[(size_t) a * q + b] = H[(size_t) b * q + a];
+			for (int j = 0; j < p; j++)
+				H[(size_t) j * q + j] += 1.0;
+			if (cholesky(H, q) != 0)
+			{
+				st = rs_fail(err, RS_ERR_NUMERIC,
+							 "logistic regression Hessian is not positive definite");
+				goto done;
+			}
+			m->n_hessian++;
+			fresh = 1;
+			need_hessian = 0;
+		}
+		memcpy(dir, g, (size_t) q * sizeof(double));
+		cholesky_solve(H, q, dir);
+		for (int j = 0; j < q; j++)
+			dec += g[j] * dir[j];
+
+		/* xd = X d + d_b: the change of the logits per unit step */
+		logits(X, n, p, dir, xd);
+
+		/* Backtracking; at rounding level the full step is taken as is. */
+		for (int ls = 0; ls < 60; ls++)
+		{
+			for (int i = 0; i < n; i++)
+				zt[i] = z[i] - t * xd[i];
+			for (int j = 0; j < q; j++)
+				wt[j] = w[j] - t * dir[j];
+			new_loss = logreg_objective(zt, y, n, wt, p, C, et);
+			if (new_loss <= loss - 1e-4 * t * dec ||
+				dec <= 1e-13 * fmax(1.0, fabs(loss)))
+			{
+				accepted = 1;
+				break;
+			}
+			t *= 0.5;
+		}
+		if (!accepted)
+		{
+			if (fresh)
+				break;			/* no progress possible: at rounding level */
+			need_hessian = 1;	/* retry with the Hessian of this point */
+			it--;
+			continue;
+		}
+		/* take the step: w, its logits (z - t xd) and their exp(-|z|) */
+		memcpy(w, wt, (size_t) q * sizeof(double));
+		swap = z;
+		z = zt;
+		zt = swap;
+		swap = e;
+		e = et;
+		et = swap;
+		loss = new_loss;
+
+		/*
+		 * Keep the factored Hessian while it serves: refresh it after a
+		 * damped step or when the gradient shrank by less than 4 times.
+		 */
+		need_hessian = (t < 1.0) || (gmax_prev > 0.0 && gmax > 0.25 * gmax_prev);
+		gmax_prev = gmax;
+		fresh = 0;
+	}
+
+	m->n_features = p;
+	if (p > 0)
+		memcpy(m->coef, w, (size_t) p * sizeof(double));
+	m->intercept = w[p];
+
+done:
+	if (st != RS_OK)
+	{
+		rs_free(m->coef);
+		m->coef = NULL;
+	}
+	rs_free(w);
+	rs_free(g);
+	rs_free(dir);
+	rs_free(wt);
+	rs_free(H);
+	rs_free(z);
+	rs_free(zt);
+	rs_free(xd);
+	rs_free(r);
+	rs_free(Z);
+	rs_free(s);
+	rs_free(e);
+	rs_free(et);
+	return st;
+}
+
+void
+rs_logreg_decision(const rs_logreg *m, const double *X, int n, double *scores)
+{
+	int			p = m->n_features;
+
+	if (p > 0 && n > 0)
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, n, p, 1.0, X, p, m->coef, 1,
+					0.0, scores, 1);
+	else
+		for (int i = 0; i < n; i++)
+			scores[i] = 0.0;
+	for (int i = 0; i < n; i++)
+		scores[i] += m->intercept;
+}
+
+void
+rs_logreg_free(rs_logreg *m)
+{
+	if (!m)
+		return;
+	rs_free(m->coef);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+typedef struct scored
+{
+	double		s;
+	int			y;
+} scored;
+
+static int
+cmp_scored(const void *a, const void *b)
+{
+	double		x = ((const scored *) a)->s;
+	double		y = ((const scored *) b)->s;
+
+	return (x > y) - (x < y);
+}
+
+rs_status
+rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
+				   rs_metrics *out, rs_error *err)
+{
+	int			n1 = 0,
+				n0;
+	double		rec0 = 0.0;
+	scored	   *ss;
+
+	memset(out, 0, sizeof(*out));
+	if (n < 1)
+		return rs_fail(err, RS_ERR_INVALID, "metrics need at least one row");
+	for (int i = 0; i < n; i++)
+	{
+		if (y[i] != 0 && y[i] != 1)
+			return rs_fail(err, RS_ERR_INVALID, "label %d is not 0 or 1", y[i]);
+		if (isnan(scores[i]))
+			return rs_fail(err, RS_ERR_NUMERIC, "score of row %d is NaN", i);
+		if (scores[i] > threshold)
+		{
+			if (y[i])
+				out->tp++;
+			else
+				out->fp++;
+		}
+		else if (y[i])
+			out->fn++;
+		else
+			out->tn++;
+	}
+	n1 = out->tp + out->fn;
+	n0 = out->tn + out->fp;
+
+	out->accuracy = (double) (out->tp + out->tn) / n;
+	out->recall = n1 ? (double) out->tp / n1 : 0.0;
+	out->precision = (out->tp + out->fp) ? (double) out->tp / (out->tp + out->fp) : 0.0;
+	out->f1 = (out->precision + out->recall > 0.0)
+		? 2.0 * out->precision * out->recall / (out->precision + out->recall)
+		: 0.0;
+	rec0 = n0 ? (double) out->tn / n0 : 0.0;
+	out->balanced_accuracy = (n1 && n0) ? 0.5 * (out->recall + rec0)
+		: (n1 ? out->recall : rec0);
+
+	if (n1 == 0 || n0 == 0)
+	{
+		out->roc_auc = NAN;
+		return RS_OK;
+	}
+
+	/* AUC = Mann-Whitney U / (n1 n0), tied scores sharing their mean rank */
+	ss = rs_alloc_array((size_t) n, sizeof(scored));
+	if (!ss)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for ROC AUC");
+	for (int i = 0; i < n; i++)
+	{
+		ss[i].s = scores[i];
+		ss[i].y = y[i];
+	}
+	qsort(ss, n, sizeof(scored), cmp_scored);
+	{
+		double		rank_sum = 0.0;
+		int			i = 0;
+
+		while (i < n)
+		{
+			int			j = i,
+						pos = 0;
+
+			while (j < n && ss[j].s == ss[i].s)
+			{
+				pos += ss[j].y;
+				j++;
+			}
+			/* ranks i+1 .. j, mean (i + 1 + j) / 2 */
+			rank_sum += pos * 0.5 * ((double) i + 1.0 + (double) j);
+			i = j;
+		}
+		out->roc_auc = (rank_sum - 0.5 * (double) n1 * (n1 + 1.0)) /
+			((double) n1 * (double) n0);
+	}
+	rs_free(ss);
+	return RS_OK;
+}
+
+rs_status
+rs_classifier_score(const rs_table *train, const int *y_train,
+					const rs_table *test, const int *y_test,
+					const int *cols, int n_cols, double C,
+					rs_metrics *out, rs_error *err)
+{
+	rs_features f;
+	rs_logreg	m;
+	double	   *Xtr = NULL,
+			   *Xte = NULL,
+			   *sc = NULL;
+	rs_status	st;
+
+	memset(&m, 0, sizeof(m));
+	if ((st = rs_features_fit(&f, train, cols, n_cols, err)) != RS_OK)
+		return st;
+	Xtr = rs_alloc_array((size_t) train->n_rows * (size_t) (f.n_features ? f.n_features : 1),
+						 sizeof(double));
+	Xte = rs_alloc_array((size_t) test->n_rows * (size_t) (f.n_features ? f.n_features : 1),
+						 sizeof(double));
+	sc = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1), sizeof(double));
+	if (!Xtr || !Xte || !sc)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
+		goto done;
+	}
+	if ((st = rs_features_transform(&f, train, Xtr, err)) != RS_OK ||
+		(st = rs_features_transform(&f, test, Xte, err)) != RS_OK ||
+		(st = rs_logreg_fit(&m, Xtr, y_train, train->n_rows, f.n_features, C,
+							err)) != RS_OK)
+		goto done;
+	rs_logreg_decision(&m, Xte, test->n_rows, sc);
+	st = rs_metrics_compute(sc, y_test, test->n_rows, 0.0, out, err);
+
+done:
+	rs_logreg_free(&m);
+	rs_features_free(&f);
+	rs_free(Xtr);
+	rs_free(Xte);
+	rs_free(sc);
+	return st;
+}
