@@ -148,3 +148,55 @@ CREATE FUNCTION raresynth_quality(
     LANGUAGE C STABLE;
 COMMENT ON FUNCTION raresynth_quality(regclass, regclass, name, text) IS
     'fidelity (KS and TV complements, correlation similarity), validity (out-of-range cells) and privacy (exact copies, distance to closest real record) of the synthetic rows of a class against the real ones';
+
+-------------------------------------------------------------------------------
+-- The baseline and the paper's experiment
+-------------------------------------------------------------------------------
+CREATE FUNCTION raresynth_smote(
+        source regclass,
+        label name,
+        n bigint DEFAULT NULL,
+        k integer DEFAULT 5,
+        target name DEFAULT NULL,
+        seed bigint DEFAULT NULL,
+        minority text DEFAULT NULL)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'raresynth_smote'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, name, bigint, text) IS
+    'SMOTE (SMOTE-NC with categorical columns) rows of the minority class appended to <source>_smote (n NULL: enough for 1:1); returns rows written';
+
+CREATE FUNCTION raresynth_score(
+        train regclass,
+        test regclass,
+        label name,
+        classifier text DEFAULT 'logistic')
+    RETURNS TABLE (accuracy float8, recall float8, "precision" float8, f1 float8,
+                   balanced_accuracy float8, roc_auc float8)
+    AS 'MODULE_PATHNAME', 'raresynth_score'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION raresynth_score(regclass, regclass, name, text) IS
+    'the built-in classifier (L2 logistic regression, C = 1, standardised and one-hot features) fitted on train and scored on test; positive = the rarest class of train';
+
+CREATE FUNCTION raresynth_evaluate(
+        source regclass,
+        label name,
+        methods text[] DEFAULT '{none,smote,gan}',
+        runs integer DEFAULT 100,
+        sizes integer[] DEFAULT NULL,
+        test_fraction float8 DEFAULT 0.3,
+        classifier text DEFAULT 'logistic',
+        seed bigint DEFAULT NULL,
+        options jsonb DEFAULT '{}')
+    RETURNS TABLE (method text, size integer, runs integer,
+                   accuracy float8, accuracy_sd float8, recall float8, recall_sd float8,
+                   "precision" float8, f1 float8, balanced_accuracy float8, roc_auc float8,
+                   seconds float8,
+                   accuracy_vs_none float8, accuracy_vs_none_lo float8, accuracy_vs_none_hi float8,
+                   recall_vs_none float8, recall_vs_none_lo float8, recall_vs_none_hi float8,
+                   accuracy_vs_smote float8, accuracy_vs_smote_lo float8, accuracy_vs_smote_hi float8,
+                   recall_vs_smote float8, recall_vs_smote_lo float8, recall_vs_smote_hi float8)
+    AS 'MODULE_PATHNAME', 'raresynth_evaluate'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_evaluate(regclass, name, text[], integer, integer[], float8, text, bigint, jsonb) IS
+    'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part augmented to 1:1 (none, smote, gan), the classifier scored on the untouched test part; means, sds and paired differences with 95% intervals';

@@ -13,6 +13,7 @@
 #include "utils/array.h"
 
 #include "gan.h"
+#include "model.h"
 #include "rs_common.h"
 #include "table.h"
 #include "utils/jsonb.h"
@@ -128,6 +129,8 @@ extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
 extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
 extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
 extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
+extern rs_table *rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
+									  const rs_table *like, int **y_out);
 extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
 								   const rs_table *like);
 
@@ -145,6 +148,15 @@ extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
 extern int64 rs_write_synthetic(const RsStoredModel *sm, const struct rs_model *m, int64 n,
 								const char *target, bool has_seed, int64 seed,
 								const char *sample_schema, int64 max_rows);
+
+extern int64 rs_rows_to_balance(const RsSource *src, const char *minority, const char *target,
+								const char *suffix);
+extern int64 rs_write_rows(const RsSource *src, const struct rs_model *m, const rs_table *t,
+						   const char *target, const char *suffix);
+extern void rs_source_meta(const RsSource *src, const char *minority, uint64 seed,
+						   struct rs_model_meta *meta);
+
+extern void rs_check_classifier(const char *classifier);
 
 #define RS_MAX_SAMPLE_ROWS INT64CONST(1000000000)	/* per call */
 

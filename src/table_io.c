@@ -28,6 +28,7 @@
 #include "utils/date.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -869,6 +870,33 @@ rs_read_class_like(const RsSource *src, Oid relid, const char *class_value, cons
 }
 
 /*
+ * Every row with a non-NULL label of another relation with the source's
+ * feature columns (a test table), coded like `like`; *y_out as below.
+ */
+rs_table *
+rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
+					  const rs_table *like, int **y_out)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+													   relname);
+	const char *lab = quote_identifier(src->cols[src->label_index].name);
+	char	   *q = psprintf("SELECT pg_catalog.count(%s) FROM %s", lab, qualified);
+	int64		n;
+	bool		isnull;
+
+	check_source_relation(relid);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(q, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "count query failed");
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	*y_out = palloc(sizeof(int) * Max(n, 1));
+	return read_rows(src, qualified, relname, positive, n, like, *y_out);
+}
+
+/*
  * Every row of the source with a non-NULL label, for the evaluation:
  * *y_out[i] is 1 for the positive class, 0 for any other.
  */
@@ -1082,6 +1110,33 @@ rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row, Datum *values, bool
 	}
 }
 
+/* Model meta: every source column with its role in the model. */
+void
+rs_source_meta(const RsSource *src, const char *minority, uint64 seed, rs_model_meta *meta)
+{
+	int			f = 0;
+
+	meta->seed = seed;
+	meta->minority = pstrdup(minority);
+	meta->n_source_cols = src->ncols;
+	meta->source_names = palloc(sizeof(char *) * src->ncols);
+	meta->source_types = palloc(sizeof(char *) * src->ncols);
+	meta->source_role = palloc(sizeof(int) * src->ncols);
+	for (int i = 0; i < src->ncols; i++)
+	{
+		const RsSourceColumn *c = &src->cols[i];
+
+		meta->source_names[i] = pstrdup(c->name);
+		meta->source_types[i] = rs_format_type(c->typid, c->typmod);
+		if (c->kind == RS_COL_LABEL)
+			meta->source_role[i] = RS_ROLE_LABEL;
+		else if (c->kind == RS_COL_EXCLUDED)
+			meta->source_role[i] = RS_ROLE_EXCLUDED;
+		else
+			meta->source_role[i] = f++;
+	}
+}
+
 /* ----------------------------------------------------------------
  * Writing synthetic rows: the companion table and the improved view
  * ----------------------------------------------------------------
@@ -1145,68 +1200,33 @@ name_with_suffix(const char *base, const char *suffix)
 }
 
 /*
- * Write synthetic rows of model sm/m into the companion table (created if
- * missing, same columns and order, no constraints) and create or replace
- * the view <source>_improved.  n < 0 means: enough to bring the minority to
- * 1:1 with the largest class, counting synthetic rows already there.
- * Returns the number of rows written.
+ * Create the companion table `target_name` in the source's schema (same
+ * columns and order as the source, no constraints) unless it exists; if it
+ * exists, it must have the model's source columns.  Must be called inside
+ * SPI.  Returns the quoted, qualified target name; *cols gets the quoted
+ * column list.
  */
-int64
-rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
-				   const char *target, bool has_seed, int64 seed,
-				   const char *sample_schema, int64 max_rows)
+static char *
+ensure_target(Oid relid, const char *target_name, const rs_model *m, char **cols)
 {
-	Oid			relid = rs_model_source_relid(sm->source, m, sm->name);
 	Oid			nsp = get_rel_namespace(relid);
 	char	   *nspname = get_namespace_name(nsp);
-	char	   *relname = get_rel_name(relid);
-	char	   *target_name = target ? pstrdup(target) : name_with_suffix(relname, "_synthetic");
-	char	   *view_name = name_with_suffix(relname, "_improved");
-	char	   *qsource = quote_qualified_identifier(nspname, relname);
+	char	   *qsource = quote_qualified_identifier(nspname, get_rel_name(relid));
 	char	   *qtarget = quote_qualified_identifier(nspname, target_name);
 	Oid			target_relid = get_relname_relid(target_name, nsp);
 	StringInfoData q,
-				cols;
+				c;
 	Relation	rel;
 	TupleDesc	desc;
-	int			ret;
-	int64		written;
 
 	if (target_relid == relid)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("target must not be the source table %s", qsource)));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	if (n < 0)
-	{
-		char	   *cq = psprintf("SELECT pg_catalog.max(c) FROM (SELECT pg_catalog.count(*) AS c FROM %s "
-								  "WHERE %s IS NOT NULL GROUP BY %s) s",
-								  qsource, quote_identifier(sm->label), quote_identifier(sm->label));
-		int64		majority,
-					minority;
-		bool		isnull;
-
-		ret = SPI_execute(cq, true, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "class count query failed: %s", SPI_result_code_string(ret));
-		majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		if (isnull)
-			majority = 0;
-		minority = count_label_rows(qsource, sm->label, sm->minority);
-		if (OidIsValid(target_relid))
-			minority += count_label_rows(qtarget, sm->label, sm->minority);
-		n = Max(majority - minority, 0);
-		if (n > max_rows)
-			n = max_rows;
-	}
-
-	/* the column list, from the source */
 	rel = relation_open(relid, AccessShareLock);
 	desc = RelationGetDescr(rel);
-	initStringInfo(&cols);
+	initStringInfo(&c);
 	initStringInfo(&q);
 	appendStringInfo(&q, "CREATE TABLE %s (", qtarget);
 	for (int i = 0, k = 0; i < desc->natts; i++)
@@ -1215,7 +1235,7 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 
 		if (att->attisdropped)
 			continue;
-		appendStringInfo(&cols, "%s%s", k ? ", " : "", quote_identifier(NameStr(att->attname)));
+		appendStringInfo(&c, "%s%s", k ? ", " : "", quote_identifier(NameStr(att->attname)));
 		appendStringInfo(&q, "%s%s %s", k ? ", " : "", quote_identifier(NameStr(att->attname)),
 						 format_type_extended(att->atttypid, att->atttypmod,
 											  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
@@ -1223,10 +1243,12 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 	}
 	appendStringInfoChar(&q, ')');
 	relation_close(rel, NoLock);
+	*cols = c.data;
 
 	if (!OidIsValid(target_relid))
 	{
-		ret = SPI_execute(q.data, false, 0);
+		int			ret = SPI_execute(q.data, false, 0);
+
 		if (ret != SPI_OK_UTILITY)
 			elog(ERROR, "could not create %s: %s", qtarget, SPI_result_code_string(ret));
 	}
@@ -1243,6 +1265,63 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 					 errdetail("%s", mismatch),
 					 errhint("Drop it or choose another target.")));
 	}
+	return qtarget;
+}
+
+/* Rows of the largest class minus rows of class `value` in source (and target). */
+static int64
+rows_to_balance(const char *qsource, const char *qtarget_or_null, const char *label,
+				const char *value)
+{
+	char	   *cq = psprintf("SELECT pg_catalog.max(c) FROM (SELECT pg_catalog.count(*) AS c FROM %s "
+							  "WHERE %s IS NOT NULL GROUP BY %s) s",
+							  qsource, quote_identifier(label), quote_identifier(label));
+	int64		majority,
+				minority;
+	bool		isnull;
+	int			ret = SPI_execute(cq, true, 1);
+
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "class count query failed: %s", SPI_result_code_string(ret));
+	majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		majority = 0;
+	minority = count_label_rows(qsource, label, value);
+	if (qtarget_or_null)
+		minority += count_label_rows(qtarget_or_null, label, value);
+	return Max(majority - minority, 0);
+}
+
+/*
+ * Write synthetic rows of model sm/m into the companion table (created if
+ * missing) and create or replace the view <source>_improved.  n < 0 means:
+ * enough to bring the minority to 1:1 with the largest class, counting
+ * synthetic rows already there.  Returns the number of rows written.
+ */
+int64
+rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
+				   const char *target, bool has_seed, int64 seed,
+				   const char *sample_schema, int64 max_rows)
+{
+	Oid			relid = rs_model_source_relid(sm->source, m, sm->name);
+	Oid			nsp = get_rel_namespace(relid);
+	char	   *nspname = get_namespace_name(nsp);
+	char	   *relname = get_rel_name(relid);
+	char	   *target_name = target ? pstrdup(target) : name_with_suffix(relname, "_synthetic");
+	char	   *view_name = name_with_suffix(relname, "_improved");
+	char	   *qsource = quote_qualified_identifier(nspname, relname);
+	bool		existed = OidIsValid(get_relname_relid(target_name, nsp));
+	char	   *qtarget;
+	char	   *cols;
+	StringInfoData q;
+	int			ret;
+	int64		written;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	qtarget = ensure_target(relid, target_name, m, &cols);
+	if (n < 0)
+		n = Min(rows_to_balance(qsource, existed ? qtarget : NULL, sm->label, sm->minority), max_rows);
 
 	/* the rows: raresynth_sample() streams them into the table */
 	{
@@ -1255,7 +1334,7 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 		args[0] = NameGetDatum(&mn);
 		args[1] = Int64GetDatum(n);
 		args[2] = Int64GetDatum(seed);
-		resetStringInfo(&q);
+		initStringInfo(&q);
 		appendStringInfo(&q, "INSERT INTO %s SELECT * FROM %s.raresynth_sample($1, $2, NULL::%s, $3)",
 						 qtarget, quote_identifier(sample_schema), qsource);
 		ret = SPI_execute_with_args(q.data, 3, argtypes, args, argnulls, false, 0);
@@ -1267,11 +1346,113 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 	/* the paper's "improved data": source plus synthetic rows */
 	resetStringInfo(&q);
 	appendStringInfo(&q, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s UNION ALL SELECT %s FROM %s",
-					 quote_qualified_identifier(nspname, view_name), cols.data, qsource, cols.data, qtarget);
+					 quote_qualified_identifier(nspname, view_name), cols, qsource, cols, qtarget);
 	ret = SPI_execute(q.data, false, 0);
 	if (ret != SPI_OK_UTILITY)
 		elog(ERROR, "could not create view %s: %s", view_name, SPI_result_code_string(ret));
 
 	SPI_finish();
 	return written;
+}
+
+/*
+ * Rows to add to class m->meta.minority of source src for 1:1, counting
+ * rows of that class already in `target` (default <source>_smote).
+ */
+int64
+rs_rows_to_balance(const RsSource *src, const char *minority, const char *target, const char *suffix)
+{
+	Oid			nsp = get_rel_namespace(src->relid);
+	char	   *target_name = target ? pstrdup(target) : name_with_suffix(src->relname, suffix);
+	Oid			target_relid = get_relname_relid(target_name, nsp);
+	int64		n;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	n = rows_to_balance(src->qualified_name,
+						OidIsValid(target_relid) ?
+						quote_qualified_identifier(get_namespace_name(nsp), target_name) : NULL,
+						src->cols[src->label_index].name, minority);
+	SPI_finish();
+	return n;
+}
+
+/*
+ * Append the rows of t (decoded like model m: meta + specs) to the
+ * companion table `target` (default <source><suffix>), created if missing.
+ * Returns rows written.
+ */
+int64
+rs_write_rows(const RsSource *src, const rs_model *m, const rs_table *t,
+			  const char *target, const char *suffix)
+{
+	char	   *target_name = target ? pstrdup(target) : name_with_suffix(src->relname, suffix);
+	char	   *qtarget;
+	char	   *cols;
+	Relation	rel;
+	TupleDesc	desc;
+	RsRowMaker *rm;
+	StringInfoData q;
+	Oid		   *argtypes;
+	Datum	   *values;
+	bool	   *nulls;
+	char	   *cnulls;
+	SPIPlanPtr	plan;
+	int			natts = 0;
+	MemoryContext rowcxt,
+				old;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	qtarget = ensure_target(src->relid, target_name, m, &cols);
+
+	rel = relation_open(src->relid, AccessShareLock);
+	desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	relation_close(rel, NoLock);
+	rm = rs_rowmaker_create(desc, m, "smote", src->qualified_name);
+
+	argtypes = palloc(sizeof(Oid) * Max(desc->natts, 1));
+	initStringInfo(&q);
+	appendStringInfo(&q, "INSERT INTO %s (%s) VALUES (", qtarget, cols);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		if (TupleDescAttr(desc, i)->attisdropped)
+			continue;
+		argtypes[natts] = TupleDescAttr(desc, i)->atttypid;
+		appendStringInfo(&q, "%s$%d", natts ? ", " : "", natts + 1);
+		natts++;
+	}
+	appendStringInfoChar(&q, ')');
+	plan = SPI_prepare(q.data, natts, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare insert into %s: %s", qtarget, SPI_result_code_string(SPI_result));
+
+	values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	cnulls = palloc(Max(desc->natts, 1));
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth write row", ALLOCSET_SMALL_SIZES);
+	for (int r = 0; r < t->n_rows; r++)
+	{
+		int			ret;
+
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(rowcxt);
+		rs_rowmaker_fill(rm, t, r, values, nulls);
+		/* drop dropped columns' slots: the plan has live columns only */
+		for (int i = 0, k = 0; i < desc->natts; i++)
+		{
+			if (TupleDescAttr(desc, i)->attisdropped)
+				continue;
+			values[k] = values[i];
+			cnulls[k] = nulls[i] ? 'n' : ' ';
+			k++;
+		}
+		MemoryContextSwitchTo(old);
+		ret = SPI_execute_plan(plan, values, cnulls, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not insert into %s: %s", qtarget, SPI_result_code_string(ret));
+		MemoryContextReset(rowcxt);
+	}
+	SPI_finish();
+	return t->n_rows;
 }

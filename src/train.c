@@ -80,33 +80,6 @@ random_seed(void)
 	return seed & UINT64CONST(0x7FFFFFFFFFFFFFFF);
 }
 
-/* Model meta: every source column with its role in the model. */
-static void
-build_meta(rs_model_meta *meta, const RsSource *src, const char *minority, uint64 seed)
-{
-	int			f = 0;
-
-	meta->seed = seed;
-	meta->minority = pstrdup(minority);
-	meta->n_source_cols = src->ncols;
-	meta->source_names = palloc(sizeof(char *) * src->ncols);
-	meta->source_types = palloc(sizeof(char *) * src->ncols);
-	meta->source_role = palloc(sizeof(int) * src->ncols);
-	for (int i = 0; i < src->ncols; i++)
-	{
-		const RsSourceColumn *c = &src->cols[i];
-
-		meta->source_names[i] = pstrdup(c->name);
-		meta->source_types[i] = rs_format_type(c->typid, c->typmod);
-		if (c->kind == RS_COL_LABEL)
-			meta->source_role[i] = RS_ROLE_LABEL;
-		else if (c->kind == RS_COL_EXCLUDED)
-			meta->source_role[i] = RS_ROLE_EXCLUDED;
-		else
-			meta->source_role[i] = f++;
-	}
-}
-
 /*
  * raresynth_train(source regclass, label name, minority text, model name,
  *				   epochs int, batch_size int, seed bigint, exclude name[],
@@ -221,7 +194,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 	INSTR_TIME_SET_CURRENT(start);
 	rs_rng_seed(&rng, seed);
 	memset(&model, 0, sizeof(model));
-	build_meta(&model.meta, src, minority, seed);
+	rs_source_meta(src, minority, seed, &model.meta);
 	model.specs = rows;
 	if (rs_model_prepare(&model, rows, &opts.gan, opts.max_modes, &rng, &encoded, &err) != RS_OK)
 		rs_report_core_error(&err, "could not prepare training");

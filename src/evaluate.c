@@ -1,0 +1,398 @@
+/*
+ * evaluate.c
+ *	  raresynth_evaluate(): the paper's experiment inside the database.
+ *	  For each size and run: a stratified subsample, a stratified split
+ *	  shared by every method, the training part augmented (none, SMOTE,
+ *	  GAN) to 1:1, the built-in classifier fitted on it and scored on the
+ *	  untouched test part; one row per (method, size) with means, standard
+ *	  deviations and paired differences against none and SMOTE.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "portability/instr_time.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include <cblas.h>
+
+#include "evaluate.h"
+#include "raresynth.h"
+
+#define RS_EVAL_MAX_RUNS 10000
+#define RS_EVAL_MAX_SIZES 64
+#define RS_EVAL_COLUMNS 24
+
+static const char *const method_names[] = {"none", "smote", "gan", "smotenc"};
+
+typedef struct ProgressState
+{
+	instr_time	start;
+	double		last;
+	const int  *sizes;
+	int			runs;
+} ProgressState;
+
+static double
+elapsed_since(instr_time start)
+{
+	instr_time	now;
+
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, start);
+	return INSTR_TIME_GET_DOUBLE(now);
+}
+
+static void
+append_seconds(StringInfo s, double sec)
+{
+	if (sec < 90)
+		appendStringInfo(s, "%.0f s", sec);
+	else if (sec < 5400)
+		appendStringInfo(s, "%d min %d s", (int) (sec / 60), (int) sec % 60);
+	else
+		appendStringInfo(s, "%d h %d min", (int) (sec / 3600), ((int) sec % 3600) / 60);
+}
+
+/* NOTICE progress, at most every 10 seconds (and at the end). */
+static void
+report_progress(void *arg, int size_index, int run, int done, int total)
+{
+	ProgressState *ps = arg;
+	double		el = elapsed_since(ps->start);
+	StringInfoData m;
+
+	if (!rs_progress || (done < total && el - ps->last < 10.0 && done > 1))
+		return;
+	ps->last = el;
+	initStringInfo(&m);
+	appendStringInfo(&m, "evaluate: size %d, run %d/%d (%d of %d done), ",
+					 ps->sizes[size_index], run + 1, ps->runs, done, total);
+	append_seconds(&m, el);
+	appendStringInfoString(&m, " elapsed");
+	if (done < total)
+	{
+		appendStringInfoString(&m, ", ETA ");
+		append_seconds(&m, el / done * (total - done));
+	}
+	ereport(NOTICE, (errmsg("%s", m.data)));
+}
+
+static int
+parse_methods(ArrayType *arr, rs_augment *methods)
+{
+	Datum	   *d;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &n);
+	if (n < 1 || n > RS_EVAL_MAX_METHODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("methods must list 1 to %d methods", RS_EVAL_MAX_METHODS),
+				 errhint("Methods: none, smote, gan, smotenc.")));
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name;
+		int			m = -1;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("methods must not contain NULL")));
+		name = TextDatumGetCString(d[i]);
+		for (int k = 0; k < RS_EVAL_MAX_METHODS; k++)
+			if (strcmp(name, method_names[k]) == 0)
+				m = k;
+		if (m < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown method \"%s\"", name),
+					 errhint("Methods: none, smote, gan, smotenc.")));
+		for (int j = 0; j < i; j++)
+			if (methods[j] == (rs_augment) m)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("method \"%s\" is listed twice", name)));
+		methods[i] = (rs_augment) m;
+	}
+	return n;
+}
+
+/* Rows of a class left in the training part of a stratified split. */
+static int64
+train_part(int64 count, double test_fraction)
+{
+	int64		test = (int64) ceil(test_fraction * count - 1e-9);
+
+	return count - Max(test, 1);
+}
+
+/* Check one size: not larger than the table, both classes in both parts. */
+static void
+check_size(int size, int64 n, int64 n1, double test_fraction, bool smote)
+{
+	int64		m1,
+				m0;
+
+	if (size < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sizes must be positive, got %d", size)));
+	if (size > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("size %d is larger than the table's %lld labelled rows", size, (long long) n),
+				 errhint("Use NULL for the whole table.")));
+	m1 = (int64) rint((double) size * n1 / n);
+	m0 = size - m1;
+	if (m1 < 2 || m0 < 2 || train_part(m1, test_fraction) < (smote ? 2 : 1) ||
+		train_part(m0, test_fraction) < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("size %d is too small to hold both classes in both parts of the split", size),
+				 errdetail("It holds about %lld minority and %lld majority rows.",
+						   (long long) m1, (long long) m0),
+				 errhint("Each class needs two rows in the training part for SMOTE and one in the test part.")));
+}
+
+/* mean and sd of one metric over the runs of cell (s, m) */
+static void
+summarize(const rs_eval_result *res, int runs, size_t field, double *mean, double *sd)
+{
+	double	   *x = palloc(sizeof(double) * runs);
+
+	for (int r = 0; r < runs; r++)
+		x[r] = *(const double *) ((const char *) &res[r] + field);
+	rs_mean_sd(x, runs, mean, sd);
+	pfree(x);
+}
+
+static void
+paired(const rs_eval_result *a, const rs_eval_result *b, int runs, size_t field, rs_paired *out)
+{
+	double	   *x = palloc(sizeof(double) * runs);
+	double	   *y = palloc(sizeof(double) * runs);
+
+	for (int r = 0; r < runs; r++)
+	{
+		x[r] = *(const double *) ((const char *) &a[r] + field);
+		y[r] = *(const double *) ((const char *) &b[r] + field);
+	}
+	rs_paired_difference(x, y, runs, out);
+	pfree(x);
+	pfree(y);
+}
+
+static void
+set_float(Datum *values, bool *nulls, int i, double v)
+{
+	if (isnan(v))
+		nulls[i] = true;
+	else
+		values[i] = Float8GetDatum(v);
+}
+
+/*
+ * raresynth_evaluate(source regclass, label name, methods text[], runs int,
+ *					  sizes int[], test_fraction float8, classifier text,
+ *					  seed bigint, options jsonb) returns table (...)
+ */
+PG_FUNCTION_INFO_V1(raresynth_evaluate);
+Datum
+raresynth_evaluate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	RsSource   *src;
+	char	   *label;
+	const char *positive;
+	rs_eval_config cfg;
+	RsOptions	opts;
+	int		   *sizes;
+	int			n_sizes;
+	rs_table   *t;
+	int		   *y;
+	int64		n,
+				n1 = 0;
+	rs_eval_result *res;
+	rs_error	err;
+	int			k_used;
+	ProgressState ps;
+	bool		has_smote = false;
+	bool		all_flat = true;
+	MemoryContext cxt,
+				old;
+
+	for (int i = 0; i < 9; i++)
+		if (PG_ARGISNULL(i) && i != 4 && i != 7 && i != 8)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("only sizes, seed and options may be NULL")));
+	label = NameStr(*PG_GETARG_NAME(1));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_methods = parse_methods(PG_GETARG_ARRAYTYPE_P(2), cfg.methods);
+	for (int m = 0; m < cfg.n_methods; m++)
+		has_smote |= cfg.methods[m] == RS_AUG_SMOTE || cfg.methods[m] == RS_AUG_SMOTENC;
+	cfg.runs = PG_GETARG_INT32(3);
+	if (cfg.runs < 1 || cfg.runs > RS_EVAL_MAX_RUNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("runs must be between 1 and %d", RS_EVAL_MAX_RUNS)));
+	cfg.test_fraction = PG_GETARG_FLOAT8(5);
+	if (!(cfg.test_fraction > 0 && cfg.test_fraction < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("test_fraction must be between 0 and 1 (exclusive)")));
+	rs_check_classifier(text_to_cstring(PG_GETARG_TEXT_PP(6)));
+	if (PG_ARGISNULL(7))
+	{
+		if (!pg_strong_random(&cfg.seed, sizeof(cfg.seed)))
+			cfg.seed = (uint64) GetCurrentTimestamp();
+	}
+	else
+		cfg.seed = (uint64) PG_GETARG_INT64(7);
+	rs_options_default(&opts);
+	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, true);
+
+	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
+	positive = src->class_values[0];
+	if (src->n_classes > 2)
+		ereport(NOTICE,
+				(errmsg("label \"%s\" has %d classes: evaluating the rarest, \"%s\", against the rest",
+						label, src->n_classes, positive)));
+	n = src->n_rows - src->n_label_null;
+	n1 = src->class_counts[0];
+
+	/* sizes: NULL or a NULL element means the whole table */
+	if (PG_ARGISNULL(4))
+	{
+		sizes = palloc(sizeof(int));
+		sizes[0] = (int) n;
+		n_sizes = 1;
+	}
+	else
+	{
+		Datum	   *d;
+		bool	   *nulls;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), INT4OID, 4, true, TYPALIGN_INT, &d, &nulls, &n_sizes);
+		if (n_sizes < 1 || n_sizes > RS_EVAL_MAX_SIZES)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sizes must list 1 to %d sizes", RS_EVAL_MAX_SIZES)));
+		sizes = palloc(sizeof(int) * n_sizes);
+		for (int i = 0; i < n_sizes; i++)
+			sizes[i] = nulls[i] ? (int) n : DatumGetInt32(d[i]);
+	}
+	for (int i = 0; i < n_sizes; i++)
+		check_size(sizes[i], n, n1, cfg.test_fraction, has_smote);
+	cfg.sizes = sizes;
+	cfg.n_sizes = n_sizes;
+	cfg.C = opts.C;
+	cfg.smote_k = opts.smote_k;
+	cfg.gan = &opts.gan;
+	cfg.max_modes = opts.max_modes;
+	INSTR_TIME_SET_CURRENT(ps.start);
+	ps.last = 0;
+	ps.sizes = sizes;
+	ps.runs = cfg.runs;
+	cfg.progress = report_progress;
+	cfg.progress_arg = &ps;
+	if (rs_threads > 0)
+		openblas_set_num_threads(rs_threads);
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth evaluate", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	t = rs_source_read_labelled(src, positive, &y);
+	res = palloc0(mul_size(mul_size(n_sizes, cfg.n_methods), mul_size(cfg.runs, sizeof(rs_eval_result))));
+	if (rs_evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)
+		rs_report_core_error(&err, "evaluation failed");
+	MemoryContextSwitchTo(old);
+	if (has_smote && k_used < cfg.smote_k)
+		ereport(NOTICE,
+				(errmsg("some training parts had few minority rows: SMOTE used %d neighbours instead of %d",
+						k_used, cfg.smote_k)));
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int s = 0; s < n_sizes; s++)
+	{
+		const rs_eval_result *none = NULL,
+				   *smote = NULL;
+
+		for (int m = 0; m < cfg.n_methods; m++)
+		{
+			const rs_eval_result *cell = &res[((size_t) s * cfg.n_methods + m) * cfg.runs];
+
+			if (cfg.methods[m] == RS_AUG_NONE)
+				none = cell;
+			else if (cfg.methods[m] == RS_AUG_SMOTE)
+				smote = cell;
+		}
+		for (int m = 0; m < cfg.n_methods; m++)
+		{
+			const rs_eval_result *cell = &res[((size_t) s * cfg.n_methods + m) * cfg.runs];
+			Datum		values[RS_EVAL_COLUMNS];
+			bool		nulls[RS_EVAL_COLUMNS] = {0};
+			double		mean,
+						sd;
+			const rs_eval_result *base[2] = {none, smote};
+			int			col = 12;
+
+			values[0] = CStringGetTextDatum(method_names[cfg.methods[m]]);
+			values[1] = Int32GetDatum(sizes[s]);
+			values[2] = Int32GetDatum(cfg.runs);
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, accuracy), &mean, &sd);
+			set_float(values, nulls, 3, mean);
+			set_float(values, nulls, 4, sd);
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, recall), &mean, &sd);
+			set_float(values, nulls, 5, mean);
+			set_float(values, nulls, 6, sd);
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, precision), &mean, &sd);
+			set_float(values, nulls, 7, mean);
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, f1), &mean, &sd);
+			set_float(values, nulls, 8, mean);
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, balanced_accuracy), &mean, &sd);
+			set_float(values, nulls, 9, mean);
+			if (cfg.runs < 2 || isnan(sd) ||
+				fabs(mean - 0.5) > rs_t_quantile_975(cfg.runs - 1) * sd / sqrt(cfg.runs))
+				all_flat = false;
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, roc_auc), &mean, &sd);
+			set_float(values, nulls, 10, mean);
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, seconds), &mean, &sd);
+			set_float(values, nulls, 11, mean);
+			for (int b = 0; b < 2; b++)
+			{
+				size_t		fields[2] = {offsetof(rs_eval_result, accuracy), offsetof(rs_eval_result, recall)};
+
+				for (int f = 0; f < 2; f++)
+				{
+					rs_paired	p;
+
+					if (base[b] == NULL)
+					{
+						nulls[col] = nulls[col + 1] = nulls[col + 2] = true;
+						col += 3;
+						continue;
+					}
+					paired(cell, base[b], cfg.runs, fields[f], &p);
+					set_float(values, nulls, col++, p.mean);
+					set_float(values, nulls, col++, p.lo);
+					set_float(values, nulls, col++, p.hi);
+				}
+			}
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	if (all_flat)
+		ereport(NOTICE,
+				(errmsg("balanced accuracy is indistinguishable from 0.5 for every method and size"),
+				 errdetail("The features carry no signal about the label here; differences in accuracy and recall are threshold effects of rebalancing, not learning.")));
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * smote.c
+ *	  raresynth_smote(): the baseline.  SMOTE (SMOTE-NC where there are
+ *	  categorical columns) on the minority rows, written to <source>_smote.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "raresynth.h"
+#include "smote.h"
+
+#define RS_SMOTE_MAX_K 1000
+
+/*
+ * raresynth_smote(source regclass, label name, n bigint, k int,
+ *				   target name, seed bigint, minority text) returns bigint
+ */
+PG_FUNCTION_INFO_V1(raresynth_smote);
+Datum
+raresynth_smote(PG_FUNCTION_ARGS)
+{
+	RsSource   *src;
+	char	   *label;
+	char	   *minority;
+	const char *target;
+	int64		n;
+	int			k,
+				k_used;
+	uint64		seed;
+	rs_table   *rows,
+			   *syn;
+	rs_model	m;
+	rs_rng		rng;
+	rs_error	err;
+	int64		written;
+	MemoryContext cxt,
+				old;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source and label must not be NULL")));
+	label = NameStr(*PG_GETARG_NAME(1));
+	k = PG_ARGISNULL(3) ? 5 : PG_GETARG_INT32(3);
+	if (k < 1 || k > RS_SMOTE_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and %d", RS_SMOTE_MAX_K)));
+	if (!PG_ARGISNULL(2) && (PG_GETARG_INT64(2) < 0 || PG_GETARG_INT64(2) > RS_MAX_SAMPLE_ROWS))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be between 0 and " INT64_FORMAT, RS_MAX_SAMPLE_ROWS)));
+	target = PG_ARGISNULL(4) ? NULL : NameStr(*PG_GETARG_NAME(4));
+	if (PG_ARGISNULL(5))
+	{
+		if (!pg_strong_random(&seed, sizeof(seed)))
+			seed = (uint64) GetCurrentTimestamp();
+	}
+	else
+		seed = (uint64) PG_GETARG_INT64(5);
+
+	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
+	minority = PG_ARGISNULL(6) ? src->class_values[0] : text_to_cstring(PG_GETARG_TEXT_PP(6));
+	if (rs_source_class_count(src, minority) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("minority value \"%s\" does not occur in label column \"%s\"", minority, label)));
+	if (rs_source_class_count(src, minority) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("SMOTE needs at least 2 rows of class \"%s\", there is 1", minority),
+				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
+	n = PG_ARGISNULL(2) ? rs_rows_to_balance(src, minority, target, "_smote") : PG_GETARG_INT64(2);
+	if (n > PG_INT32_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("n is too large for one SMOTE call (" INT64_FORMAT ")", n)));
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth smote", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	rows = rs_source_read_class(src, minority);
+	rs_rng_seed(&rng, seed);
+	syn = rs_smote(rows, (int) n, k, &rng, &k_used, &err);
+	if (!syn)
+		rs_report_core_error(&err, "SMOTE failed");
+	if (k_used < k)
+		ereport(NOTICE,
+				(errmsg("class \"%s\" has %d rows: SMOTE uses %d neighbours instead of %d",
+						minority, rows->n_rows, k_used, k)));
+	memset(&m, 0, sizeof(m));
+	rs_source_meta(src, minority, seed, &m.meta);
+	m.specs = rows;
+	written = rs_write_rows(src, &m, syn, target, "_smote");
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	PG_RETURN_INT64(written);
+}
