@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows per distance block: a block pair is RS_KNN_BLOCK^2 doubles (2 MB). */
+/* Rows per distance block: a block pair is RS_KNN_BLOCK^2 doubles (512 kB). */
 #define RS_KNN_BLOCK 256
 
 static const char *

@@ -553,6 +553,49 @@ test_smote_categorical_only(void)
 	rs_table_free(m);
 }
 
+/* A column with more than 65536 categories takes the 32-bit code path. */
+static void
+test_smote_wide_codes(void)
+{
+	rs_kind		kinds[3] = {RS_KIND_CONTINUOUS, RS_KIND_CATEGORICAL, RS_KIND_CATEGORICAL};
+	int			small[3] = {0, 5, 4};
+	int			wide[3] = {0, 70000, 4};
+	rs_table   *a = make_table(300, 3, kinds, small);
+	rs_table   *b = make_table(300, 3, kinds, wide);
+	rs_table   *oa,
+			   *ob;
+	int		   *nna,
+			   *nnb,
+				ka,
+				kb;
+	rs_rng		rng;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 31);
+	for (int r = 0; r < 300; r++)
+	{
+		RS_CELL(a, r, 0) = RS_CELL(b, r, 0) = rs_rng_normal(&rng);
+		RS_CELL(a, r, 1) = RS_CELL(b, r, 1) = r % 9 ? (double) rs_rng_below(&rng, 5) : NAN;
+		RS_CELL(a, r, 2) = RS_CELL(b, r, 2) = (double) rs_rng_below(&rng, 4);
+	}
+	CHECK(rs_smote_neighbors(a, 5, &nna, &ka, &err) == RS_OK);
+	CHECK(rs_smote_neighbors(b, 5, &nnb, &kb, &err) == RS_OK);
+	CHECK(memcmp(nna, nnb, sizeof(int) * 300 * 5) == 0);
+	rs_rng_seed(&rng, 1);
+	oa = rs_smote(a, 100, 5, &rng, NULL, &err);
+	rs_rng_seed(&rng, 1);
+	ob = rs_smote(b, 100, 5, &rng, NULL, &err);
+	CHECK(oa && ob);
+	CHECK(memcmp(oa->values, ob->values, sizeof(double) * 100 * 3) == 0);
+	CHECK(explained_rows(a, oa, nna, 5) == 100);
+	rs_free(nna);
+	rs_free(nnb);
+	rs_table_free(oa);
+	rs_table_free(ob);
+	rs_table_free(a);
+	rs_table_free(b);
+}
+
 static int	interrupt_calls;
 
 static void
@@ -610,6 +653,7 @@ main(void)
 	RUN(test_smote_nulls);
 	RUN(test_smote_small);
 	RUN(test_smote_categorical_only);
+	RUN(test_smote_wide_codes);
 	RUN(test_smote_determinism);
 	return unit_summary("test_smote");
 }
