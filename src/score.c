@@ -13,6 +13,7 @@
 #include "utils/tuplestore.h"
 
 #include "classifier.h"
+#include "evaluate.h"
 #include "raresynth.h"
 
 /* Error unless classifier names one we have. */
@@ -41,7 +42,6 @@ raresynth_score(PG_FUNCTION_ARGS)
 			   *test;
 	int		   *ytrain,
 			   *ytest;
-	int		   *cols;
 	rs_metrics	met;
 	rs_error	err;
 	Datum		values[6];
@@ -70,11 +70,27 @@ raresynth_score(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("test relation has no labelled rows")));
-	cols = palloc(sizeof(int) * train->n_cols);
-	for (int c = 0; c < train->n_cols; c++)
-		cols[c] = c;
-	if (rs_classifier_score(train, ytrain, test, ytest, cols, train->n_cols, 1.0, &met, &err) != RS_OK)
-		rs_report_core_error(&err, "could not fit the classifier");
+	{
+		rs_design	d;
+		rs_logreg	model;
+		double	   *Xtr,
+				   *Xte,
+				   *scores;
+
+		memset(&model, 0, sizeof(model));
+		if (rs_design_fit(&d, train, &err) != RS_OK)
+			rs_report_core_error(&err, "could not build the features");
+		Xtr = palloc_extended(mul_size(mul_size(train->n_rows, Max(d.p, 1)), sizeof(double)), MCXT_ALLOC_HUGE);
+		Xte = palloc_extended(mul_size(mul_size(test->n_rows, Max(d.p, 1)), sizeof(double)), MCXT_ALLOC_HUGE);
+		scores = palloc(sizeof(double) * test->n_rows);
+		if (rs_design_transform(&d, train, Xtr, &err) != RS_OK ||
+			rs_design_transform(&d, test, Xte, &err) != RS_OK ||
+			rs_logreg_fit(&model, Xtr, ytrain, train->n_rows, d.p, 1.0, &err) != RS_OK)
+			rs_report_core_error(&err, "could not fit the classifier");
+		rs_logreg_decision(&model, Xte, test->n_rows, scores);
+		if (rs_metrics_compute(scores, ytest, test->n_rows, 0.0, &met, &err) != RS_OK)
+			rs_report_core_error(&err, "could not score the classifier");
+	}
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 

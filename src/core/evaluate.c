@@ -7,6 +7,7 @@
 #include "evaluate.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -295,6 +296,174 @@ rs_paired_difference(const double *a, const double *b, int n, rs_paired *out)
 	}
 }
 
+/* ---------------------------------------------------------------- the design matrix */
+
+/* category -> number when every category text is an integer, else NULL */
+static double *
+integer_categories(const rs_column *col)
+{
+	double	   *v;
+
+	if (col->kind != RS_KIND_CATEGORICAL || col->n_categories < 1)
+		return NULL;
+	for (int k = 0; k < col->n_categories; k++)
+	{
+		const char *c = col->categories[k];
+		char	   *end;
+
+		if (!c || !*c)
+			return NULL;
+		(void) strtol(c, &end, 10);
+		if (*end != '\0')
+			return NULL;
+	}
+	v = rs_alloc_array((size_t) col->n_categories, sizeof(double));
+	if (v)
+		for (int k = 0; k < col->n_categories; k++)
+			v[k] = (double) strtol(col->categories[k], NULL, 10);
+	return v;
+}
+
+/* A copy of t with the numeric-category columns turned continuous. */
+static rs_table *
+numeric_copy(const rs_design *d, const rs_table *t, rs_error *err)
+{
+	rs_table   *c = rs_table_create(t->n_rows, t->n_cols, err);
+
+	if (!c)
+		return NULL;
+	if (rs_table_copy_specs(c, t, err) != RS_OK)
+	{
+		rs_table_free(c);
+		return NULL;
+	}
+	if (t->n_rows)
+		memcpy(c->values, t->values, sizeof(double) * t->n_rows * t->n_cols);
+	for (int j = 0; j < t->n_cols; j++)
+	{
+		if (!d->numeric[j])
+			continue;
+		c->cols[j].kind = RS_KIND_CONTINUOUS;
+		c->cols[j].integral = 1;
+		for (int r = 0; r < t->n_rows; r++)
+		{
+			double		v = RS_CELL(c, r, j);
+
+			if (!rs_is_null(v))
+				RS_CELL(c, r, j) = (v >= 0 && v < t->cols[j].n_categories) ?
+					d->numeric[j][(int) v] : RS_NULL;
+		}
+	}
+	return c;
+}
+
+static rs_status
+design_matrix(const rs_design *d, const rs_table *t, double *X, rs_error *err)
+{
+	rs_table   *c = numeric_copy(d, t, err);
+	rs_status	st;
+
+	if (!c)
+		return err->code;
+	st = rs_features_transform(&d->f, c, X, err);
+	rs_table_free(c);
+	return st;
+}
+
+rs_status
+rs_design_fit(rs_design *d, const rs_table *train, rs_error *err)
+{
+	int		   *cols = NULL;
+	double	   *X = NULL;
+	rs_table   *c = NULL;
+	rs_status	st;
+	int			n = train->n_rows;
+
+	memset(d, 0, sizeof(*d));
+	d->n_cols = train->n_cols;
+	d->numeric = rs_alloc_array((size_t) train->n_cols, sizeof(double *));
+	cols = rs_alloc_array((size_t) train->n_cols, sizeof(int));
+	if (!d->numeric || !cols)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (int j = 0; j < train->n_cols; j++)
+	{
+		d->numeric[j] = integer_categories(&train->cols[j]);
+		cols[j] = j;
+	}
+	if (!(c = numeric_copy(d, train, err)))
+	{
+		st = err->code;
+		goto done;
+	}
+	if ((st = rs_features_fit(&d->f, c, cols, c->n_cols, err)) != RS_OK)
+		goto done;
+	d->p = d->f.n_features;
+	d->mean = rs_alloc_array((size_t) (d->p ? d->p : 1), sizeof(double));
+	d->sd = rs_alloc_array((size_t) (d->p ? d->p : 1), sizeof(double));
+	X = rs_alloc_array((size_t) (n ? n : 1) * (size_t) (d->p ? d->p : 1), sizeof(double));
+	if (!d->mean || !d->sd || !X)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if ((st = rs_features_transform(&d->f, c, X, err)) != RS_OK)
+		goto done;
+	for (int k = 0; k < d->p; k++)
+	{
+		double		m = 0,
+					v = 0;
+
+		for (int r = 0; r < n; r++)
+			m += X[(size_t) r * d->p + k];
+		m = n ? m / n : 0;
+		for (int r = 0; r < n; r++)
+			v += (X[(size_t) r * d->p + k] - m) * (X[(size_t) r * d->p + k] - m);
+		v = n ? sqrt(v / n) : 0;
+		d->mean[k] = m;
+		d->sd[k] = v > 0 ? v : 1.0;
+	}
+done:
+	rs_free(cols);
+	rs_free(X);
+	rs_table_free(c);
+	if (st != RS_OK)
+		rs_design_free(d);
+	return st;
+}
+
+rs_status
+rs_design_transform(const rs_design *d, const rs_table *t, double *X, rs_error *err)
+{
+	rs_status	st = design_matrix(d, t, X, err);
+
+	if (st != RS_OK)
+		return st;
+	for (int r = 0; r < t->n_rows; r++)
+	{
+		double	   *x = X + (size_t) r * d->p;
+
+		for (int k = 0; k < d->p; k++)
+			x[k] = (x[k] - d->mean[k]) / d->sd[k];
+	}
+	return RS_OK;
+}
+
+void
+rs_design_free(rs_design *d)
+{
+	rs_features_free(&d->f);
+	if (d->numeric)
+		for (int j = 0; j < d->n_cols; j++)
+			rs_free(d->numeric[j]);
+	rs_free(d->numeric);
+	rs_free(d->mean);
+	rs_free(d->sd);
+	memset(d, 0, sizeof(*d));
+}
+
 /* ---------------------------------------------------------------- the protocol */
 
 static double
@@ -336,7 +505,7 @@ minority_rows(const rs_table *train, const int *y, rs_error *err)
  */
 static rs_status
 synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p,
-				   const rs_features *f, rs_augment method, int n_new,
+				   const rs_design *f, rs_augment method, int n_new,
 				   const rs_eval_config *cfg, uint64_t seed, double *Xsyn,
 				   int *k_used, rs_error *err)
 {
@@ -371,7 +540,7 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	rs_table_free(minority);
 	if (!syn)
 		return err->code;
-	st = rs_features_transform(f, syn, Xsyn, err);
+	st = rs_design_transform(f, syn, Xsyn, err);
 	rs_table_free(syn);
 	return st;
 }
@@ -379,12 +548,12 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 /* One method on one split: augment, fit, score. */
 static rs_status
 run_method(const rs_table *train, const int *ytr, const double *Xtr,
-		   const double *Xte, const int *yte, int n_te, const rs_features *f,
+		   const double *Xte, const int *yte, int n_te, const rs_design *f,
 		   rs_augment method, const rs_eval_config *cfg, uint64_t seed,
 		   rs_eval_result *res, int *k_used, rs_error *err)
 {
 	double		t0 = now_seconds();
-	int			p = f->n_features;
+	int			p = f->p;
 	int			n_tr = train->n_rows,
 				n1 = 0,
 				n_new,
@@ -438,31 +607,24 @@ done:
 	return st;
 }
 
-/* Features fitted on the real training part; X of train and test. */
+/* The design fitted on the real training part; X of train and test. */
 static rs_status
-encode_split(const rs_table *train, const rs_table *test, rs_features *f,
+encode_split(const rs_table *train, const rs_table *test, rs_design *d,
 			 double **Xtr, double **Xte, rs_error *err)
 {
-	int		   *cols = rs_alloc_array((size_t) train->n_cols, sizeof(int));
 	rs_status	st;
 
 	*Xtr = *Xte = NULL;
-	if (!cols)
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory");
-	for (int c = 0; c < train->n_cols; c++)
-		cols[c] = c;
-	st = rs_features_fit(f, train, cols, train->n_cols, err);
-	rs_free(cols);
-	if (st != RS_OK)
+	if ((st = rs_design_fit(d, train, err)) != RS_OK)
 		return st;
-	*Xtr = rs_alloc_array((size_t) train->n_rows * (size_t) f->n_features, sizeof(double));
-	*Xte = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1) * (size_t) f->n_features,
+	*Xtr = rs_alloc_array((size_t) train->n_rows * (size_t) (d->p ? d->p : 1), sizeof(double));
+	*Xte = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1) * (size_t) (d->p ? d->p : 1),
 						  sizeof(double));
 	if (!*Xtr || !*Xte)
 		return rs_fail(err, RS_ERR_NOMEM, "out of memory");
-	if ((st = rs_features_transform(f, train, *Xtr, err)) != RS_OK)
+	if ((st = rs_design_transform(d, train, *Xtr, err)) != RS_OK)
 		return st;
-	return rs_features_transform(f, test, *Xte, err);
+	return rs_design_transform(d, test, *Xte, err);
 }
 
 rs_status
@@ -498,7 +660,7 @@ rs_evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 						n_te;
 			rs_table   *train = NULL,
 					   *test = NULL;
-			rs_features f;
+			rs_design	f;
 			double	   *Xtr = NULL,
 					   *Xte = NULL;
 			uint64_t	run_seed;
@@ -551,7 +713,7 @@ rs_evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 				if (k_used < *smote_k_used)
 					*smote_k_used = k_used;
 			}
-			rs_features_free(&f);
+			rs_design_free(&f);
 			rs_free(Xtr);
 			rs_free(Xte);
 			rs_table_free(train);

@@ -14,6 +14,7 @@
 
 #include "rng.h"
 #include "rs_common.h"
+#include "classifier.h"
 #include "table.h"
 
 struct rs_gan_config;
@@ -61,6 +62,32 @@ void		rs_paired_difference(const double *a, const double *b, int n,
 
 /* The 0.975 quantile of Student's t with df degrees of freedom (df >= 1). */
 double		rs_t_quantile_975(int df);
+
+/* ---------------------------------------------------------------- the design matrix */
+
+/*
+ * The classifier's features as the reference protocol builds them
+ * (scikit-learn: integer columns as numbers, one-hot text columns, then
+ * StandardScaler over every feature): a categorical column whose
+ * categories are all integers (0/1 flags, 1-10 scores) enters as its
+ * number; the rest goes through rs_features (standardised continuous
+ * columns, missing indicators, one-hot categories); then every feature is
+ * centred and scaled with the training part's mean and sd.
+ */
+typedef struct rs_design
+{
+	rs_features f;
+	int			n_cols;
+	double	  **numeric;		/* per column: category -> number, or NULL */
+	double	   *mean;			/* per feature */
+	double	   *sd;
+	int			p;				/* features */
+} rs_design;
+
+rs_status	rs_design_fit(rs_design *d, const rs_table *train, rs_error *err);
+/* X[t->n_rows * d->p]; t has the fitted table's specs. */
+rs_status	rs_design_transform(const rs_design *d, const rs_table *t, double *X, rs_error *err);
+void		rs_design_free(rs_design *d);
 
 /* ---------------------------------------------------------------- the protocol */
 
