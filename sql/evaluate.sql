@@ -1,10 +1,5 @@
 -- raresynth_smote, raresynth_score, raresynth_evaluate: the paper's experiment
-\set VERBOSITY default
-\set SHOW_CONTEXT never
-SET client_min_messages = warning;
-\i test/data/heart.sql
-RESET client_min_messages;
-\i test/data/try.sql
+\i test/data/setup.sql
 SET raresynth.progress = off;
 
 -- SMOTE-NC rows: 1:1 by default, valid categories, real ranges, no copies

@@ -1,9 +1,5 @@
 -- raresynth_train, raresynth_sample, raresynth_synthesize: API, round trips, determinism
-\set VERBOSITY default
-\set SHOW_CONTEXT never
-SET client_min_messages = warning;
-\i test/data/heart.sql
-RESET client_min_messages;
+\i test/data/setup.sql
 SET raresynth.progress = off;
 SET raresynth.threads = 1;
 -- small networks keep the test quick; the defaults are CTGAN's

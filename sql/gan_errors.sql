@@ -1,10 +1,5 @@
 -- raresynth_train / sample / synthesize: every bad input gets a clear error, and nothing is written
-\set VERBOSITY default
-\set SHOW_CONTEXT never
-SET client_min_messages = warning;
-\i test/data/heart.sql
-RESET client_min_messages;
-\i test/data/try.sql
+\i test/data/setup.sql
 SET raresynth.progress = off;
 \set small '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}'
 SELECT model FROM raresynth_train('heart', 'risk', epochs => 1, seed => 1, options => :'small');

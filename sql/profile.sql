@@ -1,8 +1,5 @@
 -- raresynth_profile: the encoder's view of a table
-\set VERBOSITY default
-SET client_min_messages = warning;
-\i test/data/heart.sql
-RESET client_min_messages;
+\i test/data/setup.sql
 
 -- the bundled data: 27 columns, patient_id an identifier, risk the label
 SELECT column_name, type, kind, reason, null_fraction, distinct_count, min, max, class_counts

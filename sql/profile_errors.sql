@@ -1,10 +1,5 @@
 -- raresynth_profile: every bad input gets a clear error with a specific SQLSTATE
-\set VERBOSITY default
-\set SHOW_CONTEXT never
-SET client_min_messages = warning;
-\i test/data/heart.sql
-RESET client_min_messages;
-\i test/data/try.sql
+\i test/data/setup.sql
 \x on
 
 -- the source does not exist

@@ -1,11 +1,6 @@
 -- raresynth_quality: fidelity, validity and privacy metrics, checked on
 -- cases whose answer is known
-\set VERBOSITY default
-\set SHOW_CONTEXT never
-SET client_min_messages = warning;
-\i test/data/heart.sql
-RESET client_min_messages;
-\i test/data/try.sql
+\i test/data/setup.sql
 
 -- the real positives against themselves: perfect fidelity, every row a copy
 CREATE TABLE heart_copy AS SELECT * FROM heart WHERE risk = 1;

@@ -49,17 +49,6 @@ elapsed_since(instr_time start)
 	return INSTR_TIME_GET_DOUBLE(now);
 }
 
-static void
-append_seconds(StringInfo s, double sec)
-{
-	if (sec < 90)
-		appendStringInfo(s, "%.0f s", sec);
-	else if (sec < 5400)
-		appendStringInfo(s, "%d min %d s", (int) (sec / 60), (int) sec % 60);
-	else
-		appendStringInfo(s, "%d h %d min", (int) (sec / 3600), ((int) sec % 3600) / 60);
-}
-
 /* NOTICE progress, at most every 10 seconds (and at the end). */
 static void
 report_progress(void *arg, int size_index, int run, int done, int total)
@@ -74,12 +63,12 @@ report_progress(void *arg, int size_index, int run, int done, int total)
 	initStringInfo(&m);
 	appendStringInfo(&m, "evaluate: size %d, run %d/%d (%d of %d done), ",
 					 ps->sizes[size_index], run + 1, ps->runs, done, total);
-	append_seconds(&m, el);
+	rs_append_duration(&m, el);
 	appendStringInfoString(&m, " elapsed");
 	if (done < total)
 	{
 		appendStringInfoString(&m, ", ETA ");
-		append_seconds(&m, el / done * (total - done));
+		rs_append_duration(&m, el / done * (total - done));
 	}
 	ereport(NOTICE, (errmsg("%s", m.data)));
 }
@@ -250,13 +239,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("test_fraction must be between 0 and 1 (exclusive)")));
 	rs_check_classifier(text_to_cstring(PG_GETARG_TEXT_PP(6)));
-	if (PG_ARGISNULL(7))
-	{
-		if (!pg_strong_random(&cfg.seed, sizeof(cfg.seed)))
-			cfg.seed = (uint64) GetCurrentTimestamp();
-	}
-	else
-		cfg.seed = (uint64) PG_GETARG_INT64(7);
+	cfg.seed = rs_seed_arg(fcinfo, 7);
 	rs_options_default(&opts);
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, true);
 

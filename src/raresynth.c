@@ -6,9 +6,11 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "raresynth.h"
 
@@ -67,6 +69,35 @@ rs_report_core_error(const rs_error *err, const char *context)
 			(errcode(sqlstate),
 			 context ? errmsg("%s: %s", context, err->msg) : errmsg("%s", err->msg)));
 	pg_unreachable();
+}
+
+/*
+ * A seed argument: the caller's, or a random one (recorded by the caller)
+ * when the argument is NULL.  Random seeds are kept non-negative so they
+ * read back the same as bigint.
+ */
+uint64
+rs_seed_arg(FunctionCallInfo fcinfo, int argno)
+{
+	uint64		seed;
+
+	if (!PG_ARGISNULL(argno))
+		return (uint64) PG_GETARG_INT64(argno);
+	if (!pg_strong_random(&seed, sizeof(seed)))
+		seed = (uint64) GetCurrentTimestamp() * UINT64CONST(0x9E3779B97F4A7C15);
+	return seed & UINT64CONST(0x7FFFFFFFFFFFFFFF);
+}
+
+/* "12.3 s", "4 min 5 s", "2 h 10 min": for progress lines */
+void
+rs_append_duration(StringInfo s, double sec)
+{
+	if (sec < 90)
+		appendStringInfo(s, "%.1f s", sec);
+	else if (sec < 5400)
+		appendStringInfo(s, "%d min %d s", (int) (sec / 60), (int) sec % 60);
+	else
+		appendStringInfo(s, "%d h %d min", (int) (sec / 3600), ((int) sec % 3600) / 60);
 }
 
 void

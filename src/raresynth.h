@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "access/tupdesc.h"
 #include "utils/array.h"
 
@@ -22,6 +23,10 @@
 extern int	rs_categorical_max_distinct;
 extern bool rs_progress;
 extern int	rs_threads;
+
+/* raresynth.c: shared helpers of the glue */
+extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
+extern void rs_append_duration(StringInfo s, double sec);
 
 /* Turn a core error into an ereport(ERROR); never returns. */
 extern void rs_report_core_error(const rs_error *err, const char *context) pg_attribute_noreturn();

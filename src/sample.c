@@ -147,18 +147,6 @@ sample_next_batch(SampleState *st)
 	st->remaining -= b;
 }
 
-static uint64
-seed_or_random(FunctionCallInfo fcinfo, int argno)
-{
-	uint64		seed;
-
-	if (!PG_ARGISNULL(argno))
-		return (uint64) PG_GETARG_INT64(argno);
-	if (!pg_strong_random(&seed, sizeof(seed)))
-		seed = (uint64) GetCurrentTimestamp();
-	return seed;
-}
-
 /*
  * raresynth_sample(model name, n bigint, rowtype anyelement, seed bigint,
  *					given jsonb) returns setof anyelement
@@ -208,7 +196,7 @@ raresynth_sample(PG_FUNCTION_ARGS)
 		st->rm = rs_rowmaker_create(st->desc, st->m, model_name, sm->source);
 		if (!PG_ARGISNULL(4))
 			st->given = parse_given(PG_GETARG_JSONB_P(4), st->m, model_name);
-		rs_rng_seed(&st->rng, seed_or_random(fcinfo, 3));
+		rs_rng_seed(&st->rng, rs_seed_arg(fcinfo, 3));
 		dim = rs_encoder_dim(st->m->enc);
 		st->buf = palloc(sizeof(float) * RS_SAMPLE_BATCH * dim);
 		st->batch = rs_table_create(RS_SAMPLE_BATCH, st->m->specs->n_cols, &err);

@@ -55,13 +55,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n must be between 0 and " INT64_FORMAT, RS_MAX_SAMPLE_ROWS)));
 	target = PG_ARGISNULL(4) ? NULL : NameStr(*PG_GETARG_NAME(4));
-	if (PG_ARGISNULL(5))
-	{
-		if (!pg_strong_random(&seed, sizeof(seed)))
-			seed = (uint64) GetCurrentTimestamp();
-	}
-	else
-		seed = (uint64) PG_GETARG_INT64(5);
+	seed = rs_seed_arg(fcinfo, 5);
 
 	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
 	minority = PG_ARGISNULL(6) ? src->class_values[0] : text_to_cstring(PG_GETARG_TEXT_PP(6));

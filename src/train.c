@@ -59,27 +59,6 @@ columns_json(const RsSource *src)
 	return s.data;
 }
 
-static void
-format_seconds(StringInfo s, double sec)
-{
-	if (sec < 90)
-		appendStringInfo(s, "%.1f s", sec);
-	else if (sec < 5400)
-		appendStringInfo(s, "%d min %d s", (int) (sec / 60), (int) sec % 60);
-	else
-		appendStringInfo(s, "%d h %d min", (int) (sec / 3600), ((int) sec % 3600) / 60);
-}
-
-static uint64
-random_seed(void)
-{
-	uint64		seed;
-
-	if (!pg_strong_random(&seed, sizeof(seed)))
-		seed = (uint64) time(NULL) * UINT64CONST(0x9E3779B97F4A7C15);
-	return seed & UINT64CONST(0x7FFFFFFFFFFFFFFF);
-}
-
 /*
  * raresynth_train(source regclass, label name, minority text, model name,
  *				   epochs int, batch_size int, seed bigint, exclude name[],
@@ -145,7 +124,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 		opts.gan.batch_size = bs;
 	}
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, false);
-	seed = PG_ARGISNULL(6) ? random_seed() : (uint64) PG_GETARG_INT64(6);
+	seed = rs_seed_arg(fcinfo, 6);
 
 	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7));
 
@@ -218,12 +197,12 @@ raresynth_train(PG_FUNCTION_ARGS)
 			initStringInfo(&msg);
 			appendStringInfo(&msg, "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
 							 e + 1, epochs, loss_g[e], loss_d[e]);
-			format_seconds(&msg, elapsed);
+			rs_append_duration(&msg, elapsed);
 			appendStringInfoString(&msg, " elapsed");
 			if (e < epochs - 1)
 			{
 				appendStringInfoString(&msg, ", ETA ");
-				format_seconds(&msg, elapsed / (e + 1) * (epochs - e - 1));
+				rs_append_duration(&msg, elapsed / (e + 1) * (epochs - e - 1));
 			}
 			ereport(NOTICE, (errmsg("%s", msg.data)));
 			last_report = elapsed;

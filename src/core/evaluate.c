@@ -298,7 +298,10 @@ rs_paired_difference(const double *a, const double *b, int n, rs_paired *out)
 
 /* ---------------------------------------------------------------- the design matrix */
 
-/* category -> number when every category text is an integer, else NULL */
+/*
+ * category -> number when every category text is a whole number ("7",
+ * "-4", "10.00" from numeric(p,s)), else NULL.  No leading blanks or '+'.
+ */
 static double *
 integer_categories(const rs_column *col)
 {
@@ -306,22 +309,27 @@ integer_categories(const rs_column *col)
 
 	if (col->kind != RS_KIND_CATEGORICAL || col->n_categories < 1)
 		return NULL;
+	v = rs_alloc_array((size_t) col->n_categories, sizeof(double));
+	if (!v)
+		return NULL;
 	for (int k = 0; k < col->n_categories; k++)
 	{
 		const char *c = col->categories[k];
 		char	   *end;
+		double		x;
 
-		if (!c || !*c)
-			return NULL;
-		(void) strtol(c, &end, 10);
-		if (*end != '\0')
-			return NULL;
+		if (!c || !(*c == '-' || (*c >= '0' && *c <= '9')))
+			goto not_numeric;
+		x = strtod(c, &end);
+		if (*end != '\0' || !isfinite(x) || x != floor(x) || fabs(x) > 1e15)
+			goto not_numeric;
+		v[k] = x;
 	}
-	v = rs_alloc_array((size_t) col->n_categories, sizeof(double));
-	if (v)
-		for (int k = 0; k < col->n_categories; k++)
-			v[k] = (double) strtol(col->categories[k], NULL, 10);
 	return v;
+
+not_numeric:
+	rs_free(v);
+	return NULL;
 }
 
 /* A copy of t with the numeric-category columns turned continuous. */
@@ -707,7 +715,7 @@ rs_evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 
 				rs_check_interrupts();
 				st = run_method(train, ytr, Xtr, Xte, yte, n_te, &f, cfg->methods[m], cfg,
-								run_seed + (uint64_t) m,
+								run_seed + (uint64_t) cfg->methods[m],
 								&out[((size_t) s * cfg->n_methods + m) * cfg->runs + r],
 								&k_used, err);
 				if (k_used < *smote_k_used)

@@ -8,13 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=rs_reference
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"' EXIT
-psql -X -q -d $db -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
-SET client_min_messages = warning;
-CREATE EXTENSION raresynth;
-\i test/data/heart.sql
-SQL
+. test/scripts/lib/heart_db.sh
+heart_db $db
 psql -X -q -A -t -F ' ' -d $db -v ON_ERROR_STOP=1 -c "SET raresynth.progress = off" \
   -c "SELECT method, size, accuracy, accuracy_sd, recall, recall_sd, runs
       FROM raresynth_evaluate('heart', 'risk', '{none,smote}', runs => 100,

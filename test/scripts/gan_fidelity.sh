@@ -9,13 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=rs_fidelity
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db"' EXIT
-psql -X -q -d $db -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
-SET client_min_messages = warning;
-CREATE EXTENSION raresynth;
-\i test/data/heart.sql
-SQL
+. test/scripts/lib/heart_db.sh
+heart_db $db
 start=$(date +%s)
 psql -X -q -d $db -v ON_ERROR_STOP=1 -c "SET raresynth.progress = off" \
   -c "SELECT model, rows, epochs FROM raresynth_train('heart', 'risk', seed => 20261126)" \
