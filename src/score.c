@@ -70,27 +70,8 @@ raresynth_score(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("test relation has no labelled rows")));
-	{
-		rs_design	d;
-		rs_logreg	model;
-		double	   *Xtr,
-				   *Xte,
-				   *scores;
-
-		memset(&model, 0, sizeof(model));
-		if (rs_design_fit(&d, train, &err) != RS_OK)
-			rs_report_core_error(&err, "could not build the features");
-		Xtr = palloc_extended(mul_size(mul_size(train->n_rows, Max(d.p, 1)), sizeof(double)), MCXT_ALLOC_HUGE);
-		Xte = palloc_extended(mul_size(mul_size(test->n_rows, Max(d.p, 1)), sizeof(double)), MCXT_ALLOC_HUGE);
-		scores = palloc(sizeof(double) * test->n_rows);
-		if (rs_design_transform(&d, train, Xtr, &err) != RS_OK ||
-			rs_design_transform(&d, test, Xte, &err) != RS_OK ||
-			rs_logreg_fit(&model, Xtr, ytrain, train->n_rows, d.p, 1.0, &err) != RS_OK)
-			rs_report_core_error(&err, "could not fit the classifier");
-		rs_logreg_decision(&model, Xte, test->n_rows, scores);
-		if (rs_metrics_compute(scores, ytest, test->n_rows, 0.0, &met, &err) != RS_OK)
-			rs_report_core_error(&err, "could not score the classifier");
-	}
+	if (rs_design_score(train, ytrain, test, ytest, 1.0, &met, &err) != RS_OK)
+		rs_report_core_error(&err, "could not fit the classifier");
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 

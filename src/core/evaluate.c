@@ -459,6 +459,42 @@ rs_design_transform(const rs_design *d, const rs_table *t, double *X, rs_error *
 	return RS_OK;
 }
 
+rs_status
+rs_design_score(const rs_table *train, const int *y_train, const rs_table *test,
+				const int *y_test, double C, rs_metrics *out, rs_error *err)
+{
+	rs_design	d;
+	rs_logreg	model;
+	double	   *Xtr = NULL,
+			   *Xte = NULL,
+			   *scores = NULL;
+	rs_status	st;
+
+	memset(&model, 0, sizeof(model));
+	if ((st = rs_design_fit(&d, train, err)) != RS_OK)
+		return st;
+	Xtr = rs_alloc_array((size_t) (train->n_rows ? train->n_rows : 1) * (size_t) (d.p ? d.p : 1),
+						 sizeof(double));
+	Xte = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1) * (size_t) (d.p ? d.p : 1),
+						 sizeof(double));
+	scores = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1), sizeof(double));
+	if (!Xtr || !Xte || !scores)
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+	else if ((st = rs_design_transform(&d, train, Xtr, err)) == RS_OK &&
+			 (st = rs_design_transform(&d, test, Xte, err)) == RS_OK &&
+			 (st = rs_logreg_fit(&model, Xtr, y_train, train->n_rows, d.p, C, err)) == RS_OK)
+	{
+		rs_logreg_decision(&model, Xte, test->n_rows, scores);
+		st = rs_metrics_compute(scores, y_test, test->n_rows, 0.0, out, err);
+	}
+	rs_logreg_free(&model);
+	rs_design_free(&d);
+	rs_free(Xtr);
+	rs_free(Xte);
+	rs_free(scores);
+	return st;
+}
+
 void
 rs_design_free(rs_design *d)
 {

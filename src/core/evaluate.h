@@ -89,6 +89,14 @@ rs_status	rs_design_fit(rs_design *d, const rs_table *train, rs_error *err);
 rs_status	rs_design_transform(const rs_design *d, const rs_table *t, double *X, rs_error *err);
 void		rs_design_free(rs_design *d);
 
+/*
+ * The classifier as raresynth_score uses it: design fitted on train
+ * (labels y_train), logistic regression with C, metrics on test.
+ */
+rs_status	rs_design_score(const rs_table *train, const int *y_train,
+							const rs_table *test, const int *y_test, double C,
+							rs_metrics *out, rs_error *err);
+
 /* ---------------------------------------------------------------- the protocol */
 
 typedef enum rs_augment
