@@ -189,16 +189,24 @@ bn_eval_ld(float *out, int ldo, const float *in, int ldi,
 		   const float *gamma, const float *beta, const float *run_mean,
 		   const float *run_var, int B, int C, float eps)
 {
-	for (int r = 0; r < B; r++)
+	/* 1/sqrt(var + eps) once per column, not per element (same values) */
+	for (int c0 = 0; c0 < C; c0 += BN_BLOCK)
 	{
-		const float *x = in + (size_t) r * ldi;
-		float	   *y = out + (size_t) r * ldo;
+		int			nc = C - c0 < BN_BLOCK ? C - c0 : BN_BLOCK;
+		float		fr[BN_BLOCK];
 
-		for (int c = 0; c < C; c++)
+		for (int c = 0; c < nc; c++)
+			fr[c] = 1.0f / sqrtf(run_var[c0 + c] + eps);
+		for (int r = 0; r < B; r++)
 		{
-			float		fr = 1.0f / sqrtf(run_var[c] + eps);
+			const float *x = in + (size_t) r * ldi + c0;
+			float	   *y = out + (size_t) r * ldo + c0;
+			const float *g = gamma + c0,
+					   *m = run_mean + c0,
+					   *b = beta + c0;
 
-			y[c] = gamma[c] * ((x[c] - run_mean[c]) * fr) + beta[c];
+			for (int c = 0; c < nc; c++)
+				y[c] = g[c] * ((x[c] - m[c]) * fr[c]) + b[c];
 		}
 	}
 }
