@@ -8,7 +8,6 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 
 #include "raresynth.h"
 #include "smote.h"

@@ -789,23 +789,12 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 		}
 		else
 		{
-			bool		any = false;
-
 			col->integral = 1;
-			for (int64 r = 0; r < row; r++)
-			{
-				double		v = RS_CELL(t, r, f);
-
-				if (rs_is_null(v))
-					continue;
-				if (!any || v < col->min)
-					col->min = v;
-				if (!any || v > col->max)
-					col->max = v;
-				if (v != floor(v))
+			if (rs_table_column_range(t, f, &col->min, &col->max) == 0)
+				col->min = col->max = 0;
+			for (int64 r = 0; r < row && col->integral; r++)
+				if (!rs_is_null(RS_CELL(t, r, f)) && RS_CELL(t, r, f) != floor(RS_CELL(t, r, f)))
 					col->integral = 0;
-				any = true;
-			}
 		}
 	}
 

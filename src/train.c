@@ -7,7 +7,6 @@
 #include "postgres.h"
 
 #include <cblas.h>
-#include <time.h>
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"

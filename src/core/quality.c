@@ -463,21 +463,10 @@ rs_quality_dcr(const rs_table *reference, const rs_table *query, int max_rows,
 	/* ranges of the reference's continuous columns */
 	for (int c = 0; c < nc; c++)
 	{
-		double		mn = INFINITY,
-					mx = -INFINITY;
+		double		mn,
+					mx;
 
-		for (int r = 0; r < nr; r++)
-		{
-			double		v = RS_CELL(reference, r, c);
-
-			if (!rs_is_null(v))
-			{
-				if (v < mn)
-					mn = v;
-				if (v > mx)
-					mx = v;
-			}
-		}
+		rs_table_column_range(reference, c, &mn, &mx);
 		lo[c] = mn < mx ? mn : (isfinite(mn) ? mn : 0.0);
 		scale[c] = mn < mx && isfinite(mx - mn) ? mx - mn : 1.0;
 	}
@@ -685,25 +674,7 @@ rs_quality_compute(const rs_table *real, const rs_table *syn, int dcr_max_rows,
 
 	/* validity: the real range of each column */
 	for (int c = 0; c < nc; c++)
-	{
-		double		mn = INFINITY,
-					mx = -INFINITY;
-
-		for (int r = 0; r < real->n_rows; r++)
-		{
-			double		v = RS_CELL(real, r, c);
-
-			if (!rs_is_null(v))
-			{
-				if (v < mn)
-					mn = v;
-				if (v > mx)
-					mx = v;
-			}
-		}
-		lo[c] = mn;
-		hi[c] = mx;
-	}
+		rs_table_column_range(real, c, &lo[c], &hi[c]);
 	count_out_of_range(real, syn, lo, hi, q);
 
 	/* per column scores */

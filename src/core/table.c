@@ -119,6 +119,30 @@ rs_table_concat(const rs_table *a, const rs_table *b, rs_error *err)
 	return out;
 }
 
+int
+rs_table_column_range(const rs_table *t, int c, double *min, double *max)
+{
+	double		mn = INFINITY,
+				mx = -INFINITY;
+	int			n = 0;
+
+	for (int r = 0; r < t->n_rows; r++)
+	{
+		double		v = RS_CELL(t, r, c);
+
+		if (rs_is_null(v))
+			continue;
+		if (v < mn)
+			mn = v;
+		if (v > mx)
+			mx = v;
+		n++;
+	}
+	*min = mn;
+	*max = mx;
+	return n;
+}
+
 void
 rs_table_free(rs_table *t)
 {

@@ -57,6 +57,12 @@ rs_table   *rs_table_take(const rs_table *t, const int *idx, int n, rs_error *er
 /* A new table (a's specs) holding the rows of a then those of b. */
 rs_table   *rs_table_concat(const rs_table *a, const rs_table *b, rs_error *err);
 
+/*
+ * Smallest and largest non-NULL value of column c (INFINITY and -INFINITY
+ * when every value is NULL); returns how many values are non-NULL.
+ */
+int			rs_table_column_range(const rs_table *t, int c, double *min, double *max);
+
 /* Free a table, its values and its specs' strings. */
 void		rs_table_free(rs_table *t);
 

@@ -87,11 +87,31 @@ test_concat(void)
 	rs_table_free(one);
 }
 
+static void
+test_column_range(void)
+{
+	rs_error	err;
+	rs_table   *t = make_table();
+	rs_table   *empty = rs_table_create(2, 1, &err);
+	double		mn,
+				mx;
+
+	CHECK(rs_table_column_range(t, 0, &mn, &mx) == 4);
+	CHECK(mn == 0 && mx == 3);
+	CHECK(rs_table_column_range(t, 1, &mn, &mx) == 3);	/* one NULL */
+	CHECK(mn == 0 && mx == 1);
+	CHECK(rs_table_column_range(empty, 0, &mn, &mx) == 0);
+	CHECK(isinf(mn) && mn > 0 && isinf(mx) && mx < 0);
+	rs_table_free(t);
+	rs_table_free(empty);
+}
+
 int
 main(void)
 {
 	RUN(test_create);
 	RUN(test_take);
 	RUN(test_concat);
+	RUN(test_column_range);
 	return unit_summary("test_table");
 }
