@@ -42,8 +42,6 @@
 #include "nn.h"
 
 #define RS_GAN_FORMAT		1
-#define RS_GAN_SAMPLE_CHUNK 256	/* rows per sampling pass, at most */
-#define RS_GAN_SAMPLE_FLOATS (1 << 22)	/* sampling buffers, at most */
 #define RS_ADAM_EPS			1e-8f
 #define RS_GAN_MAX_FLOATS	(INT64_C(1) << 28)	/* working buffers */
 
@@ -138,13 +136,10 @@ struct rs_gan
 	int		   *cat_of;			/* [B] */
 	int		   *perm;			/* [B] */
 
-	/* sampling buffers (S = s_chunk rows) */
-	int			s_chunk;
-	float	   *sarena;
-	float	   *s_act;			/* [S, W] */
-	float	   *s_raw;			/* [S, D] */
-	float	   *s_gum;			/* [S, D] */
-	float	   *s_scratch;		/* [S, maxg] */
+	/* the generator compiled for sampling, and the step it was built at */
+	rs_sampler *sampler;
+	int			sampler_t_g;
+	int			sampler_stale;
 
 	/* training-by-sampling index over the current data (per epoch) */
 	int64_t		n_rows;
@@ -470,38 +465,14 @@ layout_train(rs_gan *g, float *base)
 	return off;
 }
 
-static int64_t
-layout_sample(rs_gan *g, float *base)
-{
-	int64_t		off = 0,
-				S,
-				row = (int64_t) g->W + 2 * g->D + g->maxg;
-
-	S = RS_GAN_SAMPLE_FLOATS / row;
-	if (S > RS_GAN_SAMPLE_CHUNK)
-		S = RS_GAN_SAMPLE_CHUNK;
-	if (S < 1)
-		S = 1;
-	g->s_chunk = (int) S;
-	g->s_act = carve(base, &off, S * g->W);
-	g->s_raw = carve(base, &off, S * g->D);
-	g->s_gum = carve(base, &off, S * g->D);
-	g->s_scratch = carve(base, &off, S * g->maxg);
-	return off;
-}
-
-/* Allocate the generator's parameter buffers and the sampling buffers. */
+/* Allocate the generator's parameter buffers. */
 static rs_status
 alloc_generator(rs_gan *g, int with_train, rs_error *err)
 {
-	int64_t		ns = layout_sample(g, NULL);
-
 	g->g_params = rs_alloc_array((size_t) g->g_n, sizeof(float));
 	g->g_run = rs_alloc_array((size_t) (g->g_run_n ? g->g_run_n : 1), sizeof(float));
-	g->sarena = rs_alloc_array((size_t) ns, sizeof(float));
-	if (!g->g_params || !g->g_run || !g->sarena)
+	if (!g->g_params || !g->g_run)
 		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the generator");
-	layout_sample(g, g->sarena);
 	if (with_train)
 	{
 		g->g_grads = rs_alloc_array((size_t) g->g_n, sizeof(float));
@@ -533,7 +504,7 @@ rs_gan_free(rs_gan *g)
 	rs_free(g->d_v);
 	rs_free(g->arena);
 	rs_free(g->ibuf);
-	rs_free(g->sarena);
+	rs_sampler_free(g->sampler);
 	rs_free(g->idx_rows);
 	rs_free(g->idx_off);
 	rs_free(g->logcum);
@@ -1524,28 +1495,60 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 
 /* ---------------------------------------------------------------- sampling */
 
-/* Category of condition span k with probability ~ count (uniform if none). */
-static int
-draw_freq_category(rs_gan *g, int k, rs_rng *rng)
+void
+rs_gan_generator_view(const rs_gan *g, rs_gen_view *v)
 {
-	int			o = g->cond_off[k],
-				w = g->cond_off[k + 1] - o;
-	double		tot = 0.0,
-				u,
-				c = 0.0;
-
-	for (int j = 0; j < w; j++)
-		tot += g->cat_count[o + j];
-	if (!(tot > 0.0))
-		return (int) rs_rng_below(rng, (uint64_t) w);
-	u = rs_rng_uniform(rng) * tot;
-	for (int j = 0; j < w - 1; j++)
+	memset(v, 0, sizeof(*v));
+	v->D = g->D;
+	v->E = g->E;
+	v->cond_dim = g->cond_dim;
+	v->n_cond = g->n_cond;
+	v->cond_off = g->cond_off;
+	v->cond_span = g->cond_span;
+	v->cat_count = g->cat_count;
+	v->n_spans = g->n_spans;
+	v->spans = g->spans;
+	v->n_g = g->n_g;
+	v->gdims = g->gdims;
+	v->gin = g->gin;
+	v->W = g->W;
+	for (int l = 0; l < g->n_g; l++)
 	{
-		c += g->cat_count[o + j];
-		if (u < c)
-			return j;
+		const float *run = g->g_run + g->g_runoff[l];
+
+		v->w[l] = g->g_params + g->g_w[l];
+		v->b[l] = g->g_params + g->g_b[l];
+		v->gamma[l] = g->g_params + g->g_gamma[l];
+		v->beta[l] = g->g_params + g->g_beta[l];
+		v->run_mean[l] = run;
+		v->run_var[l] = run + g->gdims[l];
 	}
-	return w - 1;
+	v->wout = g->g_params + g->g_wout;
+	v->bout = g->g_params + g->g_bout;
+	v->bn_eps = RS_BN_EPS;
+}
+
+/*
+ * (Re)compile the generator for sampling when its weights changed since
+ * the last compilation.  Allocates in the caller's context: rs_gan_load
+ * calls it so that a loaded model's sampler lives as long as the model.
+ */
+static rs_status
+compile_sampler(rs_gan *g, rs_error *err)
+{
+	rs_gen_view v;
+
+	if (g->sampler && !g->sampler_stale && g->sampler_t_g == g->t_g)
+		return RS_OK;
+	rs_sampler_free(g->sampler);
+	g->sampler = NULL;
+	rs_gan_generator_view(g, &v);
+	g->sampler = rs_sampler_create(&v, openblas_get_num_threads(), 0, err);
+	if (!g->sampler)
+		return err->code;
+	g->sampler_t_g = g->t_g;
+	g->sampler_stale = 0;
+	return RS_OK;
 }
 
 rs_status
@@ -1554,7 +1557,6 @@ rs_gan_sample(rs_gan *g, int64_t n, const int *given_cond, float *out,
 {
 	int			fixed_k = -1,
 				fixed_j = -1;
-	float	   *p;
 
 	if (!g || !rng || (n > 0 && !out))
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to gan sampling");
@@ -1579,88 +1581,9 @@ rs_gan_sample(rs_gan *g, int64_t n, const int *given_cond, float *out,
 			fixed_j = given_cond[k];
 		}
 	}
-	p = g->g_params;
-	for (int64_t done = 0; done < n;)
-	{
-		int			S = (int) (n - done < g->s_chunk ? n - done : g->s_chunk);
-		float	   *o = out + done * g->D;
-
-		rs_check_interrupts();
-		/* all draws of a row together, row by row */
-		for (int r = 0; r < S; r++)
-		{
-			float	   *in = g->s_act + (size_t) r * g->W + (g->W - g->in_g);
-			float	   *cond = in + g->E;
-
-			if (g->cond_dim)
-			{
-				int			k,
-							j;
-
-				memset(cond, 0, sizeof(float) * g->cond_dim);
-				if (fixed_k >= 0)
-				{
-					k = fixed_k;
-					j = fixed_j;
-				}
-				else
-				{
-					k = (int) rs_rng_below(rng, (uint64_t) g->n_cond);
-					j = draw_freq_category(g, k, rng);
-				}
-				cond[g->cond_off[k] + j] = 1.0f;
-			}
-			fill_normals(in, g->E, rng);
-			draw_gumbel_rows(g, g->s_gum + (size_t) r * g->D, 1, rng);
-		}
-		/* inference-mode forward */
-		for (int l = 0; l < g->n_g; l++)
-		{
-			const float *run = g->g_run + g->g_runoff[l];
-
-			rs_residual_forward_eval(g->s_act + g->gcol[l], g->W,
-									 p + g->g_w[l], p + g->g_b[l],
-									 p + g->g_gamma[l], p + g->g_beta[l],
-									 run, run + g->gdims[l], g->s_scratch,
-									 S, g->gin[l], g->gdims[l]);
-		}
-		rs_dense_forward(g->s_raw, g->D, g->s_act, g->W, p + g->g_wout,
-						 p + g->g_bout, S, g->W, g->D);
-		/* tanh values; one-hot of argmax(logits + gumbel) */
-		for (int r = 0; r < S; r++)
-		{
-			const float *x = g->s_raw + (size_t) r * g->D;
-			const float *gu = g->s_gum + (size_t) r * g->D;
-			float	   *y = o + (size_t) r * g->D;
-
-			for (int i = 0; i < g->n_spans; i++)
-			{
-				const rs_span *s = &g->spans[i];
-				int			best = 0;
-
-				if (s->act == RS_ACT_TANH)
-				{
-					y[s->start] = tanhf(x[s->start]);
-					continue;
-				}
-				for (int j = 1; j < s->width; j++)
-					if (x[s->start + j] + gu[s->start + j] >
-						x[s->start + best] + gu[s->start + best])
-						best = j;
-				memset(y + s->start, 0, sizeof(float) * s->width);
-				y[s->start + best] = 1.0f;
-			}
-			if (fixed_k >= 0)
-			{
-				const rs_span *s = &g->spans[g->cond_span[fixed_k]];
-
-				memset(y + s->start, 0, sizeof(float) * s->width);
-				y[s->start + fixed_j] = 1.0f;
-			}
-		}
-		done += S;
-	}
-	return RS_OK;
+	if (compile_sampler(g, err) != RS_OK)
+		return err->code;
+	return rs_sampler_run(g->sampler, n, fixed_k, fixed_j, out, rng, err);
 }
 
 /* ---------------------------------------------------------------- save / load */
@@ -1809,19 +1732,10 @@ rs_gan_load(rs_rbuf *b, rs_error *err)
 			if (!isfinite(x) || (j >= g->gdims[l] && x < 0.0f))
 				LOAD_FAIL("generator batchnorm statistics are invalid");
 		}
-	/* the rest of what sampling needs */
-	{
-		int64_t		ns_f = layout_sample(g, NULL);
-
-		g->sarena = rs_alloc_array((size_t) ns_f, sizeof(float));
-		if (!g->sarena)
-		{
-			rs_fail(err, RS_ERR_NOMEM, "out of memory for the generator");
-			goto fail;
-		}
-		layout_sample(g, g->sarena);
-	}
 	g->trainable = 0;
+	/* compile for sampling now, in the caller's allocation context */
+	if (compile_sampler(g, err) != RS_OK)
+		goto fail;
 	return g;
 
 fail:
@@ -1881,6 +1795,7 @@ float *
 rs_gan_params(rs_gan *g, int which, int64_t *n)
 {
 	*n = which == 0 ? g->g_n : (g->d_params ? g->d_n : 0);
+	g->sampler_stale = 1;		/* the caller may change the weights */
 	return which == 0 ? g->g_params : g->d_params;
 }
 

@@ -49,6 +49,7 @@
 #include "format.h"
 #include "rng.h"
 #include "rs_common.h"
+#include "sampler.h"
 
 #define RS_GAN_MAX_LAYERS	8		/* generator / critic hidden layers */
 #define RS_GAN_MAX_DIM		65536	/* any one width */
@@ -110,18 +111,24 @@ rs_status	rs_gan_fit_epoch(rs_gan *gan, const float *data, int64_t n,
 
 /*
  * Generate n rows into out[n, data_dim]: tanh spans as values, softmax
- * spans as the one-hot of a category drawn by Gumbel-max; batchnorm in
- * inference mode.  given_cond is NULL, or has one entry per condition span
+ * spans as the one-hot of a category drawn from the softmax; batchnorm in
+ * inference mode.  Runs the generator compiled by sampler.c (rebuilt when
+ * the weights changed since the last call): bfloat16 products where the
+ * CPU has them, on up to openblas_get_num_threads() threads.  given_cond is NULL, or has one entry per condition span
  * (rs_gan_n_cond_spans): a category index to condition on, or -1; at most
  * one entry may be >= 0, and that span's output is set to the given
  * category.  Without a given category the cond vector is drawn like CTGAN:
  * a condition span uniformly, then a category with its empirical
- * frequency in the training data.  All randomness comes from rng, drawn
- * row by row, so the output does not depend on how n is split into calls.
+ * frequency in the training data.  Each row's randomness comes from a
+ * stream seeded by one draw from rng, so the output does not depend on how
+ * n is split into calls, nor on the thread count.
  * Works on a model from rs_gan_create (after training) or rs_gan_load.
  */
 rs_status	rs_gan_sample(rs_gan *gan, int64_t n, const int *given_cond,
 						  float *out, rs_rng *rng, rs_error *err);
+
+/* The generator's shape and weights (pointers into gan), for the sampler. */
+void		rs_gan_generator_view(const rs_gan *gan, rs_gen_view *v);
 
 /*
  * Append the generator (spans, shape, cond frequencies, the parameter

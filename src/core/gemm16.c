@@ -179,7 +179,7 @@ rs_gemm16_scratch_bytes(const rs_gemm16 *g, int M)
 
 static void
 g16_apply_fp32(const rs_gemm16 *g, int M, const float *A, int lda,
-			   float *C, int ldc)
+			   float *C, int ldc, const rs_gemm16_epilogue *ep)
 {
 	float		beta = 0.0f;
 
@@ -191,6 +191,19 @@ g16_apply_fp32(const rs_gemm16 *g, int M, const float *A, int lda,
 	}
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, g->N, g->K,
 				1.0f, A, lda, g->w32, g->K, beta, C, ldc);
+	if (ep && (ep->rowadd || ep->relu))
+		for (int m = 0; m < M; m++)
+		{
+			float	   *c = C + (size_t) m * ldc;
+			const float *t = ep->rowadd ? ep->rowadd + (size_t) ep->rowidx[m] * ep->ldr : NULL;
+
+			for (int n = 0; n < g->N; n++)
+			{
+				float		y = c[n] + (t ? t[n] : 0.0f);
+
+				c[n] = ep->relu && !(y > 0.0f) ? 0.0f : y;
+			}
+		}
 }
 
 /* ---------------------------------------------------------------- AVX512-BF16 */
@@ -201,18 +214,21 @@ g16_apply_fp32(const rs_gemm16 *g, int M, const float *A, int lda,
 
 typedef void (*g16_kernel_fn) (int P, const uint32_t *a, size_t sa,
 							   const uint32_t *w, float *c, size_t ldc,
-							   const float *bias, __mmask16 last);
+							   const float *bias, __mmask16 last,
+							   const float *const *radd, int relu);
 
 /*
  * Register tile: c[mr][16 * nv] = a[mr][P pairs] . w[P][16 * nv] (+ bias).
  * a: rows of sa words (bf16 pairs); w: one panel, rows of 16 * nv words.
- * The last 16 columns are stored under mask last.  mr and nv are constants
- * in every instantiation below, so the loops unroll and acc stays in zmm.
+ * The last 16 columns are stored under mask last.  radd (or NULL): row r's
+ * epilogue vector, added before the store; relu: max(0, .) before the
+ * store.  mr and nv are constants in every instantiation below, so the
+ * loops unroll and acc stays in zmm.
  */
 static inline __attribute__((always_inline)) G16_TARGET void
 g16_tile(const int mr, const int nv, int P, const uint32_t *a, size_t sa,
 		 const uint32_t *w, float *c, size_t ldc, const float *bias,
-		 __mmask16 last)
+		 __mmask16 last, const float *const *radd, int relu)
 {
 	__m512		acc[G16_MR][G16_NV];
 
@@ -252,6 +268,11 @@ g16_tile(const int mr, const int nv, int P, const uint32_t *a, size_t sa,
 
 			if (bias)
 				y = _mm512_add_ps(y, _mm512_loadu_ps(bias + 16 * v));
+			if (radd)
+				y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(v < nv - 1 ? 0xffff : last,
+														   radd[r] + 16 * v));
+			if (relu)
+				y = _mm512_max_ps(y, _mm512_setzero_ps());
 			if (v < nv - 1)
 				_mm512_storeu_ps(cr + 16 * v, y);
 			else
@@ -264,9 +285,10 @@ g16_tile(const int mr, const int nv, int P, const uint32_t *a, size_t sa,
 static G16_TARGET void \
 g16_kernel_##mr##_##nv(int P, const uint32_t *a, size_t sa, \
 					   const uint32_t *w, float *c, size_t ldc, \
-					   const float *bias, __mmask16 last) \
+					   const float *bias, __mmask16 last, \
+					   const float *const *radd, int relu) \
 { \
-	g16_tile(mr, nv, P, a, sa, w, c, ldc, bias, last); \
+	g16_tile(mr, nv, P, a, sa, w, c, ldc, bias, last, radd, relu); \
 }
 #define G16_KERNEL_ROW(mr) \
 	G16_KERNEL(mr, 1) G16_KERNEL(mr, 2) G16_KERNEL(mr, 3) G16_KERNEL(mr, 4)
@@ -331,7 +353,7 @@ g16_convert(int mb, int K, int S, const float *A, int lda, uint32_t *dst)
  */
 static G16_TARGET void
 g16_apply_bf16(const rs_gemm16 *g, int M, const float *A, int lda,
-			   float *C, int ldc, void *scratch)
+			   float *C, int ldc, void *scratch, const rs_gemm16_epilogue *ep)
 {
 	uint32_t   *abuf = (uint32_t *) (((uintptr_t) scratch + G16_ALIGN - 1) &
 									 ~(uintptr_t) (G16_ALIGN - 1));
@@ -355,11 +377,17 @@ g16_apply_bf16(const rs_gemm16 *g, int M, const float *A, int lda,
 			for (int i = 0; i < mb; i += G16_MR)
 			{
 				int			mr = mb - i < G16_MR ? mb - i : G16_MR;
+				const float *radd[G16_MR];
+				int			has_add = ep && ep->rowadd;
 
+				for (int r = 0; has_add && r < mr; r++)
+					radd[r] = ep->rowadd + (size_t) ep->rowidx[m0 + i + r] * ep->ldr + n0;
 				g16_kernels[mr - 1][nv - 1] (g->P, abuf + (size_t) i * g->S,
 											 g->S, w,
 											 C + (size_t) (m0 + i) * ldc + n0,
-											 ldc, bias, last);
+											 ldc, bias, last,
+											 has_add ? radd : NULL,
+											 ep ? ep->relu : 0);
 			}
 		}
 	}
@@ -368,17 +396,25 @@ g16_apply_bf16(const rs_gemm16 *g, int M, const float *A, int lda,
 #endif							/* G16_X86 */
 
 void
-rs_gemm16_apply(const rs_gemm16 *g, int M, const float *A, int lda,
-				float *C, int ldc, void *scratch)
+rs_gemm16_apply_ep(const rs_gemm16 *g, int M, const float *A, int lda,
+				   float *C, int ldc, void *scratch,
+				   const rs_gemm16_epilogue *ep)
 {
 	if (M < 1)
 		return;
 #if G16_X86
 	if (g->native)
 	{
-		g16_apply_bf16(g, M, A, lda, C, ldc, scratch);
+		g16_apply_bf16(g, M, A, lda, C, ldc, scratch, ep);
 		return;
 	}
 #endif
-	g16_apply_fp32(g, M, A, lda, C, ldc);
+	g16_apply_fp32(g, M, A, lda, C, ldc, ep);
+}
+
+void
+rs_gemm16_apply(const rs_gemm16 *g, int M, const float *A, int lda,
+				float *C, int ldc, void *scratch)
+{
+	rs_gemm16_apply_ep(g, M, A, lda, C, ldc, scratch, NULL);
 }

@@ -75,4 +75,23 @@ size_t		rs_gemm16_scratch_bytes(const rs_gemm16 *g, int M);
 void		rs_gemm16_apply(const rs_gemm16 *g, int M, const float *A, int lda,
 							float *C, int ldc, void *scratch);
 
+/*
+ * What to do to each row m of C after the product and the bias, while it
+ * is still in registers: add row rowidx[m] of the table rowadd[*, ldr]
+ * (when rowadd is not NULL), then ReLU (when relu).  A one-hot input's
+ * product is a row of such a table (see sampler.c).
+ */
+typedef struct rs_gemm16_epilogue
+{
+	const float *rowadd;
+	int			ldr;
+	const int  *rowidx;
+	int			relu;
+} rs_gemm16_epilogue;
+
+/* rs_gemm16_apply followed by the epilogue ep (NULL: none). */
+void		rs_gemm16_apply_ep(const rs_gemm16 *g, int M, const float *A, int lda,
+							   float *C, int ldc, void *scratch,
+							   const rs_gemm16_epilogue *ep);
+
 #endif							/* RS_GEMM16_H */

@@ -24,5 +24,7 @@ uint64_t	rs_rng_below(rs_rng *rng, uint64_t n);	/* in [0, n), unbiased; n > 0 */
 double		rs_rng_normal(rs_rng *rng);
 double		rs_rng_gumbel(rs_rng *rng);
 void		rs_rng_shuffle(rs_rng *rng, int *a, int n);
+void		rs_rng_normals_f(rs_rng *rng, float *x, int n);	/* x[n] ~ N(0, 1) */
+void		rs_rng_normals_zig(rs_rng *rng, float *x, int n);	/* the same, faster */
 
 #endif

@@ -356,6 +356,97 @@ test_fallback_determinism(void)
 	check_determinism(1);
 }
 
+/*
+ * The epilogue (a table row added per output row, then ReLU) gives what
+ * the plain product followed by the same steps in C gives, bit for bit:
+ * on both paths, with N tails (masked loads of the table) and M tails.
+ */
+static void
+check_epilogue(int force_fp32)
+{
+	int			M = 23,
+				K = 37,
+				N = 83,
+				T = 5,
+				ldc = N + 3;
+	float	   *W = malloc(sizeof(float) * N * K),
+			   *A = malloc(sizeof(float) * M * K),
+			   *bias = malloc(sizeof(float) * N),
+			   *tab = malloc(sizeof(float) * T * N),
+			   *C0 = malloc(sizeof(float) * M * ldc),
+			   *C1 = malloc(sizeof(float) * M * ldc);
+	int		   *idx = malloc(sizeof(int) * M);
+	rs_rng		rng;
+	rs_error	err;
+	rs_gemm16  *g;
+	void	   *scratch;
+
+	rs_rng_seed(&rng, 99);
+	fill(W, (size_t) N * K, &rng, 0.3);
+	fill(A, (size_t) M * K, &rng, 1.0);
+	fill(bias, N, &rng, 0.5);
+	fill(tab, (size_t) T * N, &rng, 0.5);
+	for (int m = 0; m < M; m++)
+		idx[m] = (int) rs_rng_below(&rng, T);
+	g = rs_gemm16_pack(W, K, N, K, bias, force_fp32, &err);
+	CHECK(g != NULL);
+	scratch = malloc(rs_gemm16_scratch_bytes(g, M) + 1);
+	for (int relu = 0; relu <= 1; relu++)
+		for (int add = 0; add <= 1; add++)
+		{
+			rs_gemm16_epilogue ep = {add ? tab : NULL, N, idx, relu};
+			int			bad = 0,
+						zeros = 0;
+
+			rs_gemm16_apply(g, M, A, K, C0, ldc, scratch);
+			for (int m = 0; m < M; m++)
+				for (int n = 0; n < N; n++)
+				{
+					float	   *c = &C0[(size_t) m * ldc + n];
+
+					if (add)
+						*c += tab[(size_t) idx[m] * N + n];
+					if (relu && !(*c > 0.0f))
+						*c = 0.0f;
+				}
+			rs_gemm16_apply_ep(g, M, A, K, C1, ldc, scratch, &ep);
+			for (int m = 0; m < M; m++)
+				for (int n = 0; n < N; n++)
+				{
+					bad += C0[(size_t) m * ldc + n] != C1[(size_t) m * ldc + n];
+					zeros += C1[(size_t) m * ldc + n] == 0.0f;
+				}
+			CHECK(bad == 0);
+			CHECK(relu ? zeros > M * N / 4 : zeros == 0);
+		}
+	rs_gemm16_free(g);
+	free(scratch);
+	free(W);
+	free(A);
+	free(bias);
+	free(tab);
+	free(C0);
+	free(C1);
+	free(idx);
+}
+
+static void
+test_native_epilogue(void)
+{
+	if (!native)
+	{
+		printf("  skip: no AVX512-BF16 here\n");
+		return;
+	}
+	check_epilogue(0);
+}
+
+static void
+test_fallback_epilogue(void)
+{
+	check_epilogue(1);
+}
+
 int
 main(void)
 {
@@ -367,6 +458,8 @@ main(void)
 	RUN(test_native_determinism);
 	RUN(test_fallback_shapes);
 	RUN(test_fallback_determinism);
+	RUN(test_native_epilogue);
+	RUN(test_fallback_epilogue);
 	if (native)
 		printf("gemm16: max |error| / sum|a w| of the bf16 kernel: %.3g\n",
 			   max_rel_err);

@@ -1,0 +1,95 @@
+/*
+ * sampler.h
+ *	  The generator compiled for bulk sampling (see sampler.c).
+ *
+ * rs_gan_sample() builds one from the generator's current weights and
+ * runs it; nothing else needs to call it directly but the tests.
+ */
+#ifndef RS_SAMPLER_H
+#define RS_SAMPLER_H
+
+#include <stdint.h>
+
+#include "encoder.h"
+#include "rng.h"
+#include "rs_common.h"
+
+#define RS_SAMPLER_MAX_THREADS	8
+#define RS_SAMPLER_MAX_ROWS		4096	/* rows per rs_sampler_start */
+#define RS_SAMPLER_MAX_BLOCKS	8	/* residual blocks (RS_GAN_MAX_LAYERS) */
+
+/* What sampling needs of a generator: pointers into the rs_gan. */
+typedef struct rs_gen_view
+{
+	int			D;				/* data width (generator output) */
+	int			E;				/* noise width */
+	int			cond_dim;		/* width of the cond vector (one-hot) */
+	int			n_cond;			/* condition spans */
+	const int  *cond_off;		/* [n_cond + 1] offsets in the cond vector */
+	const int  *cond_span;		/* [n_cond] index into spans */
+	const double *cat_count;	/* [cond_dim] category counts in training */
+	int			n_spans;
+	const rs_span *spans;
+	int			n_g;			/* residual blocks */
+	const int  *gdims;			/* [n_g] output width of block l */
+	const int  *gin;			/* [n_g] input width of block l (with cond) */
+	int			W;				/* full activation row: sum(gdims) + E + cond_dim */
+	const float *w[RS_SAMPLER_MAX_BLOCKS],
+			   *b[RS_SAMPLER_MAX_BLOCKS],
+			   *gamma[RS_SAMPLER_MAX_BLOCKS],
+			   *beta[RS_SAMPLER_MAX_BLOCKS],
+			   *run_mean[RS_SAMPLER_MAX_BLOCKS],
+			   *run_var[RS_SAMPLER_MAX_BLOCKS];		/* block l: w[gdims, gin], b, bn */
+	const float *wout;			/* [D, W] */
+	const float *bout;			/* [D] */
+	float		bn_eps;
+} rs_gen_view;
+
+typedef struct rs_sampler rs_sampler;
+
+/*
+ * Compile a generator: batchnorm folded into the weights, the one-hot
+ * cond columns turned into per-category tables, the dense weights packed
+ * for rs_gemm16 (bfloat16 products where the CPU has them; force_fp32
+ * keeps fp32).  threads: worker threads per call (1..RS_SAMPLER_MAX_THREADS).
+ */
+rs_sampler *rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32,
+							  rs_error *err);
+void		rs_sampler_free(rs_sampler *s);
+
+/*
+ * n rows into out[n, D], like rs_gan_sample: tanh spans as values,
+ * softmax spans as the one-hot of a category drawn with the softmax's
+ * probabilities; fixed_k >= 0 fixes condition span fixed_k to category
+ * fixed_j (conditioning the generator and the output).  Each row draws
+ * from its own stream seeded from rng, so the rows depend on rng only, not
+ * on the thread count nor on how n is split into calls.
+ * Calls rs_check_interrupts() between passes (on the calling thread only).
+ */
+rs_status	rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j,
+						   float *out, rs_rng *rng, rs_error *err);
+
+/*
+ * The same, asynchronously, for n <= RS_SAMPLER_MAX_ROWS rows: the rows are
+ * generated into out by worker threads while the caller goes on;
+ * rs_sampler_wait returns when they are all there.  The caller must not
+ * touch out, nor free it, before rs_sampler_wait (rs_sampler_free waits
+ * too): a PostgreSQL caller registers a memory context callback that
+ * waits, so that an error cannot free out under running workers.
+ */
+rs_status	rs_sampler_start(rs_sampler *s, int n, int fixed_k, int fixed_j,
+							 float *out, rs_rng *rng, rs_error *err);
+void		rs_sampler_wait(rs_sampler *s);
+
+/* 1 when the products run in bfloat16, 0 when in fp32. */
+int			rs_sampler_is_bf16(const rs_sampler *s);
+
+/*
+ * For tests: the generator's pre-activation output raw[n, D] for given
+ * noise z[n, E] and cond categories cond[n] (index into the cond vector,
+ * ignored without condition spans), through the compiled path.
+ */
+rs_status	rs_sampler_test_raw(rs_sampler *s, int n, const float *z,
+								const int *cond, float *raw, rs_error *err);
+
+#endif							/* RS_SAMPLER_H */
