@@ -1,7 +1,9 @@
 /*
  * sample.c
- *	  raresynth_sample(): stream synthetic minority rows typed like the
- *	  model's source (value-per-call, memory flat in n).
+ *	  The row stream (rs_row_stream_*): synthetic minority rows of a model
+ *	  as datums, generated in batches, memory flat in n; and
+ *	  raresynth_sample(), which returns them typed like the model's source
+ *	  (value-per-call).  rs_write_synthetic() reads the same stream.
  */
 #include "postgres.h"
 
