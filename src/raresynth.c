@@ -79,10 +79,18 @@ rs_report_core_error(const rs_error *err, const char *context)
 uint64
 rs_seed_arg(FunctionCallInfo fcinfo, int argno)
 {
+	return rs_seed_or_random(!PG_ARGISNULL(argno),
+							 PG_ARGISNULL(argno) ? 0 : PG_GETARG_INT64(argno));
+}
+
+/* The same for a seed already taken from its argument. */
+uint64
+rs_seed_or_random(bool has_seed, int64 seed_arg)
+{
 	uint64		seed;
 
-	if (!PG_ARGISNULL(argno))
-		return (uint64) PG_GETARG_INT64(argno);
+	if (has_seed)
+		return (uint64) seed_arg;
 	if (!pg_strong_random(&seed, sizeof(seed)))
 		seed = (uint64) GetCurrentTimestamp() * UINT64CONST(0x9E3779B97F4A7C15);
 	return seed & UINT64CONST(0x7FFFFFFFFFFFFFFF);

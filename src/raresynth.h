@@ -26,6 +26,7 @@ extern int	rs_threads;
 
 /* raresynth.c: shared helpers of the glue */
 extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
+extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
 extern void rs_append_duration(StringInfo s, double sec);
 
 /* Turn a core error into an ereport(ERROR); never returns. */
@@ -146,6 +147,20 @@ extern RsRowMaker *rs_rowmaker_create(TupleDesc desc, const struct rs_model *m,
 extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
 							 Datum *values, bool *nulls);
 extern char *rs_format_type(Oid typid, int32 typmod);
+
+/*
+ * ---- sample.c: a stream of synthetic rows ----
+ * The one place that generates rows (rs_model_generate, in batches) and
+ * makes SQL values of them; raresynth_sample() and rs_write_synthetic()
+ * both read rows from it.
+ */
+typedef struct RsRowStream RsRowStream;
+extern RsRowStream *rs_row_stream_begin(const struct rs_model *m, TupleDesc desc,
+										const char *model_name, const char *source_name,
+										Jsonb *given, uint64 seed, int64 n);
+extern bool rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls);
+extern void rs_row_stream_end(RsRowStream *rs);
+
 extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
 extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
 								  const char *model_name);

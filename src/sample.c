@@ -1,7 +1,9 @@
 /*
  * sample.c
- *	  raresynth_sample(): stream synthetic minority rows typed like the
- *	  model's source (value-per-call, memory flat in n).
+ *	  The row stream (rs_row_stream_*): synthetic minority rows of a model
+ *	  as datums, generated in batches, memory flat in n; and
+ *	  raresynth_sample(), which returns them typed like the model's source
+ *	  (value-per-call).  rs_write_synthetic() reads the same stream.
  */
 #include "postgres.h"
 
@@ -19,21 +21,32 @@
 
 #define RS_SAMPLE_BATCH 1024
 
-typedef struct SampleState
+/*
+ * A stream of synthetic rows: the one place that asks the core for rows
+ * (rs_model_generate, RS_SAMPLE_BATCH at a time) and turns them into
+ * datums (rs_rowmaker_fill).  raresynth_sample() returns its rows one per
+ * call; rs_write_synthetic() stores them straight into a table.
+ */
+struct RsRowStream
 {
-	rs_model   *m;
+	const rs_model *m;
 	RsRowMaker *rm;
-	TupleDesc	desc;
 	rs_rng		rng;
-	int		   *given;			/* per condition span: category or -1; or NULL */
+	const int  *given;			/* per condition span: category or -1; or NULL */
 	float	   *buf;			/* RS_SAMPLE_BATCH x dim */
 	rs_table   *batch;			/* decoded rows */
 	int			pos;			/* next row of batch to return */
 	int			len;			/* rows in batch */
 	int64		remaining;		/* rows still to generate */
+	MemoryContext batchcxt;		/* the core's allocations for one batch */
+};
+
+typedef struct SampleState
+{
+	RsRowStream *rs;
+	TupleDesc	desc;
 	Datum	   *values;
 	bool	   *nulls;
-	MemoryContext batchcxt;
 } SampleState;
 
 /* given jsonb: {"column": value} fixes one categorical column by conditioning. */
@@ -128,22 +141,78 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name)
 	return cond;
 }
 
-static void
-sample_next_batch(SampleState *st)
+/*
+ * Start a stream of n rows of model m shaped like desc (which must have the
+ * model's source columns: rs_rowmaker_create checks), from seed; given is
+ * raresynth_sample's conditioning object or NULL.  Memory comes from
+ * CurrentMemoryContext, which must outlive the stream; its use is flat in n.
+ */
+RsRowStream *
+rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
+					const char *source_name, Jsonb *given, uint64 seed, int64 n)
 {
-	int			b = (int) Min(st->remaining, RS_SAMPLE_BATCH);
+	RsRowStream *rs = palloc0(sizeof(RsRowStream));
+	rs_error	err;
+
+	rs->m = m;
+	rs->rm = rs_rowmaker_create(desc, m, model_name, source_name);
+	if (given)
+		rs->given = parse_given(given, m, model_name);
+	rs_rng_seed(&rs->rng, seed);
+	rs->buf = palloc(sizeof(float) * RS_SAMPLE_BATCH * rs_encoder_dim(m->enc));
+	rs->batch = rs_table_create(RS_SAMPLE_BATCH, m->specs->n_cols, &err);
+	if (!rs->batch || rs_table_copy_specs(rs->batch, m->specs, &err) != RS_OK)
+		rs_report_core_error(&err, NULL);
+	rs->remaining = n;
+	rs->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
+										 "raresynth sample batch", ALLOCSET_DEFAULT_SIZES);
+	return rs;
+}
+
+/* Generate the next batch of rows: the only call of rs_model_generate(). */
+static void
+row_stream_next_batch(RsRowStream *rs)
+{
+	int			b = (int) Min(rs->remaining, RS_SAMPLE_BATCH);
 	rs_error	err;
 	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
-	MemoryContextReset(st->batchcxt);
-	old = MemoryContextSwitchTo(st->batchcxt);
-	if (rs_model_generate(st->m, b, st->given, st->buf, st->batch, 0, &st->rng, &err) != RS_OK)
+	MemoryContextReset(rs->batchcxt);
+	old = MemoryContextSwitchTo(rs->batchcxt);
+	if (rs_model_generate(rs->m, b, rs->given, rs->buf, rs->batch, 0, &rs->rng, &err) != RS_OK)
 		rs_report_core_error(&err, "could not sample");
 	MemoryContextSwitchTo(old);
-	st->pos = 0;
-	st->len = b;
-	st->remaining -= b;
+	rs->pos = 0;
+	rs->len = b;
+	rs->remaining -= b;
+}
+
+/*
+ * Fill values/nulls (one per attribute of the stream's desc, dropped ones
+ * included) with the next row; false when all n rows have been returned.
+ * Pass-by-reference values (numeric, domains) are allocated in
+ * CurrentMemoryContext: the caller decides how long they live.
+ */
+bool
+rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls)
+{
+	if (rs->pos >= rs->len)
+	{
+		if (rs->remaining <= 0)
+			return false;
+		row_stream_next_batch(rs);
+	}
+	rs_rowmaker_fill(rs->rm, rs->batch, rs->pos++, values, nulls);
+	return true;
+}
+
+/* Release the stream's batch memory (the rest goes with its context). */
+void
+rs_row_stream_end(RsRowStream *rs)
+{
+	MemoryContextDelete(rs->batchcxt);
+	rs->batchcxt = NULL;
 }
 
 /*
@@ -164,8 +233,7 @@ raresynth_sample(PG_FUNCTION_ARGS)
 		int64		n;
 		TupleDesc	desc;
 		RsStoredModel *sm;
-		rs_error	err;
-		int			dim;
+		rs_model   *m;
 
 		if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 			ereport(ERROR,
@@ -190,34 +258,23 @@ raresynth_sample(PG_FUNCTION_ARGS)
 
 		st = palloc0(sizeof(SampleState));
 		sm = rs_catalog_load_model(model_name);
-		st->m = rs_model_from_state(sm);
+		m = rs_model_from_state(sm);
 		st->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-		st->rm = rs_rowmaker_create(st->desc, st->m, model_name, sm->source);
-		if (!PG_ARGISNULL(4))
-			st->given = parse_given(PG_GETARG_JSONB_P(4), st->m, model_name);
-		rs_rng_seed(&st->rng, rs_seed_arg(fcinfo, 3));
-		dim = rs_encoder_dim(st->m->enc);
-		st->buf = palloc(sizeof(float) * RS_SAMPLE_BATCH * dim);
-		st->batch = rs_table_create(RS_SAMPLE_BATCH, st->m->specs->n_cols, &err);
-		if (!st->batch || rs_table_copy_specs(st->batch, st->m->specs, &err) != RS_OK)
-			rs_report_core_error(&err, NULL);
+		st->rs = rs_row_stream_begin(m, st->desc, model_name, sm->source,
+									 PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4),
+									 rs_seed_arg(fcinfo, 3), n);
 		st->values = palloc(sizeof(Datum) * st->desc->natts);
 		st->nulls = palloc(sizeof(bool) * st->desc->natts);
-		st->remaining = n;
-		st->batchcxt = AllocSetContextCreate(funcctx->multi_call_memory_ctx,
-											 "raresynth sample batch", ALLOCSET_DEFAULT_SIZES);
 		funcctx->user_fctx = st;
 		MemoryContextSwitchTo(old);
 	}
 
 	funcctx = SRF_PERCALL_SETUP();
 	st = funcctx->user_fctx;
-	if (st->pos >= st->len)
+	if (!rs_row_stream_next(st->rs, st->values, st->nulls))
 	{
-		if (st->remaining <= 0)
-			SRF_RETURN_DONE(funcctx);
-		sample_next_batch(st);
+		rs_row_stream_end(st->rs);
+		SRF_RETURN_DONE(funcctx);
 	}
-	rs_rowmaker_fill(st->rm, st->batch, st->pos++, st->values, st->nulls);
 	SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(st->desc, st->values, st->nulls)));
 }

@@ -1,8 +1,8 @@
 /*
  * synthesize.c
  *	  raresynth_synthesize(): write synthetic minority rows to the companion
- *	  table <source>_synthetic (through raresynth_sample) and create or
- *	  replace the view <source>_improved.
+ *	  table <source>_synthetic (rs_write_synthetic in table_io.c) and
+ *	  create or replace the view <source>_improved.
  */
 #include "postgres.h"
 

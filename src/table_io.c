@@ -1,7 +1,7 @@
 /*
  * table_io.c
- *	  The only place where raresynth reads user tables (and, later, writes
- *	  them).  rs_source_analyze() looks at a relation the way the encoder
+ *	  The only place where raresynth reads and writes user tables.
+ *	  rs_source_analyze() looks at a relation the way the encoder
  *	  will: it checks the relation and the caller's privilege, gathers
  *	  per-column statistics with one aggregate query, counts the label's
  *	  classes and gives every column a kind (continuous, categorical, label
@@ -12,14 +12,19 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -30,6 +35,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -1282,10 +1288,124 @@ rows_to_balance(const char *qsource, const char *qtarget_or_null, const char *la
 }
 
 /*
+ * Can synthetic rows go straight into target's heap with
+ * table_multi_insert(), the way COPY FROM stores rows?  Only when an
+ * INSERT would do nothing but store them: a plain table (not a partition,
+ * not another session's temporary table) without indexes, triggers, rules,
+ * row-level security, CHECK or NOT NULL constraints or generated columns,
+ * in a transaction that may write.  We fill every column ourselves, so
+ * defaults do not matter.  A NOT NULL column (only in a target the user
+ * made) may well get NULLs: excluded columns are always NULL and others
+ * may have learned NULLs; rather than check them here, such a target takes
+ * the INSERT path, whose not_null_violation is PostgreSQL's own, word for
+ * word.  Everything else the INSERT ... SELECT path handles too.  The
+ * caller holds RowExclusiveLock, so none of this can change under us.
+ */
+static bool
+can_insert_directly(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *indexes;
+	bool		ok;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relispartition ||
+		RELATION_IS_OTHER_TEMP(rel))
+		return false;
+	if (rel->trigdesc != NULL || rel->rd_rel->relhasrules || rel->rd_rel->relrowsecurity)
+		return false;
+	if (desc->constr &&
+		(desc->constr->has_not_null || desc->constr->num_check > 0 ||
+		 desc->constr->has_generated_stored))
+		return false;
+	/* the INSERT raises these errors; let it */
+	if (XactReadOnly || IsInParallelMode())
+		return false;
+	indexes = RelationGetIndexList(rel);
+	ok = (indexes == NIL);
+	list_free(indexes);
+	return ok;
+}
+
+#define RS_WRITE_BUFFER 1000	/* rows per table_multi_insert(), as COPY */
+
+/*
+ * Store the rows of stream rs in rel (can_insert_directly() said yes), a
+ * buffer of RS_WRITE_BUFFER rows at a time.  The slots' values and the
+ * pass-by-reference datums behind them live in a per-buffer context that
+ * is reset after each flush, so memory stays flat in n.  Returns rows
+ * stored.
+ */
+static int64
+insert_directly(Relation rel, RsRowStream *rs)
+{
+	CommandId	cid = GetCurrentCommandId(true);
+	int			ti_options = 0;
+	BulkInsertState bistate = GetBulkInsertState();
+	MemoryContext bufcxt = AllocSetContextCreate(CurrentMemoryContext,
+												 "raresynth write buffer",
+												 ALLOCSET_DEFAULT_SIZES);
+	TupleTableSlot **slots = palloc0(sizeof(TupleTableSlot *) * RS_WRITE_BUFFER);
+	int			nused = 0;
+	int64		written = 0;
+	bool		more = true;
+
+	/*
+	 * As COPY FROM: a table created (or given a new relfilenode) in this
+	 * transaction has no free space worth looking for, so extend at once.
+	 */
+	if (rel->rd_createSubid != InvalidSubTransactionId ||
+		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+		ti_options |= TABLE_INSERT_SKIP_FSM;
+
+	while (more)
+	{
+		TupleTableSlot *slot;
+		MemoryContext old;
+
+		if (slots[nused] == NULL)
+			slots[nused] = table_slot_create(rel, NULL);
+		slot = slots[nused];
+		ExecClearTuple(slot);
+		old = MemoryContextSwitchTo(bufcxt);
+		more = rs_row_stream_next(rs, slot->tts_values, slot->tts_isnull);
+		MemoryContextSwitchTo(old);
+		if (more)
+		{
+			ExecStoreVirtualTuple(slot);
+			nused++;
+		}
+		if (nused == RS_WRITE_BUFFER || (!more && nused > 0))
+		{
+			CHECK_FOR_INTERRUPTS();
+			/* forms each heap tuple (in the slot's context) and stores them */
+			table_multi_insert(rel, slots, nused, cid, ti_options, bistate);
+			for (int i = 0; i < nused; i++)
+				ExecClearTuple(slots[i]);	/* frees the heap tuple */
+			written += nused;
+			nused = 0;
+			MemoryContextReset(bufcxt);
+		}
+	}
+
+	for (int i = 0; i < RS_WRITE_BUFFER && slots[i] != NULL; i++)
+		ExecDropSingleTupleTableSlot(slots[i]);
+	pfree(slots);
+	FreeBulkInsertState(bistate);
+	table_finish_bulk_insert(rel, ti_options);
+	MemoryContextDelete(bufcxt);
+	return written;
+}
+
+/*
  * Write synthetic rows of model sm/m into the companion table (created if
  * missing) and create or replace the view <source>_improved.  n < 0 means:
  * enough to bring the minority to 1:1 with the largest class, counting
  * synthetic rows already there.  Returns the number of rows written.
+ *
+ * Rows go straight into the table's heap when can_insert_directly() allows
+ * (always for the table we create), else through INSERT ... SELECT from
+ * raresynth_sample(), which honours indexes, triggers, constraints and
+ * policies.  Both read the same row stream: same seed, same rows.
  */
 int64
 rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
@@ -1305,6 +1425,7 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 	StringInfoData q;
 	int			ret;
 	int64		written;
+	Relation	trel;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -1312,13 +1433,43 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 	if (n < 0)
 		n = Min(rows_to_balance(qsource, existed ? qtarget : NULL, sm->label, sm->minority), max_rows);
 
-	/* the rows: raresynth_sample() streams them into the table */
+	/*
+	 * ensure_target() created the target or locked it RowExclusiveLock; the
+	 * lock we take here is already held.  relation_open, not table_open:
+	 * whatever the target is (a view, say), its errors stay the INSERT's.
+	 */
+	trel = relation_open(get_relname_relid(target_name, nsp), RowExclusiveLock);
+	if (can_insert_directly(trel))
 	{
+		Oid			userid = GetUserId();
+		RsRowStream *rs;
+
+		/*
+		 * The privilege INSERT INTO target (all columns) needs, checked
+		 * before any row is made, as the executor would.
+		 */
+		if (pg_class_aclcheck(RelationGetRelid(trel), userid, ACL_INSERT) != ACLCHECK_OK &&
+			pg_attribute_aclcheck_all(RelationGetRelid(trel), userid, ACL_INSERT,
+									  ACLMASK_ALL) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(trel->rd_rel->relkind),
+						   RelationGetRelationName(trel));
+		rs = rs_row_stream_begin(m, RelationGetDescr(trel), sm->name, sm->source, NULL,
+								 rs_seed_or_random(has_seed, seed), n);
+		written = insert_directly(trel, rs);
+		rs_row_stream_end(rs);
+		relation_close(trel, NoLock);
+		/* make the rows visible to what follows in this transaction */
+		CommandCounterIncrement();
+	}
+	else
+	{
+		/* the rows: raresynth_sample() streams them into the table */
 		Oid			argtypes[3] = {NAMEOID, INT8OID, INT8OID};
 		Datum		args[3];
 		char		argnulls[3] = {' ', ' ', has_seed ? ' ' : 'n'};
 		NameData	mn;
 
+		relation_close(trel, NoLock);
 		namestrcpy(&mn, sm->name);
 		args[0] = NameGetDatum(&mn);
 		args[1] = Int64GetDatum(n);
@@ -1333,7 +1484,7 @@ rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
 	}
 
 	/* the paper's "improved data": source plus synthetic rows */
-	resetStringInfo(&q);
+	initStringInfo(&q);
 	appendStringInfo(&q, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s UNION ALL SELECT %s FROM %s",
 					 quote_qualified_identifier(nspname, view_name), cols, qsource, cols, qtarget);
 	ret = SPI_execute(q.data, false, 0);
