@@ -19,13 +19,19 @@
 #include "model.h"
 #include "raresynth.h"
 
-#define RS_SAMPLE_BATCH 1024
+#define RS_SAMPLE_BATCH 2048
 
 /*
  * A stream of synthetic rows: the one place that asks the core for rows
- * (rs_model_generate, RS_SAMPLE_BATCH at a time) and turns them into
- * datums (rs_rowmaker_fill).  raresynth_sample() returns its rows one per
- * call; rs_write_synthetic() stores them straight into a table.
+ * (RS_SAMPLE_BATCH at a time) and turns them into datums
+ * (rs_rowmaker_fill).  raresynth_sample() returns its rows one per call;
+ * rs_write_synthetic() stores them straight into a table.
+ *
+ * Pipelined: while the caller consumes batch i, the core's worker threads
+ * generate batch i + 1 into the other buffer (rs_model_generate_start /
+ * _finish).  The workers never touch PostgreSQL; a reset callback on the
+ * stream's memory context waits for them, so an error or a cancel cannot
+ * free a buffer they are writing.
  */
 struct RsRowStream
 {
@@ -33,12 +39,15 @@ struct RsRowStream
 	RsRowMaker *rm;
 	rs_rng		rng;
 	const int  *given;			/* per condition span: category or -1; or NULL */
-	float	   *buf;			/* RS_SAMPLE_BATCH x dim */
+	float	   *buf[2];			/* RS_SAMPLE_BATCH x dim each */
+	int			cur;			/* buffer being generated into */
+	int			pending;		/* rows being generated into buf[cur] */
 	rs_table   *batch;			/* decoded rows */
 	int			pos;			/* next row of batch to return */
 	int			len;			/* rows in batch */
-	int64		remaining;		/* rows still to generate */
+	int64		remaining;		/* rows not yet started */
 	MemoryContext batchcxt;		/* the core's allocations for one batch */
+	MemoryContextCallback cleanup;	/* waits for the workers */
 };
 
 typedef struct SampleState
@@ -141,6 +150,33 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name)
 	return cond;
 }
 
+/* Memory context callback: no worker may outlive the stream's buffers. */
+static void
+row_stream_wait(void *arg)
+{
+	RsRowStream *rs = arg;
+
+	if (rs->pending > 0)
+		rs_model_generate_wait(rs->m);
+	rs->pending = 0;
+}
+
+/* Start generating the next batch into buf[cur] (nothing if none is left). */
+static void
+row_stream_start(RsRowStream *rs)
+{
+	int			b = (int) Min(rs->remaining, RS_SAMPLE_BATCH);
+	rs_error	err;
+
+	if (b <= 0)
+		return;
+	if (rs_model_generate_start(rs->m, b, rs->given, rs->buf[rs->cur], &rs->rng,
+								&err) != RS_OK)
+		rs_report_core_error(&err, "could not sample");
+	rs->pending = b;
+	rs->remaining -= b;
+}
+
 /*
  * Start a stream of n rows of model m shaped like desc (which must have the
  * model's source columns: rs_rowmaker_create checks), from seed; given is
@@ -159,33 +195,40 @@ rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
 	if (given)
 		rs->given = parse_given(given, m, model_name);
 	rs_rng_seed(&rs->rng, seed);
-	rs->buf = palloc(sizeof(float) * RS_SAMPLE_BATCH * rs_encoder_dim(m->enc));
+	for (int i = 0; i < 2; i++)
+		rs->buf[i] = palloc(sizeof(float) * RS_SAMPLE_BATCH * rs_encoder_dim(m->enc));
 	rs->batch = rs_table_create(RS_SAMPLE_BATCH, m->specs->n_cols, &err);
 	if (!rs->batch || rs_table_copy_specs(rs->batch, m->specs, &err) != RS_OK)
 		rs_report_core_error(&err, NULL);
 	rs->remaining = n;
 	rs->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 										 "raresynth sample batch", ALLOCSET_DEFAULT_SIZES);
+	rs->cleanup.func = row_stream_wait;
+	rs->cleanup.arg = rs;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
+	row_stream_start(rs);
 	return rs;
 }
 
-/* Generate the next batch of rows: the only call of rs_model_generate(). */
+/* Take the next batch: wait for it, decode it, start the one after. */
 static void
 row_stream_next_batch(RsRowStream *rs)
 {
-	int			b = (int) Min(rs->remaining, RS_SAMPLE_BATCH);
+	int			b = rs->pending;
 	rs_error	err;
 	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
 	MemoryContextReset(rs->batchcxt);
 	old = MemoryContextSwitchTo(rs->batchcxt);
-	if (rs_model_generate(rs->m, b, rs->given, rs->buf, rs->batch, 0, &rs->rng, &err) != RS_OK)
+	rs->pending = 0;
+	if (rs_model_generate_finish(rs->m, b, rs->buf[rs->cur], rs->batch, 0, &err) != RS_OK)
 		rs_report_core_error(&err, "could not sample");
 	MemoryContextSwitchTo(old);
+	rs->cur ^= 1;
+	row_stream_start(rs);
 	rs->pos = 0;
 	rs->len = b;
-	rs->remaining -= b;
 }
 
 /*
@@ -199,7 +242,7 @@ rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls)
 {
 	if (rs->pos >= rs->len)
 	{
-		if (rs->remaining <= 0)
+		if (rs->pending <= 0)
 			return false;
 		row_stream_next_batch(rs);
 	}
@@ -211,6 +254,7 @@ rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls)
 void
 rs_row_stream_end(RsRowStream *rs)
 {
+	row_stream_wait(rs);
 	MemoryContextDelete(rs->batchcxt);
 	rs->batchcxt = NULL;
 }

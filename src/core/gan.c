@@ -1551,39 +1551,71 @@ compile_sampler(rs_gan *g, rs_error *err)
 	return RS_OK;
 }
 
+/* given_cond (or NULL) -> the fixed condition span and category, or -1. */
+static rs_status
+fixed_condition(const rs_gan *g, const int *given_cond, int *fixed_k,
+				int *fixed_j, rs_error *err)
+{
+	*fixed_k = -1;
+	*fixed_j = -1;
+	if (!given_cond)
+		return RS_OK;
+	for (int k = 0; k < g->n_cond; k++)
+	{
+		int			w = g->cond_off[k + 1] - g->cond_off[k];
+
+		if (given_cond[k] < -1 || given_cond[k] >= w)
+			return rs_fail(err, RS_ERR_INVALID,
+						   "category %d is out of range for condition %d (0..%d)",
+						   given_cond[k], k, w - 1);
+		if (given_cond[k] < 0)
+			continue;
+		if (*fixed_k >= 0)
+			return rs_fail(err, RS_ERR_INVALID,
+						   "at most one condition can be fixed when sampling");
+		*fixed_k = k;
+		*fixed_j = given_cond[k];
+	}
+	return RS_OK;
+}
+
 rs_status
 rs_gan_sample(rs_gan *g, int64_t n, const int *given_cond, float *out,
 			  rs_rng *rng, rs_error *err)
 {
-	int			fixed_k = -1,
-				fixed_j = -1;
+	int			fixed_k,
+				fixed_j;
 
 	if (!g || !rng || (n > 0 && !out))
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to gan sampling");
 	if (n < 0)
 		return rs_fail(err, RS_ERR_INVALID, "cannot sample a negative number of rows");
-	if (given_cond)
-	{
-		for (int k = 0; k < g->n_cond; k++)
-		{
-			int			w = g->cond_off[k + 1] - g->cond_off[k];
-
-			if (given_cond[k] < -1 || given_cond[k] >= w)
-				return rs_fail(err, RS_ERR_INVALID,
-							   "category %d is out of range for condition %d (0..%d)",
-							   given_cond[k], k, w - 1);
-			if (given_cond[k] < 0)
-				continue;
-			if (fixed_k >= 0)
-				return rs_fail(err, RS_ERR_INVALID,
-							   "at most one condition can be fixed when sampling");
-			fixed_k = k;
-			fixed_j = given_cond[k];
-		}
-	}
-	if (compile_sampler(g, err) != RS_OK)
+	if (fixed_condition(g, given_cond, &fixed_k, &fixed_j, err) != RS_OK ||
+		compile_sampler(g, err) != RS_OK)
 		return err->code;
 	return rs_sampler_run(g->sampler, n, fixed_k, fixed_j, out, rng, err);
+}
+
+rs_status
+rs_gan_sample_start(rs_gan *g, int n, const int *given_cond, float *out,
+					rs_rng *rng, rs_error *err)
+{
+	int			fixed_k,
+				fixed_j;
+
+	if (!g || !rng || n < 0 || (n > 0 && !out))
+		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to gan sampling");
+	if (fixed_condition(g, given_cond, &fixed_k, &fixed_j, err) != RS_OK ||
+		compile_sampler(g, err) != RS_OK)
+		return err->code;
+	return rs_sampler_start(g->sampler, n, fixed_k, fixed_j, out, rng, err);
+}
+
+void
+rs_gan_sample_wait(rs_gan *g)
+{
+	if (g && g->sampler)
+		rs_sampler_wait(g->sampler);
 }
 
 /* ---------------------------------------------------------------- save / load */

@@ -127,6 +127,16 @@ rs_status	rs_gan_fit_epoch(rs_gan *gan, const float *data, int64_t n,
 rs_status	rs_gan_sample(rs_gan *gan, int64_t n, const int *given_cond,
 						  float *out, rs_rng *rng, rs_error *err);
 
+/*
+ * The same rows as rs_gan_sample, for n <= RS_SAMPLER_MAX_ROWS, generated
+ * by worker threads while the caller goes on; rs_gan_sample_wait returns
+ * once they are in out.  See rs_sampler_start for what the caller must
+ * not do in between.
+ */
+rs_status	rs_gan_sample_start(rs_gan *gan, int n, const int *given_cond,
+								float *out, rs_rng *rng, rs_error *err);
+void		rs_gan_sample_wait(rs_gan *gan);
+
 /* The generator's shape and weights (pointers into gan), for the sampler. */
 void		rs_gan_generator_view(const rs_gan *gan, rs_gen_view *v);
 

@@ -198,6 +198,27 @@ rs_model_generate(const rs_model *m, int n, const int *given, float *buf,
 	return rs_encoder_inverse(m->enc, buf, n, t, row0, err);
 }
 
+rs_status
+rs_model_generate_start(const rs_model *m, int n, const int *given, float *buf,
+						rs_rng *rng, rs_error *err)
+{
+	return rs_gan_sample_start(m->gan, n, given, buf, rng, err);
+}
+
+rs_status
+rs_model_generate_finish(const rs_model *m, int n, const float *buf, rs_table *t,
+						 int row0, rs_error *err)
+{
+	rs_gan_sample_wait(m->gan);
+	return rs_encoder_inverse(m->enc, buf, n, t, row0, err);
+}
+
+void
+rs_model_generate_wait(const rs_model *m)
+{
+	rs_gan_sample_wait(m->gan);
+}
+
 rs_table *
 rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
 				 int max_modes, uint64_t seed, rs_error *err)

@@ -59,6 +59,20 @@ rs_status	rs_model_generate(const rs_model *m, int n, const int *given, float *b
 							  rs_table *t, int row0, rs_rng *rng, rs_error *err);
 
 /*
+ * rs_model_generate in two halves: _start begins generating n <=
+ * RS_SAMPLER_MAX_ROWS rows into buf on worker threads and returns;
+ * _finish waits for them and decodes them into t.  The same rows as
+ * rs_model_generate from the same rng.  Between the two the caller must
+ * leave buf (and the model) alone; rs_model_generate_wait only waits, for
+ * clean-up paths.
+ */
+rs_status	rs_model_generate_start(const rs_model *m, int n, const int *given,
+									float *buf, rs_rng *rng, rs_error *err);
+rs_status	rs_model_generate_finish(const rs_model *m, int n, const float *buf,
+									 rs_table *t, int row0, rs_error *err);
+void		rs_model_generate_wait(const rs_model *m);
+
+/*
  * Everything at once, for the evaluation: fit a model on rows with cfg
  * (cfg->epochs epochs), then return n_new decoded synthetic rows.
  */

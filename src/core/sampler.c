@@ -332,7 +332,8 @@ draw_cond_category(const rs_sampler *s, int k, rs_rng *rng)
 /*
  * Activated output of one row: tanh values, one-hot categories drawn by
  * inverse CDF.  prob holds D rounded up to 16 floats: the exponentials of
- * every softmax span's logits minus the span's maximum, in one vector pass.
+ * every softmax span's logits minus the span's maximum, and exp(-2|x|) for
+ * every tanh value x (tanh |x| = (1 - e) / (1 + e)), in one vector pass.
  */
 static void
 activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
@@ -347,7 +348,7 @@ activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
 
 		if (sp->act == RS_ACT_TANH)
 		{
-			ps[0] = 0.0f;
+			ps[0] = -2.0f * fabsf(xs[0]);
 			continue;
 		}
 		for (int j = 1; j < sp->width; j++)
@@ -368,7 +369,11 @@ activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
 
 		if (sp->act == RS_ACT_TANH)
 		{
-			ys[0] = tanhf(x[sp->start]);
+			float		v = x[sp->start],
+						t = (1.0f - ps[0]) / (1.0f + ps[0]);
+
+			/* near 0, tanh x = x to float precision; 1 - e cancels there */
+			ys[0] = fabsf(v) < 4e-3f ? v : (v < 0.0f ? -t : t);
 			continue;
 		}
 		for (int j = 0; j < sp->width; j++)
@@ -581,5 +586,17 @@ rs_sampler_test_raw(rs_sampler *s, int n, const float *z, const int *cond,
 		memcpy(raw + (size_t) done * s->D, w->raw, sizeof(float) * rows * s->D);
 		done += rows;
 	}
+	return RS_OK;
+}
+
+rs_status
+rs_sampler_test_activate(rs_sampler *s, int n, const float *raw, float *out,
+						 rs_rng *rng, rs_error *err)
+{
+	if (!s || n < 0 || (n > 0 && (!raw || !out)) || !rng)
+		return rs_fail(err, RS_ERR_INVALID, "invalid arguments");
+	for (int r = 0; r < n; r++)
+		activate_row(s, raw + (size_t) r * s->D, out + (size_t) r * s->D,
+					 s->work[0].prob, rng, -1, -1);
 	return RS_OK;
 }

@@ -92,4 +92,8 @@ int			rs_sampler_is_bf16(const rs_sampler *s);
 rs_status	rs_sampler_test_raw(rs_sampler *s, int n, const float *z,
 								const int *cond, float *raw, rs_error *err);
 
+/* For tests: the activation of n given raw rows (tanh; softmax draws). */
+rs_status	rs_sampler_test_activate(rs_sampler *s, int n, const float *raw,
+									 float *out, rs_rng *rng, rs_error *err);
+
 #endif							/* RS_SAMPLER_H */
