@@ -254,7 +254,11 @@ rs_model *
 rs_model_from_state(const RsStoredModel *sm)
 {
 	rs_error	err;
-	rs_model   *m = rs_model_load(sm->state, sm->state_len, &err);
+	rs_model   *m;
+
+	/* the sampler compiled on load sizes its thread team from OpenBLAS */
+	rs_apply_threads();
+	m = rs_model_load(sm->state, sm->state_len, &err);
 
 	if (m == NULL)
 	{

@@ -19,7 +19,6 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
-#include <cblas.h>
 
 #include "evaluate.h"
 #include "raresynth.h"
@@ -286,8 +285,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	ps.runs = cfg.runs;
 	cfg.progress = report_progress;
 	cfg.progress_arg = &ps;
-	if (rs_threads > 0)
-		openblas_set_num_threads(rs_threads);
+	rs_apply_threads();
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth evaluate", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);

@@ -14,6 +14,8 @@
 
 #include "raresynth.h"
 
+#include <cblas.h>
+
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
@@ -96,6 +98,22 @@ rs_seed_or_random(bool has_seed, int64 seed_arg)
 	return seed & UINT64CONST(0x7FFFFFFFFFFFFFFF);
 }
 
+static int	rs_default_threads = 0;	/* OpenBLAS's thread count at load */
+
+/*
+ * Apply raresynth.threads to OpenBLAS (and so to raresynth's own worker
+ * threads, which follow openblas_get_num_threads()): the GUC's value, or
+ * the count OpenBLAS started with when the GUC is 0.
+ */
+void
+rs_apply_threads(void)
+{
+	int			want = rs_threads > 0 ? rs_threads : rs_default_threads;
+
+	if (want > 0 && openblas_get_num_threads() != want)
+		openblas_set_num_threads(want);
+}
+
 /* "12.3 s", "4 min 5 s", "2 h 10 min": for progress lines */
 void
 rs_append_duration(StringInfo s, double sec)
@@ -113,6 +131,7 @@ _PG_init(void)
 {
 	rs_set_allocator(rs_palloc, rs_pfree);
 	rs_set_interrupt_check(rs_interrupt_check);
+	rs_default_threads = openblas_get_num_threads();
 
 	DefineCustomIntVariable("raresynth.categorical_max_distinct",
 							"Integer columns with at most this many distinct values are categorical.",
@@ -131,7 +150,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("raresynth.threads",
-							"Number of OpenBLAS threads used by raresynth; 0 means OpenBLAS's default.",
+							"Number of threads raresynth uses (OpenBLAS and its own workers); 0 means OpenBLAS's default.",
 							"Valid range is 0 .. 64.",
 							&rs_threads,
 							0, 0, 64,

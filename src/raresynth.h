@@ -26,6 +26,7 @@ extern int	rs_threads;
 
 /* raresynth.c: shared helpers of the glue */
 extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
+extern void rs_apply_threads(void);
 extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
 extern void rs_append_duration(StringInfo s, double sec);
 

@@ -6,7 +6,6 @@
  */
 #include "postgres.h"
 
-#include <cblas.h>
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -155,8 +154,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 		model_name[pg_mbcliplen(model_name, strlen(model_name), NAMEDATALEN - 1)] = '\0';
 	rs_catalog_check_writable(model_name);
 
-	if (rs_threads > 0)
-		openblas_set_num_threads(rs_threads);
+	rs_apply_threads();
 
 	traincxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth train",
 									 ALLOCSET_DEFAULT_SIZES);

@@ -47,7 +47,7 @@
 #include "fastmath.h"
 #include "gemm16.h"
 
-#define RS_SAMPLER_TASK_ROWS	512 /* rows per thread per pass */
+#define RS_SAMPLER_TASK_ROWS	256 /* rows per thread per pass */
 
 typedef struct sampler_layer
 {
@@ -345,59 +345,57 @@ activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
 		const float *xs = x + sp->start;
 		float	   *ps = prob + sp->start;
 		float		m = xs[0];
+		int			w = sp->width;
 
 		if (sp->act == RS_ACT_TANH)
 		{
 			ps[0] = -2.0f * fabsf(xs[0]);
 			continue;
 		}
-		for (int j = 1; j < sp->width; j++)
-			if (xs[j] > m)
-				m = xs[j];
-		for (int j = 0; j < sp->width; j++)
+		for (int j = 1; j < w; j++)
+			m = xs[j] > m ? xs[j] : m;	/* maxss, no branch */
+		for (int j = 0; j < w; j++)
 			ps[j] = xs[j] - m;
 	}
 	rs_exp_neg_n(prob, s->D);
 	for (int i = 0; i < s->n_spans; i++)
 	{
 		const rs_span *sp = &s->spans[i];
-		const float *ps = prob + sp->start;
+		float	   *ps = prob + sp->start;
 		float	   *ys = y + sp->start;
-		float		sum = 0.0f,
-					u;
-		int			pick;
+		float		cum = 0.0f,
+					t;
+		int			pick = 0,
+					w = sp->width;
 
 		if (sp->act == RS_ACT_TANH)
 		{
 			float		v = x[sp->start],
-						t = (1.0f - ps[0]) / (1.0f + ps[0]);
+						th = (1.0f - ps[0]) / (1.0f + ps[0]);
 
 			/* near 0, tanh x = x to float precision; 1 - e cancels there */
-			ys[0] = fabsf(v) < 4e-3f ? v : (v < 0.0f ? -t : t);
+			ys[0] = fabsf(v) < 4e-3f ? v : (v < 0.0f ? -th : th);
 			continue;
 		}
-		for (int j = 0; j < sp->width; j++)
-			sum += ps[j];
-		u = (float) rs_rng_uniform(rng) * sum;
-		pick = sp->width - 1;
-		for (int j = 0; j < sp->width - 1; j++)
+		/* inverse CDF without branches: pick = #{j < w - 1 : cdf_j <= t} */
+		for (int j = 0; j < w; j++)
 		{
-			u -= ps[j];
-			if (u < 0.0f)
-			{
-				pick = j;
-				break;
-			}
+			cum += ps[j];
+			ps[j] = cum;
 		}
-		memset(ys, 0, sizeof(float) * sp->width);
+		t = (float) rs_rng_uniform(rng) * cum;
+		for (int j = 0; j < w - 1; j++)
+			pick += ps[j] <= t;
+		for (int j = 0; j < w; j++)
+			ys[j] = 0.0f;
 		ys[pick] = 1.0f;
 	}
 	if (fixed_k >= 0)
 	{
 		const rs_span *sp = &s->spans[s->cond_span[fixed_k]];
 
-		memset(y + sp->start, 0, sizeof(float) * sp->width);
-		y[sp->start + fixed_j] = 1.0f;
+		for (int j = 0; j < sp->width; j++)
+			y[sp->start + j] = j == fixed_j ? 1.0f : 0.0f;
 	}
 }
 
