@@ -210,23 +210,29 @@ rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
 	return rs;
 }
 
-/* Take the next batch: wait for it, decode it, start the one after. */
+/*
+ * Take the next batch: wait for it, start the one after (into the other
+ * buffer, whose rows were decoded last time), then decode this one while
+ * the workers generate.
+ */
 static void
 row_stream_next_batch(RsRowStream *rs)
 {
-	int			b = rs->pending;
+	int			b = rs->pending,
+				ready = rs->cur;
 	rs_error	err;
 	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
-	MemoryContextReset(rs->batchcxt);
-	old = MemoryContextSwitchTo(rs->batchcxt);
+	rs_model_generate_wait(rs->m);
 	rs->pending = 0;
-	if (rs_model_generate_finish(rs->m, b, rs->buf[rs->cur], rs->batch, 0, &err) != RS_OK)
-		rs_report_core_error(&err, "could not sample");
-	MemoryContextSwitchTo(old);
 	rs->cur ^= 1;
 	row_stream_start(rs);
+	MemoryContextReset(rs->batchcxt);
+	old = MemoryContextSwitchTo(rs->batchcxt);
+	if (rs_model_decode(rs->m, b, rs->buf[ready], rs->batch, 0, &err) != RS_OK)
+		rs_report_core_error(&err, "could not sample");
+	MemoryContextSwitchTo(old);
 	rs->pos = 0;
 	rs->len = b;
 }

@@ -195,7 +195,7 @@ rs_model_generate(const rs_model *m, int n, const int *given, float *buf,
 {
 	if (rs_gan_sample(m->gan, n, given, buf, rng, err) != RS_OK)
 		return err->code;
-	return rs_encoder_inverse(m->enc, buf, n, t, row0, err);
+	return rs_model_decode(m, n, buf, t, row0, err);
 }
 
 rs_status
@@ -206,10 +206,9 @@ rs_model_generate_start(const rs_model *m, int n, const int *given, float *buf,
 }
 
 rs_status
-rs_model_generate_finish(const rs_model *m, int n, const float *buf, rs_table *t,
-						 int row0, rs_error *err)
+rs_model_decode(const rs_model *m, int n, const float *buf, rs_table *t,
+				int row0, rs_error *err)
 {
-	rs_gan_sample_wait(m->gan);
 	return rs_encoder_inverse(m->enc, buf, n, t, row0, err);
 }
 

@@ -59,18 +59,18 @@ rs_status	rs_model_generate(const rs_model *m, int n, const int *given, float *b
 							  rs_table *t, int row0, rs_rng *rng, rs_error *err);
 
 /*
- * rs_model_generate in two halves: _start begins generating n <=
- * RS_SAMPLER_MAX_ROWS rows into buf on worker threads and returns;
- * _finish waits for them and decodes them into t.  The same rows as
- * rs_model_generate from the same rng.  Between the two the caller must
- * leave buf (and the model) alone; rs_model_generate_wait only waits, for
- * clean-up paths.
+ * rs_model_generate in three steps, so that the caller can work while rows
+ * are generated: _start begins generating n <= RS_SAMPLER_MAX_ROWS rows
+ * into buf on worker threads and returns; _wait returns when they are
+ * there (the calling thread helps); rs_model_decode decodes them into t.
+ * The same rows as rs_model_generate from the same rng.  Between start and
+ * wait the caller must leave buf (and the model) alone.
  */
 rs_status	rs_model_generate_start(const rs_model *m, int n, const int *given,
 									float *buf, rs_rng *rng, rs_error *err);
-rs_status	rs_model_generate_finish(const rs_model *m, int n, const float *buf,
-									 rs_table *t, int row0, rs_error *err);
 void		rs_model_generate_wait(const rs_model *m);
+rs_status	rs_model_decode(const rs_model *m, int n, const float *buf,
+							rs_table *t, int row0, rs_error *err);
 
 /*
  * Everything at once, for the evaluation: fit a model on rows with cfg

@@ -70,19 +70,14 @@ typedef struct sampler_work
 	void	   *scratch;		/* rs_gemm16 scratch */
 } sampler_work;
 
-/* One thread's share of a call: rows [0, rows) of its range. */
-typedef struct sampler_task
+/* One thread of a call: takes chunks until none is left. */
+typedef struct sampler_worker
 {
 	struct rs_sampler *s;
-	sampler_work *w;
-	const uint64_t *seeds;		/* the rows' seeds */
-	int			rows;
-	int			fixed_k,
-				fixed_j;
-	float	   *out;			/* [rows, D] */
+	sampler_work *w;			/* its buffers */
 	pthread_t	tid;
-	int			started;		/* a thread runs it (else: run inline) */
-} sampler_task;
+	int			started;		/* a thread runs it */
+} sampler_worker;
 
 struct rs_sampler
 {
@@ -101,11 +96,19 @@ struct rs_sampler
 	double	   *cond_cum;		/* [cond_dim] cumulative probability within
 								 * each condition span */
 	sampler_layer layer[RS_SAMPLER_MAX_BLOCKS + 1];
-	sampler_work work[RS_SAMPLER_MAX_THREADS];
-	uint64_t	seeds[RS_SAMPLER_MAX_ROWS];	/* one per row of a call */
-	sampler_task task[RS_SAMPLER_MAX_THREADS];
-	int			n_tasks;
-	int			running;		/* rs_sampler_start'ed, not yet waited for */
+	sampler_work work[RS_SAMPLER_MAX_THREADS + 1];	/* the last: the caller's */
+	sampler_worker worker[RS_SAMPLER_MAX_THREADS];
+	int			n_workers;
+
+	/* the call in progress: rows in chunks of RS_SAMPLER_TASK_ROWS */
+	uint64_t	seeds[RS_SAMPLER_MAX_ROWS];	/* one per row of the call */
+	int			n;
+	int			n_chunks;
+	int			next_chunk;		/* atomic: the next chunk to take */
+	int			fixed_k,
+				fixed_j;
+	float	   *out;			/* [n, D] */
+	int			running;		/* started, not yet waited for */
 };
 
 /* ---------------------------------------------------------------- build */
@@ -244,7 +247,7 @@ rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32, rs_error *e
 		if (b > scratch)
 			scratch = b;
 	}
-	for (int t = 0; t < s->threads; t++)
+	for (int t = 0; t <= s->threads; t++)
 	{
 		sampler_work *w = &s->work[t];
 
@@ -276,7 +279,7 @@ rs_sampler_free(rs_sampler *s)
 		rs_free(s->layer[l].tab);
 	}
 	rs_sampler_wait(s);
-	for (int t = 0; t < RS_SAMPLER_MAX_THREADS; t++)
+	for (int t = 0; t <= RS_SAMPLER_MAX_THREADS; t++)
 	{
 		rs_free(s->work[t].act);
 		rs_free(s->work[t].raw);
@@ -399,43 +402,60 @@ activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
 	}
 }
 
-static void *
-run_task(void *arg)
+/* Rows [r0, r0 + rows) of the call, with w's buffers. */
+static void
+run_chunk(const rs_sampler *s, sampler_work *w, int r0, int rows)
 {
-	sampler_task *task = arg;
-	const rs_sampler *s = task->s;
-	sampler_work *w = task->w;
-
-	for (int r0 = 0; r0 < task->rows; r0 += RS_SAMPLER_TASK_ROWS)
+	for (int r = 0; r < rows; r++)
 	{
-		int			rows = task->rows - r0 < RS_SAMPLER_TASK_ROWS ?
-			task->rows - r0 : RS_SAMPLER_TASK_ROWS;
+		rs_rng	   *rng = &w->rng[r];
 
-		for (int r = 0; r < rows; r++)
+		rs_rng_seed(rng, s->seeds[r0 + r]);
+		if (s->cond_dim)
 		{
-			rs_rng	   *rng = &w->rng[r];
+			int			k = s->fixed_k,
+						j = s->fixed_j;
 
-			rs_rng_seed(rng, task->seeds[r0 + r]);
-			if (s->cond_dim)
+			if (k < 0)
 			{
-				int			k = task->fixed_k,
-							j = task->fixed_j;
-
-				if (k < 0)
-				{
-					k = (int) rs_rng_below(rng, (uint64_t) s->n_cond);
-					j = draw_cond_category(s, k, rng);
-				}
-				w->cond[r] = s->cond_off[k] + j;
+				k = (int) rs_rng_below(rng, (uint64_t) s->n_cond);
+				j = draw_cond_category(s, k, rng);
 			}
-			rs_rng_normals_zig(rng, w->act + (size_t) r * s->Wd + (s->Wd - s->E), s->E);
+			w->cond[r] = s->cond_off[k] + j;
 		}
-		forward(s, w, rows);
-		for (int r = 0; r < rows; r++)
-			activate_row(s, w->raw + (size_t) r * s->D,
-						 task->out + (size_t) (r0 + r) * s->D, w->prob, &w->rng[r],
-						 task->fixed_k, task->fixed_j);
+		rs_rng_normals_zig(rng, w->act + (size_t) r * s->Wd + (s->Wd - s->E), s->E);
 	}
+	forward(s, w, rows);
+	for (int r = 0; r < rows; r++)
+		activate_row(s, w->raw + (size_t) r * s->D,
+					 s->out + (size_t) (r0 + r) * s->D, w->prob, &w->rng[r],
+					 s->fixed_k, s->fixed_j);
+}
+
+/*
+ * Take chunks of the call until none is left.  Which thread takes which
+ * chunk depends on timing, what a chunk holds does not: every row is made
+ * from its own seed.  So a descheduled thread delays nobody but itself.
+ */
+static void
+take_chunks(rs_sampler *s, sampler_work *w)
+{
+	int			c;
+
+	while ((c = __atomic_fetch_add(&s->next_chunk, 1, __ATOMIC_RELAXED)) < s->n_chunks)
+	{
+		int			r0 = c * RS_SAMPLER_TASK_ROWS;
+
+		run_chunk(s, w, r0, s->n - r0 < RS_SAMPLER_TASK_ROWS ? s->n - r0 : RS_SAMPLER_TASK_ROWS);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	sampler_worker *wk = arg;
+
+	take_chunks(wk->s, wk->w);
 	return NULL;
 }
 
@@ -454,65 +474,54 @@ check_call(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
 }
 
 /*
- * Seeds for n <= RS_SAMPLER_MAX_ROWS rows, then the rows split evenly into
- * one contiguous task per thread; threads for tasks first.. with every
- * signal blocked.  A task whose thread could not be created runs inline
- * when waited for.
+ * Set up a call of n <= RS_SAMPLER_MAX_ROWS rows (one seed per row, in
+ * order, from rng) and start n_workers threads on it, every signal blocked
+ * in them.
  */
 static void
 launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
-	   int first)
+	   int n_workers)
 {
-	int			nt = s->threads;
 	sigset_t	all,
 				old;
 
 	for (int r = 0; r < n; r++)
 		s->seeds[r] = rs_rng_next(rng);
-	if (nt > (n + 63) / 64)
-		nt = (n + 63) / 64;		/* not fewer than 64 rows a thread */
-	if (nt < 1)
-		nt = 1;
-	s->n_tasks = nt;
-	for (int t = 0; t < nt; t++)
-	{
-		sampler_task *task = &s->task[t];
-		int			r0 = (int) ((int64_t) n * t / nt),
-					r1 = (int) ((int64_t) n * (t + 1) / nt);
-
-		task->s = s;
-		task->w = &s->work[t];
-		task->seeds = s->seeds + r0;
-		task->rows = r1 - r0;
-		task->fixed_k = fixed_k;
-		task->fixed_j = fixed_j;
-		task->out = out + (size_t) r0 * s->D;
-		task->started = 0;
-	}
-	if (first < nt)
-	{
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		for (int t = first; t < nt; t++)
-			s->task[t].started = pthread_create(&s->task[t].tid, NULL, run_task,
-												&s->task[t]) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
+	s->n = n;
+	s->n_chunks = (n + RS_SAMPLER_TASK_ROWS - 1) / RS_SAMPLER_TASK_ROWS;
+	s->next_chunk = 0;
+	s->fixed_k = fixed_k;
+	s->fixed_j = fixed_j;
+	s->out = out;
+	if (n_workers > s->n_chunks)
+		n_workers = s->n_chunks;
+	s->n_workers = n_workers;
 	s->running = 1;
+	if (n_workers <= 0)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int t = 0; t < n_workers; t++)
+	{
+		sampler_worker *wk = &s->worker[t];
+
+		wk->s = s;
+		wk->w = &s->work[t];
+		wk->started = pthread_create(&wk->tid, NULL, worker_main, wk) == 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The caller takes what chunks are left, then joins the workers. */
 void
 rs_sampler_wait(rs_sampler *s)
 {
 	if (!s || !s->running)
 		return;
-	for (int t = 0; t < s->n_tasks; t++)
-	{
-		if (s->task[t].started)
-			pthread_join(s->task[t].tid, NULL);
-		else
-			run_task(&s->task[t]);
-	}
+	take_chunks(s, &s->work[s->threads]);
+	for (int t = 0; t < s->n_workers; t++)
+		if (s->worker[t].started)
+			pthread_join(s->worker[t].tid, NULL);
 	s->running = 0;
 }
 
@@ -526,7 +535,7 @@ rs_sampler_start(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out,
 		return rs_fail(err, RS_ERR_INVALID, "at most %d rows per sampler start",
 					   RS_SAMPLER_MAX_ROWS);
 	if (n > 0)
-		launch(s, n, fixed_k, fixed_j, out, rng, 0);
+		launch(s, n, fixed_k, fixed_j, out, rng, s->threads);
 	return RS_OK;
 }
 
@@ -541,17 +550,9 @@ rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
 		int			pass = n - done < RS_SAMPLER_MAX_ROWS ? (int) (n - done) : RS_SAMPLER_MAX_ROWS;
 
 		rs_check_interrupts();
-		/* task 0 on this thread, the others on workers */
-		launch(s, pass, fixed_k, fixed_j, out + done * s->D, rng, 1);
-		run_task(&s->task[0]);
-		for (int t = 1; t < s->n_tasks; t++)
-		{
-			if (s->task[t].started)
-				pthread_join(s->task[t].tid, NULL);
-			else
-				run_task(&s->task[t]);
-		}
-		s->running = 0;
+		/* threads - 1 workers; this thread is the last */
+		launch(s, pass, fixed_k, fixed_j, out + done * s->D, rng, s->threads - 1);
+		rs_sampler_wait(s);
 		done += pass;
 	}
 	return RS_OK;
