@@ -180,13 +180,22 @@ row_stream_start(RsRowStream *rs)
 /*
  * Start a stream of n rows of model m shaped like desc (which must have the
  * model's source columns: rs_rowmaker_create checks), from seed; given is
- * raresynth_sample's conditioning object or NULL.  Memory comes from
- * CurrentMemoryContext, which must outlive the stream; its use is flat in n.
+ * raresynth_sample's conditioning object or NULL.  Memory comes from the
+ * model's context (see below); its use is flat in n.
  */
 RsRowStream *
 rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
 					const char *source_name, Jsonb *given, uint64 seed, int64 n)
 {
+	/*
+	 * The stream lives in the model's memory context, with the sampler's
+	 * buffers: everything the workers write to is then freed with that
+	 * context, whose reset callback waits for them first.  (A callback on
+	 * the caller's context would not do: that context can outlive the
+	 * model's on an error, e.g. an SPI context.)
+	 */
+	MemoryContext mcxt = GetMemoryChunkContext((void *) m);
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
 	RsRowStream *rs = palloc0(sizeof(RsRowStream));
 	rs_error	err;
 
@@ -201,12 +210,13 @@ rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
 	if (!rs->batch || rs_table_copy_specs(rs->batch, m->specs, &err) != RS_OK)
 		rs_report_core_error(&err, NULL);
 	rs->remaining = n;
-	rs->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
-										 "raresynth sample batch", ALLOCSET_DEFAULT_SIZES);
+	rs->batchcxt = AllocSetContextCreate(mcxt, "raresynth sample batch",
+										 ALLOCSET_DEFAULT_SIZES);
 	rs->cleanup.func = row_stream_wait;
 	rs->cleanup.arg = rs;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
+	MemoryContextRegisterResetCallback(mcxt, &rs->cleanup);
 	row_stream_start(rs);
+	MemoryContextSwitchTo(old);
 	return rs;
 }
 
