@@ -29,6 +29,15 @@ SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('nope', 1, NUL
 SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', -1, NULL::heart)$$);
 SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 10000000000, NULL::heart)$$);
 SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', NULL, NULL::heart)$$);
+
+-- a cancel while worker threads generate rows (in FROM, and in the select
+-- list, where the query stops early): the error, then the session goes on
+SET statement_timeout = '300ms';
+SELECT count(*) FROM raresynth_sample('heart_risk', 100000000, NULL::heart);
+SELECT raresynth_sample('heart_risk', 100000000, NULL::heart) OFFSET 99999999;
+RESET statement_timeout;
+SELECT count(*) FROM raresynth_sample('heart_risk', 3000, NULL::heart, seed => 1) LIMIT 1;
+SELECT (raresynth_sample('heart_risk', 100000000, NULL::heart)).risk LIMIT 2;
 SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::int)$$);
 CREATE TABLE other (a int, b text);
 SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 1, NULL::other)$$);
