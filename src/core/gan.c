@@ -1579,6 +1579,20 @@ fixed_condition(const rs_gan *g, const int *given_cond, int *fixed_k,
 	return RS_OK;
 }
 
+/* Checks shared by rs_gan_sample and rs_gan_sample_start; compiles. */
+static rs_status
+prepare_sampling(rs_gan *g, int64_t n, const int *given_cond, float *out,
+				 rs_rng *rng, int *fixed_k, int *fixed_j, rs_error *err)
+{
+	if (!g || !rng || (n > 0 && !out))
+		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to gan sampling");
+	if (n < 0)
+		return rs_fail(err, RS_ERR_INVALID, "cannot sample a negative number of rows");
+	if (fixed_condition(g, given_cond, fixed_k, fixed_j, err) != RS_OK)
+		return err->code;
+	return compile_sampler(g, err);
+}
+
 rs_status
 rs_gan_sample(rs_gan *g, int64_t n, const int *given_cond, float *out,
 			  rs_rng *rng, rs_error *err)
@@ -1586,12 +1600,7 @@ rs_gan_sample(rs_gan *g, int64_t n, const int *given_cond, float *out,
 	int			fixed_k,
 				fixed_j;
 
-	if (!g || !rng || (n > 0 && !out))
-		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to gan sampling");
-	if (n < 0)
-		return rs_fail(err, RS_ERR_INVALID, "cannot sample a negative number of rows");
-	if (fixed_condition(g, given_cond, &fixed_k, &fixed_j, err) != RS_OK ||
-		compile_sampler(g, err) != RS_OK)
+	if (prepare_sampling(g, n, given_cond, out, rng, &fixed_k, &fixed_j, err) != RS_OK)
 		return err->code;
 	return rs_sampler_run(g->sampler, n, fixed_k, fixed_j, out, rng, err);
 }
@@ -1603,10 +1612,7 @@ rs_gan_sample_start(rs_gan *g, int n, const int *given_cond, float *out,
 	int			fixed_k,
 				fixed_j;
 
-	if (!g || !rng || n < 0 || (n > 0 && !out))
-		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to gan sampling");
-	if (fixed_condition(g, given_cond, &fixed_k, &fixed_j, err) != RS_OK ||
-		compile_sampler(g, err) != RS_OK)
+	if (prepare_sampling(g, n, given_cond, out, rng, &fixed_k, &fixed_j, err) != RS_OK)
 		return err->code;
 	return rs_sampler_start(g->sampler, n, fixed_k, fixed_j, out, rng, err);
 }
