@@ -63,7 +63,8 @@ void		rs_sampler_free(rs_sampler *s);
  * probabilities; fixed_k >= 0 fixes condition span fixed_k to category
  * fixed_j (conditioning the generator and the output).  Each row draws
  * from its own stream seeded from rng, so the rows depend on rng only, not
- * on the thread count nor on how n is split into calls.
+ * on the thread count nor (bf16 products) on how n is split into calls;
+ * with fp32 products OpenBLAS may round differently for another split.
  * Calls rs_check_interrupts() between passes (on the calling thread only).
  */
 rs_status	rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j,

@@ -195,7 +195,8 @@ test_threads_and_splits(void)
 	rs_error	err;
 	int			n = 1500;
 	float	   *a,
-			   *b;
+			   *b,
+			   *c;
 	rs_rng		rng;
 
 	if (!g)
@@ -203,6 +204,7 @@ test_threads_and_splits(void)
 	rs_gan_generator_view(g, &v);
 	a = malloc(sizeof(float) * n * v.D);
 	b = malloc(sizeof(float) * n * v.D);
+	c = malloc(sizeof(float) * n * v.D);
 	for (int threads = 1; threads <= 3; threads++)
 	{
 		rs_sampler *s = rs_sampler_create(&v, threads, 0, &err);
@@ -214,16 +216,29 @@ test_threads_and_splits(void)
 		CHECK(rs_sampler_run(s, n, -1, -1, threads == 1 ? a : b, &rng, &err) == RS_OK);
 		if (threads > 1)
 			CHECK(memcmp(a, b, sizeof(float) * n * v.D) == 0);
-		/* uneven pieces from the same seed */
-		rs_rng_seed(&rng, 42);
-		CHECK(rs_sampler_run(s, 1, -1, -1, b, &rng, &err) == RS_OK);
-		CHECK(rs_sampler_run(s, 700, -1, -1, b + v.D, &rng, &err) == RS_OK);
-		CHECK(rs_sampler_run(s, n - 701, -1, -1, b + 701 * v.D, &rng, &err) == RS_OK);
-		CHECK(memcmp(a, b, sizeof(float) * n * v.D) == 0);
+		/*
+		 * Uneven pieces from the same seed.  The bf16 kernel computes each
+		 * row alone; OpenBLAS (the fp32 path, and what runs under valgrind)
+		 * may round differently for another row count, so there only the
+		 * same pieces twice must agree.
+		 */
+		for (int rep = 0; rep < 2; rep++)
+		{
+			float	   *x = rep ? c : b;
+
+			rs_rng_seed(&rng, 42);
+			CHECK(rs_sampler_run(s, 1, -1, -1, x, &rng, &err) == RS_OK);
+			CHECK(rs_sampler_run(s, 700, -1, -1, x + v.D, &rng, &err) == RS_OK);
+			CHECK(rs_sampler_run(s, n - 701, -1, -1, x + 701 * v.D, &rng, &err) == RS_OK);
+		}
+		CHECK(memcmp(b, c, sizeof(float) * n * v.D) == 0);
+		if (rs_sampler_is_bf16(s))
+			CHECK(memcmp(a, b, sizeof(float) * n * v.D) == 0);
 		rs_sampler_free(s);
 	}
 	free(a);
 	free(b);
+	free(c);
 	rs_gan_free(g);
 }
 
