@@ -27,6 +27,9 @@ rs_exp_neg_n(float *x, int n)
 
 	for (int i = 0; i < n; i += 16)
 	{
+		float		tail[16];
+		float	   *src = x + i;
+		int			left = n - i;
 		v16sf		v,
 					t,
 					kf,
@@ -40,7 +43,14 @@ rs_exp_neg_n(float *x, int n)
 					pos,
 					ri;
 
-		memcpy(&v, x + i, sizeof(v));
+		if (left < 16)
+		{
+			/* the last, partial vector goes through a zero-padded copy */
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, x + i, sizeof(float) * left);
+			src = tail;
+		}
+		memcpy(&v, src, sizeof(v));
 		pos = v > zero;
 		memcpy(&ri, &v, sizeof(ri));
 		ri &= ~pos;				/* x > 0 -> +0 */
@@ -62,6 +72,12 @@ rs_exp_neg_n(float *x, int n)
 		res = p * scale;
 		memcpy(&ri, &res, sizeof(ri));
 		ri &= ~tiny;			/* below -87 -> 0 */
-		memcpy(x + i, &ri, sizeof(ri));
+		if (left < 16)
+		{
+			memcpy(tail, &ri, sizeof(ri));
+			memcpy(x + i, tail, sizeof(float) * left);
+		}
+		else
+			memcpy(x + i, &ri, sizeof(ri));
 	}
 }

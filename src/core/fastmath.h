@@ -9,9 +9,7 @@
 
 /*
  * x[i] = exp(x[i]) for i < n, for x[i] <= 0 (larger values are clamped to
- * 0 first; below -87 the result is 0).  Relative error below 2e-7.  The
- * caller's buffer holds n rounded up to a multiple of 16 floats (the
- * padding is computed too).
+ * 0 first; below -87 the result is 0).  Relative error below 2e-7.
  */
 void		rs_exp_neg_n(float *x, int n);
 

@@ -66,7 +66,7 @@ typedef struct sampler_work
 	float	   *raw;			/* [TASK_ROWS, D] */
 	int		   *cond;			/* [TASK_ROWS] cond index */
 	rs_rng		rng[RS_SAMPLER_TASK_ROWS];	/* each row's stream */
-	float	   *prob;			/* [D rounded up to 16] */
+	float	   *prob;			/* [D] */
 	void	   *scratch;		/* rs_gemm16 scratch */
 } sampler_work;
 
@@ -254,7 +254,7 @@ rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32, rs_error *e
 		w->act = rs_alloc_array((size_t) RS_SAMPLER_TASK_ROWS * s->Wd, sizeof(float));
 		w->raw = rs_alloc_array((size_t) RS_SAMPLER_TASK_ROWS * s->D, sizeof(float));
 		w->cond = rs_alloc_array(RS_SAMPLER_TASK_ROWS, sizeof(int));
-		w->prob = rs_alloc_array((size_t) (s->D + 15) / 16 * 16, sizeof(float));
+		w->prob = rs_alloc_array((size_t) s->D, sizeof(float));
 		w->scratch = rs_alloc(scratch ? scratch : 1);
 		if (!w->act || !w->raw || !w->cond || !w->prob || !w->scratch)
 			goto nomem;
@@ -334,7 +334,7 @@ draw_cond_category(const rs_sampler *s, int k, rs_rng *rng)
 
 /*
  * Activated output of one row: tanh values, one-hot categories drawn by
- * inverse CDF.  prob holds D rounded up to 16 floats: the exponentials of
+ * inverse CDF.  prob holds D floats: the exponentials of
  * every softmax span's logits minus the span's maximum, and exp(-2|x|) for
  * every tanh value x (tanh |x| = (1 - e) / (1 + e)), in one vector pass.
  */

@@ -381,7 +381,7 @@ static void
 test_fastmath(void)
 {
 	int			n = 900001;
-	float	   *x = malloc(sizeof(float) * (n + 15));
+	float	   *x = malloc(sizeof(float) * n);
 	double		worst = 0;
 
 	for (int i = 0; i < n; i++)
