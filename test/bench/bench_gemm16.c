@@ -18,20 +18,12 @@
 
 #include <cblas.h>
 
+#include "bench.h"
 #include "gemm16.h"
 #include "rng.h"
 
 #define TRIALS		40
 #define TRIAL_SEC	0.005
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 typedef struct job
 {

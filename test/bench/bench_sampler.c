@@ -23,18 +23,9 @@
 
 #include "gan.h"
 #include "gemm16.h"
-#include "heart_shape.h"
+#include "bench.h"
 #include "rng.h"
 #include "sampler.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Best of three: seconds for n rows from sampler s. */
 static double
