@@ -4,9 +4,13 @@
  *	  dropout, tanh, (Gumbel-)softmax, CTGAN's Residual block and Adam.
  *	  See nn.h for the conventions (shapes, strides, accumulation).
  */
+#define _POSIX_C_SOURCE 200809L	/* pthread_sigmask, sched_yield */
+
 #include "nn.h"
 
 #include <math.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -29,6 +33,256 @@
 #endif
 
 #define BN_BLOCK 64				/* columns per batchnorm block */
+
+/* ---------------------------------------------------------------- thread team */
+
+#define TEAM_SPIN		20000	/* polls for the next job before sleeping */
+#define TEAM_SPIN_DONE	4000	/* polls for helpers before yielding */
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__SSE2__)
+	_mm_pause();
+#endif
+}
+
+static void *
+team_helper(void *arg)
+{
+	rs_team    *t = arg;
+	int			part;
+	unsigned	seen = 0;		/* no job is posted before all helpers exist */
+
+	pthread_mutex_lock(&t->mu);
+	part = ++t->started;
+	pthread_mutex_unlock(&t->mu);
+	for (;;)
+	{
+		unsigned	gen;
+		int			spins = 0;
+
+		while ((gen = atomic_load(&t->gen)) == seen)
+		{
+			if (++spins < TEAM_SPIN)
+			{
+				cpu_relax();
+				continue;
+			}
+			pthread_mutex_lock(&t->mu);
+			atomic_fetch_add(&t->sleeping, 1);
+			while (atomic_load(&t->gen) == seen)
+				pthread_cond_wait(&t->cv, &t->mu);
+			atomic_fetch_sub(&t->sleeping, 1);
+			pthread_mutex_unlock(&t->mu);
+		}
+		seen = gen;
+		if (atomic_load(&t->stop))
+			return NULL;
+		t->fn(t->arg, part, t->n);
+		atomic_fetch_sub(&t->left, 1);
+	}
+}
+
+void
+rs_team_start(rs_team *t, int n)
+{
+	sigset_t	all,
+				old;
+	int			want;
+
+	memset(t, 0, sizeof(*t));
+	t->n = n < 1 ? 1 : n > RS_TEAM_MAX ? RS_TEAM_MAX : n;
+	atomic_init(&t->gen, 0);
+	atomic_init(&t->left, 0);
+	atomic_init(&t->sleeping, 0);
+	atomic_init(&t->stop, 0);
+	if (t->n == 1)
+		return;
+	if (pthread_mutex_init(&t->mu, NULL) != 0)
+	{
+		t->n = -t->n;			/* no helpers: run every part here */
+		return;
+	}
+	if (pthread_cond_init(&t->cv, NULL) != 0)
+	{
+		pthread_mutex_destroy(&t->mu);
+		t->n = -t->n;
+		return;
+	}
+	/* helpers must never take the host's signals */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (want = 0; want < t->n - 1; want++)
+		if (pthread_create(&t->th[want], NULL, team_helper, t) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* wait until every created helper has taken its part number */
+	for (;;)
+	{
+		int			got;
+
+		pthread_mutex_lock(&t->mu);
+		got = t->started;
+		pthread_mutex_unlock(&t->mu);
+		if (got == want)
+			break;
+		sched_yield();
+	}
+}
+
+void
+rs_team_run(rs_team *t, rs_team_fn fn, void *arg)
+{
+	int			n = t->n < 0 ? -t->n : t->n;
+	int			spins = 0;
+
+	if (t->started == 0)
+	{
+		for (int p = 0; p < n; p++)
+			fn(arg, p, n);
+		return;
+	}
+	t->fn = fn;
+	t->arg = arg;
+	atomic_store(&t->left, t->started);
+	atomic_fetch_add(&t->gen, 1);
+	if (atomic_load(&t->sleeping) > 0)
+	{
+		pthread_mutex_lock(&t->mu);
+		pthread_cond_broadcast(&t->cv);
+		pthread_mutex_unlock(&t->mu);
+	}
+	fn(arg, 0, n);
+	for (int p = t->started + 1; p < n; p++)
+		fn(arg, p, n);
+	while (atomic_load(&t->left) > 0)
+	{
+		if (++spins < TEAM_SPIN_DONE)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+}
+
+void
+rs_team_stop(rs_team *t)
+{
+	if (t->n == 1 || t->n < 0)
+	{
+		if (t->n < 0)
+			t->n = -t->n;
+		return;
+	}
+	atomic_store(&t->stop, 1);
+	atomic_fetch_add(&t->gen, 1);
+	pthread_mutex_lock(&t->mu);
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	for (int i = 0; i < t->started; i++)
+		pthread_join(t->th[i], NULL);
+	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->mu);
+	t->started = 0;
+}
+
+void
+rs_team_range(int64_t n, int64_t align, int part, int nparts, int64_t *lo,
+			  int64_t *hi)
+{
+	int64_t		blocks = (n + align - 1) / align,
+				per = blocks / nparts,
+				extra = blocks % nparts,
+				b0 = part * per + (part < extra ? part : extra),
+				b1 = b0 + per + (part < extra ? 1 : 0);
+
+	*lo = b0 * align < n ? b0 * align : n;
+	*hi = b1 * align < n ? b1 * align : n;
+}
+
+static rs_team *nn_team;
+
+void
+rs_nn_set_team(rs_team *t)
+{
+	nn_team = t;
+}
+
+static int
+team_parts(void)
+{
+	if (!nn_team)
+		return 1;
+	return nn_team->n < 0 ? -nn_team->n : nn_team->n;
+}
+
+/* ---------------------------------------------------------------- products */
+
+/*
+ * Row-major C[M, N] = op(A) op(B) + beta C, alpha 1, split over the team:
+ * by rows of C when M >= N, else by columns, in blocks of 16.  Products
+ * under SGEMM_SPLIT_FLOPS run whole on the caller.
+ */
+#define SGEMM_SPLIT_FLOPS 400000.0
+
+typedef struct sgemm_job
+{
+	int			ta,
+				tb,
+				M,
+				N,
+				K,
+				lda,
+				ldb,
+				ldc,
+				by_rows;
+	const float *A,
+			   *B;
+	float		beta;
+	float	   *C;
+} sgemm_job;
+
+static void
+sgemm_part(void *arg, int part, int nparts)
+{
+	sgemm_job  *j = arg;
+	int64_t		lo,
+				hi;
+	enum CBLAS_TRANSPOSE ta = j->ta ? CblasTrans : CblasNoTrans,
+				tb = j->tb ? CblasTrans : CblasNoTrans;
+
+	if (j->by_rows)
+	{
+		rs_team_range(j->M, 16, part, nparts, &lo, &hi);
+		if (lo < hi)
+			cblas_sgemm(CblasRowMajor, ta, tb, (int) (hi - lo), j->N, j->K,
+						1.0f, j->ta ? j->A + lo : j->A + lo * j->lda, j->lda,
+						j->B, j->ldb, j->beta, j->C + lo * j->ldc, j->ldc);
+	}
+	else
+	{
+		rs_team_range(j->N, 16, part, nparts, &lo, &hi);
+		if (lo < hi)
+			cblas_sgemm(CblasRowMajor, ta, tb, j->M, (int) (hi - lo), j->K,
+						1.0f, j->A, j->lda,
+						j->tb ? j->B + lo * j->ldb : j->B + lo, j->ldb,
+						j->beta, j->C + lo, j->ldc);
+	}
+}
+
+void
+rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
+		 const float *B, int ldb, float beta, float *C, int ldc)
+{
+	sgemm_job	j = {ta, tb, M, N, K, lda, ldb, ldc, M >= N, A, B, beta, C};
+
+	if (team_parts() == 1 || 2.0 * M * N * K < SGEMM_SPLIT_FLOPS)
+	{
+		sgemm_part(&j, 0, 1);
+		return;
+	}
+	rs_team_run(nn_team, sgemm_part, &j);
+}
 
 /* ---------------------------------------------------------------- Linear */
 
@@ -54,8 +308,7 @@ rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 				memset(out + (size_t) r * ldo, 0, sizeof(float) * OC);
 		return;
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C,
-				1.0f, in, ldi, w, C, beta, out, ldo);
+	rs_sgemm(0, 1, B, OC, C, in, ldi, w, C, beta, out, ldo);
 }
 
 /*
@@ -71,11 +324,9 @@ rs_dense_backward(float *din, int lddi, float *dw, float *db,
 	if (B <= 0 || OC <= 0)
 		return;
 	if (din && C > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC,
-					1.0f, dout, lddo, w, C, 1.0f, din, lddi);
+		rs_sgemm(0, 0, B, C, OC, dout, lddo, w, C, 1.0f, din, lddi);
 	if (dw && C > 0)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B,
-					1.0f, dout, lddo, in, ldi, 1.0f, dw, C);
+		rs_sgemm(1, 0, OC, C, B, dout, lddo, in, ldi, 1.0f, dw, C);
 	if (db)
 	{
 		for (int r = 0; r < B; r++)
@@ -227,10 +478,10 @@ rs_batchnorm_forward_eval(float *out, const float *in, const float *gamma,
  * din = gamma * rstd * (dout - mean(dout) - xhat * mean(dout * xhat)),
  * per column; din may equal dout.  Blocked over columns like the forward.
  */
-void
-rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
-					  const float *dout, const float *in, const float *mean,
-					  const float *rstd, const float *gamma, int B, int C)
+static void
+bn_backward_ld(float *din, float *dgamma, float *dbeta, const float *dout,
+			   const float *in, int ld, const float *mean, const float *rstd,
+			   const float *gamma, int B, int C)
 {
 	for (int c0 = 0; c0 < C; c0 += BN_BLOCK)
 	{
@@ -247,8 +498,8 @@ rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
 			sd[j] = sdx[j] = 0.0;
 		for (int r = 0; r < B; r++)
 		{
-			const float *x = in + (size_t) r * C + c0;
-			const float *dy = dout + (size_t) r * C + c0;
+			const float *x = in + (size_t) r * ld + c0;
+			const float *dy = dout + (size_t) r * ld + c0;
 
 			for (int j = 0; j < nc; j++)
 			{
@@ -272,9 +523,9 @@ rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
 			continue;
 		for (int r = 0; r < B; r++)
 		{
-			const float *x = in + (size_t) r * C + c0;
-			const float *dy = dout + (size_t) r * C + c0;
-			float	   *dx = din + (size_t) r * C + c0;
+			const float *x = in + (size_t) r * ld + c0;
+			const float *dy = dout + (size_t) r * ld + c0;
+			float	   *dx = din + (size_t) r * ld + c0;
 
 			for (int j = 0; j < nc; j++)
 			{
@@ -284,6 +535,14 @@ rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
 			}
 		}
 	}
+}
+
+void
+rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
+					  const float *dout, const float *in, const float *mean,
+					  const float *rstd, const float *gamma, int B, int C)
+{
+	bn_backward_ld(din, dgamma, dbeta, dout, in, C, mean, rstd, gamma, B, C);
 }
 
 /* ---------------------------------------------------------------- element-wise */
@@ -451,23 +710,95 @@ rs_softmax_backward(float *din, int lddi, const float *dout, int lddo,
 
 /* ---------------------------------------------------------------- CTGAN Residual */
 
+/*
+ * The batchnorm and ReLU of a residual block work column by column, so a
+ * team splits them by blocks of BN_BLOCK columns with the same values.
+ */
+typedef struct residual_job
+{
+	float	   *io,
+			   *dio,
+			   *lin,
+			   *mean,
+			   *rstd,
+			   *run_mean,
+			   *run_var,
+			   *scratch,
+			   *dgamma,
+			   *dbeta;
+	const float *gamma,
+			   *beta;
+	int			ld,
+				B,
+				OC;
+} residual_job;
+
+static void
+residual_forward_part(void *arg, int part, int nparts)
+{
+	residual_job *j = arg;
+	int64_t		lo,
+				hi;
+
+	rs_team_range(j->OC, BN_BLOCK, part, nparts, &lo, &hi);
+	if (lo >= hi)
+		return;
+	/* io[:, lo:hi] = bn(lin), then relu in place */
+	bn_train_ld(j->io + lo, j->ld, j->mean + lo, j->rstd + lo, j->lin + lo,
+				j->OC, j->gamma + lo, j->beta + lo,
+				j->run_mean ? j->run_mean + lo : NULL,
+				j->run_var ? j->run_var + lo : NULL, j->B, (int) (hi - lo), RS_BN_MOMENTUM,
+				RS_BN_EPS);
+	for (int r = 0; r < j->B; r++)
+	{
+		float	   *y = j->io + (size_t) r * j->ld + lo;
+
+		rs_relu_forward(y, y, (size_t) (hi - lo));
+	}
+}
+
+static void
+residual_backward_part(void *arg, int part, int nparts)
+{
+	residual_job *j = arg;
+	int64_t		lo,
+				hi;
+
+	rs_team_range(j->OC, BN_BLOCK, part, nparts, &lo, &hi);
+	if (lo >= hi)
+		return;
+	/* scratch[B, lo:hi] = d relu output -> d bn output -> d lin */
+	for (int r = 0; r < j->B; r++)
+		rs_relu_backward(j->scratch + (size_t) r * j->OC + lo,
+						 j->dio + (size_t) r * j->ld + lo,
+						 j->io + (size_t) r * j->ld + lo, (size_t) (hi - lo));
+	bn_backward_ld(j->scratch + lo, j->dgamma ? j->dgamma + lo : NULL,
+				   j->dbeta ? j->dbeta + lo : NULL, j->scratch + lo,
+				   j->lin + lo, j->OC, j->mean + lo, j->rstd + lo,
+				   j->gamma + lo, j->B, (int) (hi - lo));
+}
+
+static void
+team_or_here(rs_team_fn fn, void *arg)
+{
+	if (team_parts() > 1)
+		rs_team_run(nn_team, fn, arg);
+	else
+		fn(arg, 0, 1);
+}
+
 void
 rs_residual_forward_train(float *io, int ld, const float *w, const float *b,
 						  const float *gamma, const float *beta, float *lin,
 						  float *mean, float *rstd, float *run_mean,
 						  float *run_var, int B, int C, int OC)
 {
+	residual_job j = {io, NULL, lin, mean, rstd, run_mean, run_var, NULL,
+		NULL, NULL, gamma, beta, ld, B, OC};
+
 	/* lin[B, OC] = x @ w^T + b */
 	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC);
-	/* io[:, 0:OC] = bn(lin), then relu in place */
-	bn_train_ld(io, ld, mean, rstd, lin, OC, gamma, beta, run_mean, run_var,
-				B, OC, RS_BN_MOMENTUM, RS_BN_EPS);
-	for (int r = 0; r < B; r++)
-	{
-		float	   *y = io + (size_t) r * ld;
-
-		rs_relu_forward(y, y, OC);
-	}
+	team_or_here(residual_forward_part, &j);
 }
 
 void
@@ -494,13 +825,12 @@ rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
 					 const float *w, const float *gamma, int B, int C, int OC,
 					 int need_din)
 {
-	/* scratch[B, OC] = d relu output -> d bn output */
-	for (int r = 0; r < B; r++)
-		rs_relu_backward(scratch + (size_t) r * OC, dio + (size_t) r * ld,
-						 io + (size_t) r * ld, OC);
-	/* -> d lin, in place */
-	rs_batchnorm_backward(scratch, dgamma, dbeta, scratch, lin, mean, rstd,
-						  gamma, B, OC);
+	residual_job j = {(float *) io, dio, (float *) lin, (float *) mean,
+		(float *) rstd, NULL, NULL, scratch, dgamma, dbeta, gamma, NULL, ld,
+	B, OC};
+
+	/* scratch[B, OC] = d relu output -> d bn output -> d lin */
+	team_or_here(residual_backward_part, &j);
 	/* -> dw, db, and d x added to the concatenated gradient */
 	rs_dense_backward(need_din ? dio + OC : NULL, ld, dw, db, scratch, OC,
 					  io + OC, ld, w, B, C, OC);
@@ -508,17 +838,37 @@ rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
 
 /* ---------------------------------------------------------------- Adam */
 
-void
-rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
-			 int t, float lr, float beta1, float beta2, float eps,
-			 float weight_decay)
+typedef struct adam_job
 {
-	double		bc1 = 1.0 - pow((double) beta1, (double) t);
-	double		bc2 = 1.0 - pow((double) beta2, (double) t);
-	float		step_size = (float) (lr / bc1);
-	float		inv_sqrt_bc2 = (float) (1.0 / sqrt(bc2));
+	float	   *params;
+	const float *grads;
+	float	   *m,
+			   *v;
+	size_t		n;
+	float		beta1,
+				beta2,
+				eps,
+				weight_decay,
+				step_size,
+				inv_sqrt_bc2;
+} adam_job;
 
-	size_t		i = 0;
+/* Adam over [lo, hi) of the job's parameters */
+static void
+adam_range(const adam_job *j, size_t lo, size_t hi)
+{
+	float	   *params = j->params,
+			   *m = j->m,
+			   *v = j->v;
+	const float *grads = j->grads;
+	float		beta1 = j->beta1,
+				beta2 = j->beta2,
+				eps = j->eps,
+				weight_decay = j->weight_decay,
+				step_size = j->step_size,
+				inv_sqrt_bc2 = j->inv_sqrt_bc2;
+	size_t		i = lo,
+				n = hi;
 
 #if defined(__SSE2__)
 	/*
@@ -563,4 +913,35 @@ rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
 		v[i] = vi;
 		params[i] -= step_size * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
 	}
+}
+
+static void
+adam_part(void *arg, int part, int nparts)
+{
+	adam_job   *j = arg;
+	int64_t		lo,
+				hi;
+
+	rs_team_range((int64_t) j->n, 64, part, nparts, &lo, &hi);
+	adam_range(j, (size_t) lo, (size_t) hi);
+}
+
+/*
+ * Every element is updated on its own, so splitting the range over a team
+ * gives the same values.
+ */
+void
+rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
+			 int t, float lr, float beta1, float beta2, float eps,
+			 float weight_decay)
+{
+	double		bc1 = 1.0 - pow((double) beta1, (double) t);
+	double		bc2 = 1.0 - pow((double) beta2, (double) t);
+	adam_job	j = {params, grads, m, v, n, beta1, beta2, eps, weight_decay,
+		(float) (lr / bc1), (float) (1.0 / sqrt(bc2))};
+
+	if (team_parts() > 1 && n >= 4096)
+		rs_team_run(nn_team, adam_part, &j);
+	else
+		adam_range(&j, 0, n);
 }

@@ -18,11 +18,14 @@
  *	  backward functions OVERWRITE their input gradient and allow
  *	  din == dout (in place).
  *	- Every gradient pointer may be NULL when that gradient is not needed.
- *	- Every matrix product goes through cblas_sgemm.
+ *	- Every matrix product goes through cblas_sgemm (via rs_sgemm, which
+ *	  splits it over a thread team while one is set, see the end).
  */
 #ifndef RS_NN_H
 #define RS_NN_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -188,5 +191,63 @@ void		rs_residual_backward(float *dio, int ld, float *dw, float *db,
 void		rs_adam_step(float *params, const float *grads, float *m, float *v,
 						 size_t n, int t, float lr, float beta1, float beta2,
 						 float eps, float weight_decay);
+
+/* ---------------------------------------------------------------- thread team */
+
+/*
+ * A team of n threads (the caller and n - 1 helpers) that runs one job at
+ * a time: rs_team_run(t, fn, arg) calls fn(arg, part, n) once for every
+ * part in [0, n), part 0 on the caller, and returns when all have
+ * returned.  A job must split its work by part alone (never by timing) so
+ * that its results depend on n only.  Helpers are created with every
+ * signal blocked; a job must not call back into the host (rs_alloc,
+ * rs_fail, rs_check_interrupts...).  Helpers spin briefly for the next job
+ * and then sleep.  rs_team_start never fails: parts whose helper could not
+ * be created run on the caller.  rs_team_stop joins every helper; call it
+ * before returning to the host.  A team of n == 1 creates no thread.
+ */
+#define RS_TEAM_MAX 16
+
+typedef void (*rs_team_fn) (void *arg, int part, int nparts);
+
+typedef struct rs_team
+{
+	int			n;				/* parts per job */
+	int			started;		/* helpers running (parts 1..started) */
+	pthread_t	th[RS_TEAM_MAX];
+	rs_team_fn	fn;
+	void	   *arg;
+	atomic_uint gen;			/* bumped for every job */
+	atomic_int	left;			/* helpers still inside the current job */
+	atomic_int	sleeping;		/* helpers waiting on cv */
+	atomic_int	stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} rs_team;
+
+void		rs_team_start(rs_team *t, int n);
+void		rs_team_run(rs_team *t, rs_team_fn fn, void *arg);
+void		rs_team_stop(rs_team *t);
+
+/* [*lo, *hi): part's share of [0, n) in blocks of align items */
+void		rs_team_range(int64_t n, int64_t align, int part, int nparts,
+						  int64_t *lo, int64_t *hi);
+
+/*
+ * While a team is set (NULL unsets it), the matrix products of this file
+ * and rs_adam_step split their work over the team's parts; the caller
+ * should then run OpenBLAS single-threaded.  Each product's split depends
+ * on its shape and the team size only.
+ */
+void		rs_nn_set_team(rs_team *t);
+
+/*
+ * Row-major C[M, N] = op(A) op(B) + beta C (op transposes when ta / tb):
+ * the product every function here makes, split over the team if one is
+ * set (the benchmark replays the training step's products through it).
+ */
+void		rs_sgemm(int ta, int tb, int M, int N, int K, const float *A,
+					 int lda, const float *B, int ldb, float beta, float *C,
+					 int ldc);
 
 #endif							/* RS_NN_H */
