@@ -36,8 +36,8 @@
 
 /* ---------------------------------------------------------------- thread team */
 
-#define TEAM_SPIN		20000	/* polls for the next job before sleeping */
-#define TEAM_SPIN_DONE	4000	/* polls for helpers before yielding */
+#define TEAM_SPIN		2000	/* polls for the next job before sleeping */
+#define TEAM_SPIN_DONE	200		/* polls for helpers before yielding */
 
 static inline void
 cpu_relax(void)
@@ -66,7 +66,8 @@ team_helper(void *arg)
 		{
 			if (++spins < TEAM_SPIN)
 			{
-				cpu_relax();
+				/* yield, not pause: a busy machine runs others meanwhile */
+				sched_yield();
 				continue;
 			}
 			pthread_mutex_lock(&t->mu);
@@ -161,7 +162,7 @@ rs_team_run(rs_team *t, rs_team_fn fn, void *arg)
 		if (++spins < TEAM_SPIN_DONE)
 			cpu_relax();
 		else
-			sched_yield();
+			sched_yield();	/* a helper may be waiting for a core */
 	}
 }
 
