@@ -1041,12 +1041,22 @@ us_gumbel(ustream *s)
 
 /* ---------------------------------------------------------------- generator */
 
-/* Run fn over the team of the current training step, or here alone. */
+/*
+ * Run fn over the B rows of a batch: in parts of ROWS_PER_PART rows (at
+ * most ROWS_MAX_PARTS) on the team of the current training step, or here
+ * alone.
+ */
+#define ROWS_PER_PART 64
+#define ROWS_MAX_PARTS 8
+
 static void
-gan_run(rs_gan *g, rs_team_fn fn, void *arg)
+gan_run(rs_gan *g, rs_team_fn fn, void *arg, int B)
 {
+	int			nparts = B / ROWS_PER_PART;
+
 	if (g->par)
-		rs_team_run(&g->team, fn, arg);
+		rs_team_run(&g->team, fn, arg,
+					nparts < 1 ? 1 : nparts > ROWS_MAX_PARTS ? ROWS_MAX_PARTS : nparts);
 	else
 		fn(arg, 0, 1);
 }
@@ -1095,7 +1105,7 @@ fill_gen_input(rs_gan *g, int B)
 {
 	rows_job	j = {g, B, rs_rng_next(&g->rng), NULL};
 
-	gan_run(g, noise_part, &j);
+	gan_run(g, noise_part, &j, B);
 }
 
 /* Training-mode forward: act[B, W] (input filled) -> raw[B, D]. */
@@ -1215,7 +1225,7 @@ activate_train(rs_gan *g, float *fake, int B)
 {
 	rows_job	j = {g, B, 0, fake};
 
-	gan_run(g, activate_part, &j);
+	gan_run(g, activate_part, &j, B);
 }
 
 /* draw[B, D] = d loss / d raw from dfake[B, X] (cols 0..D). */
@@ -1535,22 +1545,23 @@ gen_step_grad(rs_gan *g)
  * use (raresynth.threads), with OpenBLAS single-threaded inside: the team
  * splits the matrix products (nn.c) and the row-wise work here, so both
  * cores stay busy without OpenBLAS waking its threads for every product.
- * The team lives for one step only: nothing between step_begin and
- * step_end calls back into the host, so no error can leave a thread
- * behind.
+ * Every job is split into parts by its size alone, and one thread (a team
+ * of one) runs the same parts in order, so the weights do not depend on
+ * the thread count.  The team lives for one step only: nothing between
+ * step_begin and step_end calls back into the host, so no error can leave
+ * a thread behind.
  */
 static void
 step_begin(rs_gan *g)
 {
 	int			n = openblas_get_num_threads();
 
-	g->par = n > 1;
-	if (!g->par)
-		return;
 	g->blas_threads = n;
 	rs_team_start(&g->team, n);
-	openblas_set_num_threads(1);
+	if (n > 1)
+		openblas_set_num_threads(1);
 	rs_nn_set_team(&g->team);
+	g->par = 1;
 }
 
 static void
@@ -1559,7 +1570,8 @@ step_end(rs_gan *g)
 	if (!g->par)
 		return;
 	rs_nn_set_team(NULL);
-	openblas_set_num_threads(g->blas_threads);
+	if (g->blas_threads > 1)
+		openblas_set_num_threads(g->blas_threads);
 	rs_team_stop(&g->team);
 	g->par = 0;
 }

@@ -47,41 +47,73 @@ cpu_relax(void)
 #endif
 }
 
+#define WORK_JOB(w)		((uint32_t) ((w) >> 32))
+#define WORK_PARTS(w)	((int) (((w) >> 16) & 0xFFFF))
+#define WORK_NEXT(w)	((int) ((w) & 0xFFFF))
+
+/*
+ * Take the next part of the current job: its number, or -1 when every part
+ * is taken.  The job number is in the same word, so a thread that read an
+ * older job's word cannot take a part of a newer job by mistake.  Once a
+ * part is taken the job cannot finish (nor t->fn, t->arg change) before it
+ * is done.
+ */
+static inline int
+team_take(rs_team *t, uint64_t *wp)
+{
+	uint64_t	w = atomic_load_explicit(&t->work, memory_order_acquire);
+
+	while (WORK_NEXT(w) < WORK_PARTS(w))
+	{
+		if (atomic_compare_exchange_weak_explicit(&t->work, &w, w + 1,
+												  memory_order_acq_rel,
+												  memory_order_acquire))
+		{
+			*wp = w;
+			return WORK_NEXT(w);
+		}
+	}
+	*wp = w;
+	return -1;
+}
+
 static void *
 team_helper(void *arg)
 {
 	rs_team    *t = arg;
-	int			part;
-	unsigned	seen = 0;		/* no job is posted before all helpers exist */
+	int			spins = 0;
 
 	pthread_mutex_lock(&t->mu);
-	part = ++t->started;
+	t->started++;
 	pthread_mutex_unlock(&t->mu);
 	for (;;)
 	{
-		unsigned	gen;
-		int			spins = 0;
+		uint64_t	w;
+		int			part = team_take(t, &w);
 
-		while ((gen = atomic_load(&t->gen)) == seen)
+		if (part >= 0)
 		{
-			if (++spins < TEAM_SPIN)
-			{
-				/* yield, not pause: a busy machine runs others meanwhile */
-				sched_yield();
-				continue;
-			}
-			pthread_mutex_lock(&t->mu);
-			atomic_fetch_add(&t->sleeping, 1);
-			while (atomic_load(&t->gen) == seen)
-				pthread_cond_wait(&t->cv, &t->mu);
-			atomic_fetch_sub(&t->sleeping, 1);
-			pthread_mutex_unlock(&t->mu);
+			t->fn(t->arg, part, WORK_PARTS(w));
+			atomic_fetch_add_explicit(&t->done, 1, memory_order_release);
+			spins = 0;
+			continue;
 		}
-		seen = gen;
 		if (atomic_load(&t->stop))
 			return NULL;
-		t->fn(t->arg, part, t->n);
-		atomic_fetch_sub(&t->left, 1);
+		/* nothing to take: wait for the next job */
+		if (++spins < TEAM_SPIN)
+		{
+			/* yield, not pause: a busy machine runs others meanwhile */
+			sched_yield();
+			continue;
+		}
+		pthread_mutex_lock(&t->mu);
+		atomic_fetch_add(&t->sleeping, 1);
+		while (atomic_load(&t->work) == w && !atomic_load(&t->stop))
+			pthread_cond_wait(&t->cv, &t->mu);
+		atomic_fetch_sub(&t->sleeping, 1);
+		pthread_mutex_unlock(&t->mu);
+		spins = 0;
 	}
 }
 
@@ -94,21 +126,21 @@ rs_team_start(rs_team *t, int n)
 
 	memset(t, 0, sizeof(*t));
 	t->n = n < 1 ? 1 : n > RS_TEAM_MAX ? RS_TEAM_MAX : n;
-	atomic_init(&t->gen, 0);
-	atomic_init(&t->left, 0);
+	atomic_init(&t->work, 0);
+	atomic_init(&t->done, 0);
 	atomic_init(&t->sleeping, 0);
 	atomic_init(&t->stop, 0);
 	if (t->n == 1)
 		return;
 	if (pthread_mutex_init(&t->mu, NULL) != 0)
 	{
-		t->n = -t->n;			/* no helpers: run every part here */
+		t->n = 1;				/* no helpers: run every part here */
 		return;
 	}
 	if (pthread_cond_init(&t->cv, NULL) != 0)
 	{
 		pthread_mutex_destroy(&t->mu);
-		t->n = -t->n;
+		t->n = 1;
 		return;
 	}
 	/* helpers must never take the host's signals */
@@ -118,7 +150,7 @@ rs_team_start(rs_team *t, int n)
 		if (pthread_create(&t->th[want], NULL, team_helper, t) != 0)
 			break;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	/* wait until every created helper has taken its part number */
+	/* wait until every created helper runs (rs_team_stop joins them) */
 	for (;;)
 	{
 		int			got;
@@ -130,53 +162,67 @@ rs_team_start(rs_team *t, int n)
 			break;
 		sched_yield();
 	}
+	t->started = want;
+	if (want == 0)
+	{
+		pthread_cond_destroy(&t->cv);
+		pthread_mutex_destroy(&t->mu);
+		t->n = 1;
+	}
 }
 
 void
-rs_team_run(rs_team *t, rs_team_fn fn, void *arg)
+rs_team_run(rs_team *t, rs_team_fn fn, void *arg, int nparts)
 {
-	int			n = t->n < 0 ? -t->n : t->n;
-	int			spins = 0;
+	uint64_t	w;
+	int			part,
+				mine = 0,
+				spins = 0;
 
-	if (t->started == 0)
+	if (nparts < 1)
+		nparts = 1;
+	if (nparts > RS_TEAM_MAX_PARTS)
+		nparts = RS_TEAM_MAX_PARTS;
+	if (!t || t->started == 0 || nparts == 1)
 	{
-		for (int p = 0; p < n; p++)
-			fn(arg, p, n);
+		for (int p = 0; p < nparts; p++)
+			fn(arg, p, nparts);
 		return;
 	}
+	/* every part of the previous job is done: nobody reads these now */
 	t->fn = fn;
 	t->arg = arg;
-	atomic_store(&t->left, t->started);
-	atomic_fetch_add(&t->gen, 1);
+	atomic_store_explicit(&t->done, 0, memory_order_relaxed);
+	w = atomic_load_explicit(&t->work, memory_order_relaxed);
+	atomic_store(&t->work, ((uint64_t) (WORK_JOB(w) + 1) << 32) |
+				 ((uint64_t) nparts << 16));
 	if (atomic_load(&t->sleeping) > 0)
 	{
 		pthread_mutex_lock(&t->mu);
 		pthread_cond_broadcast(&t->cv);
 		pthread_mutex_unlock(&t->mu);
 	}
-	fn(arg, 0, n);
-	for (int p = t->started + 1; p < n; p++)
-		fn(arg, p, n);
-	while (atomic_load(&t->left) > 0)
+	while ((part = team_take(t, &w)) >= 0)
+	{
+		fn(arg, part, nparts);
+		mine++;
+	}
+	/* wait only for parts a helper took and is still running */
+	while (atomic_load_explicit(&t->done, memory_order_acquire) < nparts - mine)
 	{
 		if (++spins < TEAM_SPIN_DONE)
 			cpu_relax();
 		else
-			sched_yield();	/* a helper may be waiting for a core */
+			sched_yield();	/* that helper may be waiting for a core */
 	}
 }
 
 void
 rs_team_stop(rs_team *t)
 {
-	if (t->n == 1 || t->n < 0)
-	{
-		if (t->n < 0)
-			t->n = -t->n;
+	if (t->started == 0)
 		return;
-	}
 	atomic_store(&t->stop, 1);
-	atomic_fetch_add(&t->gen, 1);
 	pthread_mutex_lock(&t->mu);
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->mu);
@@ -209,22 +255,19 @@ rs_nn_set_team(rs_team *t)
 	nn_team = t;
 }
 
-static int
-team_parts(void)
-{
-	if (!nn_team)
-		return 1;
-	return nn_team->n < 0 ? -nn_team->n : nn_team->n;
-}
-
 /* ---------------------------------------------------------------- products */
 
 /*
- * Row-major C[M, N] = op(A) op(B) + beta C, alpha 1, split over the team:
- * by rows of C when M >= N, else by columns, in blocks of 16.  Products
- * under SGEMM_SPLIT_FLOPS run whole on the caller.
+ * Row-major C[M, N] = op(A) op(B) + beta C, alpha 1, split into parts while
+ * a team is set: by rows of C when M >= N, else by columns, in blocks of
+ * 16; one part per SGEMM_PART_FLOPS, at least 2 and at most
+ * SGEMM_MAX_PARTS (more parts than threads, so that a thread that gets a
+ * core late finds less work left to it).  Products under
+ * SGEMM_SPLIT_FLOPS run whole on the caller.
  */
 #define SGEMM_SPLIT_FLOPS 400000.0
+#define SGEMM_PART_FLOPS 1000000.0
+#define SGEMM_MAX_PARTS 8
 
 typedef struct sgemm_job
 {
@@ -276,13 +319,23 @@ rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		 const float *B, int ldb, float beta, float *C, int ldc)
 {
 	sgemm_job	j = {ta, tb, M, N, K, lda, ldb, ldc, M >= N, A, B, beta, C};
+	double		flops = 2.0 * M * N * K;
+	int			blocks = ((M >= N ? M : N) + 15) / 16,
+				nparts;
 
-	if (team_parts() == 1 || 2.0 * M * N * K < SGEMM_SPLIT_FLOPS)
+	if (!nn_team || flops < SGEMM_SPLIT_FLOPS || blocks < 2)
 	{
 		sgemm_part(&j, 0, 1);
 		return;
 	}
-	rs_team_run(nn_team, sgemm_part, &j);
+	nparts = (int) (flops / SGEMM_PART_FLOPS);
+	if (nparts < 2)
+		nparts = 2;
+	if (nparts > SGEMM_MAX_PARTS)
+		nparts = SGEMM_MAX_PARTS;
+	if (nparts > blocks)
+		nparts = blocks;
+	rs_team_run(nn_team, sgemm_part, &j, nparts);
 }
 
 /* ---------------------------------------------------------------- Linear */
@@ -779,11 +832,12 @@ residual_backward_part(void *arg, int part, int nparts)
 				   j->gamma + lo, j->B, (int) (hi - lo));
 }
 
+/* one part per block of BN_BLOCK columns while a team is set */
 static void
-team_or_here(rs_team_fn fn, void *arg)
+team_or_here(rs_team_fn fn, void *arg, int OC)
 {
-	if (team_parts() > 1)
-		rs_team_run(nn_team, fn, arg);
+	if (nn_team)
+		rs_team_run(nn_team, fn, arg, (OC + BN_BLOCK - 1) / BN_BLOCK);
 	else
 		fn(arg, 0, 1);
 }
@@ -799,7 +853,7 @@ rs_residual_forward_train(float *io, int ld, const float *w, const float *b,
 
 	/* lin[B, OC] = x @ w^T + b */
 	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC);
-	team_or_here(residual_forward_part, &j);
+	team_or_here(residual_forward_part, &j, OC);
 }
 
 void
@@ -831,7 +885,7 @@ rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
 	B, OC};
 
 	/* scratch[B, OC] = d relu output -> d bn output -> d lin */
-	team_or_here(residual_backward_part, &j);
+	team_or_here(residual_backward_part, &j, OC);
 	/* -> dw, db, and d x added to the concatenated gradient */
 	rs_dense_backward(need_din ? dio + OC : NULL, ld, dw, db, scratch, OC,
 					  io + OC, ld, w, B, C, OC);
@@ -929,8 +983,12 @@ adam_part(void *arg, int part, int nparts)
 
 /*
  * Every element is updated on its own, so splitting the range over a team
- * gives the same values.
+ * gives the same values; one part per ADAM_PART_SIZE parameters, at most
+ * ADAM_MAX_PARTS.
  */
+#define ADAM_PART_SIZE 16384
+#define ADAM_MAX_PARTS 8
+
 void
 rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
 			 int t, float lr, float beta1, float beta2, float eps,
@@ -941,8 +999,10 @@ rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
 	adam_job	j = {params, grads, m, v, n, beta1, beta2, eps, weight_decay,
 		(float) (lr / bc1), (float) (1.0 / sqrt(bc2))};
 
-	if (team_parts() > 1 && n >= 4096)
-		rs_team_run(nn_team, adam_part, &j);
+	if (nn_team && n >= 2 * ADAM_PART_SIZE)
+		rs_team_run(nn_team, adam_part, &j,
+					n >= (size_t) ADAM_MAX_PARTS * ADAM_PART_SIZE ?
+					ADAM_MAX_PARTS : (int) (n / ADAM_PART_SIZE));
 	else
 		adam_range(&j, 0, n);
 }

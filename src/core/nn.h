@@ -196,29 +196,37 @@ void		rs_adam_step(float *params, const float *grads, float *m, float *v,
 
 /*
  * A team of n threads (the caller and n - 1 helpers) that runs one job at
- * a time: rs_team_run(t, fn, arg) calls fn(arg, part, n) once for every
- * part in [0, n), part 0 on the caller, and returns when all have
- * returned.  A job must split its work by part alone (never by timing) so
- * that its results depend on n only.  Helpers are created with every
- * signal blocked; a job must not call back into the host (rs_alloc,
- * rs_fail, rs_check_interrupts...).  Helpers spin briefly for the next job
- * and then sleep.  rs_team_start never fails: parts whose helper could not
- * be created run on the caller.  rs_team_stop joins every helper; call it
- * before returning to the host.  A team of n == 1 creates no thread.
+ * a time: rs_team_run(t, fn, arg, nparts) calls fn(arg, part, nparts) once
+ * for every part in [0, nparts) and returns when all have returned.  The
+ * parts are handed out one at a time through an atomic counter, so
+ * whichever thread is running takes the next one: the caller never waits
+ * for a helper to start, only, at the end, for parts a helper is still
+ * running.  Which thread runs a part depends on timing, so a job must
+ * split its work by part alone and choose nparts from its size (never from
+ * the team size or timing): its results then depend on nparts only.
+ * t may be NULL (or have no helper): the caller runs every part, in order.
+ * Helpers are created with every signal blocked; a job must not call back
+ * into the host (rs_alloc, rs_fail, rs_check_interrupts...).  Helpers
+ * yield-spin briefly for the next job and then sleep.  rs_team_start never
+ * fails: without helpers the caller runs every part.  rs_team_stop joins
+ * every helper; call it before returning to the host.  A team of n == 1
+ * creates no thread.
  */
 #define RS_TEAM_MAX 16
+#define RS_TEAM_MAX_PARTS 64
 
 typedef void (*rs_team_fn) (void *arg, int part, int nparts);
 
 typedef struct rs_team
 {
-	int			n;				/* parts per job */
-	int			started;		/* helpers running (parts 1..started) */
+	int			n;				/* threads, caller included */
+	int			started;		/* helpers running */
 	pthread_t	th[RS_TEAM_MAX];
 	rs_team_fn	fn;
 	void	   *arg;
-	atomic_uint gen;			/* bumped for every job */
-	atomic_int	left;			/* helpers still inside the current job */
+	/* job number << 32 | nparts << 16 | next part to hand out */
+	_Atomic uint64_t work;
+	atomic_int	done;			/* parts finished by helpers */
 	atomic_int	sleeping;		/* helpers waiting on cv */
 	atomic_int	stop;
 	pthread_mutex_t mu;
@@ -226,7 +234,7 @@ typedef struct rs_team
 } rs_team;
 
 void		rs_team_start(rs_team *t, int n);
-void		rs_team_run(rs_team *t, rs_team_fn fn, void *arg);
+void		rs_team_run(rs_team *t, rs_team_fn fn, void *arg, int nparts);
 void		rs_team_stop(rs_team *t);
 
 /* [*lo, *hi): part's share of [0, n) in blocks of align items */
@@ -234,10 +242,11 @@ void		rs_team_range(int64_t n, int64_t align, int part, int nparts,
 						  int64_t *lo, int64_t *hi);
 
 /*
- * While a team is set (NULL unsets it), the matrix products of this file
- * and rs_adam_step split their work over the team's parts; the caller
- * should then run OpenBLAS single-threaded.  Each product's split depends
- * on its shape and the team size only.
+ * While a team is set (NULL unsets it), the matrix products of this file,
+ * the residual blocks' batchnorm and rs_adam_step split their work into
+ * parts run by the team (a team of one runs them in order); the caller
+ * should then run OpenBLAS single-threaded.  Each split depends on the
+ * work's shape only, so the results do not depend on the team size.
  */
 void		rs_nn_set_team(rs_team *t);
 

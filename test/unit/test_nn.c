@@ -644,8 +644,11 @@ test_adam(void)
 
 typedef struct count_job
 {
-	atomic_int	calls[RS_TEAM_MAX];
-	int			nparts[RS_TEAM_MAX];
+	atomic_int	calls[RS_TEAM_MAX_PARTS];
+	atomic_int	finished;		/* parts of the current job returned */
+	atomic_int	bad_nparts;
+	int			nparts;
+	int			slow;			/* part 0 spins a while */
 } count_job;
 
 static void
@@ -653,31 +656,62 @@ count_part(void *arg, int part, int nparts)
 {
 	count_job  *c = arg;
 
+	if (nparts != c->nparts)
+		atomic_fetch_add(&c->bad_nparts, 1);
+	if (c->slow && part == 0)
+	{
+		volatile double x = 0.0;
+
+		for (int i = 0; i < 20000; i++)
+			x += i;
+	}
 	atomic_fetch_add(&c->calls[part], 1);
-	c->nparts[part] = nparts;
+	atomic_fetch_add(&c->finished, 1);
 }
 
-/* every part runs exactly once per job, for many jobs in a row */
+/*
+ * Every part runs exactly once per job, and has returned when rs_team_run
+ * returns, for many jobs in a row of any part count, on teams of 1 to 4
+ * threads and without a team.
+ */
 static void
 test_team(void)
 {
-	for (int n = 1; n <= 4; n++)
+	static const int counts[] = {1, 2, 3, 8, 13, RS_TEAM_MAX_PARTS};
+
+	for (int n = 0; n <= 4; n++)
 	{
 		rs_team		t;
 		count_job	c;
+		int			late = 0;
 
 		memset(&c, 0, sizeof(c));
-		rs_team_start(&t, n);
-		for (int k = 0; k < 200; k++)
-			rs_team_run(&t, count_part, &c);
-		rs_team_stop(&t);
-		for (int p = 0; p < n; p++)
+		if (n > 0)
+			rs_team_start(&t, n);
+		for (int k = 0; k < 600; k++)
 		{
-			CHECK(atomic_load(&c.calls[p]) == 200);
-			CHECK(c.nparts[p] == n);
+			int			np = counts[k % 6];
+
+			c.nparts = np;
+			c.slow = (k / 6) % 3 == 0;
+			atomic_store(&c.finished, 0);
+			rs_team_run(n > 0 ? &t : NULL, count_part, &c, np);
+			if (atomic_load(&c.finished) != np)
+				late++;
 		}
-		for (int p = n; p < RS_TEAM_MAX; p++)
-			CHECK(atomic_load(&c.calls[p]) == 0);
+		if (n > 0)
+			rs_team_stop(&t);
+		CHECK(late == 0);
+		CHECK(atomic_load(&c.bad_nparts) == 0);
+		for (int p = 0; p < RS_TEAM_MAX_PARTS; p++)
+		{
+			int			want = 0;
+
+			for (int i = 0; i < 6; i++)
+				if (p < counts[i])
+					want += 100;
+			CHECK(atomic_load(&c.calls[p]) == want);
+		}
 	}
 	/* ranges tile [0, n) in aligned blocks */
 	for (int nparts = 1; nparts <= 5; nparts++)
@@ -851,6 +885,131 @@ test_team_split(void)
 	}
 }
 
+/*
+ * With a team set, the same work gives bit-identical results on teams of
+ * 1, 2 and 3 threads: every job is split by its size alone, whichever
+ * thread runs each part.  Products, residual blocks (forward and backward)
+ * and Adam, with sizes that split them into several parts.
+ */
+static void
+test_team_parts_exact(void)
+{
+	enum
+	{
+		B = 200, C = 90, OC = 300, LD = OC + C, NT = 3
+	};
+	size_t		na = 100000;
+	rs_rng		rng;
+	int			blas = openblas_get_num_threads();
+	float	   *in = malloc(sizeof(float) * B * C),
+			   *w = malloc(sizeof(float) * OC * C),
+			   *bias = malloc(sizeof(float) * OC),
+			   *gamma = malloc(sizeof(float) * OC),
+			   *beta = malloc(sizeof(float) * OC),
+			   *io0 = malloc(sizeof(float) * B * LD),
+			   *dio0 = malloc(sizeof(float) * B * LD),
+			   *ag = malloc(sizeof(float) * na),
+			   *ap0 = malloc(sizeof(float) * na),
+			   *lin = malloc(sizeof(float) * B * OC),
+			   *scratch = malloc(sizeof(float) * B * OC);
+	float	   *out[NT],
+			   *dw[NT],
+			   *io[NT],
+			   *dio[NT],
+			   *st[NT],
+			   *pg[NT],
+			   *ap[NT],
+			   *am[NT],
+			   *av[NT];
+
+	rs_rng_seed(&rng, 78);
+	fill_normal(in, (size_t) B * C, &rng, 1.0f);
+	fill_normal(w, (size_t) OC * C, &rng, 0.3f);
+	fill_normal(bias, OC, &rng, 0.3f);
+	fill_normal(gamma, OC, &rng, 1.0f);
+	fill_normal(beta, OC, &rng, 1.0f);
+	fill_normal(io0, (size_t) B * LD, &rng, 1.0f);
+	fill_normal(dio0, (size_t) B * LD, &rng, 1.0f);
+	fill_normal(ag, na, &rng, 1.0f);
+	fill_normal(ap0, na, &rng, 1.0f);
+	for (int k = 0; k < NT; k++)
+	{
+		rs_team		team;
+
+		out[k] = malloc(sizeof(float) * B * OC);
+		dw[k] = calloc((size_t) OC * C, sizeof(float));
+		io[k] = malloc(sizeof(float) * B * LD);
+		dio[k] = malloc(sizeof(float) * B * LD);
+		st[k] = calloc(4 * OC, sizeof(float));
+		pg[k] = calloc(2 * OC, sizeof(float));
+		ap[k] = malloc(sizeof(float) * na);
+		am[k] = calloc(na, sizeof(float));
+		av[k] = calloc(na, sizeof(float));
+		memcpy(io[k], io0, sizeof(float) * B * LD);
+		memcpy(dio[k], dio0, sizeof(float) * B * LD);
+		memcpy(ap[k], ap0, sizeof(float) * na);
+		for (int i = 0; i < OC; i++)
+			st[k][2 * OC + i] = 1.0f;	/* running variance */
+
+		rs_team_start(&team, k + 1);
+		openblas_set_num_threads(1);
+		rs_nn_set_team(&team);
+		rs_dense_forward(out[k], OC, in, C, w, bias, B, C, OC);
+		rs_dense_backward(NULL, C, dw[k], NULL, out[k], OC, in, C, w, B, C,
+						  OC);
+		for (int rep = 0; rep < 3; rep++)
+		{
+			rs_residual_forward_train(io[k], LD, w, bias, gamma, beta, lin,
+									  st[k], st[k] + OC, st[k] + 2 * OC,
+									  st[k] + 3 * OC, B, C, OC);
+			rs_residual_backward(dio[k], LD, NULL, NULL, pg[k], pg[k] + OC,
+								 scratch, io[k], lin, st[k], st[k] + OC, w,
+								 gamma, B, C, OC, 1);
+		}
+		for (int t = 1; t <= 3; t++)
+			rs_adam_step(ap[k], ag, am[k], av[k], na, t, 1e-3f, 0.5f, 0.9f,
+						 1e-8f, 1e-6f);
+		rs_nn_set_team(NULL);
+		openblas_set_num_threads(blas);
+		rs_team_stop(&team);
+	}
+	for (int k = 1; k < NT; k++)
+	{
+		CHECK(memcmp(out[k], out[0], sizeof(float) * B * OC) == 0);
+		CHECK(memcmp(dw[k], dw[0], sizeof(float) * OC * C) == 0);
+		CHECK(memcmp(io[k], io[0], sizeof(float) * B * LD) == 0);
+		CHECK(memcmp(dio[k], dio[0], sizeof(float) * B * LD) == 0);
+		CHECK(memcmp(st[k], st[0], sizeof(float) * 4 * OC) == 0);
+		CHECK(memcmp(pg[k], pg[0], sizeof(float) * 2 * OC) == 0);
+		CHECK(memcmp(ap[k], ap[0], sizeof(float) * na) == 0);
+		CHECK(memcmp(am[k], am[0], sizeof(float) * na) == 0);
+		CHECK(memcmp(av[k], av[0], sizeof(float) * na) == 0);
+	}
+	for (int k = 0; k < NT; k++)
+	{
+		free(out[k]);
+		free(dw[k]);
+		free(io[k]);
+		free(dio[k]);
+		free(st[k]);
+		free(pg[k]);
+		free(ap[k]);
+		free(am[k]);
+		free(av[k]);
+	}
+	free(in);
+	free(w);
+	free(bias);
+	free(gamma);
+	free(beta);
+	free(io0);
+	free(dio0);
+	free(ag);
+	free(ap0);
+	free(lin);
+	free(scratch);
+}
+
 int
 main(void)
 {
@@ -865,5 +1024,6 @@ main(void)
 	RUN(test_adam);
 	RUN(test_team);
 	RUN(test_team_split);
+	RUN(test_team_parts_exact);
 	return unit_summary("test_nn");
 }
