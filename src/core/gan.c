@@ -102,6 +102,10 @@ struct rs_gan
 				d_wout,
 				d_bout;
 
+	rs_team		team;			/* helpers during one training step */
+	int			par;			/* team is running */
+	int			blas_threads;	/* OpenBLAS's thread count outside steps */
+
 	int			t_g;			/* Adam steps taken */
 	int			t_d;
 	rs_rng		rng;
@@ -1008,19 +1012,71 @@ us_gumbel(ustream *s)
 
 /* ---------------------------------------------------------------- generator */
 
-/* Noise and cond into the input columns of act[B, W]. */
-static void
-fill_gen_input(rs_gan *g, float *act, int B, const float *cond, rs_rng *rng)
-{
-	for (int r = 0; r < B; r++)
-	{
-		float	   *in = act + (size_t) r * g->W + (g->W - g->in_g);
+/*
+ * Run fn over the B rows of a batch: in parts of ROWS_PER_PART rows (at
+ * most ROWS_MAX_PARTS) on the team of the current training step, or here
+ * alone.
+ */
+#define ROWS_PER_PART 64
+#define ROWS_MAX_PARTS 8
 
-		fill_normals(in, g->E, rng);
+static void
+gan_run(rs_gan *g, rs_team_fn fn, void *arg, int B)
+{
+	int			nparts = B / ROWS_PER_PART;
+
+	if (g->par)
+		rs_team_run(&g->team, fn, arg,
+					nparts < 1 ? 1 : nparts > ROWS_MAX_PARTS ? ROWS_MAX_PARTS : nparts);
+	else
+		fn(arg, 0, 1);
+}
+
+typedef struct rows_job
+{
+	rs_gan	   *g;
+	int			B;
+	uint64_t	seed;
+	float	   *fake;
+} rows_job;
+
+static void draw_gumbel_rows(rs_gan *g, float *gum, int B, rs_rng *rng);
+
+static void
+noise_part(void *arg, int part, int nparts)
+{
+	rows_job   *j = arg;
+	rs_gan	   *g = j->g;
+	int64_t		lo,
+				hi;
+
+	rs_team_range(j->B, 1, part, nparts, &lo, &hi);
+	for (int64_t r = lo; r < hi; r++)
+	{
+		float	   *in = g->act + r * g->W + (g->W - g->in_g);
+		rs_rng		rr;
+
+		rs_rng_seed(&rr, j->seed ^ ((uint64_t) (r + 1) * UINT64_C(0x9E3779B97F4A7C15)));
+		fill_normals(in, g->E, &rr);
 		if (g->cond_dim)
-			memcpy(in + g->E, cond + (size_t) r * g->cond_dim,
+			memcpy(in + g->E, g->cond + r * g->cond_dim,
 				   sizeof(float) * g->cond_dim);
+		draw_gumbel_rows(g, g->gumbel + r * g->D, 1, &rr);
 	}
+}
+
+/*
+ * Noise and cond into the input columns of act[B, W], Gumbel noise into
+ * gumbel[B, D].  Every row draws from its own stream, seeded from one draw
+ * of g->rng and the row number, so the rows can be filled by any thread
+ * with the same values.
+ */
+static void
+fill_gen_input(rs_gan *g, int B)
+{
+	rows_job	j = {g, B, rs_rng_next(&g->rng), NULL};
+
+	gan_run(g, noise_part, &j, B);
 }
 
 /* Training-mode forward: act[B, W] (input filled) -> raw[B, D]. */
@@ -1091,9 +1147,9 @@ draw_gumbel_rows(rs_gan *g, float *gum, int B, rs_rng *rng)
 	}
 }
 
-/* fake[B, X] (cols 0..D) = activations of raw[B, D] with gumbel[B, D]. */
+/* fake[r, X] (cols 0..D) = activations of raw[r, D] with gumbel, r in [r0, r1) */
 static void
-activate_train(rs_gan *g, float *fake, int B)
+activate_rows(rs_gan *g, float *fake, int64_t r0, int64_t r1)
 {
 	float		tau = (float) g->cfg.tau;
 
@@ -1103,13 +1159,13 @@ activate_train(rs_gan *g, float *fake, int B)
 
 		if (s->act == RS_ACT_TANH)
 		{
-			for (int r = 0; r < B; r++)
+			for (int64_t r = r0; r < r1; r++)
 				fake[(size_t) r * g->X + s->start] =
 					tanhf(g->raw[(size_t) r * g->D + s->start]);
 		}
 		else
 		{
-			for (int r = 0; r < B; r++)
+			for (int64_t r = r0; r < r1; r++)
 				rs_softmax_forward(fake + (size_t) r * g->X + s->start, g->X,
 								   g->raw + (size_t) r * g->D + s->start, g->D,
 								   g->gumbel + (size_t) r * g->D + s->start,
@@ -1117,10 +1173,30 @@ activate_train(rs_gan *g, float *fake, int B)
 		}
 	}
 	if (g->cond_dim)
-		for (int r = 0; r < B; r++)
+		for (int64_t r = r0; r < r1; r++)
 			memcpy(fake + (size_t) r * g->X + g->D,
 				   g->cond + (size_t) r * g->cond_dim,
 				   sizeof(float) * g->cond_dim);
+}
+
+static void
+activate_part(void *arg, int part, int nparts)
+{
+	rows_job   *j = arg;
+	int64_t		lo,
+				hi;
+
+	rs_team_range(j->B, 1, part, nparts, &lo, &hi);
+	activate_rows(j->g, j->fake, lo, hi);
+}
+
+/* fake[B, X] (cols 0..D) = activations of raw[B, D] with gumbel[B, D]. */
+static void
+activate_train(rs_gan *g, float *fake, int B)
+{
+	rows_job	j = {g, B, 0, fake};
+
+	gan_run(g, activate_part, &j, B);
 }
 
 /* draw[B, D] = d loss / d raw from dfake[B, X] (cols 0..D). */
@@ -1355,9 +1431,8 @@ critic_step_grad(rs_gan *g, const float *data, int what, double *loss_w,
 
 	/* fake rows */
 	draw_condvec(g, B);
-	fill_gen_input(g, g->act, B, g->cond, &g->rng);
+	fill_gen_input(g, B);
 	gen_forward_train(g, B);
-	draw_gumbel_rows(g, g->gumbel, B, &g->rng);
 	activate_train(g, fake, B);
 
 	/* real rows for a shuffled copy of the same conditions */
@@ -1415,9 +1490,8 @@ gen_step_grad(rs_gan *g)
 				loss;
 
 	draw_condvec(g, B);
-	fill_gen_input(g, g->act, B, g->cond, &g->rng);
+	fill_gen_input(g, B);
 	gen_forward_train(g, B);
-	draw_gumbel_rows(g, g->gumbel, B, &g->rng);
 	activate_train(g, fake, B);
 	critic_forward(g, Bp);
 	for (int q = 0; q < Bp; q++)
@@ -1435,6 +1509,42 @@ gen_step_grad(rs_gan *g)
 	memset(g->g_grads, 0, sizeof(float) * g->g_n);
 	gen_backward(g, B);
 	return loss;
+}
+
+/*
+ * A training step runs on a team of as many threads as OpenBLAS is set to
+ * use (raresynth.threads), with OpenBLAS single-threaded inside: the team
+ * splits the matrix products (nn.c) and the row-wise work here, so both
+ * cores stay busy without OpenBLAS waking its threads for every product.
+ * Every job is split into parts by its size alone, and one thread (a team
+ * of one) runs the same parts in order, so the weights do not depend on
+ * the thread count.  The team lives for one step only: nothing between
+ * step_begin and step_end calls back into the host, so no error can leave
+ * a thread behind.
+ */
+static void
+step_begin(rs_gan *g)
+{
+	int			n = openblas_get_num_threads();
+
+	g->blas_threads = n;
+	rs_team_start(&g->team, n);
+	if (n > 1)
+		openblas_set_num_threads(1);
+	rs_nn_set_team(&g->team);
+	g->par = 1;
+}
+
+static void
+step_end(rs_gan *g)
+{
+	if (!g->par)
+		return;
+	rs_nn_set_team(NULL);
+	if (g->blas_threads > 1)
+		openblas_set_num_threads(g->blas_threads);
+	rs_team_stop(&g->team);
+	g->par = 0;
 }
 
 rs_status
@@ -1461,28 +1571,45 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 					lgp = 0.0,
 					lg;
 
+		int			diverged = 0;
+
 		rs_check_interrupts();
-		for (int k = 0; k < c->discriminator_steps; k++)
+		step_begin(g);
+		for (int k = 0; k < c->discriminator_steps && !diverged; k++)
 		{
 			critic_step_grad(g, data, WANT_W | WANT_GP, &lw, &lgp);
 			if (!isfinite(lw) || !isfinite(lgp))
-				return rs_fail(err, RS_ERR_NUMERIC,
-							   "critic loss is not finite: training diverged");
-			g->t_d++;
-			rs_adam_step(g->d_params, g->d_grads, g->d_m, g->d_v,
-						 (size_t) g->d_n, g->t_d, (float) c->lr_d,
-						 (float) c->beta1, (float) c->beta2, RS_ADAM_EPS,
-						 (float) c->weight_decay);
+				diverged = 1;
+			else
+			{
+				g->t_d++;
+				rs_adam_step(g->d_params, g->d_grads, g->d_m, g->d_v,
+							 (size_t) g->d_n, g->t_d, (float) c->lr_d,
+							 (float) c->beta1, (float) c->beta2, RS_ADAM_EPS,
+							 (float) c->weight_decay);
+			}
 		}
-		lg = gen_step_grad(g);
-		if (!isfinite(lg))
+		if (!diverged)
+		{
+			lg = gen_step_grad(g);
+			if (!isfinite(lg))
+				diverged = 2;
+			else
+			{
+				g->t_g++;
+				rs_adam_step(g->g_params, g->g_grads, g->g_m, g->g_v,
+							 (size_t) g->g_n, g->t_g, (float) c->lr_g,
+							 (float) c->beta1, (float) c->beta2, RS_ADAM_EPS,
+							 (float) c->weight_decay);
+			}
+		}
+		step_end(g);
+		if (diverged == 1)
+			return rs_fail(err, RS_ERR_NUMERIC,
+						   "critic loss is not finite: training diverged");
+		if (diverged == 2)
 			return rs_fail(err, RS_ERR_NUMERIC,
 						   "generator loss is not finite: training diverged");
-		g->t_g++;
-		rs_adam_step(g->g_params, g->g_grads, g->g_m, g->g_v,
-					 (size_t) g->g_n, g->t_g, (float) c->lr_g,
-					 (float) c->beta1, (float) c->beta2, RS_ADAM_EPS,
-					 (float) c->weight_decay);
 		sum_g += lg;
 		sum_d += lw;
 	}

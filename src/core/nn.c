@@ -4,9 +4,13 @@
  *	  dropout, tanh, (Gumbel-)softmax, CTGAN's Residual block and Adam.
  *	  See nn.h for the conventions (shapes, strides, accumulation).
  */
+#define _POSIX_C_SOURCE 200809L	/* pthread_sigmask, sched_yield */
+
 #include "nn.h"
 
 #include <math.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -18,13 +22,322 @@
 /*
  * The element-wise loops below are written to vectorize.  PostgreSQL
  * builds with plain -O2, where GCC does not vectorize; vectorizing them
- * changes no result (no reduction is reordered), so ask for it.
+ * changes no result (no reduction is reordered), so ask for it.  Without
+ * -fno-trapping-math GCC keeps a multiplication that only one arm of a
+ * select needs inside a branch (it might raise a floating-point flag), and
+ * a branch per element is slow on the random signs of activations; no
+ * trap is ever enabled here, and the values do not change.
  */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("-ftree-vectorize")
+#pragma GCC optimize ("-ftree-vectorize", "-fno-trapping-math")
 #endif
 
 #define BN_BLOCK 64				/* columns per batchnorm block */
+
+/* ---------------------------------------------------------------- thread team */
+
+#define TEAM_SPIN		2000	/* polls for the next job before sleeping */
+#define TEAM_SPIN_DONE	200		/* polls for helpers before yielding */
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__SSE2__)
+	_mm_pause();
+#endif
+}
+
+#define WORK_JOB(w)		((uint32_t) ((w) >> 32))
+#define WORK_PARTS(w)	((int) (((w) >> 16) & 0xFFFF))
+#define WORK_NEXT(w)	((int) ((w) & 0xFFFF))
+
+/*
+ * Take the next part of the current job: its number, or -1 when every part
+ * is taken.  The job number is in the same word, so a thread that read an
+ * older job's word cannot take a part of a newer job by mistake.  Once a
+ * part is taken the job cannot finish (nor t->fn, t->arg change) before it
+ * is done.
+ */
+static inline int
+team_take(rs_team *t, uint64_t *wp)
+{
+	uint64_t	w = atomic_load_explicit(&t->work, memory_order_acquire);
+
+	while (WORK_NEXT(w) < WORK_PARTS(w))
+	{
+		if (atomic_compare_exchange_weak_explicit(&t->work, &w, w + 1,
+												  memory_order_acq_rel,
+												  memory_order_acquire))
+		{
+			*wp = w;
+			return WORK_NEXT(w);
+		}
+	}
+	*wp = w;
+	return -1;
+}
+
+static void *
+team_helper(void *arg)
+{
+	rs_team    *t = arg;
+	int			spins = 0;
+
+	pthread_mutex_lock(&t->mu);
+	t->started++;
+	pthread_mutex_unlock(&t->mu);
+	for (;;)
+	{
+		uint64_t	w;
+		int			part = team_take(t, &w);
+
+		if (part >= 0)
+		{
+			t->fn(t->arg, part, WORK_PARTS(w));
+			atomic_fetch_add_explicit(&t->done, 1, memory_order_release);
+			spins = 0;
+			continue;
+		}
+		if (atomic_load(&t->stop))
+			return NULL;
+		/* nothing to take: wait for the next job */
+		if (++spins < TEAM_SPIN)
+		{
+			/* yield, not pause: a busy machine runs others meanwhile */
+			sched_yield();
+			continue;
+		}
+		pthread_mutex_lock(&t->mu);
+		atomic_fetch_add(&t->sleeping, 1);
+		while (atomic_load(&t->work) == w && !atomic_load(&t->stop))
+			pthread_cond_wait(&t->cv, &t->mu);
+		atomic_fetch_sub(&t->sleeping, 1);
+		pthread_mutex_unlock(&t->mu);
+		spins = 0;
+	}
+}
+
+void
+rs_team_start(rs_team *t, int n)
+{
+	sigset_t	all,
+				old;
+	int			want;
+
+	memset(t, 0, sizeof(*t));
+	t->n = n < 1 ? 1 : n > RS_TEAM_MAX ? RS_TEAM_MAX : n;
+	atomic_init(&t->work, 0);
+	atomic_init(&t->done, 0);
+	atomic_init(&t->sleeping, 0);
+	atomic_init(&t->stop, 0);
+	if (t->n == 1)
+		return;
+	if (pthread_mutex_init(&t->mu, NULL) != 0)
+	{
+		t->n = 1;				/* no helpers: run every part here */
+		return;
+	}
+	if (pthread_cond_init(&t->cv, NULL) != 0)
+	{
+		pthread_mutex_destroy(&t->mu);
+		t->n = 1;
+		return;
+	}
+	/* helpers must never take the host's signals */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (want = 0; want < t->n - 1; want++)
+		if (pthread_create(&t->th[want], NULL, team_helper, t) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* wait until every created helper runs (rs_team_stop joins them) */
+	for (;;)
+	{
+		int			got;
+
+		pthread_mutex_lock(&t->mu);
+		got = t->started;
+		pthread_mutex_unlock(&t->mu);
+		if (got == want)
+			break;
+		sched_yield();
+	}
+	t->started = want;
+	if (want == 0)
+	{
+		pthread_cond_destroy(&t->cv);
+		pthread_mutex_destroy(&t->mu);
+		t->n = 1;
+	}
+}
+
+void
+rs_team_run(rs_team *t, rs_team_fn fn, void *arg, int nparts)
+{
+	uint64_t	w;
+	int			part,
+				mine = 0,
+				spins = 0;
+
+	if (nparts < 1)
+		nparts = 1;
+	if (nparts > RS_TEAM_MAX_PARTS)
+		nparts = RS_TEAM_MAX_PARTS;
+	if (!t || t->started == 0 || nparts == 1)
+	{
+		for (int p = 0; p < nparts; p++)
+			fn(arg, p, nparts);
+		return;
+	}
+	/* every part of the previous job is done: nobody reads these now */
+	t->fn = fn;
+	t->arg = arg;
+	atomic_store_explicit(&t->done, 0, memory_order_relaxed);
+	w = atomic_load_explicit(&t->work, memory_order_relaxed);
+	atomic_store(&t->work, ((uint64_t) (WORK_JOB(w) + 1) << 32) |
+				 ((uint64_t) nparts << 16));
+	if (atomic_load(&t->sleeping) > 0)
+	{
+		pthread_mutex_lock(&t->mu);
+		pthread_cond_broadcast(&t->cv);
+		pthread_mutex_unlock(&t->mu);
+	}
+	while ((part = team_take(t, &w)) >= 0)
+	{
+		fn(arg, part, nparts);
+		mine++;
+	}
+	/* wait only for parts a helper took and is still running */
+	while (atomic_load_explicit(&t->done, memory_order_acquire) < nparts - mine)
+	{
+		if (++spins < TEAM_SPIN_DONE)
+			cpu_relax();
+		else
+			sched_yield();	/* that helper may be waiting for a core */
+	}
+}
+
+void
+rs_team_stop(rs_team *t)
+{
+	if (t->started == 0)
+		return;
+	atomic_store(&t->stop, 1);
+	pthread_mutex_lock(&t->mu);
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	for (int i = 0; i < t->started; i++)
+		pthread_join(t->th[i], NULL);
+	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->mu);
+	t->started = 0;
+}
+
+void
+rs_team_range(int64_t n, int64_t align, int part, int nparts, int64_t *lo,
+			  int64_t *hi)
+{
+	int64_t		blocks = (n + align - 1) / align,
+				per = blocks / nparts,
+				extra = blocks % nparts,
+				b0 = part * per + (part < extra ? part : extra),
+				b1 = b0 + per + (part < extra ? 1 : 0);
+
+	*lo = b0 * align < n ? b0 * align : n;
+	*hi = b1 * align < n ? b1 * align : n;
+}
+
+static rs_team *nn_team;
+
+void
+rs_nn_set_team(rs_team *t)
+{
+	nn_team = t;
+}
+
+/* ---------------------------------------------------------------- products */
+
+/*
+ * Row-major C[M, N] = op(A) op(B) + beta C, alpha 1, split into parts while
+ * a team is set: by rows of C when M >= N, else by columns, in blocks of
+ * 16; one part per SGEMM_PART_FLOPS, at least 2 and at most
+ * SGEMM_MAX_PARTS (more parts than threads, so that a thread that gets a
+ * core late finds less work left to it; 4 parts of at least 2 MFLOP ran
+ * ~3-5% faster than 8 of 1 MFLOP on 2 cores, no slower when contended).  Products under
+ * SGEMM_SPLIT_FLOPS run whole on the caller.
+ */
+#define SGEMM_SPLIT_FLOPS 400000.0
+#define SGEMM_PART_FLOPS 2000000.0
+#define SGEMM_MAX_PARTS 4
+
+typedef struct sgemm_job
+{
+	int			ta,
+				tb,
+				M,
+				N,
+				K,
+				lda,
+				ldb,
+				ldc,
+				by_rows;
+	const float *A,
+			   *B;
+	float		beta;
+	float	   *C;
+} sgemm_job;
+
+static void
+sgemm_part(void *arg, int part, int nparts)
+{
+	sgemm_job  *j = arg;
+	int64_t		lo,
+				hi;
+	enum CBLAS_TRANSPOSE ta = j->ta ? CblasTrans : CblasNoTrans,
+				tb = j->tb ? CblasTrans : CblasNoTrans;
+
+	if (j->by_rows)
+	{
+		rs_team_range(j->M, 16, part, nparts, &lo, &hi);
+		if (lo < hi)
+			cblas_sgemm(CblasRowMajor, ta, tb, (int) (hi - lo), j->N, j->K,
+						1.0f, j->ta ? j->A + lo : j->A + lo * j->lda, j->lda,
+						j->B, j->ldb, j->beta, j->C + lo * j->ldc, j->ldc);
+	}
+	else
+	{
+		rs_team_range(j->N, 16, part, nparts, &lo, &hi);
+		if (lo < hi)
+			cblas_sgemm(CblasRowMajor, ta, tb, j->M, (int) (hi - lo), j->K,
+						1.0f, j->A, j->lda,
+						j->tb ? j->B + lo * j->ldb : j->B + lo, j->ldb,
+						j->beta, j->C + lo, j->ldc);
+	}
+}
+
+void
+rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
+		 const float *B, int ldb, float beta, float *C, int ldc)
+{
+	sgemm_job	j = {ta, tb, M, N, K, lda, ldb, ldc, M >= N, A, B, beta, C};
+	double		flops = 2.0 * M * N * K;
+	int			blocks = ((M >= N ? M : N) + 15) / 16,
+				nparts;
+
+	if (!nn_team || flops < SGEMM_SPLIT_FLOPS || blocks < 2)
+	{
+		sgemm_part(&j, 0, 1);
+		return;
+	}
+	nparts = (int) (flops / SGEMM_PART_FLOPS);
+	if (nparts < 2)
+		nparts = 2;
+	if (nparts > SGEMM_MAX_PARTS)
+		nparts = SGEMM_MAX_PARTS;
+	if (nparts > blocks)
+		nparts = blocks;
+	rs_team_run(nn_team, sgemm_part, &j, nparts);
+}
 
 /* ---------------------------------------------------------------- Linear */
 
@@ -50,8 +363,7 @@ rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 				memset(out + (size_t) r * ldo, 0, sizeof(float) * OC);
 		return;
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C,
-				1.0f, in, ldi, w, C, beta, out, ldo);
+	rs_sgemm(0, 1, B, OC, C, in, ldi, w, C, beta, out, ldo);
 }
 
 /*
@@ -67,11 +379,9 @@ rs_dense_backward(float *din, int lddi, float *dw, float *db,
 	if (B <= 0 || OC <= 0)
 		return;
 	if (din && C > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC,
-					1.0f, dout, lddo, w, C, 1.0f, din, lddi);
+		rs_sgemm(0, 0, B, C, OC, dout, lddo, w, C, 1.0f, din, lddi);
 	if (dw && C > 0)
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B,
-					1.0f, dout, lddo, in, ldi, 1.0f, dw, C);
+		rs_sgemm(1, 0, OC, C, B, dout, lddo, in, ldi, 1.0f, dw, C);
 	if (db)
 	{
 		for (int r = 0; r < B; r++)
@@ -223,10 +533,10 @@ rs_batchnorm_forward_eval(float *out, const float *in, const float *gamma,
  * din = gamma * rstd * (dout - mean(dout) - xhat * mean(dout * xhat)),
  * per column; din may equal dout.  Blocked over columns like the forward.
  */
-void
-rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
-					  const float *dout, const float *in, const float *mean,
-					  const float *rstd, const float *gamma, int B, int C)
+static void
+bn_backward_ld(float *din, float *dgamma, float *dbeta, const float *dout,
+			   const float *in, int ld, const float *mean, const float *rstd,
+			   const float *gamma, int B, int C)
 {
 	for (int c0 = 0; c0 < C; c0 += BN_BLOCK)
 	{
@@ -243,8 +553,8 @@ rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
 			sd[j] = sdx[j] = 0.0;
 		for (int r = 0; r < B; r++)
 		{
-			const float *x = in + (size_t) r * C + c0;
-			const float *dy = dout + (size_t) r * C + c0;
+			const float *x = in + (size_t) r * ld + c0;
+			const float *dy = dout + (size_t) r * ld + c0;
 
 			for (int j = 0; j < nc; j++)
 			{
@@ -268,9 +578,9 @@ rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
 			continue;
 		for (int r = 0; r < B; r++)
 		{
-			const float *x = in + (size_t) r * C + c0;
-			const float *dy = dout + (size_t) r * C + c0;
-			float	   *dx = din + (size_t) r * C + c0;
+			const float *x = in + (size_t) r * ld + c0;
+			const float *dy = dout + (size_t) r * ld + c0;
+			float	   *dx = din + (size_t) r * ld + c0;
 
 			for (int j = 0; j < nc; j++)
 			{
@@ -282,27 +592,53 @@ rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
 	}
 }
 
+void
+rs_batchnorm_backward(float *din, float *dgamma, float *dbeta,
+					  const float *dout, const float *in, const float *mean,
+					  const float *rstd, const float *gamma, int B, int C)
+{
+	bn_backward_ld(din, dgamma, dbeta, dout, in, C, mean, rstd, gamma, B, C);
+}
+
 /* ---------------------------------------------------------------- element-wise */
 
+/*
+ * Every operand is loaded unconditionally and the arms of each select are
+ * computed before it, so that the loops compile to vector selects rather
+ * than branches.
+ */
 void
 rs_relu_forward(float *out, const float *in, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+	{
+		float		x = in[i];
+
+		out[i] = x > 0.0f ? x : 0.0f;
+	}
 }
 
 void
 rs_relu_backward(float *din, const float *dout, const float *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		din[i] = out[i] > 0.0f ? dout[i] : 0.0f;
+	{
+		float		d = dout[i];
+
+		din[i] = out[i] > 0.0f ? d : 0.0f;
+	}
 }
 
 void
 rs_leaky_relu_forward(float *out, const float *in, size_t n, float slope)
 {
 	for (size_t i = 0; i < n; i++)
-		out[i] = in[i] > 0.0f ? in[i] : slope * in[i];
+	{
+		float		x = in[i],
+					y = slope * x;
+
+		out[i] = x > 0.0f ? x : y;
+	}
 }
 
 void
@@ -310,7 +646,12 @@ rs_leaky_relu_backward(float *din, const float *dout, const float *in,
 					   size_t n, float slope)
 {
 	for (size_t i = 0; i < n; i++)
-		din[i] = in[i] > 0.0f ? dout[i] : slope * dout[i];
+	{
+		float		d = dout[i],
+					e = slope * d;
+
+		din[i] = in[i] > 0.0f ? d : e;
+	}
 }
 
 void
@@ -424,23 +765,96 @@ rs_softmax_backward(float *din, int lddi, const float *dout, int lddo,
 
 /* ---------------------------------------------------------------- CTGAN Residual */
 
+/*
+ * The batchnorm and ReLU of a residual block work column by column, so a
+ * team splits them by blocks of BN_BLOCK columns with the same values.
+ */
+typedef struct residual_job
+{
+	float	   *io,
+			   *dio,
+			   *lin,
+			   *mean,
+			   *rstd,
+			   *run_mean,
+			   *run_var,
+			   *scratch,
+			   *dgamma,
+			   *dbeta;
+	const float *gamma,
+			   *beta;
+	int			ld,
+				B,
+				OC;
+} residual_job;
+
+static void
+residual_forward_part(void *arg, int part, int nparts)
+{
+	residual_job *j = arg;
+	int64_t		lo,
+				hi;
+
+	rs_team_range(j->OC, BN_BLOCK, part, nparts, &lo, &hi);
+	if (lo >= hi)
+		return;
+	/* io[:, lo:hi] = bn(lin), then relu in place */
+	bn_train_ld(j->io + lo, j->ld, j->mean + lo, j->rstd + lo, j->lin + lo,
+				j->OC, j->gamma + lo, j->beta + lo,
+				j->run_mean ? j->run_mean + lo : NULL,
+				j->run_var ? j->run_var + lo : NULL, j->B, (int) (hi - lo), RS_BN_MOMENTUM,
+				RS_BN_EPS);
+	for (int r = 0; r < j->B; r++)
+	{
+		float	   *y = j->io + (size_t) r * j->ld + lo;
+
+		rs_relu_forward(y, y, (size_t) (hi - lo));
+	}
+}
+
+static void
+residual_backward_part(void *arg, int part, int nparts)
+{
+	residual_job *j = arg;
+	int64_t		lo,
+				hi;
+
+	rs_team_range(j->OC, BN_BLOCK, part, nparts, &lo, &hi);
+	if (lo >= hi)
+		return;
+	/* scratch[B, lo:hi] = d relu output -> d bn output -> d lin */
+	for (int r = 0; r < j->B; r++)
+		rs_relu_backward(j->scratch + (size_t) r * j->OC + lo,
+						 j->dio + (size_t) r * j->ld + lo,
+						 j->io + (size_t) r * j->ld + lo, (size_t) (hi - lo));
+	bn_backward_ld(j->scratch + lo, j->dgamma ? j->dgamma + lo : NULL,
+				   j->dbeta ? j->dbeta + lo : NULL, j->scratch + lo,
+				   j->lin + lo, j->OC, j->mean + lo, j->rstd + lo,
+				   j->gamma + lo, j->B, (int) (hi - lo));
+}
+
+/* one part per block of BN_BLOCK columns while a team is set */
+static void
+team_or_here(rs_team_fn fn, void *arg, int OC)
+{
+	if (nn_team)
+		rs_team_run(nn_team, fn, arg, (OC + BN_BLOCK - 1) / BN_BLOCK);
+	else
+		fn(arg, 0, 1);
+}
+
 void
 rs_residual_forward_train(float *io, int ld, const float *w, const float *b,
 						  const float *gamma, const float *beta, float *lin,
 						  float *mean, float *rstd, float *run_mean,
 						  float *run_var, int B, int C, int OC)
 {
+	residual_job j = {io, NULL, lin, mean, rstd, run_mean, run_var, NULL,
+		NULL, NULL, gamma, beta, ld, B, OC};
+
 	/* lin[B, OC] = x @ w^T + b */
 	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC);
-	/* io[:, 0:OC] = bn(lin), then relu in place */
-	bn_train_ld(io, ld, mean, rstd, lin, OC, gamma, beta, run_mean, run_var,
-				B, OC, RS_BN_MOMENTUM, RS_BN_EPS);
-	for (int r = 0; r < B; r++)
-	{
-		float	   *y = io + (size_t) r * ld;
-
-		rs_relu_forward(y, y, OC);
-	}
+	team_or_here(residual_forward_part, &j, OC);
 }
 
 void
@@ -467,13 +881,12 @@ rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
 					 const float *w, const float *gamma, int B, int C, int OC,
 					 int need_din)
 {
-	/* scratch[B, OC] = d relu output -> d bn output */
-	for (int r = 0; r < B; r++)
-		rs_relu_backward(scratch + (size_t) r * OC, dio + (size_t) r * ld,
-						 io + (size_t) r * ld, OC);
-	/* -> d lin, in place */
-	rs_batchnorm_backward(scratch, dgamma, dbeta, scratch, lin, mean, rstd,
-						  gamma, B, OC);
+	residual_job j = {(float *) io, dio, (float *) lin, (float *) mean,
+		(float *) rstd, NULL, NULL, scratch, dgamma, dbeta, gamma, NULL, ld,
+	B, OC};
+
+	/* scratch[B, OC] = d relu output -> d bn output -> d lin */
+	team_or_here(residual_backward_part, &j, OC);
 	/* -> dw, db, and d x added to the concatenated gradient */
 	rs_dense_backward(need_din ? dio + OC : NULL, ld, dw, db, scratch, OC,
 					  io + OC, ld, w, B, C, OC);
@@ -481,17 +894,37 @@ rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
 
 /* ---------------------------------------------------------------- Adam */
 
-void
-rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
-			 int t, float lr, float beta1, float beta2, float eps,
-			 float weight_decay)
+typedef struct adam_job
 {
-	double		bc1 = 1.0 - pow((double) beta1, (double) t);
-	double		bc2 = 1.0 - pow((double) beta2, (double) t);
-	float		step_size = (float) (lr / bc1);
-	float		inv_sqrt_bc2 = (float) (1.0 / sqrt(bc2));
+	float	   *params;
+	const float *grads;
+	float	   *m,
+			   *v;
+	size_t		n;
+	float		beta1,
+				beta2,
+				eps,
+				weight_decay,
+				step_size,
+				inv_sqrt_bc2;
+} adam_job;
 
-	size_t		i = 0;
+/* Adam over [lo, hi) of the job's parameters */
+static void
+adam_range(const adam_job *j, size_t lo, size_t hi)
+{
+	float	   *params = j->params,
+			   *m = j->m,
+			   *v = j->v;
+	const float *grads = j->grads;
+	float		beta1 = j->beta1,
+				beta2 = j->beta2,
+				eps = j->eps,
+				weight_decay = j->weight_decay,
+				step_size = j->step_size,
+				inv_sqrt_bc2 = j->inv_sqrt_bc2;
+	size_t		i = lo,
+				n = hi;
 
 #if defined(__SSE2__)
 	/*
@@ -536,4 +969,41 @@ rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
 		v[i] = vi;
 		params[i] -= step_size * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
 	}
+}
+
+static void
+adam_part(void *arg, int part, int nparts)
+{
+	adam_job   *j = arg;
+	int64_t		lo,
+				hi;
+
+	rs_team_range((int64_t) j->n, 64, part, nparts, &lo, &hi);
+	adam_range(j, (size_t) lo, (size_t) hi);
+}
+
+/*
+ * Every element is updated on its own, so splitting the range over a team
+ * gives the same values; one part per ADAM_PART_SIZE parameters, at most
+ * ADAM_MAX_PARTS.
+ */
+#define ADAM_PART_SIZE 16384
+#define ADAM_MAX_PARTS 8
+
+void
+rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
+			 int t, float lr, float beta1, float beta2, float eps,
+			 float weight_decay)
+{
+	double		bc1 = 1.0 - pow((double) beta1, (double) t);
+	double		bc2 = 1.0 - pow((double) beta2, (double) t);
+	adam_job	j = {params, grads, m, v, n, beta1, beta2, eps, weight_decay,
+		(float) (lr / bc1), (float) (1.0 / sqrt(bc2))};
+
+	if (nn_team && n >= 2 * ADAM_PART_SIZE)
+		rs_team_run(nn_team, adam_part, &j,
+					n >= (size_t) ADAM_MAX_PARTS * ADAM_PART_SIZE ?
+					ADAM_MAX_PARTS : (int) (n / ADAM_PART_SIZE));
+	else
+		adam_range(&j, 0, n);
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "format.h"
 #include "gan.h"
 #include "rng.h"
@@ -658,6 +660,67 @@ test_determinism(void)
 }
 
 /*
+ * A training step runs on a team of as many threads as OpenBLAS is set to
+ * use; the weights are bit-identical with 1, 2 and 3 threads (layers wide
+ * enough, and batches large enough, that every kind of job is split into
+ * several parts).
+ */
+static void
+test_determinism_threads(void)
+{
+	rs_gan_config cfg;
+	rs_error	err;
+	rs_span		spans[8];
+	int			ns = make_spans("tm231t2", spans),
+				D = spans_dim(spans, ns),
+				blas = openblas_get_num_threads();
+	float	   *data = make_data(spans, ns, 400, 43);
+	float	   *ref[2] = {NULL, NULL};
+	int64_t		nref[2] = {0, 0};
+
+	rs_gan_config_default(&cfg);
+	cfg.embedding_dim = 32;
+	cfg.gen_dims[0] = cfg.gen_dims[1] = 128;
+	cfg.dis_dims[0] = cfg.dis_dims[1] = 128;
+	cfg.batch_size = 200;
+	for (int threads = 1; threads <= 3; threads++)
+	{
+		rs_gan	   *g;
+
+		openblas_set_num_threads(threads);
+		g = rs_gan_create(&cfg, D, spans, ns, 91, &err);
+		CHECK(g != NULL);
+		if (!g)
+			break;
+		for (int e = 0; e < 2; e++)
+			CHECK(rs_gan_fit_epoch(g, data, 400, NULL, NULL, &err) == RS_OK);
+		CHECK(openblas_get_num_threads() == threads);
+		for (int which = 0; which < 2; which++)
+		{
+			int64_t		np;
+			float	   *p = rs_gan_params(g, which, &np);
+
+			if (threads == 1)
+			{
+				nref[which] = np;
+				ref[which] = malloc(sizeof(float) * np);
+				memcpy(ref[which], p, sizeof(float) * np);
+			}
+			else
+			{
+				CHECK(np == nref[which]);
+				CHECK(memcmp(p, ref[which], sizeof(float) * np) == 0);
+			}
+		}
+		rs_gan_free(g);
+	}
+	openblas_set_num_threads(blas);
+	free(ref[0]);
+	free(ref[1]);
+	free(data);
+}
+
+/*
  * Toy data: A in {0,1,2} with frequencies .6 .3 .1, B in {0,1} equal to
  * (A == 0) mostly, and x = -0.5 + 0.4 A plus noise.  After training, the
  * generated frequencies of A and B and the mean of x approach the real ones.
@@ -1041,6 +1104,7 @@ main(void)
 	RUN(test_condvec_log_frequency);
 	RUN(test_tiny_n);
 	RUN(test_determinism);
+	RUN(test_determinism_threads);
 	RUN(test_training_smoke);
 	RUN(test_sample_batch_independent);
 	RUN(test_sample_given_cond);

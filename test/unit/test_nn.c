@@ -4,11 +4,15 @@
  *	  against central finite differences of a scalar loss
  *	  L = sum(out * R) with fixed random R (accumulated in double), the
  *	  batchnorm running statistics and inference mode, and Adam against a
- *	  step computed by hand in double.
+ *	  step computed by hand in double; the thread team, and that products,
+ *	  residual blocks and Adam split over a team match the same work done
+ *	  on one thread.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cblas.h>
 
 #include "nn.h"
 #include "rng.h"
@@ -636,6 +640,376 @@ test_adam(void)
 	}
 }
 
+/* ---------------------------------------------------------------- thread team */
+
+typedef struct count_job
+{
+	atomic_int	calls[RS_TEAM_MAX_PARTS];
+	atomic_int	finished;		/* parts of the current job returned */
+	atomic_int	bad_nparts;
+	int			nparts;
+	int			slow;			/* part 0 spins a while */
+} count_job;
+
+static void
+count_part(void *arg, int part, int nparts)
+{
+	count_job  *c = arg;
+
+	if (nparts != c->nparts)
+		atomic_fetch_add(&c->bad_nparts, 1);
+	if (c->slow && part == 0)
+	{
+		volatile double x = 0.0;
+
+		for (int i = 0; i < 20000; i++)
+			x += i;
+	}
+	atomic_fetch_add(&c->calls[part], 1);
+	atomic_fetch_add(&c->finished, 1);
+}
+
+/*
+ * Every part runs exactly once per job, and has returned when rs_team_run
+ * returns, for many jobs in a row of any part count, on teams of 1 to 4
+ * threads and without a team.
+ */
+static void
+test_team(void)
+{
+	static const int counts[] = {1, 2, 3, 8, 13, RS_TEAM_MAX_PARTS};
+
+	for (int n = 0; n <= 4; n++)
+	{
+		rs_team		t;
+		count_job	c;
+		int			late = 0;
+
+		memset(&c, 0, sizeof(c));
+		if (n > 0)
+			rs_team_start(&t, n);
+		for (int k = 0; k < 600; k++)
+		{
+			int			np = counts[k % 6];
+
+			c.nparts = np;
+			c.slow = (k / 6) % 3 == 0;
+			atomic_store(&c.finished, 0);
+			rs_team_run(n > 0 ? &t : NULL, count_part, &c, np);
+			if (atomic_load(&c.finished) != np)
+				late++;
+		}
+		if (n > 0)
+			rs_team_stop(&t);
+		CHECK(late == 0);
+		CHECK(atomic_load(&c.bad_nparts) == 0);
+		for (int p = 0; p < RS_TEAM_MAX_PARTS; p++)
+		{
+			int			want = 0;
+
+			for (int i = 0; i < 6; i++)
+				if (p < counts[i])
+					want += 100;
+			CHECK(atomic_load(&c.calls[p]) == want);
+		}
+	}
+	/* ranges tile [0, n) in aligned blocks */
+	for (int nparts = 1; nparts <= 5; nparts++)
+	{
+		int64_t		next = 0;
+
+		for (int p = 0; p < nparts; p++)
+		{
+			int64_t		lo,
+						hi;
+
+			rs_team_range(1000, 64, p, nparts, &lo, &hi);
+			CHECK(lo == next);
+			CHECK(lo % 64 == 0 || lo == 1000);
+			CHECK(hi >= lo);
+			next = hi;
+		}
+		CHECK(next == 1000);
+	}
+}
+
+/*
+ * Products, residual blocks and Adam split over teams of 2 and 3 against
+ * one thread: products within rounding, the rest bit for bit (their work
+ * is per element or per column).
+ */
+static void
+test_team_split(void)
+{
+	enum
+	{
+		B = 97, C = 70, OC = 150, LD = OC + C + 3
+	};
+	rs_rng		rng;
+	int			blas = openblas_get_num_threads();
+	float	   *in = malloc(sizeof(float) * B * C),
+			   *w = malloc(sizeof(float) * OC * C),
+			   *bias = malloc(sizeof(float) * OC),
+			   *ref = malloc(sizeof(float) * B * OC),
+			   *out = malloc(sizeof(float) * B * OC),
+			   *dw0 = malloc(sizeof(float) * OC * C),
+			   *dw1 = malloc(sizeof(float) * OC * C);
+	float	   *io0 = malloc(sizeof(float) * B * LD),
+			   *io1 = malloc(sizeof(float) * B * LD),
+			   *dio0 = malloc(sizeof(float) * B * LD),
+			   *dio1 = malloc(sizeof(float) * B * LD),
+			   *lin = malloc(sizeof(float) * B * OC),
+			   *scratch = malloc(sizeof(float) * B * OC),
+			   *st0 = calloc(4 * OC, sizeof(float)),
+			   *st1 = calloc(4 * OC, sizeof(float)),
+			   *pg0 = calloc(4 * OC, sizeof(float)),
+			   *pg1 = calloc(4 * OC, sizeof(float)),
+			   *gamma = malloc(sizeof(float) * OC),
+			   *beta = malloc(sizeof(float) * OC);
+	size_t		na = 5000;
+	float	   *ap[2],
+			   *ag = malloc(sizeof(float) * na),
+			   *am[2],
+			   *av[2];
+
+	rs_rng_seed(&rng, 77);
+	fill_normal(in, (size_t) B * C, &rng, 1.0f);
+	fill_normal(w, (size_t) OC * C, &rng, 0.3f);
+	fill_normal(bias, OC, &rng, 0.3f);
+	fill_normal(io0, (size_t) B * LD, &rng, 1.0f);
+	fill_normal(dio0, (size_t) B * LD, &rng, 1.0f);
+	fill_normal(gamma, OC, &rng, 1.0f);
+	fill_normal(beta, OC, &rng, 1.0f);
+	fill_normal(ag, na, &rng, 1.0f);
+	for (int k = 0; k < 2; k++)
+	{
+		ap[k] = malloc(sizeof(float) * na);
+		am[k] = calloc(na, sizeof(float));
+		av[k] = calloc(na, sizeof(float));
+	}
+	fill_normal(ap[0], na, &rng, 1.0f);
+	memcpy(ap[1], ap[0], sizeof(float) * na);
+	for (int i = 0; i < OC; i++)
+		st0[2 * OC + i] = st1[2 * OC + i] = 1.0f;	/* running variance */
+
+	rs_dense_forward(ref, OC, in, C, w, bias, B, C, OC);
+	memset(dw0, 0, sizeof(float) * OC * C);
+	rs_dense_backward(NULL, C, dw0, NULL, ref, OC, in, C, w, B, C, OC);
+	memcpy(io1, io0, sizeof(float) * B * LD);
+	memcpy(dio1, dio0, sizeof(float) * B * LD);
+	rs_residual_forward_train(io0, LD, w, bias, gamma, beta, lin, st0,
+							  st0 + OC, st0 + 2 * OC, st0 + 3 * OC, B, C, OC);
+	rs_residual_backward(dio0, LD, NULL, NULL, pg0, pg0 + OC, scratch, io0,
+						 lin, st0, st0 + OC, w, gamma, B, C, OC, 1);
+	for (int t = 1; t <= 3; t++)
+		rs_adam_step(ap[0], ag, am[0], av[0], na, t, 1e-3f, 0.5f, 0.9f,
+					 1e-8f, 1e-6f);
+
+	for (int n = 2; n <= 3; n++)
+	{
+		rs_team		team;
+		int			bad = 0;
+
+		rs_team_start(&team, n);
+		openblas_set_num_threads(1);
+		rs_nn_set_team(&team);
+		rs_dense_forward(out, OC, in, C, w, bias, B, C, OC);
+		memset(dw1, 0, sizeof(float) * OC * C);
+		rs_dense_backward(NULL, C, dw1, NULL, ref, OC, in, C, w, B, C, OC);
+		if (n == 2)
+		{
+			rs_residual_forward_train(io1, LD, w, bias, gamma, beta, lin, st1,
+									  st1 + OC, st1 + 2 * OC, st1 + 3 * OC,
+									  B, C, OC);
+			rs_residual_backward(dio1, LD, NULL, NULL, pg1, pg1 + OC, scratch,
+								 io1, lin, st1, st1 + OC, w, gamma, B, C, OC,
+								 1);
+			for (int t = 1; t <= 3; t++)
+				rs_adam_step(ap[1], ag, am[1], av[1], na, t, 1e-3f, 0.5f,
+							 0.9f, 1e-8f, 1e-6f);
+		}
+		rs_nn_set_team(NULL);
+		openblas_set_num_threads(blas);
+		rs_team_stop(&team);
+		for (int i = 0; i < B * OC; i++)
+			if (fabsf(out[i] - ref[i]) > 1e-4f * (1.0f + fabsf(ref[i])))
+				bad++;
+		for (int i = 0; i < OC * C; i++)
+			if (fabsf(dw1[i] - dw0[i]) > 1e-4f * (1.0f + fabsf(dw0[i])))
+				bad++;
+		CHECK(bad == 0);
+	}
+	/* the residual blocks' products were split: compare within rounding */
+	{
+		int			bad = 0;
+
+		for (int i = 0; i < B * LD; i++)
+			if (fabsf(io1[i] - io0[i]) > 1e-3f * (1.0f + fabsf(io0[i])) ||
+				fabsf(dio1[i] - dio0[i]) > 1e-3f * (1.0f + fabsf(dio0[i])))
+				bad++;
+		for (int i = 0; i < 4 * OC; i++)
+			if (fabsf(st1[i] - st0[i]) > 1e-3f * (1.0f + fabsf(st0[i])) ||
+				fabsf(pg1[i] - pg0[i]) > 1e-3f * (1.0f + fabsf(pg0[i])))
+				bad++;
+		CHECK(bad == 0);
+	}
+	CHECK(memcmp(ap[0], ap[1], sizeof(float) * na) == 0);
+	CHECK(memcmp(am[0], am[1], sizeof(float) * na) == 0);
+	CHECK(memcmp(av[0], av[1], sizeof(float) * na) == 0);
+
+	free(in);
+	free(w);
+	free(bias);
+	free(ref);
+	free(out);
+	free(dw0);
+	free(dw1);
+	free(io0);
+	free(io1);
+	free(dio0);
+	free(dio1);
+	free(lin);
+	free(scratch);
+	free(st0);
+	free(st1);
+	free(pg0);
+	free(pg1);
+	free(gamma);
+	free(beta);
+	free(ag);
+	for (int k = 0; k < 2; k++)
+	{
+		free(ap[k]);
+		free(am[k]);
+		free(av[k]);
+	}
+}
+
+/*
+ * With a team set, the same work gives bit-identical results on teams of
+ * 1, 2 and 3 threads: every job is split by its size alone, whichever
+ * thread runs each part.  Products, residual blocks (forward and backward)
+ * and Adam, with sizes that split them into several parts.
+ */
+static void
+test_team_parts_exact(void)
+{
+	enum
+	{
+		B = 200, C = 90, OC = 300, LD = OC + C, NT = 3
+	};
+	size_t		na = 100000;
+	rs_rng		rng;
+	int			blas = openblas_get_num_threads();
+	float	   *in = malloc(sizeof(float) * B * C),
+			   *w = malloc(sizeof(float) * OC * C),
+			   *bias = malloc(sizeof(float) * OC),
+			   *gamma = malloc(sizeof(float) * OC),
+			   *beta = malloc(sizeof(float) * OC),
+			   *io0 = malloc(sizeof(float) * B * LD),
+			   *dio0 = malloc(sizeof(float) * B * LD),
+			   *ag = malloc(sizeof(float) * na),
+			   *ap0 = malloc(sizeof(float) * na),
+			   *lin = malloc(sizeof(float) * B * OC),
+			   *scratch = malloc(sizeof(float) * B * OC);
+	float	   *out[NT],
+			   *dw[NT],
+			   *io[NT],
+			   *dio[NT],
+			   *st[NT],
+			   *pg[NT],
+			   *ap[NT],
+			   *am[NT],
+			   *av[NT];
+
+	rs_rng_seed(&rng, 78);
+	fill_normal(in, (size_t) B * C, &rng, 1.0f);
+	fill_normal(w, (size_t) OC * C, &rng, 0.3f);
+	fill_normal(bias, OC, &rng, 0.3f);
+	fill_normal(gamma, OC, &rng, 1.0f);
+	fill_normal(beta, OC, &rng, 1.0f);
+	fill_normal(io0, (size_t) B * LD, &rng, 1.0f);
+	fill_normal(dio0, (size_t) B * LD, &rng, 1.0f);
+	fill_normal(ag, na, &rng, 1.0f);
+	fill_normal(ap0, na, &rng, 1.0f);
+	for (int k = 0; k < NT; k++)
+	{
+		rs_team		team;
+
+		out[k] = malloc(sizeof(float) * B * OC);
+		dw[k] = calloc((size_t) OC * C, sizeof(float));
+		io[k] = malloc(sizeof(float) * B * LD);
+		dio[k] = malloc(sizeof(float) * B * LD);
+		st[k] = calloc(4 * OC, sizeof(float));
+		pg[k] = calloc(2 * OC, sizeof(float));
+		ap[k] = malloc(sizeof(float) * na);
+		am[k] = calloc(na, sizeof(float));
+		av[k] = calloc(na, sizeof(float));
+		memcpy(io[k], io0, sizeof(float) * B * LD);
+		memcpy(dio[k], dio0, sizeof(float) * B * LD);
+		memcpy(ap[k], ap0, sizeof(float) * na);
+		for (int i = 0; i < OC; i++)
+			st[k][2 * OC + i] = 1.0f;	/* running variance */
+
+		rs_team_start(&team, k + 1);
+		openblas_set_num_threads(1);
+		rs_nn_set_team(&team);
+		rs_dense_forward(out[k], OC, in, C, w, bias, B, C, OC);
+		rs_dense_backward(NULL, C, dw[k], NULL, out[k], OC, in, C, w, B, C,
+						  OC);
+		for (int rep = 0; rep < 3; rep++)
+		{
+			rs_residual_forward_train(io[k], LD, w, bias, gamma, beta, lin,
+									  st[k], st[k] + OC, st[k] + 2 * OC,
+									  st[k] + 3 * OC, B, C, OC);
+			rs_residual_backward(dio[k], LD, NULL, NULL, pg[k], pg[k] + OC,
+								 scratch, io[k], lin, st[k], st[k] + OC, w,
+								 gamma, B, C, OC, 1);
+		}
+		for (int t = 1; t <= 3; t++)
+			rs_adam_step(ap[k], ag, am[k], av[k], na, t, 1e-3f, 0.5f, 0.9f,
+						 1e-8f, 1e-6f);
+		rs_nn_set_team(NULL);
+		openblas_set_num_threads(blas);
+		rs_team_stop(&team);
+	}
+	for (int k = 1; k < NT; k++)
+	{
+		CHECK(memcmp(out[k], out[0], sizeof(float) * B * OC) == 0);
+		CHECK(memcmp(dw[k], dw[0], sizeof(float) * OC * C) == 0);
+		CHECK(memcmp(io[k], io[0], sizeof(float) * B * LD) == 0);
+		CHECK(memcmp(dio[k], dio[0], sizeof(float) * B * LD) == 0);
+		CHECK(memcmp(st[k], st[0], sizeof(float) * 4 * OC) == 0);
+		CHECK(memcmp(pg[k], pg[0], sizeof(float) * 2 * OC) == 0);
+		CHECK(memcmp(ap[k], ap[0], sizeof(float) * na) == 0);
+		CHECK(memcmp(am[k], am[0], sizeof(float) * na) == 0);
+		CHECK(memcmp(av[k], av[0], sizeof(float) * na) == 0);
+	}
+	for (int k = 0; k < NT; k++)
+	{
+		free(out[k]);
+		free(dw[k]);
+		free(io[k]);
+		free(dio[k]);
+		free(st[k]);
+		free(pg[k]);
+		free(ap[k]);
+		free(am[k]);
+		free(av[k]);
+	}
+	free(in);
+	free(w);
+	free(bias);
+	free(gamma);
+	free(beta);
+	free(io0);
+	free(dio0);
+	free(ag);
+	free(ap0);
+	free(lin);
+	free(scratch);
+}
+
 int
 main(void)
 {
@@ -648,5 +1022,8 @@ main(void)
 	RUN(test_residual_grad);
 	RUN(test_residual_eval);
 	RUN(test_adam);
+	RUN(test_team);
+	RUN(test_team_split);
+	RUN(test_team_parts_exact);
 	return unit_summary("test_nn");
 }
