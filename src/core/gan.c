@@ -975,32 +975,6 @@ us_bits23(ustream *s)
 	return v;
 }
 
-/* x[n] ~ N(0, 1): Marsaglia's polar method in float. */
-static void
-fill_normals(float *x, int n, rs_rng *rng)
-{
-	ustream		us = {rng, 0, 0};
-
-	for (int i = 0; i < n; i += 2)
-	{
-		float		u,
-					v,
-					q,
-					f;
-
-		do
-		{
-			u = (float) us_bits23(&us) * (1.0f / 4194304.0f) - 1.0f;
-			v = (float) us_bits23(&us) * (1.0f / 4194304.0f) - 1.0f;
-			q = u * u + v * v;
-		} while (q >= 1.0f || q == 0.0f);
-		f = sqrtf(-2.0f * logf(q) / q);
-		x[i] = u * f;
-		if (i + 1 < n)
-			x[i + 1] = v * f;
-	}
-}
-
 /* One Gumbel(0, 1) draw: -log(-log(u)), u in (0, 1). */
 static inline float
 us_gumbel(ustream *s)
@@ -1057,7 +1031,7 @@ noise_part(void *arg, int part, int nparts)
 		rs_rng		rr;
 
 		rs_rng_seed(&rr, j->seed ^ ((uint64_t) (r + 1) * UINT64_C(0x9E3779B97F4A7C15)));
-		fill_normals(in, g->E, &rr);
+		rs_rng_normals_f(&rr, in, g->E);
 		if (g->cond_dim)
 			memcpy(in + g->E, g->cond + r * g->cond_dim,
 				   sizeof(float) * g->cond_dim);

@@ -18,18 +18,10 @@
 
 #include <cblas.h>
 
+#include "bench.h"
 #include "gan.h"
 #include "nn.h"
 #include "rng.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* One sgemm shape: C[M, N] = op(A) op(B) with inner dimension K. */
 typedef struct shape
@@ -182,10 +174,9 @@ main(int argc, char **argv)
 	int			steps = argc > 1 ? atoi(argv[1]) : 40;
 	rs_gan_config cfg;
 	rs_span		spans[64];
-	int			ns = 0,
-				pos = 0,
-				cd = 0;
-	int			cat_w[] = {2, 2, 3, 4, 5, 7, 2, 2, 3, 10, 20};
+	int			pos,
+				cd,
+				ns = heart_spans(spans, &pos, &cd);
 	rs_error	err;
 	rs_gan	   *g;
 	float	   *data;
@@ -200,20 +191,6 @@ main(int argc, char **argv)
 				ceil_f,
 				team_t;
 
-	/* 5 continuous columns: tanh + 9 modes; 11 categorical: 60 wide */
-	for (int i = 0; i < 5; i++)
-	{
-		spans[ns++] = (rs_span) {pos, 1, RS_ACT_TANH, i, 0};
-		pos += 1;
-		spans[ns++] = (rs_span) {pos, 9, RS_ACT_SOFTMAX, i, 0};
-		pos += 9;
-	}
-	for (int i = 0; i < 11; i++)
-	{
-		spans[ns++] = (rs_span) {pos, cat_w[i], RS_ACT_SOFTMAX, 5 + i, 1};
-		pos += cat_w[i];
-		cd += cat_w[i];
-	}
 	rs_gan_config_default(&cfg);
 	n = (int64_t) cfg.batch_size * steps;
 	data = calloc((size_t) n * pos, sizeof(float));
