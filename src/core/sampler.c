@@ -47,7 +47,7 @@
 #include "fastmath.h"
 #include "gemm16.h"
 
-#define RS_SAMPLER_TASK_ROWS	256 /* rows per thread per pass */
+#define RS_SAMPLER_TASK_ROWS	128 /* rows per thread per pass */
 
 typedef struct sampler_layer
 {
