@@ -9,6 +9,9 @@
  *	  - the same compiled sampler with fp32 products (force_fp32) on one
  *		thread.
  *
+ * Build (from the project root; test/bench/run.sh does this):
+ *	gcc -O2 -march=x86-64 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+ *		test/bench/bench_sampler.c src/core/ *.c -lopenblas -lm
  * Run: ./bench_sampler [rows [fast]]   (threads from OPENBLAS_NUM_THREADS;
  * "fast" times only rs_gan_sample's path, for profiling)
  */
