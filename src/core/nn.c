@@ -4,13 +4,12 @@
  *	  dropout, tanh, (Gumbel-)softmax, CTGAN's Residual block and Adam.
  *	  See nn.h for the conventions (shapes, strides, accumulation).
  */
-#define _POSIX_C_SOURCE 200809L	/* pthread_sigmask, sched_yield */
+#define _POSIX_C_SOURCE 200809L	/* sched_yield */
 
 #include "nn.h"
 
 #include <math.h>
 #include <sched.h>
-#include <signal.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -120,8 +119,6 @@ team_helper(void *arg)
 void
 rs_team_start(rs_team *t, int n)
 {
-	sigset_t	all,
-				old;
 	int			want;
 
 	memset(t, 0, sizeof(*t));
@@ -143,13 +140,9 @@ rs_team_start(rs_team *t, int n)
 		t->n = 1;
 		return;
 	}
-	/* helpers must never take the host's signals */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (want = 0; want < t->n - 1; want++)
-		if (pthread_create(&t->th[want], NULL, team_helper, t) != 0)
+		if (rs_thread_create(&t->th[want], team_helper, t) != 0)
 			break;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* wait until every created helper runs (rs_team_stop joins them) */
 	for (;;)
 	{

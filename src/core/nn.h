@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "rng.h"
+#include "rs_common.h"
 
 #define RS_BN_MOMENTUM	0.1f
 #define RS_BN_EPS		1e-5f

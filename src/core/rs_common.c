@@ -2,8 +2,11 @@
  * rs_common.c
  *	  Error records, allocator and interrupt hooks of the numeric core.
  */
+#define _POSIX_C_SOURCE 200809L	/* pthread_sigmask */
+
 #include "rs_common.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,4 +87,18 @@ rs_check_interrupts(void)
 {
 	if (cur_interrupt)
 		cur_interrupt();
+}
+
+int
+rs_thread_create(pthread_t *tid, void *(*fn) (void *), void *arg)
+{
+	sigset_t	all,
+				old;
+	int			rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(tid, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

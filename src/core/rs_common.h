@@ -13,6 +13,7 @@
 #ifndef RS_COMMON_H
 #define RS_COMMON_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,5 +54,13 @@ char	   *rs_strdup(const char *s);
 typedef void (*rs_interrupt_fn) (void);
 void		rs_set_interrupt_check(rs_interrupt_fn fn);
 void		rs_check_interrupts(void);
+
+/*
+ * Worker threads.  The core runs inside a PostgreSQL backend, so a worker
+ * is created with every signal blocked (the host's handlers stay on its
+ * own thread) and must never call the hooks above (rs_alloc, rs_free,
+ * rs_fail, rs_check_interrupts).  Returns pthread_create's result.
+ */
+int			rs_thread_create(pthread_t *tid, void *(*fn) (void *), void *arg);
 
 #endif							/* RS_COMMON_H */

@@ -41,7 +41,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <string.h>
 
 #include "fastmath.h"
@@ -233,7 +232,7 @@ rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32, rs_error *e
 						err) != RS_OK)
 			goto fail;
 	}
-	s->bf16 = !force_fp32 && rs_gemm16_native();
+	s->bf16 = rs_gemm16_is_native(s->layer[0].gemm);
 	/* fp32 products go through OpenBLAS, which has threads of its own */
 	s->threads = s->bf16 ? threads : 1;
 	if (s->threads < 1)
@@ -475,16 +474,12 @@ check_call(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
 
 /*
  * Set up a call of n <= RS_SAMPLER_MAX_ROWS rows (one seed per row, in
- * order, from rng) and start n_workers threads on it, every signal blocked
- * in them.
+ * order, from rng) and start n_workers threads on it (rs_thread_create).
  */
 static void
 launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
 	   int n_workers)
 {
-	sigset_t	all,
-				old;
-
 	for (int r = 0; r < n; r++)
 		s->seeds[r] = rs_rng_next(rng);
 	s->n = n;
@@ -497,19 +492,14 @@ launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
 		n_workers = s->n_chunks;
 	s->n_workers = n_workers;
 	s->running = 1;
-	if (n_workers <= 0)
-		return;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (int t = 0; t < n_workers; t++)
 	{
 		sampler_worker *wk = &s->worker[t];
 
 		wk->s = s;
 		wk->w = &s->work[t];
-		wk->started = pthread_create(&wk->tid, NULL, worker_main, wk) == 0;
+		wk->started = rs_thread_create(&wk->tid, worker_main, wk) == 0;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* The caller takes what chunks are left, then joins the workers. */
