@@ -3,7 +3,7 @@
 # Source it, then call cluster_start / cluster_stop.  The server runs as
 # the postgres user (it refuses root) on a private socket directory and
 # port; the clients connect as the postgres superuser.
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${RS_PGBIN:-/usr/lib/postgresql/15/bin}   # RS_PGBIN: another copy of the server
 
 cluster_start() {
   RS_CLUSTER_DIR=$(mktemp -d /tmp/raresynth-cluster.XXXXXX)
