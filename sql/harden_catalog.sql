@@ -6,11 +6,7 @@
 \i test/data/try.sql
 SET raresynth.progress = off;
 SET client_min_messages = warning;
-CREATE TABLE tiny AS
-  SELECT i::float8 AS x, (i % 3)::text AS c, (i % 4 = 0)::int AS y
-  FROM generate_series(1, 80) AS i;
-GRANT SELECT ON tiny TO PUBLIC;
-\set small '{"embedding_dim": 8, "generator_dims": [8], "discriminator_dims": [8]}'
+\i test/data/tiny.sql
 -- an owner is a role OID
 SELECT atttypid::regtype FROM pg_attribute
 WHERE attrelid = 'raresynth.models'::regclass AND attname = 'owner';

@@ -27,10 +27,7 @@ DROP ROLE IF EXISTS rs_cc_b;
 CREATE ROLE rs_cc_a;
 CREATE ROLE rs_cc_b;
 CREATE EXTENSION raresynth;
-CREATE TABLE tiny AS
-  SELECT i::float8 AS x, (i % 3)::text AS c, (i % 4 = 0)::int AS y
-  FROM generate_series(1, 80) AS i;
-GRANT SELECT ON tiny TO PUBLIC;
+\i test/data/tiny.sql
 SQL
 
 # session ROLE TAG SQL: run SQL as ROLE inside one transaction that stays
