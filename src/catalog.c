@@ -180,6 +180,16 @@ report_missing_model(const char *model)
 			 errhint("Train one with raresynth_train(), or list yours with SELECT name FROM raresynth.models.")));
 }
 
+/* Error for a training whose model name another role's model holds. */
+static void
+report_name_taken(const char *model)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("model \"%s\" is owned by another role", model),
+			 errhint("Choose another name with the model argument.")));
+}
+
 /* Error unless the caller can see and use the model.  Opens its own SPI. */
 void
 rs_catalog_check_model(const char *model)
@@ -306,10 +316,7 @@ rs_catalog_check_writable(const char *model)
 		elog(ERROR, "SPI_connect failed");
 	owner = model_owner(model);
 	if (OidIsValid(owner) && owner != GetUserId())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("model \"%s\" is owned by another role", model),
-				 errhint("Choose another name with the model argument.")));
+		report_name_taken(model);
 	SPI_finish();
 }
 
@@ -371,10 +378,7 @@ rs_catalog_store_model(const RsStoredModel *sm)
 	stored = SPI_processed == 1;
 	catalog_as_caller(&save);
 	if (!stored)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("model \"%s\" is owned by another role", sm->name),
-				 errhint("Choose another name with the model argument.")));
+		report_name_taken(sm->name);
 	SPI_finish();
 	pfree(state);
 }
