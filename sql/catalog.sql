@@ -18,14 +18,18 @@ ORDER BY 1;
 CREATE ROLE rs_alice;
 CREATE ROLE rs_bob;
 
+-- models are written by raresynth_train(); here a superuser writes one for alice
+INSERT INTO raresynth.models (name, owner, source, label, minority, rows, epochs, seed, state)
+VALUES ('alice_model', 'rs_alice', 'public.heart', 'risk', '1', 3139, 300, 42, '\x00');
+
 SET ROLE rs_alice;
-INSERT INTO raresynth.models (name, source, label, minority, rows, epochs, seed, state)
-VALUES ('alice_model', 'public.heart', 'risk', '1', 3139, 300, 42, '\x00');
 SELECT name, owner, source, minority FROM raresynth.models;
 SELECT raresynth_model_info('alice_model') - 'created';
--- a role cannot write a model as someone else
-SELECT * FROM pg_temp.try($$INSERT INTO raresynth.models (name, owner, source, label, minority, rows, epochs, seed, state)
-VALUES ('forged', 'rs_bob', 'public.heart', 'risk', '1', 1, 1, 1, '\x00')$$);
+-- a role reads its rows but writes none directly, not even its own
+SELECT * FROM pg_temp.try($$INSERT INTO raresynth.models (name, source, label, minority, rows, epochs, seed, state)
+VALUES ('forged', 'public.heart', 'risk', '1', 1, 1, 1, '\x00')$$);
+SELECT * FROM pg_temp.try($$UPDATE raresynth.models SET state = '\x01' WHERE name = 'alice_model'$$);
+SELECT * FROM pg_temp.try($$DELETE FROM raresynth.models WHERE name = 'alice_model'$$);
 RESET ROLE;
 
 SET ROLE rs_bob;
@@ -36,9 +40,8 @@ SELECT * FROM pg_temp.try($$SELECT raresynth_drop_model('alice_model')$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_model_info('no_such_model')$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_drop_model('no_such_model')$$);
 SELECT raresynth_drop_model('no_such_model', missing_ok => true);
--- bob cannot take alice's name either
-SELECT * FROM pg_temp.try($$INSERT INTO raresynth.models (name, source, label, minority, rows, epochs, seed, state)
-VALUES ('alice_model', 'public.heart', 'risk', '1', 1, 1, 1, '\x00')$$);
+-- who owns a name is no secret
+SELECT raresynth.model_owner('alice_model'), raresynth.model_owner('no_such_model');
 RESET ROLE;
 
 -- superusers see all

@@ -8,7 +8,7 @@ SET raresynth.threads = 1;
 SELECT model, minority, rows, columns, epochs, seconds > 0 AS timed, seed
 FROM raresynth_train('heart', 'risk', epochs => 3, seed => 42, options => :'small');
 
-SELECT name, owner = current_user AS mine, source, label, minority, rows, epochs, seed,
+SELECT name, owner::text = current_user AS mine, source, label, minority, rows, epochs, seed,
        jsonb_array_length(columns) AS columns,
        jsonb_array_length(losses -> 'generator') AS loss_epochs,
        options -> 'generator_dims' AS generator_dims, options ->> 'pac' AS pac,

@@ -10,9 +10,17 @@ CREATE SCHEMA raresynth;
 COMMENT ON SCHEMA raresynth IS 'raresynth: the model catalog';
 GRANT USAGE ON SCHEMA raresynth TO PUBLIC;
 
+-- The role the catalog compares owner with: the current role, as an OID
+-- (a name would follow a role's name, not the role, across DROP/RENAME).
+CREATE FUNCTION raresynth.current_role_id() RETURNS regrole
+    AS 'MODULE_PATHNAME', 'raresynth_current_role_id'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION raresynth.current_role_id() IS
+    'the current role (current_user) as regrole: the owner a model of the caller has';
+
 CREATE TABLE raresynth.models (
     name      name        PRIMARY KEY,
-    owner     name        NOT NULL DEFAULT current_user,
+    owner     regrole     NOT NULL DEFAULT raresynth.current_role_id(),
     source    text        NOT NULL,
     label     name        NOT NULL,
     minority  text        NOT NULL,
@@ -27,9 +35,9 @@ CREATE TABLE raresynth.models (
     state     bytea       NOT NULL
 );
 COMMENT ON TABLE raresynth.models IS
-    'Trained raresynth models: one row per model; each role sees and uses only the models it owns';
+    'Trained raresynth models: one row per model; each role sees and uses only the models it owns, and writes them only through raresynth_train() and raresynth_drop_model()';
 COMMENT ON COLUMN raresynth.models.name IS 'model name (default <source>_<label>)';
-COMMENT ON COLUMN raresynth.models.owner IS 'role that trained the model';
+COMMENT ON COLUMN raresynth.models.owner IS 'role that trained the model (its OID: follows a rename; a number once the role is dropped)';
 COMMENT ON COLUMN raresynth.models.source IS 'schema-qualified source table the model learned';
 COMMENT ON COLUMN raresynth.models.label IS 'label column of the source';
 COMMENT ON COLUMN raresynth.models.minority IS 'label value (as text) of the class the model learned';
@@ -43,17 +51,23 @@ COMMENT ON COLUMN raresynth.models.columns IS 'column specs: name, type, kind, r
 COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch generator and critic losses';
 COMMENT ON COLUMN raresynth.models.state IS 'model state: versioned, checksummed container of encoder and generator';
 
+-- Roles read their own rows; only the extension's C functions write (as
+-- the table's owner, after checking the caller's rights by OID).
 ALTER TABLE raresynth.models ENABLE ROW LEVEL SECURITY;
-CREATE POLICY models_owner ON raresynth.models
-    USING (owner OPERATOR(pg_catalog.=) current_user)
-    WITH CHECK (owner OPERATOR(pg_catalog.=) current_user);
-GRANT SELECT, INSERT, UPDATE, DELETE ON raresynth.models TO PUBLIC;
+CREATE POLICY models_owner ON raresynth.models FOR SELECT
+    USING (owner OPERATOR(pg_catalog.=) raresynth.current_role_id());
+GRANT SELECT ON raresynth.models TO PUBLIC;
 
-SELECT pg_catalog.pg_extension_config_dump('raresynth.models', '');
+-- pg_dump writes owner as the role's name, restored as the new cluster's
+-- OID of that role.  A model whose owner was dropped would be written as
+-- the bare OID, which may name an unrelated role of the restored cluster:
+-- such models are left out of dumps.
+SELECT pg_catalog.pg_extension_config_dump('raresynth.models',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) owner)');
 
--- Who owns a model, whatever the caller may see: lets the functions tell
--- "does not exist" from "owned by another role".  Reveals only the owner.
-CREATE FUNCTION raresynth.model_owner(model name) RETURNS name
+-- Who owns a model, whatever the caller may see (NULL: no such model).
+-- Reveals only the owner.
+CREATE FUNCTION raresynth.model_owner(model name) RETURNS regrole
     LANGUAGE sql STABLE STRICT SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$ SELECT owner FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) model $$;
@@ -81,16 +95,16 @@ COMMENT ON FUNCTION raresynth_profile(regclass, name, name[]) IS
 CREATE FUNCTION raresynth_model_info(model name)
     RETURNS jsonb
     AS 'MODULE_PATHNAME', 'raresynth_model_info'
-    LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION raresynth_model_info(name) IS
     'everything the catalog knows about a model you own, as jsonb (the state as its size)';
 
 CREATE FUNCTION raresynth_drop_model(model name, missing_ok boolean DEFAULT false)
     RETURNS boolean
     AS 'MODULE_PATHNAME', 'raresynth_drop_model'
-    LANGUAGE C VOLATILE STRICT;
+    LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_drop_model(name, boolean) IS
-    'delete a model you own; true if it was dropped, false if missing and missing_ok';
+    'delete a model you own (a superuser: any model); true if it was dropped, false if missing and missing_ok';
 
 -------------------------------------------------------------------------------
 -- The GAN: train, sample, synthesize

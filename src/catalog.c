@@ -1,52 +1,193 @@
 /*
  * catalog.c
- *	  The model catalog raresynth.models: looking models up with the right
- *	  error (unknown vs owned by another role), raresynth_model_info() and
- *	  raresynth_drop_model().  Row-level security on the table lets a role
- *	  see only its own models; superusers see all.
+ *	  The model catalog raresynth.models.  A model is owned by a role OID
+ *	  (column owner, type regrole).  Roles read their own rows directly
+ *	  (SELECT under row-level security: owner = current role); nothing but
+ *	  this file writes the catalog: PUBLIC has no INSERT, UPDATE or DELETE,
+ *	  and the writes below run as the catalog table's owner after checking
+ *	  the caller's rights by OID.  Writers of one model name are serialized
+ *	  by a transaction lock on the name.  Also raresynth_model_info() and
+ *	  raresynth_drop_model(), and the error for a model the caller cannot
+ *	  see (unknown vs owned by another role).
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "model.h"
 #include "raresynth.h"
 
 /*
- * Raise the right error for a model the caller cannot see: it does not
- * exist, or another role owns it.  Must be called inside SPI.
+ * The lock on a model name is an advisory lock tag with this value in its
+ * fourth field: the SQL advisory lock functions use 1 and 2, so a user's
+ * pg_advisory_lock() keys never collide with it.
+ */
+#define RS_LOCKTAG_MODEL	0x7273	/* "rs" */
+
+/*
+ * Every function taking a model name checks it here (all reach the catalog
+ * through this file): it must not be NULL or empty.
+ */
+static const char *
+model_name_arg(const char *model)
+{
+	if (model == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model must not be NULL")));
+	if (model[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("model name must not be empty")));
+	return model;
+}
+
+/*
+ * Take this transaction's lock on a model name, waiting for any other
+ * transaction that trains or drops a model of that name.  Every writer of
+ * the catalog takes it before it looks at who owns the name, so writers of
+ * one name run one after another, each as if alone.  Taking it again is a
+ * no-op.
+ */
+void
+rs_catalog_lock_model(const char *model)
+{
+	NameData	n;
+	uint64		h;
+	LOCKTAG		tag;
+
+	namestrcpy(&n, model_name_arg(model));
+	h = hash_bytes_extended((const unsigned char *) NameStr(n), strlen(NameStr(n)), 0);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (h >> 32), (uint32) h, RS_LOCKTAG_MODEL);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/* The caller's identity while a statement runs as the catalog's owner. */
+typedef struct CatalogAs
+{
+	Oid			userid;
+	int			sec_context;
+} CatalogAs;
+
+/*
+ * Run the following statements as the owner of raresynth.models, in a
+ * restricted security context.  On error, transaction (or subtransaction)
+ * abort restores the caller's identity, as for PostgreSQL's own
+ * SetUserIdAndSecContext() users (ri_triggers.c); catalog_as_caller()
+ * restores it on success.
  */
 static void
-report_missing_model(const char *model)
+catalog_as_owner(CatalogAs *save)
+{
+	Oid			nsp = get_namespace_oid("raresynth", false);
+	Oid			relid = get_relname_relid("models", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table raresynth.models is missing");
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+
+	GetUserIdAndSecContext(&save->userid, &save->sec_context);
+	SetUserIdAndSecContext(owner, save->sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+}
+
+static void
+catalog_as_caller(const CatalogAs *save)
+{
+	SetUserIdAndSecContext(save->userid, save->sec_context);
+}
+
+/*
+ * The owner of a model whatever the caller may see, InvalidOid when there
+ * is no such model.  Reads the latest committed state (not the caller's
+ * snapshot): after rs_catalog_lock_model() that is the state the caller's
+ * write will meet.  Must be called inside SPI.
+ */
+static Oid
+model_owner(const char *model)
 {
 	Oid			argtypes[1] = {NAMEOID};
 	Datum		args[1];
 	NameData	n;
+	SPIPlanPtr	plan;
+	CatalogAs	save;
 	int			ret;
+	Oid			owner = InvalidOid;
 
 	namestrcpy(&n, model);
 	args[0] = NameGetDatum(&n);
-	ret = SPI_execute_with_args("SELECT raresynth.model_owner($1)", 1, argtypes, args,
-								NULL, true, 1);
-	if (ret == SPI_OK_SELECT && SPI_processed == 1)
+	catalog_as_owner(&save);
+	plan = SPI_prepare("SELECT owner FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1",
+					   1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "model owner lookup failed: %s", SPI_result_code_string(SPI_result));
+	ret = SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							   true, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "model owner lookup failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 1)
 	{
-		char	   *owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		bool		isnull;
 
-		if (owner != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for model \"%s\"", model),
-					 errdetail("The model is owned by another role."),
-					 errhint("Each role sees and uses only the models it trained.")));
+		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											   1, &isnull));
 	}
+	SPI_freeplan(plan);
+	catalog_as_caller(&save);
+	return owner;
+}
+
+/*
+ * Raise the right error for a model the caller cannot see or use: it does
+ * not exist, or another role owns it (perhaps a role since dropped).  Must
+ * be called inside SPI.
+ */
+static void
+report_missing_model(const char *model)
+{
+	Oid			owner = model_owner(model);
+
+	if (OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for model \"%s\"", model),
+				 SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner)) ?
+				 errdetail("The model is owned by another role.") :
+				 errdetail("The model is owned by a role that was dropped (OID %u); only a superuser can see or drop it.", owner),
+				 errhint("Each role sees and uses only the models it trained.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("model \"%s\" does not exist", model),
 			 errhint("Train one with raresynth_train(), or list yours with SELECT name FROM raresynth.models.")));
+}
+
+/* Error for a training whose model name another role's model holds. */
+static void
+report_name_taken(const char *model)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("model \"%s\" is owned by another role", model),
+			 errhint("Choose another name with the model argument.")));
 }
 
 /* Error unless the caller can see and use the model.  Opens its own SPI. */
@@ -58,7 +199,7 @@ rs_catalog_check_model(const char *model)
 	NameData	n;
 	int			ret;
 
-	namestrcpy(&n, model);
+	namestrcpy(&n, model_name_arg(model));
 	args[0] = NameGetDatum(&n);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -71,14 +212,22 @@ rs_catalog_check_model(const char *model)
 	SPI_finish();
 }
 
+/* raresynth.current_role_id() returns regrole: the role owner is compared with */
+PG_FUNCTION_INFO_V1(raresynth_current_role_id);
+Datum
+raresynth_current_role_id(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_OID(GetUserId());
+}
+
 /* raresynth_model_info(model name) returns jsonb */
 PG_FUNCTION_INFO_V1(raresynth_model_info);
 Datum
 raresynth_model_info(PG_FUNCTION_ARGS)
 {
-	Name		model = PG_GETARG_NAME(0);
+	const char *model = model_name_arg(PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0)));
 	Oid			argtypes[1] = {NAMEOID};
-	Datum		args[1] = {NameGetDatum(model)};
+	Datum		args[1] = {PG_GETARG_DATUM(0)};
 	Datum		result;
 	bool		isnull;
 	int			ret;
@@ -97,114 +246,139 @@ raresynth_model_info(PG_FUNCTION_ARGS)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "model lookup failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)
-		report_missing_model(NameStr(*model));
+		report_missing_model(model);
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	result = SPI_datumTransfer(result, false, -1);
 	SPI_finish();
 	PG_RETURN_DATUM(result);
 }
 
-/* raresynth_drop_model(model name, missing_ok boolean) returns boolean */
+/*
+ * raresynth_drop_model(model name, missing_ok boolean) returns boolean.
+ * The owner may drop a model, and a superuser any model (also one whose
+ * owner was dropped).
+ */
 PG_FUNCTION_INFO_V1(raresynth_drop_model);
 Datum
 raresynth_drop_model(PG_FUNCTION_ARGS)
 {
-	Name		model = PG_GETARG_NAME(0);
-	bool		missing_ok = PG_GETARG_BOOL(1);
-	Oid			argtypes[1] = {NAMEOID};
-	Datum		args[1] = {NameGetDatum(model)};
+	const char *model = model_name_arg(PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0)));
+	bool		missing_ok;
+	Oid			argtypes[3] = {NAMEOID, REGROLEOID, BOOLOID};
+	Datum		args[3];
+	CatalogAs	save;
 	int			ret;
 	bool		dropped;
 
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("missing_ok must not be NULL")));
+	missing_ok = PG_GETARG_BOOL(1);
+	PreventCommandIfReadOnly("raresynth_drop_model()");
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = ObjectIdGetDatum(GetUserId());
+	args[2] = BoolGetDatum(superuser());
+
+	rs_catalog_lock_model(model);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("DELETE FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1",
-								1, argtypes, args, NULL, false, 0);
+	catalog_as_owner(&save);
+	ret = SPI_execute_with_args("DELETE FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1 "
+								"AND (owner OPERATOR(pg_catalog.=) $2 OR $3)",
+								3, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_DELETE)
 		elog(ERROR, "model delete failed: %s", SPI_result_code_string(ret));
+	catalog_as_caller(&save);
 	dropped = SPI_processed > 0;
-	if (!dropped && !missing_ok)
-		report_missing_model(NameStr(*model));
+	if (!dropped && (!missing_ok || OidIsValid(model_owner(model))))
+		report_missing_model(model);
 	if (!dropped)
 		ereport(NOTICE,
-				(errmsg("model \"%s\" does not exist, skipping", NameStr(*model))));
+				(errmsg("model \"%s\" does not exist, skipping", model)));
 	SPI_finish();
 	PG_RETURN_BOOL(dropped);
 }
 
-/* Error if the name belongs to another role's model (we may replace our own). */
+/*
+ * Before training: error if the transaction cannot write the catalog; lock
+ * the name, then error if it belongs to another role's model (the caller
+ * may replace its own).
+ */
 void
 rs_catalog_check_writable(const char *model)
 {
-	Oid			argtypes[1] = {NAMEOID};
-	Datum		args[1];
-	NameData	n;
-	int			ret;
+	Oid			owner;
 
-	namestrcpy(&n, model);
-	args[0] = NameGetDatum(&n);
+	PreventCommandIfReadOnly("raresynth_train()");
+	rs_catalog_lock_model(model);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT raresynth.model_owner($1) OPERATOR(pg_catalog.<>) current_user",
-								1, argtypes, args, NULL, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "model owner lookup failed: %s", SPI_result_code_string(ret));
-	{
-		bool		isnull;
-		Datum		other = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull && DatumGetBool(other))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("model \"%s\" is owned by another role", model),
-					 errhint("Choose another name with the model argument.")));
-	}
+	owner = model_owner(model);
+	if (OidIsValid(owner) && owner != GetUserId())
+		report_name_taken(model);
 	SPI_finish();
 }
 
-/* Insert a model, replacing the caller's own model of the same name. */
+/*
+ * Store a trained model as the caller's, replacing the caller's own model
+ * of the same name.  The only writer of model states: it runs as the
+ * catalog's owner, so no role needs (or has) write access to the table.
+ */
 void
 rs_catalog_store_model(const RsStoredModel *sm)
 {
-	Oid			argtypes[12] = {NAMEOID, TEXTOID, NAMEOID, TEXTOID, INT8OID, INT4OID,
+	Oid			argtypes[13] = {NAMEOID, REGROLEOID, TEXTOID, NAMEOID, TEXTOID, INT8OID, INT4OID,
 	INT8OID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID};
-	Datum		args[12];
+	Datum		args[13];
 	NameData	name,
 				label;
 	bytea	   *state;
+	CatalogAs	save;
 	int			ret;
+	bool		stored;
 
+	rs_catalog_lock_model(sm->name);
 	namestrcpy(&name, sm->name);
 	namestrcpy(&label, sm->label);
 	state = palloc_extended(add_size(sm->state_len, VARHDRSZ), MCXT_ALLOC_HUGE);
 	SET_VARSIZE(state, sm->state_len + VARHDRSZ);
 	memcpy(VARDATA(state), sm->state, sm->state_len);
 	args[0] = NameGetDatum(&name);
-	args[1] = CStringGetTextDatum(sm->source);
-	args[2] = NameGetDatum(&label);
-	args[3] = CStringGetTextDatum(sm->minority);
-	args[4] = Int64GetDatum(sm->rows);
-	args[5] = Int32GetDatum(sm->epochs);
-	args[6] = Int64GetDatum(sm->seed);
-	args[7] = Float8GetDatum(sm->seconds);
-	args[8] = CStringGetTextDatum(sm->options);
-	args[9] = CStringGetTextDatum(sm->columns);
-	args[10] = CStringGetTextDatum(sm->losses);
-	args[11] = PointerGetDatum(state);
+	args[1] = ObjectIdGetDatum(GetUserId());
+	args[2] = CStringGetTextDatum(sm->source);
+	args[3] = NameGetDatum(&label);
+	args[4] = CStringGetTextDatum(sm->minority);
+	args[5] = Int64GetDatum(sm->rows);
+	args[6] = Int32GetDatum(sm->epochs);
+	args[7] = Int64GetDatum(sm->seed);
+	args[8] = Float8GetDatum(sm->seconds);
+	args[9] = CStringGetTextDatum(sm->options);
+	args[10] = CStringGetTextDatum(sm->columns);
+	args[11] = CStringGetTextDatum(sm->losses);
+	args[12] = PointerGetDatum(state);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("DELETE FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1",
-								1, argtypes, args, NULL, false, 0);
+	catalog_as_owner(&save);
+	ret = SPI_execute_with_args("DELETE FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1 "
+								"AND owner OPERATOR(pg_catalog.=) $2",
+								2, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_DELETE)
 		elog(ERROR, "model delete failed: %s", SPI_result_code_string(ret));
+	/* a name held by another role is not overwritten (ON CONFLICT skips it) */
 	ret = SPI_execute_with_args(
-		"INSERT INTO raresynth.models (name, source, label, minority, rows, epochs, seed, seconds, "
-		"options, columns, losses, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-		"$9::pg_catalog.jsonb, $10::pg_catalog.jsonb, $11::pg_catalog.jsonb, $12)",
-		12, argtypes, args, NULL, false, 0);
+		"INSERT INTO raresynth.models (name, owner, source, label, minority, rows, epochs, seed, "
+		"seconds, options, columns, losses, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+		"$10::pg_catalog.jsonb, $11::pg_catalog.jsonb, $12::pg_catalog.jsonb, $13) "
+		"ON CONFLICT (name) DO NOTHING",
+		13, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "model insert failed: %s", SPI_result_code_string(ret));
+	stored = SPI_processed == 1;
+	catalog_as_caller(&save);
+	if (!stored)
+		report_name_taken(sm->name);
 	SPI_finish();
 	pfree(state);
 }
@@ -224,7 +398,7 @@ rs_catalog_load_model(const char *model)
 	bool		isnull;
 	bytea	   *state;
 
-	namestrcpy(&n, model);
+	namestrcpy(&n, model_name_arg(model));
 	args[0] = NameGetDatum(&n);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
