@@ -1383,8 +1383,9 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 				 * twice the training part), then the method or the fit */
 				double		s = Min(job->max_size, n),
 							n_tr = s - floor(s * job->test_fraction),
-							n1 = (double) src->class_counts[0] * s / Max(n, 1),
-							n_all = 2 * n_tr,
+							n1 = ceil((double) src->class_counts[0] * n_tr / Max(n, 1)),
+							n_all = (job->with_gan || job->with_smote) ?
+							2 * Max(n1, n_tr - n1) : n_tr,
 							method = 0;
 
 				b += s * row * 2 + n_tr * (row + p * sizeof(double)) + s * p * sizeof(double) +
@@ -1394,10 +1395,10 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 								 n1 * job->k * 12);
 				if (job->with_gan)
 				{
-					RsWidths   *wg = widths_bound(src, (int64) ceil(n1), job->opts->max_modes);
+					RsWidths   *wg = widths_bound(src, (int64) n1, job->opts->max_modes);
 
 					method = Max(method, rs_read_bytes((int64) n1, w->nf) +
-								 gan_train_bytes(wg, (int64) ceil(n1), cfg) +
+								 gan_train_bytes(wg, (int64) n1, cfg) +
 								 gan_generate_bytes(wg, (int64) n_tr, cfg) + n_tr * row);
 				}
 				b += Max(method, logreg_bytes(n_all, p));
