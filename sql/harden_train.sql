@@ -126,6 +126,7 @@ SELECT v, code, message FROM unnest(array['[]', '"x"', 'null', '{"k": 0}', '{"C"
     pg_temp.try(format($$SELECT * FROM raresynth_evaluate('narrow', 'y', methods => '{none}', runs => 1, options => %L)$$, v));
 SELECT v, code, message FROM unnest(array['{"epochs": 5}', '{"k": 3}', '{"pac": 0}', '{"tau": 0}']) v,
     pg_temp.try(format($$SELECT * FROM raresynth_train('narrow', 'y', epochs => 1, options => %L)$$, v));
+SELECT code, message, hint FROM pg_temp.try($$SELECT * FROM raresynth_train('narrow', 'y', model => '', epochs => 1)$$);
 
 -------------------------------------------------------------------------------
 -- NULL for every argument: a clear error (22004) or the documented default
