@@ -293,7 +293,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(cxt);
 	{
 		RsJobShape	job = {.job = RS_JOB_EVALUATE, .opts = &opts, .k = opts.smote_k,
-		.test_fraction = cfg.test_fraction, .with_smote = has_smote};
+		.test_fraction = cfg.test_fraction, .with_smote = has_smote,
+		.other_bytes = (double) n_sizes * cfg.n_methods * cfg.runs * sizeof(rs_eval_result)};
 
 		for (int i = 0; i < n_sizes; i++)
 			job.max_size = Max(job.max_size, sizes[i]);

@@ -137,6 +137,7 @@ typedef struct RsJobShape
 	double		test_fraction;	/* EVALUATE */
 	bool		with_gan;		/* EVALUATE: method gan */
 	bool		with_smote;		/* EVALUATE: method smote or smotenc */
+	double		other_bytes;	/* what the caller holds besides (evaluate's results) */
 } RsJobShape;
 
 extern void rs_check_memory(const RsSource *src, const RsJobShape *job);

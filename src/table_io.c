@@ -1350,7 +1350,7 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 	double		nf = w->nf,
 				p = w->design_p,
 				row = nf * sizeof(double);
-	double		b = rs_read_bytes(n, w->nf) + category_bytes(w);
+	double		b = rs_read_bytes(n, w->nf) + category_bytes(w) + job->other_bytes;
 
 	switch (job->job)
 	{
@@ -1425,8 +1425,8 @@ rs_check_memory(const RsSource *src, const RsJobShape *job)
 {
 	RsOptions	defaults;
 	RsJobShape	j = *job;
-	int64		n = j.class_value ? rs_source_class_count(src, j.class_value)
-		: src->n_rows - src->n_label_null;
+	int64		n = Max(j.class_value ? rs_source_class_count(src, j.class_value)
+						: src->n_rows - src->n_label_null, 0);
 	double		limit = (double) maintenance_work_mem * 1024.0;
 	int			max_modes;
 	RsWidths   *w;
