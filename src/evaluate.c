@@ -78,6 +78,7 @@ parse_methods(ArrayType *arr, rs_augment *methods)
 	bool	   *nulls;
 	int			n;
 
+	rs_check_1d_array(arr, "methods");
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &d, &nulls, &n);
 	if (n < 1 || n > RS_EVAL_MAX_METHODS)
 		ereport(ERROR,
@@ -262,6 +263,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 		Datum	   *d;
 		bool	   *nulls;
 
+		rs_check_1d_array(PG_GETARG_ARRAYTYPE_P(4), "sizes");
 		deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), INT4OID, 4, true, TYPALIGN_INT, &d, &nulls, &n_sizes);
 		if (n_sizes < 1 || n_sizes > RS_EVAL_MAX_SIZES)
 			ereport(ERROR,
@@ -289,6 +291,17 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth evaluate", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
+	{
+		RsJobShape	job = {.job = RS_JOB_EVALUATE, .opts = &opts, .k = opts.smote_k,
+		.test_fraction = cfg.test_fraction, .with_smote = has_smote,
+		.other_bytes = (double) n_sizes * cfg.n_methods * cfg.runs * sizeof(rs_eval_result)};
+
+		for (int i = 0; i < n_sizes; i++)
+			job.max_size = Max(job.max_size, sizes[i]);
+		for (int m = 0; m < cfg.n_methods; m++)
+			job.with_gan |= cfg.methods[m] == RS_AUG_GAN;
+		rs_check_memory(src, &job);
+	}
 	t = rs_source_read_labelled(src, positive, &y);
 	res = palloc0(mul_size(mul_size(n_sizes, cfg.n_methods), mul_size(cfg.runs, sizeof(rs_eval_result))));
 	if (rs_evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)

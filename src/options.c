@@ -53,11 +53,19 @@ rs_options_default(RsOptions *o)
 static double
 jsonb_number(const char *key, JsonbValue *v)
 {
+	double		d;
+
 	if (v->type != jbvNumeric)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be a number", key)));
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+										   NumericGetDatum(v->val.numeric)));
+	if (!isfinite(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" is out of range", key)));
+	return d;
 }
 
 static int
@@ -200,6 +208,17 @@ validate:
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s", err.msg),
 				 errhint("Valid options: %s.", rs_option_list(for_evaluate))));
+}
+
+/* Error unless an array argument has at most one dimension. */
+void
+rs_check_1d_array(ArrayType *arr, const char *argname)
+{
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", argname),
+				 errdetail("It has %d dimensions.", ARR_NDIM(arr))));
 }
 
 /* The hyper-parameters in force, as stored in raresynth.models.options. */

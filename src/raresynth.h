@@ -87,6 +87,9 @@ typedef struct RsSource
 	int64		n_label_null;
 } RsSource;
 
+/* A label may have at most this many classes (distinct non-NULL values). */
+#define RS_MAX_LABEL_CLASSES 100
+
 extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude);
 extern int	rs_source_n_features(const RsSource *src);
 extern const char *rs_column_kind_name(RsColumnKind kind);
@@ -106,6 +109,39 @@ extern void rs_options_default(RsOptions *o);
 extern void rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate);
 extern char *rs_options_json(const RsOptions *o);
 extern char *rs_option_list(bool for_evaluate);
+extern void rs_check_1d_array(ArrayType *arr, const char *argname);
+
+/*
+ * ---- table_io.c: memory bounds ----
+ * rs_check_memory() errors (54000) unless what a job will hold, estimated
+ * from the encoded widths, fits in maintenance_work_mem; call it before
+ * reading rows.
+ */
+typedef enum RsJob
+{
+	RS_JOB_TRAIN,				/* raresynth_train: a GAN on one class */
+	RS_JOB_SMOTE,				/* raresynth_smote: SMOTE-NC on one class */
+	RS_JOB_SCORE,				/* raresynth_score: the classifier on every labelled row */
+	RS_JOB_EVALUATE				/* raresynth_evaluate: one run at the largest size */
+} RsJob;
+
+typedef struct RsJobShape
+{
+	RsJob		job;
+	const char *class_value;	/* TRAIN, SMOTE: the class read */
+	const RsOptions *opts;		/* TRAIN, EVALUATE: settings (NULL: defaults) */
+	int64		n_new;			/* SMOTE: rows made */
+	int			k;				/* SMOTE, EVALUATE: neighbours */
+	int64		n_test;			/* SCORE: labelled rows of the test relation */
+	int			max_size;		/* EVALUATE: the largest size */
+	double		test_fraction;	/* EVALUATE */
+	bool		with_gan;		/* EVALUATE: method gan */
+	bool		with_smote;		/* EVALUATE: method smote or smotenc */
+	double		other_bytes;	/* what the caller holds besides (evaluate's results) */
+} RsJobShape;
+
+extern void rs_check_memory(const RsSource *src, const RsJobShape *job);
+extern Size rs_read_bytes(int64 n, int nf);
 
 /* ---- catalog.c ---- */
 typedef struct RsStoredModel	/* one row of raresynth.models */
@@ -137,8 +173,9 @@ extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
 extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
 extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
 extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
+extern int64 rs_count_labelled_like(const RsSource *src, Oid relid);
 extern rs_table *rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
-									  const rs_table *like, int **y_out);
+									  const rs_table *like, int64 n, int **y_out);
 extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
 								   const rs_table *like);
 

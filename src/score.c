@@ -48,6 +48,7 @@ raresynth_score(PG_FUNCTION_ARGS)
 	bool		nulls[6] = {0};
 	MemoryContext cxt,
 				old;
+	RsJobShape	job = {0};
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -64,12 +65,15 @@ raresynth_score(PG_FUNCTION_ARGS)
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth score", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	train = rs_source_read_labelled(src, positive, &ytrain);
-	test = rs_read_labelled_like(src, PG_GETARG_OID(1), positive, train, &ytest);
-	if (test->n_rows == 0)
+	job.job = RS_JOB_SCORE;
+	job.n_test = rs_count_labelled_like(src, PG_GETARG_OID(1));
+	if (job.n_test == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("test relation has no labelled rows")));
+	rs_check_memory(src, &job);
+	train = rs_source_read_labelled(src, positive, &ytrain);
+	test = rs_read_labelled_like(src, PG_GETARG_OID(1), positive, train, job.n_test, &ytest);
 	if (rs_design_score(train, ytrain, test, ytest, 1.0, &met, &err) != RS_OK)
 		rs_report_core_error(&err, "could not fit the classifier");
 	MemoryContextSwitchTo(old);

@@ -40,6 +40,8 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/regproc.h"
+#include "utils/portal.h"
+#include "nodes/execnodes.h"
 
 #include "model.h"
 #include "raresynth.h"
@@ -206,10 +208,7 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 
 	if (exclude != NULL)
 	{
-		if (ARR_NDIM(exclude) > 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-					 errmsg("exclude must be a one-dimensional array")));
+		rs_check_1d_array(exclude, "exclude");
 		deconstruct_array(exclude, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
 						  &ex_datums, &ex_nulls, &n_ex);
 	}
@@ -330,19 +329,30 @@ gather_statistics(RsSource *src)
 		}
 	}
 
-	/* Class counts of the label, rarest first (ties by value). */
+	/*
+	 * Class counts of the label, rarest first (ties by value).  A label has
+	 * at most RS_MAX_LABEL_CLASSES classes: the query fetches one more to
+	 * tell, so a label with a million distinct values costs no memory here.
+	 */
 	resetStringInfo(&q);
 	appendStringInfo(&q,
 					 "SELECT %s::pg_catalog.text, pg_catalog.count(*) FROM %s "
-					 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s",
-					 labq, src->qualified_name, labq, labq, labq);
+					 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s LIMIT %d",
+					 labq, src->qualified_name, labq, labq, labq, RS_MAX_LABEL_CLASSES + 1);
 	ret = SPI_execute(q.data, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "raresynth class count query failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed > RS_MAX_LABEL_CLASSES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" has more than %d distinct values",
+						lab->name, RS_MAX_LABEL_CLASSES),
+				 errdetail("A label names classes; the rarest of so many holds only a handful of rows."),
+				 errhint("Bin the values into a few classes first, e.g. in a view with CASE or width_bucket().")));
 	src->n_classes = (int) SPI_processed;
 	src->class_values = MemoryContextAllocZero(callercxt, sizeof(char *) * Max(src->n_classes, 1));
 	src->class_counts = MemoryContextAllocZero(callercxt, sizeof(int64) * Max(src->n_classes, 1));
-	src->n_label_null = src->n_rows;
+	src->n_label_null = lab->n_null;
 	for (int k = 0; k < src->n_classes; k++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[k];
@@ -351,14 +361,47 @@ gather_statistics(RsSource *src)
 		src->class_values[k] = MemoryContextStrdup(callercxt,
 												   SPI_getvalue(tup, SPI_tuptable->tupdesc, 1));
 		src->class_counts[k] = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
-		src->n_label_null -= src->class_counts[k];
 	}
 
 	SPI_finish();
 	pfree(q.data);
 }
 
-/* Give every column its kind and, if excluded, the reason. */
+/*
+ * The name of the first domain in typid's chain that has a CHECK
+ * constraint (its own or inherited), or NULL.
+ */
+static char *
+domain_with_check(Oid typid)
+{
+	DomainConstraintRef *ref;
+	ListCell   *lc;
+
+	if (get_typtype(typid) != TYPTYPE_DOMAIN)
+		return NULL;
+	/* in the context: its reset callback points at it */
+	ref = palloc(sizeof(DomainConstraintRef));
+	InitDomainConstraintRef(typid, ref, CurrentMemoryContext, false);
+	foreach(lc, ref->constraints)
+	{
+		DomainConstraintState *c = (DomainConstraintState *) lfirst(lc);
+
+		if (c->constrainttype == DOM_CONSTRAINT_CHECK)
+			return format_type_be(typid);
+	}
+	return NULL;
+}
+
+/*
+ * Give every column its kind and, if excluded, the reason.
+ *
+ * A continuous column whose type is a domain with a CHECK constraint is
+ * excluded: the generator makes new values in the column's range, and no
+ * model can promise they satisfy an arbitrary CHECK (every sample would
+ * fail on the first violation).  A categorical column keeps its domain:
+ * only values seen in the table are generated, and each of them passed
+ * the check.
+ */
 static void
 classify_columns(RsSource *src)
 {
@@ -391,6 +434,17 @@ classify_columns(RsSource *src)
 			col->kind = RS_COL_CATEGORICAL;
 		else
 			col->kind = RS_COL_CONTINUOUS;
+		if (col->kind == RS_COL_CONTINUOUS)
+		{
+			char	   *dom = domain_with_check(col->typid);
+
+			if (dom != NULL)
+			{
+				col->kind = RS_COL_EXCLUDED;
+				col->reason = psprintf("domain %s has a CHECK constraint that generated values may not satisfy",
+									   dom);
+			}
+		}
 	}
 }
 
@@ -594,6 +648,84 @@ cmp_cstr_ptr(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* A column whose values are compared by their text: categories, the label. */
+static bool
+compared_as_text(const RsSourceColumn *col)
+{
+	return col->kind == RS_COL_CATEGORICAL || col->kind == RS_COL_LABEL;
+}
+
+/*
+ * Error unless values of type typid/typmod, a column of relation relname,
+ * can be read as src's column col: the same base type (domains looked
+ * through; the datum is interpreted by it), and, for a column compared by
+ * its text, the same base type modifier where the text depends on it
+ * (numeric's scale, char(n)'s padding).
+ */
+static void
+check_column_type(const RsSource *src, const RsSourceColumn *col, const char *relname,
+				  Oid typid, int32 typmod)
+{
+	int32		want_mod = col->typmod,
+				have_mod = typmod;
+	Oid			want = getBaseTypeAndTypmod(col->typid, &want_mod);
+	Oid			have = getBaseTypeAndTypmod(typid, &have_mod);
+
+	if (want == have &&
+		!(compared_as_text(col) && (want == NUMERICOID || want == BPCHAROID) && want_mod != have_mod))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("%s \"%s\" of relation \"%s\" does not have the type it has in \"%s\"",
+					col->kind == RS_COL_LABEL ? "label column" : "column",
+					col->name, relname, src->relname),
+			 errdetail("Column \"%s\" is %s in \"%s\" but %s in \"%s\".",
+					   col->name, format_type_with_typemod(typid, typmod), relname,
+					   col->typname, src->relname),
+			 errhint("Read \"%s\" through a view that casts the column to %s.",
+					 relname, col->typname)));
+}
+
+/*
+ * Check that relation relid (read like src: a test table, a synthetic
+ * companion) has every column src reads, the features and the label,
+ * with a type check_column_type accepts.  Columns are matched by name:
+ * other columns, the order and dropped columns do not matter.
+ */
+static void
+check_like_relation(const RsSource *src, Oid relid, const char *relname)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < src->ncols; i++)
+	{
+		const RsSourceColumn *col = &src->cols[i];
+		Form_pg_attribute att = NULL;
+
+		if (col->kind == RS_COL_EXCLUDED)
+			continue;
+		for (int a = 0; a < desc->natts && att == NULL; a++)
+		{
+			Form_pg_attribute cand = TupleDescAttr(desc, a);
+
+			if (!cand->attisdropped && strcmp(NameStr(cand->attname), col->name) == 0)
+				att = cand;
+		}
+		if (att == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("%s \"%s\" of relation \"%s\" does not exist",
+							col->kind == RS_COL_LABEL ? "label column" : "column",
+							col->name, relname),
+					 errdetail("Relation \"%s\" has %s column \"%s\" (%s), so \"%s\" must have it too.",
+							   src->relname, rs_column_kind_name(col->kind), col->name,
+							   col->typname, relname)));
+		check_column_type(src, col, relname, att->atttypid, att->atttypmod);
+	}
+	relation_close(rel, NoLock);	/* keep the lock until commit */
+}
+
 /*
  * Read every row of relation `qualified` whose label (as text) is
  * class_value into a new rs_table of src's feature columns, in attnum
@@ -605,6 +737,10 @@ cmp_cstr_ptr(const void *a, const void *b)
  * (determinism).  Checks the size against maintenance_work_mem first.
  * With y (n_expected entries), every row with a non-NULL label is read
  * instead and y[i] is 1 where the label is class_value, else 0.
+ *
+ * Datums are interpreted by the types of the query's own result columns,
+ * each checked against src's column first (check_column_type): never by
+ * the types of another relation.
  */
 static rs_table *
 read_rows(const RsSource *src, const char *qualified, const char *relname,
@@ -615,6 +751,7 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 	int		   *feat = palloc(sizeof(int) * nf);
 	HTAB	  **dicts = palloc0(sizeof(HTAB *) * nf);
 	Oid		   *basetypes = palloc(sizeof(Oid) * nf);
+	RsValueClass *vclasses = palloc(sizeof(RsValueClass) * nf);
 	FmgrInfo   *outfns = palloc0(sizeof(FmgrInfo) * nf);
 	RsSourceColumn *lab = &src->cols[src->label_index];
 	StringInfoData q;
@@ -632,15 +769,14 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 		if (src->cols[i].kind == RS_COL_CONTINUOUS || src->cols[i].kind == RS_COL_CATEGORICAL)
 			feat[f++] = i;
 
-	/* values (double) plus the encoded matrix (float, ~8 per feature) */
-	need = add_size(mul_size(mul_size((Size) n_expected, nf), sizeof(double)),
-					mul_size(mul_size((Size) n_expected, nf), 8 * sizeof(float)));
+	/* what this function holds: values, their sorted copy, order and y */
+	need = rs_read_bytes(n_expected, nf);
 	if (need / 1024 > (Size) maintenance_work_mem)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("class \"%s\" of \"%s\" is too large to learn in maintenance_work_mem",
-						class_value, relname),
-				 errdetail("%lld rows of %d features need about %zu kB; maintenance_work_mem is %d kB.",
+				 errmsg("reading %s of \"%s\" would need more memory than maintenance_work_mem",
+						y ? "the labelled rows" : psprintf("class \"%s\"", class_value), relname),
+				 errdetail("%lld rows of %d feature columns need about %zu kB; maintenance_work_mem is %d kB.",
 						   (long long) n_expected, nf, need / 1024, maintenance_work_mem),
 				 errhint("Raise maintenance_work_mem, or exclude columns.")));
 	if (n_expected > INT_MAX / 2)
@@ -658,15 +794,9 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 
 		t->cols[f].name = pstrdup(col->name);
 		t->cols[f].kind = col->kind == RS_COL_CONTINUOUS ? RS_KIND_CONTINUOUS : RS_KIND_CATEGORICAL;
-		basetypes[f] = getBaseType(col->typid);
 		if (col->kind == RS_COL_CATEGORICAL)
 		{
-			Oid			outfn;
-			bool		varlena;
-
 			dicts[f] = cat_dict_create("raresynth categories");
-			getTypeOutputInfo(col->typid, &outfn, &varlena);
-			fmgr_info(outfn, &outfns[f]);
 			for (int k = 0; like && k < like->cols[f].n_categories; k++)
 			{
 				char	   *key = like->cols[f].categories[k];
@@ -696,6 +826,24 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 		elog(ERROR, "could not prepare the class query: %s", SPI_result_code_string(SPI_result));
 	args[0] = CStringGetTextDatum(class_value);
 	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+
+	/* the types of the datums the query returns, checked against src's */
+	for (int f = 0; f < nf; f++)
+	{
+		Form_pg_attribute att = TupleDescAttr(portal->tupDesc, f);
+
+		check_column_type(src, &src->cols[feat[f]], relname, att->atttypid, att->atttypmod);
+		basetypes[f] = getBaseType(att->atttypid);
+		vclasses[f] = value_class(att->atttypid);
+		if (dicts[f])
+		{
+			Oid			outfn;
+			bool		varlena;
+
+			getTypeOutputInfo(att->atttypid, &outfn, &varlena);
+			fmgr_info_cxt(outfn, &outfns[f], callercxt);
+		}
+	}
 
 	for (;;)
 	{
@@ -736,7 +884,7 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 					pfree(s);
 				}
 				else if (!isnull)
-					v = datum_to_double(d, src->cols[feat[f]].vclass, basetypes[f]);
+					v = datum_to_double(d, vclasses[f], basetypes[f]);
 				RS_CELL(t, row, f) = v;
 			}
 			if (y)
@@ -844,6 +992,26 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 
 static int64 count_label_rows(const char *qualified, const char *label, const char *value);
 
+/* Another relation read like src: checked, its names for queries and messages. */
+typedef struct LikeRel
+{
+	char	   *relname;
+	char	   *qualified;
+} LikeRel;
+
+static LikeRel
+open_like_relation(const RsSource *src, Oid relid)
+{
+	LikeRel		lr;
+
+	check_source_relation(relid);
+	lr.relname = get_rel_name(relid);
+	lr.qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											  lr.relname);
+	check_like_relation(src, relid, lr.relname);
+	return lr;
+}
+
 /*
  * The rows of one class of another relation with the source's feature
  * columns (e.g. its synthetic companion), coded like `like`.
@@ -851,44 +1019,51 @@ static int64 count_label_rows(const char *qualified, const char *label, const ch
 rs_table *
 rs_read_class_like(const RsSource *src, Oid relid, const char *class_value, const rs_table *like)
 {
-	char	   *relname = get_rel_name(relid);
-	char	   *qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-													   relname);
+	LikeRel		lr = open_like_relation(src, relid);
 	int64		n;
 
-	check_source_relation(relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	n = count_label_rows(qualified, src->cols[src->label_index].name, class_value);
+	n = count_label_rows(lr.qualified, src->cols[src->label_index].name, class_value);
 	SPI_finish();
-	return read_rows(src, qualified, relname, class_value, n, like, NULL);
+	return read_rows(src, lr.qualified, lr.relname, class_value, n, like, NULL);
 }
 
 /*
- * Every row with a non-NULL label of another relation with the source's
- * feature columns (a test table), coded like `like`; *y_out as below.
+ * The number of rows with a non-NULL label of another relation that has
+ * the source's feature columns (a test table); checks the relation.
  */
-rs_table *
-rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
-					  const rs_table *like, int **y_out)
+int64
+rs_count_labelled_like(const RsSource *src, Oid relid)
 {
-	char	   *relname = get_rel_name(relid);
-	char	   *qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-													   relname);
+	LikeRel		lr = open_like_relation(src, relid);
 	const char *lab = quote_identifier(src->cols[src->label_index].name);
-	char	   *q = psprintf("SELECT pg_catalog.count(%s) FROM %s", lab, qualified);
+	char	   *q = psprintf("SELECT pg_catalog.count(%s) FROM %s", lab, lr.qualified);
 	int64		n;
 	bool		isnull;
 
-	check_source_relation(relid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute(q, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "count query failed");
 	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
+	return n;
+}
+
+/*
+ * The n rows with a non-NULL label (rs_count_labelled_like) of another
+ * relation with the source's feature columns, coded like `like`; *y_out
+ * as below.
+ */
+rs_table *
+rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
+					  const rs_table *like, int64 n, int **y_out)
+{
+	LikeRel		lr = open_like_relation(src, relid);
+
 	*y_out = palloc(sizeof(int) * Max(n, 1));
-	return read_rows(src, qualified, relname, positive, n, like, *y_out);
+	return read_rows(src, lr.qualified, lr.relname, positive, n, like, *y_out);
 }
 
 /*
@@ -906,6 +1081,430 @@ rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out)
 }
 
 /* ----------------------------------------------------------------
+ * Memory: what a job will hold, from the real encoded widths
+ *
+ * Every job that reads rows for the core checks, before it reads any,
+ * that what it will hold fits in maintenance_work_mem.  The widths are
+ * those the core will use (encoder.h, classifier.h): a categorical column
+ * is one float per category (plus a NULL slot) in the GAN's encoded row
+ * and one feature per category in the classifier's design; a continuous
+ * column is 1 + modes (+ a NULL slot) and 1 (+ a missing indicator).  The
+ * GAN's buffers are counted as gan.c allocates them.  Category counts are
+ * first bounded by the table's statistics (distinct values, capped by the
+ * rows read); only when that bound does not fit are they counted exactly
+ * within the class, with one more aggregate query.
+ * ----------------------------------------------------------------
+ */
+
+/* Bytes read_rows holds for n rows of nf features: values, sorted copy, order, y. */
+Size
+rs_read_bytes(int64 n, int nf)
+{
+	double		b = (double) n * nf * sizeof(double) * 2 + (double) n * sizeof(int) * 3;
+
+	return b >= (double) MaxAllocHugeSize ? MaxAllocHugeSize : (Size) b;
+}
+
+/* The feature columns of one read as the core will code them. */
+typedef struct RsWidths
+{
+	int			nf;
+	int		   *col;			/* per feature: index into src->cols */
+	int64	   *categories;		/* categorical: categories (a bound or exact) */
+	bool	   *has_null;
+	bool		exact;			/* counted within the class */
+	double		gan_dim;		/* D: floats of the GAN's encoded row */
+	double		cond_dim;		/* the conditional vector */
+	double		n_cond;			/* condition spans: categorical columns */
+	double		mode_width;		/* the continuous columns' softmax widths */
+	double		design_p;		/* features of the classifier's design */
+	int			widest;			/* the feature with most categories, or -1 */
+} RsWidths;
+
+/* Whether the classifier turns a categorical column into a number (evaluate.c's integer categories). */
+static bool
+design_numeric(const RsSourceColumn *col)
+{
+	return col->vclass == RS_VAL_INT || col->vclass == RS_VAL_NUMERIC;
+}
+
+/* Fill the derived widths of w from its categories and NULL flags. */
+static void
+sum_widths(const RsSource *src, int max_modes, RsWidths *w)
+{
+	w->gan_dim = w->cond_dim = w->n_cond = w->mode_width = w->design_p = 0;
+	w->widest = -1;
+	for (int f = 0; f < w->nf; f++)
+	{
+		const RsSourceColumn *col = &src->cols[w->col[f]];
+		int			null = w->has_null[f] ? 1 : 0;
+
+		if (col->kind == RS_COL_CATEGORICAL)
+		{
+			double		width = (double) w->categories[f] + null;
+
+			w->gan_dim += width;
+			w->cond_dim += width;
+			w->n_cond += 1;
+			w->design_p += design_numeric(col) ? 1 + null : width;
+			if (w->widest < 0 || w->categories[f] > w->categories[w->widest])
+				w->widest = f;
+		}
+		else
+		{
+			w->gan_dim += 1 + max_modes + null;
+			w->mode_width += max_modes + null;
+			w->design_p += 1 + null;
+		}
+	}
+}
+
+/* Widths bounded by the table's statistics, for a read of n rows. */
+static RsWidths *
+widths_bound(const RsSource *src, int64 n, int max_modes)
+{
+	RsWidths   *w = palloc0(sizeof(RsWidths));
+
+	w->nf = rs_source_n_features(src);
+	w->col = palloc(sizeof(int) * Max(w->nf, 1));
+	w->categories = palloc0(sizeof(int64) * Max(w->nf, 1));
+	w->has_null = palloc0(sizeof(bool) * Max(w->nf, 1));
+	for (int i = 0, f = 0; i < src->ncols; i++)
+	{
+		const RsSourceColumn *col = &src->cols[i];
+
+		if (col->kind != RS_COL_CONTINUOUS && col->kind != RS_COL_CATEGORICAL)
+			continue;
+		w->col[f] = i;
+		w->has_null[f] = col->n_null > 0;
+		if (col->kind == RS_COL_CATEGORICAL)
+			w->categories[f] = Min(col->n_distinct, n);
+		f++;
+	}
+	sum_widths(src, max_modes, w);
+	return w;
+}
+
+/* The exact categories and NULL flags of the rows of one class. */
+static void
+widths_exact(const RsSource *src, const char *class_value, int max_modes, RsWidths *w)
+{
+	StringInfoData q;
+	const char *labq = quote_identifier(src->cols[src->label_index].name);
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(class_value)};
+	int			ret;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
+	for (int f = 0; f < w->nf; f++)
+	{
+		const char *cq = quote_identifier(src->cols[w->col[f]].name);
+
+		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
+		if (src->cols[w->col[f]].kind == RS_COL_CATEGORICAL)
+			appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
+	}
+	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+					 src->qualified_name, labq);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "raresynth width query failed: %s", SPI_result_code_string(ret));
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			fno = 1;
+		int64		rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+
+		for (int f = 0; f < w->nf; f++)
+		{
+			w->has_null[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull)) < rows;
+			if (src->cols[w->col[f]].kind == RS_COL_CATEGORICAL)
+				w->categories[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		}
+	}
+	SPI_finish();
+	pfree(q.data);
+	w->exact = true;
+	sum_widths(src, max_modes, w);
+}
+
+/*
+ * Bytes a GAN trained on n encoded rows of widths w with cfg holds, as
+ * gan.c allocates them (rs_gan_create, build_index, build_moments), plus
+ * the encoded rows themselves.
+ */
+static double
+gan_train_bytes(const RsWidths *w, int64 n, const rs_gan_config *cfg)
+{
+	double		D = w->gan_dim,
+				c = w->cond_dim,
+				B = cfg->batch_size,
+				Bp = floor(B / cfg->pac),
+				R = 3 * Bp,
+				X = D + c,
+				P = cfg->pac * X,
+				F = D + 2 * w->mode_width;
+	double		W = cfg->embedding_dim + c,
+				sumg = 0,
+				maxg = 1,
+				g_n = 0,
+				d_n = 0,
+				maxd = 1,
+				in = P,
+				critic_act = 0,
+				arena,
+				floats,
+				bytes;
+
+	for (int l = 0; l < cfg->n_gen_dims; l++)
+	{
+		double		g = cfg->gen_dims[l];
+
+		g_n += g * W + 3 * g;	/* w, b, gamma, beta */
+		W += g;
+		sumg += g;
+		maxg = Max(maxg, g);
+	}
+	g_n += D * W + D;			/* the output layer */
+	for (int l = 0; l < cfg->n_dis_dims; l++)
+	{
+		double		d = cfg->dis_dims[l];
+
+		d_n += d * in + d;
+		in = d;
+		maxd = Max(maxd, d);
+		critic_act += 4 * R * d;	/* ca, ch, cmask, cga */
+	}
+	d_n += in + 1;
+	/* layout_train(): act, dact, lin, bmean, brstd, gscratch, raw, draw,
+	 * gumbel, xbuf, dx, the critic's, cdh, y, dy, gpu, gpv, gpq, cond, alpha */
+	arena = 2 * B * W + B * sumg + 2 * sumg + B * maxg + 3 * B * D + 3 * B * X + B * X +
+		critic_act + R * maxd + 2 * R + Bp * P + 2 * Bp * maxd + B * c + Bp;
+	/* parameters, gradients and both Adam moments of each network */
+	floats = 4 * g_n + 2 * sumg + 4 * d_n + arena + 3 * F;
+	bytes = floats * sizeof(float) + 3 * B * sizeof(int) + c * sizeof(double);
+	if (cfg->moment_weight > 0)	/* mom_mean, and its accumulator while built */
+		bytes += (c + 1) * F * (sizeof(float) + sizeof(double));
+	if (w->n_cond > 0)			/* the training-by-sampling index */
+		bytes += (double) n * w->n_cond * sizeof(int) + (c + 1) * 8 + c * 16;
+	bytes += (double) n * D * sizeof(float);	/* the encoded rows */
+	return bytes;
+}
+
+/* Bytes of a generator's saved state (about its parameters). */
+static double
+gan_state_bytes(const RsWidths *w, const rs_gan_config *cfg)
+{
+	double		W = cfg->embedding_dim + w->cond_dim,
+				g_n = 0;
+
+	for (int l = 0; l < cfg->n_gen_dims; l++)
+	{
+		g_n += cfg->gen_dims[l] * (W + 5);
+		W += cfg->gen_dims[l];
+	}
+	g_n += w->gan_dim * (W + 1);
+	return g_n * sizeof(float) + w->cond_dim * sizeof(double);
+}
+
+/* Bytes of rs_logreg_fit on n rows of p features (q = p + 1). */
+static double
+logreg_bytes(double n, double p)
+{
+	double		q = p + 1;
+
+	return (q * q + n * q + 8 * n + 4 * q) * sizeof(double);
+}
+
+/* Category texts and their dictionary entries, about 64 bytes each. */
+static double
+category_bytes(const RsWidths *w)
+{
+	double		b = 0;
+
+	for (int f = 0; f < w->nf; f++)
+		b += (double) w->categories[f] * 64;
+	return b;
+}
+
+/* Bytes of rs_model_augment's generation of n_new rows (sampler and output). */
+static double
+gan_generate_bytes(const RsWidths *w, int64 n_new, const rs_gan_config *cfg)
+{
+	double		threads = Max(rs_threads, 1) + 1;
+
+	return 2 * gan_state_bytes(w, cfg) + 1024 * w->gan_dim * sizeof(float) +
+		threads * 128 * (w->gan_dim * 2 + cfg->embedding_dim + w->cond_dim) * sizeof(float) +
+		(double) n_new * w->nf * sizeof(double);
+}
+
+/* What job holds, in bytes, for widths w. */
+static double
+job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n)
+{
+	const rs_gan_config *cfg = &job->opts->gan;
+	double		nf = w->nf,
+				p = w->design_p,
+				row = nf * sizeof(double);
+	double		b = rs_read_bytes(n, w->nf) + category_bytes(w) + job->other_bytes;
+
+	switch (job->job)
+	{
+		case RS_JOB_TRAIN:
+			/* the rows, the GAN, the encoded rows, and the state: saved,
+			 * copied into a bytea, formed into a tuple, compressed */
+			b += gan_train_bytes(w, n, cfg) + 4 * gan_state_bytes(w, cfg);
+			break;
+		case RS_JOB_SMOTE:
+			/* rs_smote: scaled continuous values, codes, neighbours, the
+			 * distance blocks, the new rows */
+			b += (double) n * (nf * (sizeof(double) + sizeof(int32)) +
+							   job->k * (sizeof(int) * 2 + sizeof(double)) + 16) +
+				256.0 * 256 * sizeof(double) + (double) job->n_new * row;
+			break;
+		case RS_JOB_SCORE:
+			{
+				double		nt = job->n_test;
+
+				b += rs_read_bytes(job->n_test, w->nf);
+				/* rs_design_score: the design fitted (a copy, X), X of both, the fit */
+				b += n * (row + p * sizeof(double)) + (n + nt) * p * sizeof(double) +
+					logreg_bytes(n, p);
+				break;
+			}
+		case RS_JOB_EVALUATE:
+			{
+				/* one run at the largest size: the split's tables, the
+				 * design and its matrices, the augmented matrix (up to
+				 * twice the training part), then the method or the fit */
+				double		s = Min(job->max_size, n),
+							n_tr = s - floor(s * job->test_fraction),
+							n1 = ceil((double) src->class_counts[0] * n_tr / Max(n, 1)),
+							n_all = (job->with_gan || job->with_smote) ?
+							2 * Max(n1, n_tr - n1) : n_tr,
+							method = 0;
+
+				b += s * row * 2 + n_tr * (row + p * sizeof(double)) + s * p * sizeof(double) +
+					n_all * p * sizeof(double);
+				if (job->with_smote)
+					method = Max(method, n_tr * p * sizeof(double) + 256.0 * 256 * sizeof(double) +
+								 n1 * job->k * 12);
+				if (job->with_gan)
+				{
+					RsWidths   *wg = widths_bound(src, (int64) n1, job->opts->max_modes);
+
+					method = Max(method, rs_read_bytes((int64) n1, w->nf) +
+								 gan_train_bytes(wg, (int64) n1, cfg) +
+								 gan_generate_bytes(wg, (int64) n_tr, cfg) + n_tr * row);
+				}
+				b += Max(method, logreg_bytes(n_all, p));
+				break;
+			}
+	}
+	return b;
+}
+
+static char *
+pretty_bytes(double b)
+{
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum((int64) Min(b, 9e18)))));
+}
+
+/*
+ * Error unless what job will hold fits in maintenance_work_mem: the
+ * estimate from the statistics first, then, for a class, the exact widths.
+ * Call it before reading any row.
+ */
+void
+rs_check_memory(const RsSource *src, const RsJobShape *job)
+{
+	RsOptions	defaults;
+	RsJobShape	j = *job;
+	int64		n = Max(j.class_value ? rs_source_class_count(src, j.class_value)
+						: src->n_rows - src->n_label_null, 0);
+	double		limit = (double) maintenance_work_mem * 1024.0;
+	int			max_modes;
+	RsWidths   *w;
+	double		need;
+	StringInfoData what,
+				detail,
+				hint;
+
+	if (j.opts == NULL)
+	{
+		rs_options_default(&defaults);
+		j.opts = &defaults;
+	}
+	max_modes = j.opts->max_modes;
+	w = widths_bound(src, n, max_modes);
+	need = job_bytes(src, &j, w, n);
+	if (need <= limit)
+		return;
+	if (j.class_value)
+	{
+		widths_exact(src, j.class_value, max_modes, w);
+		need = job_bytes(src, &j, w, n);
+		if (need <= limit)
+			return;
+	}
+
+	initStringInfo(&what);
+	initStringInfo(&detail);
+	initStringInfo(&hint);
+	switch (j.job)
+	{
+		case RS_JOB_TRAIN:
+			appendStringInfo(&what, "training on class \"%s\" of \"%s\"", j.class_value, src->relname);
+			break;
+		case RS_JOB_SMOTE:
+			appendStringInfo(&what, "SMOTE on class \"%s\" of \"%s\"", j.class_value, src->relname);
+			break;
+		case RS_JOB_SCORE:
+			appendStringInfo(&what, "fitting the classifier on \"%s\"", src->relname);
+			break;
+		case RS_JOB_EVALUATE:
+			appendStringInfo(&what, "evaluating on \"%s\"", src->relname);
+			break;
+	}
+	appendStringInfo(&detail, "%lld rows of %d feature columns are read", (long long) n, w->nf);
+	if (j.job == RS_JOB_TRAIN || (j.job == RS_JOB_EVALUATE && j.with_gan))
+		appendStringInfo(&detail, "; a row is %.0f floats for the GAN", w->gan_dim);
+	if (j.job == RS_JOB_SCORE || j.job == RS_JOB_EVALUATE)
+		appendStringInfo(&detail, "; the classifier has %.0f features", w->design_p);
+	if (w->widest >= 0)
+	{
+		const RsSourceColumn *col = &src->cols[w->col[w->widest]];
+
+		appendStringInfo(&detail, "; the widest column, \"%s\", has %s%lld categories",
+						 col->name, w->exact ? "" : "up to ",
+						 (long long) w->categories[w->widest]);
+		if (j.job == RS_JOB_TRAIN)
+			appendStringInfo(&hint, "Exclude column \"%s\" (exclude => '{%s}')",
+							 col->name, quote_identifier(col->name));
+		else
+			appendStringInfo(&hint, "Leave out column \"%s\" (read a view without it)", col->name);
+		if (col->vclass == RS_VAL_INT || col->vclass == RS_VAL_NUMERIC)
+			appendStringInfo(&hint, ", lower raresynth.categorical_max_distinct below %lld so that it is continuous",
+							 (long long) col->n_distinct);
+		appendStringInfoString(&hint, ", or raise");
+	}
+	else
+		appendStringInfoString(&hint, "Raise");
+	appendStringInfo(&hint, " maintenance_work_mem to at least %s.", pretty_bytes(need * 1.05));
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s would need about %s of memory, more than maintenance_work_mem (%s)",
+					what.data, pretty_bytes(need), pretty_bytes(limit)),
+			 errdetail("%s.", detail.data),
+			 errhint("%s", hint.data)));
+}
+
+/* ----------------------------------------------------------------
  * Turning core rows back into SQL values of the source's row type
  * ----------------------------------------------------------------
  */
@@ -914,9 +1513,12 @@ typedef struct RsOutColumn
 {
 	int			role;			/* feature index, RS_ROLE_LABEL, RS_ROLE_EXCLUDED */
 	RsValueClass vclass;
+	Oid			typid;			/* declared type */
 	Oid			basetype;
-	int32		typmod;
-	bool		via_input;		/* domain: build through its input function */
+	int32		typmod;			/* declared modifier */
+	int32		basetypmod;		/* of the base type (a domain's own) */
+	bool		domain;			/* typid is a domain: check its constraints */
+	void	   *domain_extra;	/* domain_check()'s cache */
 	FmgrInfo	input;
 	Oid			ioparam;
 	Datum	   *cat_datums;		/* categorical: one datum per category */
@@ -927,7 +1529,10 @@ struct RsRowMaker
 	int			natts;			/* attributes of the row type, dropped included */
 	RsOutColumn *cols;			/* natts; dropped ones role EXCLUDED */
 	Datum		label_datum;
+	MemoryContext mcxt;			/* where the row maker lives */
 };
+
+static Datum base_double_to_datum(RsOutColumn *oc, double v);
 
 static Datum
 input_datum(RsOutColumn *oc, char *text)
@@ -935,22 +1540,24 @@ input_datum(RsOutColumn *oc, char *text)
 	return InputFunctionCall(&oc->input, text, oc->ioparam, oc->typmod);
 }
 
-/* A continuous core value as a datum of the column's type. */
+/*
+ * A continuous core value as a datum of the column's type: a value of the
+ * base type (with its modifier), then the domain's constraints.
+ */
 static Datum
-double_to_datum(RsOutColumn *oc, double v)
+double_to_datum(RsRowMaker *rm, RsOutColumn *oc, double v)
 {
-	if (oc->via_input)
-	{
-		char		buf[64];
+	Datum		d = base_double_to_datum(oc, v);
 
-		if (oc->vclass == RS_VAL_INT)
-			snprintf(buf, sizeof(buf), "%.0f", rint(v));
-		else if (oc->vclass == RS_VAL_FLOAT || oc->vclass == RS_VAL_NUMERIC)
-			snprintf(buf, sizeof(buf), "%.17g", v);
-		else
-			elog(ERROR, "domains over dates and timestamps are not supported");
-		return input_datum(oc, buf);
-	}
+	if (oc->domain)
+		domain_check(d, false, oc->typid, &oc->domain_extra, rm->mcxt);
+	return d;
+}
+
+/* A continuous core value as a datum of the column's base type. */
+static Datum
+base_double_to_datum(RsOutColumn *oc, double v)
+{
 	switch (oc->vclass)
 	{
 		case RS_VAL_INT:
@@ -966,14 +1573,22 @@ double_to_datum(RsOutColumn *oc, double v)
 			{
 				Datum		d = DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
 
-				if (oc->typmod >= 0)
-					d = DirectFunctionCall2(numeric, d, Int32GetDatum(oc->typmod));
+				if (oc->basetypmod >= 0)
+					d = DirectFunctionCall2(numeric, d, Int32GetDatum(oc->basetypmod));
 				return d;
 			}
 		case RS_VAL_DATE:
 			return DateADTGetDatum((DateADT) rint(v));
 		case RS_VAL_TIMESTAMP:
-			return TimestampGetDatum((Timestamp) rint(v));
+			{
+				Datum		d = TimestampGetDatum((Timestamp) rint(v));
+
+				/* timestamp(p): round to its precision like a cast would */
+				if (oc->basetypmod >= 0)
+					d = DirectFunctionCall2(oc->basetype == TIMESTAMPTZOID ? timestamptz_scale : timestamp_scale,
+											d, Int32GetDatum(oc->basetypmod));
+				return d;
+			}
 		default:
 			elog(ERROR, "unexpected value class %d", (int) oc->vclass);
 	}
@@ -1038,6 +1653,7 @@ rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
 				 errhint("Pass the source's row type, NULL::%s; if the source has changed since training, retrain the model with raresynth_train().",
 						 source_name)));
 	rm->natts = desc->natts;
+	rm->mcxt = CurrentMemoryContext;
 	rm->cols = palloc0(sizeof(RsOutColumn) * Max(desc->natts, 1));
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -1051,12 +1667,21 @@ rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
 			continue;
 		role = m->meta.source_role[src];
 		oc->role = role;
-		oc->basetype = getBaseType(att->atttypid);
+		oc->typid = att->atttypid;
 		oc->typmod = att->atttypmod;
+		oc->basetypmod = att->atttypmod;
+		oc->basetype = getBaseTypeAndTypmod(att->atttypid, &oc->basetypmod);
 		oc->vclass = value_class(att->atttypid);
-		oc->via_input = oc->basetype != att->atttypid;
+		oc->domain = oc->basetype != att->atttypid;
 		getTypeInputInfo(att->atttypid, &infn, &oc->ioparam);
 		fmgr_info(infn, &oc->input);
+		if (role >= 0 && m->specs->cols[role].kind == RS_KIND_CONTINUOUS &&
+			!value_class_is_numeric(oc->vclass))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of type %s cannot hold the continuous values of model \"%s\"",
+							NameStr(att->attname), format_type_be(att->atttypid), model_name),
+					 errhint("Pass the source's row type, NULL::%s.", source_name)));
 		if (role == RS_ROLE_LABEL)
 			rm->label_datum = input_datum(oc, m->meta.minority);
 		else if (role >= 0 && m->specs->cols[role].kind == RS_KIND_CATEGORICAL)
@@ -1101,7 +1726,7 @@ rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row, Datum *values, bool
 			values[i] = oc->cat_datums[(int) v];
 		}
 		else
-			values[i] = double_to_datum(oc, v);
+			values[i] = double_to_datum(rm, oc, v);
 	}
 }
 

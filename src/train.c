@@ -13,6 +13,7 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -101,6 +102,8 @@ raresynth_train(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source and label must not be NULL")));
+	/* training ends by writing the model: refuse before reading anything */
+	PreventCommandIfReadOnly("raresynth_train()");
 	relid = PG_GETARG_OID(0);
 	label = pstrdup(NameStr(*PG_GETARG_NAME(1)));
 	epochs = PG_ARGISNULL(4) ? 300 : PG_GETARG_INT32(4);
@@ -123,6 +126,11 @@ raresynth_train(PG_FUNCTION_ARGS)
 	}
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, false);
 	seed = rs_seed_arg(fcinfo, 6);
+	if (!PG_ARGISNULL(3) && NameStr(*PG_GETARG_NAME(3))[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model name must not be empty"),
+				 errhint("Pass NULL for the default name, <source>_<label>.")));
 
 	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7));
 
@@ -160,6 +168,11 @@ raresynth_train(PG_FUNCTION_ARGS)
 									 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(traincxt);
 
+	{
+		RsJobShape	job = {.job = RS_JOB_TRAIN, .class_value = minority, .opts = &opts};
+
+		rs_check_memory(src, &job);
+	}
 	rows = rs_source_read_class(src, minority);
 	if (rows->n_rows < RS_WEAK_ROWS)
 		ereport(NOTICE,
