@@ -301,16 +301,15 @@ raresynth_drop_model(PG_FUNCTION_ARGS)
 }
 
 /*
- * Before training: error if the transaction cannot write the catalog; lock
- * the name, then error if it belongs to another role's model (the caller
- * may replace its own).
+ * Before training (which has refused a read-only transaction already):
+ * lock the name, then error if it belongs to another role's model (the
+ * caller may replace its own).
  */
 void
 rs_catalog_check_writable(const char *model)
 {
 	Oid			owner;
 
-	PreventCommandIfReadOnly("raresynth_train()");
 	rs_catalog_lock_model(model);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

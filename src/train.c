@@ -126,11 +126,6 @@ raresynth_train(PG_FUNCTION_ARGS)
 	}
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, false);
 	seed = rs_seed_arg(fcinfo, 6);
-	if (!PG_ARGISNULL(3) && NameStr(*PG_GETARG_NAME(3))[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("model name must not be empty"),
-				 errhint("Pass NULL for the default name, <source>_<label>.")));
 
 	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7));
 
