@@ -1521,6 +1521,13 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix, const r
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("target must not be the view \"%s\"", t->view_name),
 					 errdetail("raresynth_synthesize() creates or replaces that view of the source and the target.")));
+		if (isTempNamespace(nsp) && !isTempNamespace(source_nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("target of raresynth_synthesize() must not be temporary when its source is not"),
+					 errdetail("The view \"%s\" of the source and the target would have to be temporary too.",
+							   t->view_name),
+					 errhint("Write into a permanent table, or INSERT INTO the temporary table SELECT * FROM raresynth_sample().")));
 	}
 	t->qname = quote_qualified_identifier(get_namespace_name(nsp), relname);
 
