@@ -36,22 +36,23 @@ ROLLBACK;
 SELECT to_regclass('in_xact') AS in_xact;
 
 -- a target of the user's with a dropped column: still the direct path,
--- each value in its column
+-- each value in its column (and rows straddle the buffers of 1000)
 CREATE TABLE heart_holey AS SELECT 1 AS gone, * FROM heart WITH NO DATA;
 ALTER TABLE heart_holey DROP COLUMN gone;
-SELECT raresynth_synthesize('heart_risk', 700, 'heart_holey', seed => 11);
+SELECT raresynth_synthesize('heart_risk', 2500, 'heart_holey', seed => 11);
 SELECT count(*) AS differing FROM (
     (SELECT * FROM heart_holey
-     EXCEPT ALL SELECT * FROM raresynth_sample('heart_risk', 700, NULL::heart, seed => 11))
+     EXCEPT ALL SELECT * FROM raresynth_sample('heart_risk', 2500, NULL::heart, seed => 11))
     UNION ALL
-    (SELECT * FROM raresynth_sample('heart_risk', 700, NULL::heart, seed => 11)
+    (SELECT * FROM raresynth_sample('heart_risk', 2500, NULL::heart, seed => 11)
      EXCEPT ALL SELECT * FROM heart_holey)) d;
 
--- targets that need more than storing rows go through INSERT: an index is
--- maintained, triggers fire, rows are routed to partitions; same rows
+-- targets that need more than storing rows go through INSERT (1000 rows
+-- per statement): an index is maintained, triggers fire (statement
+-- triggers once per statement), rows are routed to partitions; same rows
 CREATE TABLE heart_indexed AS SELECT * FROM heart WITH NO DATA;
 CREATE INDEX heart_indexed_age ON heart_indexed (age);
-SELECT raresynth_synthesize('heart_risk', 700, 'heart_indexed', seed => 11);
+SELECT raresynth_synthesize('heart_risk', 2500, 'heart_indexed', seed => 11);
 SET enable_seqscan = off;
 SELECT count(*) AS through_index FROM heart_indexed WHERE age > -1000;
 RESET enable_seqscan;
@@ -77,7 +78,7 @@ CREATE TRIGGER name_row BEFORE INSERT ON heart_triggered
     FOR EACH ROW EXECUTE FUNCTION rs_test_name_row();
 CREATE TRIGGER count_statement AFTER INSERT ON heart_triggered
     FOR EACH STATEMENT EXECUTE FUNCTION rs_test_count_statement();
-SELECT raresynth_synthesize('heart_risk', 300, 'heart_triggered', seed => 2);
+SELECT raresynth_synthesize('heart_risk', 2500, 'heart_triggered', seed => 2);
 SELECT count(*), count(*) FILTER (WHERE patient_id = 'synthetic') AS named FROM heart_triggered;
 SELECT * FROM trigger_log;
 

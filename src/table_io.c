@@ -1208,7 +1208,9 @@ count_label_rows(const char *qualified, const char *label, const char *value)
 /* advisory lock tags of raresynth's name locks: (database, namespace, hash, RS_LOCK_NAME) */
 #define RS_LOCK_NAME 0x5253
 
-#define RS_WRITE_BUFFER 1000	/* rows per table_multi_insert() or INSERT */
+/* a buffer of rows for table_multi_insert() or one INSERT: at most */
+#define RS_WRITE_BUFFER 1000	/* rows, */
+#define RS_WRITE_BUFFER_BYTES (8 * 1024 * 1024) /* or bytes of their values */
 
 struct RsTarget
 {
@@ -1705,7 +1707,7 @@ check_insert_permission(Relation rel)
 
 /*
  * Store the rows of `next` in rel (can_insert_directly() said yes), a
- * buffer of RS_WRITE_BUFFER rows at a time.  The slots' values and the
+ * buffer of RS_WRITE_BUFFER rows (or RS_WRITE_BUFFER_BYTES) at a time.  The slots' values and the
  * pass-by-reference datums behind them live in a per-buffer context that
  * is reset after each flush, so memory stays flat in n.  Returns rows
  * stored.
@@ -1749,7 +1751,8 @@ insert_directly(Relation rel, RsRowNext next, void *arg)
 			ExecStoreVirtualTuple(slot);
 			nused++;
 		}
-		if (nused == RS_WRITE_BUFFER || (!more && nused > 0))
+		if (nused > 0 && (nused == RS_WRITE_BUFFER || !more ||
+						  MemoryContextMemAllocated(bufcxt, false) > RS_WRITE_BUFFER_BYTES))
 		{
 			CHECK_FOR_INTERRUPTS();
 			/* forms each heap tuple (in the slot's context) and stores them */
@@ -1773,9 +1776,11 @@ insert_directly(Relation rel, RsRowNext next, void *arg)
 
 /*
  * Store the rows of `next` in target `qname` (rel) through the executor,
- * RS_WRITE_BUFFER rows per statement:
+ * RS_WRITE_BUFFER rows per statement (fewer if their values pass half of
+ * RS_WRITE_BUFFER_BYTES: the array copies them):
  *	 INSERT INTO <qname> SELECT * FROM pg_catalog.unnest($1)
- * with $1 an array of the target's row type, typed by OID.  Indexes,
+ * with $1 an array of the target's row type, typed by OID.  As fast as
+ * INSERT ... SELECT from raresynth_sample() was.  Indexes,
  * triggers (statement triggers fire once per statement), rules,
  * constraints, policies and partition routing apply, and their errors are
  * PostgreSQL's; the statement names nothing but the target and
@@ -1816,7 +1821,9 @@ insert_by_statement(Relation rel, const char *qname, RsRowNext next, void *arg)
 		Datum		array;
 		int			ret;
 
-		while (nrows < RS_WRITE_BUFFER && (more = next(arg, values, nulls)))
+		while (nrows < RS_WRITE_BUFFER &&
+			   MemoryContextMemAllocated(bufcxt, false) <= RS_WRITE_BUFFER_BYTES / 2 &&
+			   (more = next(arg, values, nulls)))
 			rows[nrows++] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 		array = PointerGetDatum(construct_array(rows, nrows, rowtype, typlen, typbyval, typalign));
 		MemoryContextSwitchTo(old);
