@@ -115,7 +115,7 @@ RESET ROLE;
 SET ROLE rs_victim;
 SELECT code, message FROM pg_temp.try($$SELECT raresynth_synthesize('victim_model', 5, 'victim_syn', seed => 1)$$);
 RESET ROLE;
-SELECT code, message FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk', 5, 'heart_syn', seed => 1)$$);
+SELECT code, message, hint FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk', 5, 'heart_syn', seed => 1)$$);
 SELECT pg_get_viewdef('heart_improved') LIKE '%planted%' AS still_planted;
 DROP VIEW vsrc_improved, heart_improved;
 SET ROLE rs_victim;

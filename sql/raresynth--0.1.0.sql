@@ -133,7 +133,7 @@ CREATE FUNCTION raresynth_synthesize(
     AS 'MODULE_PATHNAME', 'raresynth_synthesize'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_synthesize(name, bigint, text, bigint) IS
-    'append synthetic rows to target, a table you own (NULL: <source>_synthetic; a name, qualified or in the source''s schema, created if missing) (n NULL: enough for 1:1 with the majority) and create or replace the view <source>_improved; returns rows written';
+    'append n synthetic rows (NULL: enough for 1:1 with the majority) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_synthetic), and create or replace the view <source>_improved; returns rows written';
 
 -------------------------------------------------------------------------------
 -- Quality of synthetic rows
@@ -164,7 +164,7 @@ CREATE FUNCTION raresynth_smote(
     AS 'MODULE_PATHNAME', 'raresynth_smote'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, text, bigint, text) IS
-    'SMOTE (SMOTE-NC with categorical columns) rows of the minority class appended to target, a table you own (NULL: <source>_smote; a name, qualified or in the source''s schema, created if missing) (n NULL: enough for 1:1); returns rows written';
+    'append n SMOTE (SMOTE-NC with categorical columns) rows of the minority class (NULL: enough for 1:1) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_smote); returns rows written';
 
 CREATE FUNCTION raresynth_score(
         train regclass,

@@ -1260,12 +1260,14 @@ caller_owns(Oid owner)
 }
 
 static void
-not_owner_error(const char *kind, const char *relname)
+not_owner_error(bool view, const char *relname)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("must be owner of %s \"%s\"", kind, relname),
-			 errdetail("raresynth writes only into relations the current user owns, so that no other role's triggers, rules or policies run with the current user's rights."),
+			 errmsg("must be owner of %s \"%s\"", view ? "view" : "table", relname),
+			 errdetail("raresynth writes only into relations the current user owns, so that no other role's triggers, policies or index expressions run with the current user's rights."),
+			 view ?
+			 errhint("Its owner can drop it; raresynth_synthesize() then creates it as yours.") :
 			 errhint("Pass a target you own, or a new name.")));
 }
 
@@ -1293,7 +1295,7 @@ check_target_relation(Oid relid, const char *relname)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot access temporary tables of other sessions")));
 	if (!caller_owns(cls->relowner))
-		not_owner_error("table", relname);
+		not_owner_error(false, relname);
 	ReleaseSysCache(tup);
 }
 
@@ -1477,7 +1479,7 @@ check_view(Oid nsp, const char *view_name)
 					 errdetail("raresynth_synthesize() creates or replaces the view \"%s\" of the source and the target.",
 							   view_name)));
 		if (!caller_owns(cls->relowner))
-			not_owner_error("view", view_name);
+			not_owner_error(true, view_name);
 		ReleaseSysCache(tup);
 	}
 	else if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
