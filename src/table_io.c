@@ -1208,9 +1208,13 @@ count_label_rows(const char *qualified, const char *label, const char *value)
 /* advisory lock tags of raresynth's name locks: (database, namespace, hash, RS_LOCK_NAME) */
 #define RS_LOCK_NAME 0x5253
 
-/* a buffer of rows for table_multi_insert() or one INSERT: at most */
-#define RS_WRITE_BUFFER 1000	/* rows, */
-#define RS_WRITE_BUFFER_BYTES (8 * 1024 * 1024) /* or bytes of their values */
+/*
+ * A buffer of rows for table_multi_insert() or one INSERT: at most
+ * RS_WRITE_BUFFER rows or RS_WRITE_BUFFER_BYTES of their tuples (each row is
+ * formed once more by table_multi_insert, or copied into the INSERT's array).
+ */
+#define RS_WRITE_BUFFER 1000
+#define RS_WRITE_BUFFER_BYTES (8 * 1024 * 1024)
 
 struct RsTarget
 {
@@ -1725,6 +1729,7 @@ insert_directly(Relation rel, RsRowNext next, void *arg)
 												 ALLOCSET_DEFAULT_SIZES);
 	TupleTableSlot **slots = palloc0(sizeof(TupleTableSlot *) * RS_WRITE_BUFFER);
 	int			nused = 0;
+	Size		bytes = 0;		/* of the buffered rows' values */
 	int64		written = 0;
 	bool		more = true;
 
@@ -1752,9 +1757,9 @@ insert_directly(Relation rel, RsRowNext next, void *arg)
 		{
 			ExecStoreVirtualTuple(slot);
 			nused++;
+			bytes += heap_compute_data_size(RelationGetDescr(rel), slot->tts_values, slot->tts_isnull);
 		}
-		if (nused > 0 && (nused == RS_WRITE_BUFFER || !more ||
-						  MemoryContextMemAllocated(bufcxt, false) > RS_WRITE_BUFFER_BYTES))
+		if (nused > 0 && (nused == RS_WRITE_BUFFER || !more || bytes > RS_WRITE_BUFFER_BYTES))
 		{
 			CHECK_FOR_INTERRUPTS();
 			/* forms each heap tuple (in the slot's context) and stores them */
@@ -1763,6 +1768,7 @@ insert_directly(Relation rel, RsRowNext next, void *arg)
 				ExecClearTuple(slots[i]);	/* frees the heap tuple */
 			written += nused;
 			nused = 0;
+			bytes = 0;
 			MemoryContextReset(bufcxt);
 		}
 	}
@@ -1778,7 +1784,7 @@ insert_directly(Relation rel, RsRowNext next, void *arg)
 
 /*
  * Store the rows of `next` in target `qname` (rel) through the executor,
- * RS_WRITE_BUFFER rows per statement (fewer if their values pass half of
+ * RS_WRITE_BUFFER rows per statement (fewer if their tuples pass half of
  * RS_WRITE_BUFFER_BYTES: the array copies them):
  *	 INSERT INTO <qname> SELECT * FROM pg_catalog.unnest($1)
  * with $1 an array of the target's row type, typed by OID.  As fast as
@@ -1819,14 +1825,19 @@ insert_by_statement(Relation rel, const char *qname, RsRowNext next, void *arg)
 	while (more)
 	{
 		int			nrows = 0;
+		Size		bytes = 0;
 		MemoryContext old = MemoryContextSwitchTo(bufcxt);
 		Datum		array;
 		int			ret;
 
-		while (nrows < RS_WRITE_BUFFER &&
-			   MemoryContextMemAllocated(bufcxt, false) <= RS_WRITE_BUFFER_BYTES / 2 &&
+		while (nrows < RS_WRITE_BUFFER && bytes <= RS_WRITE_BUFFER_BYTES / 2 &&
 			   (more = next(arg, values, nulls)))
-			rows[nrows++] = HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+		{
+			HeapTuple	tuple = heap_form_tuple(desc, values, nulls);
+
+			bytes += tuple->t_len;
+			rows[nrows++] = HeapTupleGetDatum(tuple);
+		}
 		array = PointerGetDatum(construct_array(rows, nrows, rowtype, typlen, typbyval, typalign));
 		MemoryContextSwitchTo(old);
 		if (nrows > 0)
