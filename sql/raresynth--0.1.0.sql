@@ -141,13 +141,13 @@ COMMENT ON FUNCTION raresynth_sample(name, bigint, anyelement, bigint, jsonb) IS
 CREATE FUNCTION raresynth_synthesize(
         model name,
         n bigint DEFAULT NULL,
-        target name DEFAULT NULL,
+        target text DEFAULT NULL,
         seed bigint DEFAULT NULL)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'raresynth_synthesize'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION raresynth_synthesize(name, bigint, name, bigint) IS
-    'append synthetic rows to <source>_synthetic (n NULL: enough for 1:1 with the majority) and create or replace the view <source>_improved; returns rows written';
+COMMENT ON FUNCTION raresynth_synthesize(name, bigint, text, bigint) IS
+    'append n synthetic rows (NULL: enough for 1:1 with the majority) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_synthetic), and create or replace the view <source>_improved; returns rows written';
 
 -------------------------------------------------------------------------------
 -- Quality of synthetic rows
@@ -171,14 +171,14 @@ CREATE FUNCTION raresynth_smote(
         label name,
         n bigint DEFAULT NULL,
         k integer DEFAULT 5,
-        target name DEFAULT NULL,
+        target text DEFAULT NULL,
         seed bigint DEFAULT NULL,
         minority text DEFAULT NULL)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'raresynth_smote'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, name, bigint, text) IS
-    'SMOTE (SMOTE-NC with categorical columns) rows of the minority class appended to <source>_smote (n NULL: enough for 1:1); returns rows written';
+COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, text, bigint, text) IS
+    'append n SMOTE (SMOTE-NC with categorical columns) rows of the minority class (NULL: enough for 1:1) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_smote); returns rows written';
 
 CREATE FUNCTION raresynth_score(
         train regclass,

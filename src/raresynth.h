@@ -190,7 +190,7 @@ extern char *rs_format_type(Oid typid, int32 typmod);
 /*
  * ---- sample.c: a stream of synthetic rows ----
  * The one place that generates rows (rs_model_generate, in batches) and
- * makes SQL values of them; raresynth_sample() and rs_write_synthetic()
+ * makes SQL values of them; raresynth_sample() and raresynth_synthesize()
  * both read rows from it.
  */
 typedef struct RsRowStream RsRowStream;
@@ -204,14 +204,21 @@ extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
 extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
 								  const char *model_name);
 
-extern int64 rs_write_synthetic(const RsStoredModel *sm, const struct rs_model *m, int64 n,
-								const char *target, bool has_seed, int64 seed,
-								const char *sample_schema, int64 max_rows);
-
-extern int64 rs_rows_to_balance(const RsSource *src, const char *minority, const char *target,
-								const char *suffix);
-extern int64 rs_write_rows(const RsSource *src, const struct rs_model *m, const rs_table *t,
-						   const char *target, const char *suffix);
+/*
+ * Targets (table_io.c): the tables raresynth_synthesize() and
+ * raresynth_smote() write, and their one writer.  rs_target_open checks
+ * and locks the target (creating it if missing), rs_target_write stores
+ * the rows a RsRowNext gives (false when there are no more), made for
+ * rs_target_tupdesc; rs_target_finish writes the <source>_improved view.
+ */
+typedef struct RsTarget RsTarget;
+typedef bool (*RsRowNext) (void *arg, Datum *values, bool *nulls);
+extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char *suffix,
+								const struct rs_model *m, bool with_view);
+extern TupleDesc rs_target_tupdesc(const RsTarget *t);
+extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value);
+extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
+extern void rs_target_finish(RsTarget *t);
 extern void rs_source_meta(const RsSource *src, const char *minority, uint64 seed,
 						   struct rs_model_meta *meta);
 

@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -14,15 +15,36 @@
 
 #define RS_SMOTE_MAX_K 1000
 
+/* RsRowNext over the rows of a decoded table */
+typedef struct TableRows
+{
+	RsRowMaker *rm;
+	const rs_table *t;
+	int			next;
+} TableRows;
+
+static bool
+table_next(void *arg, Datum *values, bool *nulls)
+{
+	TableRows  *tr = arg;
+
+	if (tr->next >= tr->t->n_rows)
+		return false;
+	rs_rowmaker_fill(tr->rm, tr->t, tr->next++, values, nulls);
+	return true;
+}
+
 /*
  * raresynth_smote(source regclass, label name, n bigint, k int,
- *				   target name, seed bigint, minority text) returns bigint
+ *				   target text, seed bigint, minority text) returns bigint
  */
 PG_FUNCTION_INFO_V1(raresynth_smote);
 Datum
 raresynth_smote(PG_FUNCTION_ARGS)
 {
 	RsSource   *src;
+	RsTarget   *t;
+	TableRows	tr;
 	char	   *label;
 	char	   *minority;
 	const char *target;
@@ -39,6 +61,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 	MemoryContext cxt,
 				old;
 
+	PreventCommandIfReadOnly("raresynth_smote()");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -53,7 +76,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n must be between 0 and " INT64_FORMAT, RS_MAX_SAMPLE_ROWS)));
-	target = PG_ARGISNULL(4) ? NULL : NameStr(*PG_GETARG_NAME(4));
+	target = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	seed = rs_seed_arg(fcinfo, 5);
 
 	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
@@ -67,7 +90,10 @@ raresynth_smote(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("SMOTE needs at least 2 rows of class \"%s\", there is 1", minority),
 				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
-	n = PG_ARGISNULL(2) ? rs_rows_to_balance(src, minority, target, "_smote") : PG_GETARG_INT64(2);
+	memset(&m, 0, sizeof(m));
+	rs_source_meta(src, minority, seed, &m.meta);
+	t = rs_target_open(src->relid, target, "_smote", &m, false);
+	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority) : PG_GETARG_INT64(2);
 	if (n > PG_INT32_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -84,10 +110,12 @@ raresynth_smote(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("class \"%s\" has %d rows: SMOTE uses %d neighbours instead of %d",
 						minority, rows->n_rows, k_used, k)));
-	memset(&m, 0, sizeof(m));
-	rs_source_meta(src, minority, seed, &m.meta);
 	m.specs = rows;
-	written = rs_write_rows(src, &m, syn, target, "_smote");
+	tr.rm = rs_rowmaker_create(rs_target_tupdesc(t), &m, "smote", src->qualified_name);
+	tr.t = syn;
+	tr.next = 0;
+	written = rs_target_write(t, table_next, &tr);
+	rs_target_finish(t);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	PG_RETURN_INT64(written);

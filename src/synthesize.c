@@ -1,20 +1,31 @@
 /*
  * synthesize.c
- *	  raresynth_synthesize(): write synthetic minority rows to the companion
- *	  table <source>_synthetic (rs_write_synthetic in table_io.c) and
- *	  create or replace the view <source>_improved.
+ *	  raresynth_synthesize(): write synthetic minority rows of a model (the
+ *	  row stream of sample.c) to the companion table <source>_synthetic or
+ *	  another target (rs_target_* in table_io.c) and create or replace the
+ *	  view <source>_improved.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "utils/lsyscache.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
 
 #include "model.h"
 #include "raresynth.h"
 
+/* RsRowNext over a row stream */
+static bool
+stream_next(void *arg, Datum *values, bool *nulls)
+{
+	return rs_row_stream_next((RsRowStream *) arg, values, nulls);
+}
+
 /*
- * raresynth_synthesize(model name, n bigint, target name, seed bigint)
- * returns bigint: rows written to the companion table
+ * raresynth_synthesize(model name, n bigint, target text, seed bigint)
+ * returns bigint: rows written to the target.  n NULL: enough to bring the
+ * minority to 1:1 with the largest class, counting the rows already in the
+ * target.
  */
 PG_FUNCTION_INFO_V1(raresynth_synthesize);
 Datum
@@ -24,8 +35,11 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	int64		n = -1;
 	RsStoredModel *sm;
 	rs_model   *m;
-	char	   *schema;
+	RsTarget   *t;
+	RsRowStream *rs;
+	int64		written;
 
+	PreventCommandIfReadOnly("raresynth_synthesize()");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -41,9 +55,16 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	}
 	sm = rs_catalog_load_model(model_name);
 	m = rs_model_from_state(sm);
-	schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
-	PG_RETURN_INT64(rs_write_synthetic(sm, m, n,
-									   PG_ARGISNULL(2) ? NULL : NameStr(*PG_GETARG_NAME(2)),
-									   !PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3),
-									   schema, RS_MAX_SAMPLE_ROWS));
+	t = rs_target_open(rs_model_source_relid(sm->source, m, sm->name),
+					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+					   "_synthetic", m, true);
+	if (n < 0)
+		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority), RS_MAX_SAMPLE_ROWS);
+	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL,
+							 rs_seed_or_random(!PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3)),
+							 n);
+	written = rs_target_write(t, stream_next, rs);
+	rs_row_stream_end(rs);
+	rs_target_finish(t);
+	PG_RETURN_INT64(written);
 }

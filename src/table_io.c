@@ -18,24 +18,34 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -1805,126 +1815,476 @@ count_label_rows(const char *qualified, const char *label, const char *value)
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
+/* ----------------------------------------------------------------
+ * Targets: the tables synthesize and SMOTE write
+ *
+ * What a target must be (docs/security.md): an ordinary or partitioned
+ * table (every partition an ordinary table too), not a system catalog,
+ * not another session's temporary table, owned by the current user (or a
+ * role whose privileges it has; a superuser is no exception, see
+ * caller_owns), with the source's columns, and not read by the source.
+ * Unqualified names live in the source's schema.  rs_target_open()
+ * serializes writers of one target name: a lock on the name, then
+ * ShareRowExclusiveLock on the table, both until the end of the
+ * transaction.
+ * ----------------------------------------------------------------
+ */
+
+/* advisory lock tags of raresynth's name locks: (database, namespace, hash, RS_LOCK_NAME) */
+#define RS_LOCK_NAME 0x5253
+
+/*
+ * A buffer of rows for table_multi_insert() or one INSERT: at most
+ * RS_WRITE_BUFFER rows or RS_WRITE_BUFFER_BYTES of their tuples (each row is
+ * formed once more by table_multi_insert, or copied into the INSERT's array).
+ */
+#define RS_WRITE_BUFFER 1000
+#define RS_WRITE_BUFFER_BYTES (8 * 1024 * 1024)
+
+struct RsTarget
+{
+	Oid			relid;			/* locked ShareRowExclusiveLock */
+	char	   *qname;			/* quoted, schema-qualified */
+	Oid			source_relid;
+	char	   *qsource;
+	char	   *view_name;		/* the <source>_improved view, or NULL */
+	char	   *cols;			/* quoted column list of the source */
+};
+
+/*
+ * base || suffix for a default name.  One that would not fit in
+ * NAMEDATALEN is refused rather than truncated: two long source names
+ * would share it.
+ */
 static char *
-name_with_suffix(const char *base, const char *suffix)
+name_with_suffix(const char *base, const char *suffix, bool for_view)
 {
 	char	   *s = psprintf("%s%s", base, suffix);
 
 	if (strlen(s) >= NAMEDATALEN)
-	{
-		int			keep = pg_mbcliplen(base, strlen(base), NAMEDATALEN - 1 - strlen(suffix));
-
-		s = psprintf("%.*s%s", keep, base, suffix);
-	}
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("%s name \"%s\" is too long", for_view ? "view" : "default target", s),
+				 errdetail("Names have at most %d bytes; truncated, sources whose names start alike would share it.",
+						   NAMEDATALEN - 1),
+				 for_view ?
+				 errhint("Rename the source to at most %d bytes.", (int) (NAMEDATALEN - 1 - strlen(suffix))) :
+				 errhint("Pass a shorter target name.")));
 	return s;
 }
 
 /*
- * Create the companion table `target_name` in the source's schema (same
- * columns and order as the source, no constraints) unless it exists; if it
- * exists, it must have the model's source columns.  Must be called inside
- * SPI.  Returns the quoted, qualified target name; *cols gets the quoted
- * column list.
+ * Does the current user own a relation owned by `owner`?  As
+ * pg_class_ownercheck() but without its superuser shortcut: a superuser
+ * writing into another role's table would run that role's triggers as a
+ * superuser.
  */
-static char *
-ensure_target(Oid relid, const char *target_name, const rs_model *m, char **cols)
+static bool
+caller_owns(Oid owner)
 {
-	Oid			nsp = get_rel_namespace(relid);
-	char	   *nspname = get_namespace_name(nsp);
-	char	   *qsource = quote_qualified_identifier(nspname, get_rel_name(relid));
-	char	   *qtarget = quote_qualified_identifier(nspname, target_name);
-	Oid			target_relid = get_relname_relid(target_name, nsp);
-	StringInfoData q,
-				c;
-	Relation	rel;
-	TupleDesc	desc;
+	Oid			me = GetUserId();
 
-	if (target_relid == relid)
+	return owner == me ||
+		(has_privs_of_role(me, owner) && is_member_of_role_nosuper(me, owner));
+}
+
+static void
+not_owner_error(bool view, const char *relname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("must be owner of %s \"%s\"", view ? "view" : "table", relname),
+			 errdetail("raresynth writes only into relations the current user owns, so that no other role's triggers, policies or index expressions run with the current user's rights."),
+			 view ?
+			 errhint("Its owner can drop it; raresynth_synthesize() then creates it as yours.") :
+			 errhint("Pass a target you own, or a new name.")));
+}
+
+/* Refuse relation relid (named relname) as a target, or a partition of one. */
+static void
+check_target_relation(Oid relid, const char *relname)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class cls;
+
+	if (!HeapTupleIsValid(tup))
+		return;					/* dropped meanwhile: the lookup retries */
+	cls = (Form_pg_class) GETSTRUCT(tup);
+	if (cls->relkind != RELKIND_RELATION && cls->relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", relname),
+				 errdetail("A target must be an ordinary or partitioned table, not a view, materialized view or foreign table.")));
+	if (IsSystemClass(relid, cls))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied: \"%s\" is a system catalog", relname)));
+	if (cls->relpersistence == RELPERSISTENCE_TEMP && isOtherTempNamespace(cls->relnamespace))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot access temporary tables of other sessions")));
+	if (!caller_owns(cls->relowner))
+		not_owner_error(false, relname);
+	ReleaseSysCache(tup);
+}
+
+/* RangeVarGetRelidExtended callback: the checks come before the lock. */
+static void
+target_lookup_callback(const RangeVar *rv, Oid relid, Oid oldrelid, void *arg)
+{
+	if (OidIsValid(relid))
+		check_target_relation(relid, rv->relname);
+}
+
+/*
+ * Lock a relation name (namespace nsp, name) until the end of the
+ * transaction, whether or not a relation of that name exists: the writers
+ * of one target, or of one view, then run one after the other.  Catalog
+ * changes committed while we waited become visible.
+ */
+static void
+lock_relation_name(Oid nsp, const char *name)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, nsp,
+						 hash_bytes((const unsigned char *) name, strlen(name)), RS_LOCK_NAME);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	AcceptInvalidationMessages();
+}
+
+static bool collect_read_relations(Node *node, List **relids);
+
+/*
+ * Add relid and every relation reading it reads to *relids: a table's
+ * inheritance children and partitions, a view's relations (through views,
+ * subqueries, CTEs and sublinks).  What functions read is not seen.
+ */
+static void
+add_read_relation(Oid relid, List **relids)
+{
+	if (list_member_oid(*relids, relid))
+		return;
+	*relids = lappend_oid(*relids, relid);
+	if (get_rel_relkind(relid) == RELKIND_VIEW)
+	{
+		Relation	rel = relation_open(relid, AccessShareLock);
+		Query	   *q = copyObject(get_view_query(rel));
+
+		relation_close(rel, NoLock);
+		(void) collect_read_relations((Node *) q, relids);
+	}
+	else
+	{
+		ListCell   *lc;
+
+		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+			*relids = list_append_unique_oid(*relids, lfirst_oid(lc));
+	}
+}
+
+static bool
+collect_read_relations(Node *node, List **relids)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		if (rte->rtekind == RTE_RELATION)
+			add_read_relation(rte->relid, relids);
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, collect_read_relations, (void *) relids,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, collect_read_relations, (void *) relids);
+}
+
+/*
+ * The checks on an existing (or just created) target t->relid, locked:
+ * its partitions, that the source does not read it, its columns.
+ */
+static void
+check_target(RsTarget *t, const rs_model *m)
+{
+	List	   *source_reads = NIL;
+	List	   *written = list_make1_oid(t->relid);
+	ListCell   *lc;
+	Relation	rel;
+	char	   *mismatch;
+
+	if (t->relid == t->source_relid)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("target must not be the source table %s", qsource)));
+				 errmsg("target must not be the source table %s", t->qsource)));
+	/* rows written to a partitioned table go to its partitions */
+	if (get_rel_relkind(t->relid) == RELKIND_PARTITIONED_TABLE)
+		written = find_all_inheritors(t->relid, ShareRowExclusiveLock, NULL);
+	foreach(lc, written)
+		if (lfirst_oid(lc) != t->relid)
+			check_target_relation(lfirst_oid(lc), get_rel_name(lfirst_oid(lc)));
+	add_read_relation(t->source_relid, &source_reads);
+	foreach(lc, written)
+		if (list_member_oid(source_reads, lfirst_oid(lc)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target %s must not feed source %s", t->qname, t->qsource),
+					 errdetail("Source %s reads %s, where rows written to the target would go.",
+							   t->qsource, quote_qualified_identifier(get_namespace_name(get_rel_namespace(lfirst_oid(lc))),
+																	  get_rel_name(lfirst_oid(lc))))));
 
-	rel = relation_open(relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
-	initStringInfo(&c);
+	rel = relation_open(t->relid, NoLock);
+	mismatch = rs_describe_mismatch(RelationGetDescr(rel), m);
+	relation_close(rel, NoLock);
+	if (mismatch)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("target %s does not have the columns of %s", t->qname, t->qsource),
+				 errdetail("%s", mismatch),
+				 errhint("Drop it or choose another target.")));
+}
+
+/*
+ * CREATE TABLE target (the source's columns in order, no constraints),
+ * with PostgreSQL's own checks (CREATE on the schema).  Sets t->cols.
+ */
+static void
+create_target(RsTarget *t)
+{
+	Relation	rel = relation_open(t->source_relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData q;
+	int			ret;
+
 	initStringInfo(&q);
-	appendStringInfo(&q, "CREATE TABLE %s (", qtarget);
+	appendStringInfo(&q, "CREATE TABLE %s (", t->qname);
 	for (int i = 0, k = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
 		if (att->attisdropped)
 			continue;
-		appendStringInfo(&c, "%s%s", k ? ", " : "", quote_identifier(NameStr(att->attname)));
-		appendStringInfo(&q, "%s%s %s", k ? ", " : "", quote_identifier(NameStr(att->attname)),
+		appendStringInfo(&q, "%s%s %s", k++ ? ", " : "", quote_identifier(NameStr(att->attname)),
 						 format_type_extended(att->atttypid, att->atttypmod,
 											  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
-		k++;
 	}
 	appendStringInfoChar(&q, ')');
 	relation_close(rel, NoLock);
-	*cols = c.data;
-
-	if (!OidIsValid(target_relid))
-	{
-		int			ret = SPI_execute(q.data, false, 0);
-
-		if (ret != SPI_OK_UTILITY)
-			elog(ERROR, "could not create %s: %s", qtarget, SPI_result_code_string(ret));
-	}
-	else
-	{
-		Relation	trel = relation_open(target_relid, RowExclusiveLock);
-		char	   *mismatch = rs_describe_mismatch(RelationGetDescr(trel), m);
-
-		relation_close(trel, NoLock);
-		if (mismatch)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("target %s does not have the columns of %s", qtarget, qsource),
-					 errdetail("%s", mismatch),
-					 errhint("Drop it or choose another target.")));
-	}
-	return qtarget;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(q.data, false, 0);
+	if (ret != SPI_OK_UTILITY)
+		elog(ERROR, "could not create %s: %s", t->qname, SPI_result_code_string(ret));
+	SPI_finish();
 }
 
-/* Rows of the largest class minus rows of class `value` in source (and target). */
+/*
+ * The view <source>_improved: locked by name; if it exists it must be a
+ * view the current user owns (CREATE OR REPLACE VIEW would otherwise
+ * replace another role's view, or fail only after every row is written),
+ * else the user needs CREATE on the source's schema.
+ */
+static void
+check_view(Oid nsp, const char *view_name)
+{
+	Oid			view;
+
+	lock_relation_name(nsp, view_name);
+	view = get_relname_relid(view_name, nsp);
+	if (OidIsValid(view))
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(view));
+		Form_pg_class cls;
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for relation %u", view);
+		cls = (Form_pg_class) GETSTRUCT(tup);
+		if (cls->relkind != RELKIND_VIEW)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("\"%s\" is not a view", view_name),
+					 errdetail("raresynth_synthesize() creates or replaces the view \"%s\" of the source and the target.",
+							   view_name)));
+		if (!caller_owns(cls->relowner))
+			not_owner_error(true, view_name);
+		ReleaseSysCache(tup);
+	}
+	else if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(nsp));
+}
+
+/*
+ * Open the target of rows of model m from source source_relid: `target`
+ * (a possibly qualified name; NULL: <source><suffix> in the source's
+ * schema), created if missing.  with_view: raresynth_synthesize(), which
+ * also writes the view <source>_improved (rs_target_finish).  Returns with
+ * the target name and the table locked until the end of the transaction.
+ */
+RsTarget *
+rs_target_open(Oid source_relid, const char *target, const char *suffix, const rs_model *m,
+			   bool with_view)
+{
+	RsTarget   *t = palloc0(sizeof(RsTarget));
+	Oid			source_nsp = get_rel_namespace(source_relid);
+	char	   *source_name = get_rel_name(source_relid);
+	Oid			nsp = source_nsp;
+	char	   *relname;
+	RangeVar   *rv;
+	Relation	rel;
+	StringInfoData c;
+
+	t->source_relid = source_relid;
+	t->qsource = quote_qualified_identifier(get_namespace_name(source_nsp), source_name);
+	if (target == NULL)
+		relname = name_with_suffix(source_name, suffix, false);
+	else
+	{
+		rv = makeRangeVarFromNameList(stringToQualifiedNameList(target));
+		relname = rv->relname;
+		if (rv->schemaname || rv->catalogname)
+			nsp = RangeVarGetCreationNamespace(rv);
+	}
+	if (with_view)
+	{
+		t->view_name = name_with_suffix(source_name, "_improved", true);
+		if (nsp == source_nsp && strcmp(relname, t->view_name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target must not be the view \"%s\"", t->view_name),
+					 errdetail("raresynth_synthesize() creates or replaces that view of the source and the target.")));
+		if (isTempNamespace(nsp) && !isTempNamespace(source_nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("target of raresynth_synthesize() must not be temporary when its source is not"),
+					 errdetail("The view \"%s\" of the source and the target would have to be temporary too.",
+							   t->view_name),
+					 errhint("Write into a permanent table, or INSERT INTO the temporary table SELECT * FROM raresynth_sample().")));
+	}
+	t->qname = quote_qualified_identifier(get_namespace_name(nsp), relname);
+
+	/* the name first, so that creating the table and counting are serialized */
+	lock_relation_name(nsp, relname);
+	rv = makeRangeVar(get_namespace_name(nsp), relname, -1);
+	t->relid = RangeVarGetRelidExtended(rv, ShareRowExclusiveLock, RVR_MISSING_OK,
+										target_lookup_callback, NULL);
+	if (!OidIsValid(t->relid))
+	{
+		create_target(t);
+		t->relid = RangeVarGetRelidExtended(rv, ShareRowExclusiveLock, 0,
+											target_lookup_callback, NULL);
+	}
+	check_target(t, m);
+	if (with_view)
+		check_view(source_nsp, t->view_name);
+
+	rel = relation_open(source_relid, AccessShareLock);
+	initStringInfo(&c);
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (!att->attisdropped)
+			appendStringInfo(&c, "%s%s", c.len ? ", " : "", quote_identifier(NameStr(att->attname)));
+	}
+	relation_close(rel, NoLock);
+	t->cols = c.data;
+	return t;
+}
+
+/* The target's row type (a copy): rows for rs_target_write are made for it. */
+TupleDesc
+rs_target_tupdesc(const RsTarget *t)
+{
+	Relation	rel = relation_open(t->relid, NoLock);
+	TupleDesc	desc = CreateTupleDescCopy(RelationGetDescr(rel));
+
+	relation_close(rel, NoLock);
+	return desc;
+}
+
+/*
+ * Rows of qrel whose label, as text, is value: under `snapshot`, or
+ * (InvalidSnapshot) a new one in READ COMMITTED, the transaction's in
+ * REPEATABLE READ and SERIALIZABLE.  Inside SPI.
+ */
 static int64
-rows_to_balance(const char *qsource, const char *qtarget_or_null, const char *label,
-				const char *value)
+count_class_rows(const char *qrel, const char *label, const char *value, Snapshot snapshot)
+{
+	Oid			argtype = TEXTOID;
+	Datum		arg = CStringGetTextDatum(value);
+	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+										   qrel, quote_identifier(label)),
+								  1, &argtype);
+	int			ret;
+	bool		isnull;
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare count query: %s", SPI_result_code_string(SPI_result));
+	ret = SPI_execute_snapshot(plan, &arg, NULL, snapshot, InvalidSnapshot,
+							   snapshot != InvalidSnapshot, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "count query failed: %s", SPI_result_code_string(ret));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Rows to add to class `value` of label column `label` for 1:1 with the
+ * largest class, counting the rows of that class in the source and already
+ * in the target.  The target is locked: a concurrent writer has committed
+ * or not started, and in READ COMMITTED the counts see what it wrote.  In
+ * REPEATABLE READ and SERIALIZABLE they would not: if a transaction our
+ * snapshot does not see wrote rows of that class into the target, fail
+ * with a serialization failure rather than count them wrong.
+ */
+int64
+rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value)
 {
 	char	   *cq = psprintf("SELECT pg_catalog.max(c) FROM (SELECT pg_catalog.count(*) AS c FROM %s "
 							  "WHERE %s IS NOT NULL GROUP BY %s) s",
-							  qsource, quote_identifier(label), quote_identifier(label));
+							  t->qsource, quote_identifier(label), quote_identifier(label));
 	int64		majority,
-				minority;
+				minority,
+				in_target;
 	bool		isnull;
-	int			ret = SPI_execute(cq, true, 1);
+	int			ret;
 
-	if (ret != SPI_OK_SELECT)
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(cq, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "class count query failed: %s", SPI_result_code_string(ret));
 	majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
 		majority = 0;
-	minority = count_label_rows(qsource, label, value);
-	if (qtarget_or_null)
-		minority += count_label_rows(qtarget_or_null, label, value);
-	return Max(majority - minority, 0);
+	minority = count_class_rows(t->qsource, label, value, InvalidSnapshot);
+	in_target = count_class_rows(t->qname, label, value, InvalidSnapshot);
+	if (IsolationUsesXactSnapshot() &&
+		count_class_rows(t->qname, label, value, GetLatestSnapshot()) != in_target)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent write of %s", t->qname),
+				 errdetail("A transaction this one's snapshot does not see wrote rows of class \"%s\" into the target, so the count for 1:1 would miss them.",
+						   value),
+				 errhint("Retry the transaction, or pass n.")));
+	SPI_finish();
+	return Max(majority - (minority + in_target), 0);
 }
 
 /*
- * Can synthetic rows go straight into target's heap with
- * table_multi_insert(), the way COPY FROM stores rows?  Only when an
- * INSERT would do nothing but store them: a plain table (not a partition,
- * not another session's temporary table) without indexes, triggers, rules,
- * row-level security, CHECK or NOT NULL constraints or generated columns,
- * in a transaction that may write.  We fill every column ourselves, so
- * defaults do not matter.  A NOT NULL column (only in a target the user
- * made) may well get NULLs: excluded columns are always NULL and others
- * may have learned NULLs; rather than check them here, such a target takes
- * the INSERT path, whose not_null_violation is PostgreSQL's own, word for
- * word.  Everything else the INSERT ... SELECT path handles too.  The
- * caller holds RowExclusiveLock, so none of this can change under us.
+ * Can rows go straight into target's heap with table_multi_insert(), the
+ * way COPY FROM stores rows?  Only when an INSERT would do nothing but
+ * store them: a plain table (not a partition) without indexes, triggers,
+ * rules, row-level security, CHECK or NOT NULL constraints, identity or
+ * generated columns, outside parallel mode.  We fill every column
+ * ourselves, so defaults do not matter.  A NOT NULL column (only in a
+ * target the user made) may well get NULLs: excluded columns are always
+ * NULL and others may have learned NULLs; rather than check them here,
+ * such a target takes the INSERT path, whose not_null_violation is
+ * PostgreSQL's own, word for word.  The target is the user's own
+ * (rs_target_open) and locked ShareRowExclusiveLock, which any DDL that
+ * could add one of these conflicts with.
  */
 static bool
 can_insert_directly(Relation rel)
@@ -1942,8 +2302,10 @@ can_insert_directly(Relation rel)
 		(desc->constr->has_not_null || desc->constr->num_check > 0 ||
 		 desc->constr->has_generated_stored))
 		return false;
-	/* the INSERT raises these errors; let it */
-	if (XactReadOnly || IsInParallelMode())
+	for (int i = 0; i < desc->natts; i++)
+		if (TupleDescAttr(desc, i)->attidentity)
+			return false;
+	if (IsInParallelMode())
 		return false;
 	indexes = RelationGetIndexList(rel);
 	ok = (indexes == NIL);
@@ -1951,17 +2313,38 @@ can_insert_directly(Relation rel)
 	return ok;
 }
 
-#define RS_WRITE_BUFFER 1000	/* rows per table_multi_insert(), as COPY */
+/*
+ * The permissions INSERT INTO rel (every column) needs, checked as the
+ * executor and COPY FROM do (ExecCheckRTPerms, with its hook), before any
+ * row is made.
+ */
+static void
+check_insert_permission(Relation rel)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_INSERT;
+	for (int i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			rte->insertedCols = bms_add_member(rte->insertedCols,
+											   i + 1 - FirstLowInvalidHeapAttributeNumber);
+	(void) ExecCheckRTPerms(list_make1(rte), true);
+}
 
 /*
- * Store the rows of stream rs in rel (can_insert_directly() said yes), a
- * buffer of RS_WRITE_BUFFER rows at a time.  The slots' values and the
+ * Store the rows of `next` in rel (can_insert_directly() said yes), a
+ * buffer of RS_WRITE_BUFFER rows (or RS_WRITE_BUFFER_BYTES) at a time.  The slots' values and the
  * pass-by-reference datums behind them live in a per-buffer context that
  * is reset after each flush, so memory stays flat in n.  Returns rows
  * stored.
  */
 static int64
-insert_directly(Relation rel, RsRowStream *rs)
+insert_directly(Relation rel, RsRowNext next, void *arg)
 {
 	CommandId	cid = GetCurrentCommandId(true);
 	int			ti_options = 0;
@@ -1971,6 +2354,7 @@ insert_directly(Relation rel, RsRowStream *rs)
 												 ALLOCSET_DEFAULT_SIZES);
 	TupleTableSlot **slots = palloc0(sizeof(TupleTableSlot *) * RS_WRITE_BUFFER);
 	int			nused = 0;
+	Size		bytes = 0;		/* of the buffered rows' values */
 	int64		written = 0;
 	bool		more = true;
 
@@ -1992,14 +2376,15 @@ insert_directly(Relation rel, RsRowStream *rs)
 		slot = slots[nused];
 		ExecClearTuple(slot);
 		old = MemoryContextSwitchTo(bufcxt);
-		more = rs_row_stream_next(rs, slot->tts_values, slot->tts_isnull);
+		more = next(arg, slot->tts_values, slot->tts_isnull);
 		MemoryContextSwitchTo(old);
 		if (more)
 		{
 			ExecStoreVirtualTuple(slot);
 			nused++;
+			bytes += heap_compute_data_size(RelationGetDescr(rel), slot->tts_values, slot->tts_isnull);
 		}
-		if (nused == RS_WRITE_BUFFER || (!more && nused > 0))
+		if (nused > 0 && (nused == RS_WRITE_BUFFER || !more || bytes > RS_WRITE_BUFFER_BYTES))
 		{
 			CHECK_FOR_INTERRUPTS();
 			/* forms each heap tuple (in the slot's context) and stores them */
@@ -2008,6 +2393,7 @@ insert_directly(Relation rel, RsRowStream *rs)
 				ExecClearTuple(slots[i]);	/* frees the heap tuple */
 			written += nused;
 			nused = 0;
+			bytes = 0;
 			MemoryContextReset(bufcxt);
 		}
 	}
@@ -2022,202 +2408,129 @@ insert_directly(Relation rel, RsRowStream *rs)
 }
 
 /*
- * Write synthetic rows of model sm/m into the companion table (created if
- * missing) and create or replace the view <source>_improved.  n < 0 means:
- * enough to bring the minority to 1:1 with the largest class, counting
- * synthetic rows already there.  Returns the number of rows written.
- *
- * Rows go straight into the table's heap when can_insert_directly() allows
- * (always for the table we create), else through INSERT ... SELECT from
- * raresynth_sample(), which honours indexes, triggers, constraints and
- * policies.  Both read the same row stream: same seed, same rows.
+ * Store the rows of `next` in target `qname` (rel) through the executor,
+ * RS_WRITE_BUFFER rows per statement (fewer if their tuples pass half of
+ * RS_WRITE_BUFFER_BYTES: the array copies them):
+ *	 INSERT INTO <qname> SELECT * FROM pg_catalog.unnest($1)
+ * with $1 an array of the target's row type, typed by OID.  As fast as
+ * INSERT ... SELECT from raresynth_sample() was.  Indexes,
+ * triggers (statement triggers fire once per statement), rules,
+ * constraints, policies and partition routing apply, and their errors are
+ * PostgreSQL's; the statement names nothing but the target and
+ * pg_catalog.  Returns rows inserted (SPI_processed).
  */
-int64
-rs_write_synthetic(const RsStoredModel *sm, const rs_model *m, int64 n,
-				   const char *target, bool has_seed, int64 seed,
-				   const char *sample_schema, int64 max_rows)
+static int64
+insert_by_statement(Relation rel, const char *qname, RsRowNext next, void *arg)
 {
-	Oid			relid = rs_model_source_relid(sm->source, m, sm->name);
-	Oid			nsp = get_rel_namespace(relid);
-	char	   *nspname = get_namespace_name(nsp);
-	char	   *relname = get_rel_name(relid);
-	char	   *target_name = target ? pstrdup(target) : name_with_suffix(relname, "_synthetic");
-	char	   *view_name = name_with_suffix(relname, "_improved");
-	char	   *qsource = quote_qualified_identifier(nspname, relname);
-	bool		existed = OidIsValid(get_relname_relid(target_name, nsp));
-	char	   *qtarget;
-	char	   *cols;
-	StringInfoData q;
-	int			ret;
-	int64		written;
-	Relation	trel;
+	TupleDesc	desc = RelationGetDescr(rel);
+	Oid			rowtype = rel->rd_rel->reltype;
+	Oid			arraytype = get_array_type(rowtype);
+	MemoryContext bufcxt = AllocSetContextCreate(CurrentMemoryContext,
+												 "raresynth write buffer",
+												 ALLOCSET_DEFAULT_SIZES);
+	Datum	   *rows = palloc(sizeof(Datum) * RS_WRITE_BUFFER);
+	Datum	   *values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	SPIPlanPtr	plan;
+	int64		written = 0;
+	bool		more = true;
 
+	if (!OidIsValid(arraytype))
+		elog(ERROR, "row type of %s has no array type", qname);
+	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	qtarget = ensure_target(relid, target_name, m, &cols);
-	if (n < 0)
-		n = Min(rows_to_balance(qsource, existed ? qtarget : NULL, sm->label, sm->minority), max_rows);
-
-	/*
-	 * ensure_target() created the target or locked it RowExclusiveLock; the
-	 * lock we take here is already held.  relation_open, not table_open:
-	 * whatever the target is (a view, say), its errors stay the INSERT's.
-	 */
-	trel = relation_open(get_relname_relid(target_name, nsp), RowExclusiveLock);
-	if (can_insert_directly(trel))
+	plan = SPI_prepare(psprintf("INSERT INTO %s SELECT * FROM pg_catalog.unnest($1)", qname),
+					   1, &arraytype);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare insert into %s: %s", qname, SPI_result_code_string(SPI_result));
+	while (more)
 	{
-		Oid			userid = GetUserId();
-		RsRowStream *rs;
+		int			nrows = 0;
+		Size		bytes = 0;
+		MemoryContext old = MemoryContextSwitchTo(bufcxt);
+		Datum		array;
+		int			ret;
 
-		/*
-		 * The privilege INSERT INTO target (all columns) needs, checked
-		 * before any row is made, as the executor would.
-		 */
-		if (pg_class_aclcheck(RelationGetRelid(trel), userid, ACL_INSERT) != ACLCHECK_OK &&
-			pg_attribute_aclcheck_all(RelationGetRelid(trel), userid, ACL_INSERT,
-									  ACLMASK_ALL) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(trel->rd_rel->relkind),
-						   RelationGetRelationName(trel));
-		rs = rs_row_stream_begin(m, RelationGetDescr(trel), sm->name, sm->source, NULL,
-								 rs_seed_or_random(has_seed, seed), n);
-		written = insert_directly(trel, rs);
-		rs_row_stream_end(rs);
-		relation_close(trel, NoLock);
+		while (nrows < RS_WRITE_BUFFER && bytes <= RS_WRITE_BUFFER_BYTES / 2 &&
+			   (more = next(arg, values, nulls)))
+		{
+			HeapTuple	tuple = heap_form_tuple(desc, values, nulls);
+
+			bytes += tuple->t_len;
+			rows[nrows++] = HeapTupleGetDatum(tuple);
+		}
+		array = PointerGetDatum(construct_array(rows, nrows, rowtype, typlen, typbyval, typalign));
+		MemoryContextSwitchTo(old);
+		if (nrows > 0)
+		{
+			CHECK_FOR_INTERRUPTS();
+			ret = SPI_execute_plan(plan, &array, NULL, false, 0);
+			if (ret < 0)
+				elog(ERROR, "could not insert into %s: %s", qname, SPI_result_code_string(ret));
+			written += (int64) SPI_processed;
+		}
+		MemoryContextReset(bufcxt);
+	}
+	SPI_finish();
+	MemoryContextDelete(bufcxt);
+	return written;
+}
+
+/*
+ * The one writer of synthesize and SMOTE: store the rows `next` gives
+ * (made for rs_target_tupdesc) in the target.  Straight into the heap when
+ * can_insert_directly() allows (always for a table rs_target_open made),
+ * else through INSERT.  Both take the rows in the same order: same rows,
+ * same table.  Returns rows written.
+ */
+int64
+rs_target_write(const RsTarget *t, RsRowNext next, void *arg)
+{
+	Relation	rel = relation_open(t->relid, NoLock);	/* locked by rs_target_open */
+	int64		written;
+
+	if (can_insert_directly(rel))
+	{
+		elog(DEBUG1, "raresynth: storing rows in %s directly", t->qname);
+		check_insert_permission(rel);
+		written = insert_directly(rel, next, arg);
 		/* make the rows visible to what follows in this transaction */
 		CommandCounterIncrement();
 	}
 	else
 	{
-		/* the rows: raresynth_sample() streams them into the table */
-		Oid			argtypes[3] = {NAMEOID, INT8OID, INT8OID};
-		Datum		args[3];
-		char		argnulls[3] = {' ', ' ', has_seed ? ' ' : 'n'};
-		NameData	mn;
-
-		relation_close(trel, NoLock);
-		namestrcpy(&mn, sm->name);
-		args[0] = NameGetDatum(&mn);
-		args[1] = Int64GetDatum(n);
-		args[2] = Int64GetDatum(seed);
-		initStringInfo(&q);
-		appendStringInfo(&q, "INSERT INTO %s SELECT * FROM %s.raresynth_sample($1, $2, NULL::%s, $3)",
-						 qtarget, quote_identifier(sample_schema), qsource);
-		ret = SPI_execute_with_args(q.data, 3, argtypes, args, argnulls, false, 0);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "could not insert into %s: %s", qtarget, SPI_result_code_string(ret));
-		written = (int64) SPI_processed;
+		elog(DEBUG1, "raresynth: inserting rows into %s", t->qname);
+		written = insert_by_statement(rel, t->qname, next, arg);
 	}
-
-	/* the paper's "improved data": source plus synthetic rows */
-	initStringInfo(&q);
-	appendStringInfo(&q, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s UNION ALL SELECT %s FROM %s",
-					 quote_qualified_identifier(nspname, view_name), cols, qsource, cols, qtarget);
-	ret = SPI_execute(q.data, false, 0);
-	if (ret != SPI_OK_UTILITY)
-		elog(ERROR, "could not create view %s: %s", view_name, SPI_result_code_string(ret));
-
-	SPI_finish();
+	relation_close(rel, NoLock);
 	return written;
 }
 
 /*
- * Rows to add to class m->meta.minority of source src for 1:1, counting
- * rows of that class already in `target` (default <source>_smote).
+ * After the rows: create or replace the view <source>_improved (the
+ * paper's "improved data": the source UNION ALL the target), when
+ * rs_target_open was asked to (check_view allowed it).
  */
-int64
-rs_rows_to_balance(const RsSource *src, const char *minority, const char *target, const char *suffix)
+void
+rs_target_finish(RsTarget *t)
 {
-	Oid			nsp = get_rel_namespace(src->relid);
-	char	   *target_name = target ? pstrdup(target) : name_with_suffix(src->relname, suffix);
-	Oid			target_relid = get_relname_relid(target_name, nsp);
-	int64		n;
+	char	   *q;
+	int			ret;
 
+	if (t->view_name == NULL)
+		return;
+	q = psprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s UNION ALL SELECT %s FROM %s",
+				 quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->source_relid)),
+											t->view_name),
+				 t->cols, t->qsource, t->cols, t->qname);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	n = rows_to_balance(src->qualified_name,
-						OidIsValid(target_relid) ?
-						quote_qualified_identifier(get_namespace_name(nsp), target_name) : NULL,
-						src->cols[src->label_index].name, minority);
+	ret = SPI_execute(q, false, 0);
+	if (ret != SPI_OK_UTILITY)
+		elog(ERROR, "could not create view %s: %s", t->view_name, SPI_result_code_string(ret));
 	SPI_finish();
-	return n;
-}
-
-/*
- * Append the rows of t (decoded like model m: meta + specs) to the
- * companion table `target` (default <source><suffix>), created if missing.
- * Returns rows written.
- */
-int64
-rs_write_rows(const RsSource *src, const rs_model *m, const rs_table *t,
-			  const char *target, const char *suffix)
-{
-	char	   *target_name = target ? pstrdup(target) : name_with_suffix(src->relname, suffix);
-	char	   *qtarget;
-	char	   *cols;
-	Relation	rel;
-	TupleDesc	desc;
-	RsRowMaker *rm;
-	StringInfoData q;
-	Oid		   *argtypes;
-	Datum	   *values;
-	bool	   *nulls;
-	char	   *cnulls;
-	SPIPlanPtr	plan;
-	int			natts = 0;
-	MemoryContext rowcxt,
-				old;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	qtarget = ensure_target(src->relid, target_name, m, &cols);
-
-	rel = relation_open(src->relid, AccessShareLock);
-	desc = CreateTupleDescCopy(RelationGetDescr(rel));
-	relation_close(rel, NoLock);
-	rm = rs_rowmaker_create(desc, m, "smote", src->qualified_name);
-
-	argtypes = palloc(sizeof(Oid) * Max(desc->natts, 1));
-	initStringInfo(&q);
-	appendStringInfo(&q, "INSERT INTO %s (%s) VALUES (", qtarget, cols);
-	for (int i = 0; i < desc->natts; i++)
-	{
-		if (TupleDescAttr(desc, i)->attisdropped)
-			continue;
-		argtypes[natts] = TupleDescAttr(desc, i)->atttypid;
-		appendStringInfo(&q, "%s$%d", natts ? ", " : "", natts + 1);
-		natts++;
-	}
-	appendStringInfoChar(&q, ')');
-	plan = SPI_prepare(q.data, natts, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare insert into %s: %s", qtarget, SPI_result_code_string(SPI_result));
-
-	values = palloc(sizeof(Datum) * Max(desc->natts, 1));
-	nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
-	cnulls = palloc(Max(desc->natts, 1));
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth write row", ALLOCSET_SMALL_SIZES);
-	for (int r = 0; r < t->n_rows; r++)
-	{
-		int			ret;
-
-		CHECK_FOR_INTERRUPTS();
-		old = MemoryContextSwitchTo(rowcxt);
-		rs_rowmaker_fill(rm, t, r, values, nulls);
-		/* drop dropped columns' slots: the plan has live columns only */
-		for (int i = 0, k = 0; i < desc->natts; i++)
-		{
-			if (TupleDescAttr(desc, i)->attisdropped)
-				continue;
-			values[k] = values[i];
-			cnulls[k] = nulls[i] ? 'n' : ' ';
-			k++;
-		}
-		MemoryContextSwitchTo(old);
-		ret = SPI_execute_plan(plan, values, cnulls, false, 0);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "could not insert into %s: %s", qtarget, SPI_result_code_string(ret));
-		MemoryContextReset(rowcxt);
-	}
-	SPI_finish();
-	return t->n_rows;
 }
