@@ -99,6 +99,11 @@ raresynth_smote(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("n is too large for one SMOTE call (" INT64_FORMAT ")", n)));
 
+	{
+		RsJobShape	job = {.job = RS_JOB_SMOTE, .class_value = minority, .n_new = n, .k = k};
+
+		rs_check_memory(src, &job);
+	}
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth smote", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	rows = rs_source_read_class(src, minority);
