@@ -198,10 +198,7 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name, TupleDesc d
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("given value for \"%s\" must be a string, number, boolean or null", key)));
 		if (val == NULL)
-		{
-			if (rs_encoder_column_has_null(m->enc, col))
-				cat = spec->n_categories;	/* the NULL slot */
-		}
+			cat = spec->n_categories;	/* the NULL slot */
 		else
 		{
 			char	   *canon = given_canonical(desc, key, val);
@@ -210,7 +207,7 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name, TupleDesc d
 				if (strcmp(spec->categories[j], canon) == 0)
 					cat = j;
 		}
-		if (cat < 0)
+		if (cat < 0 || !rs_encoder_category_seen(m->enc, col, cat))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("value %s%s%s of \"%s\" was not seen in training",

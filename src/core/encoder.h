@@ -89,6 +89,12 @@ int			rs_encoder_column_modes(const rs_encoder *enc, int column,
 									double *mu, double *sigma, double *weight);
 /* 1 if the column's softmax span ends with a NULL slot. */
 int			rs_encoder_column_has_null(const rs_encoder *enc, int column);
+/*
+ * 1 if category k of a categorical column was seen when fitted (k ==
+ * n_categories: its NULL slot, if it has one), so that decoding can return
+ * it; 0 otherwise.
+ */
+int			rs_encoder_category_seen(const rs_encoder *enc, int column, int k);
 /* Index (in rs_encoder_spans) of the column's first span. */
 int			rs_encoder_column_span(const rs_encoder *enc, int column);
 

@@ -332,6 +332,9 @@ rs_model_set_given(const rs_model *m, int column, int category, int *given,
 		return rs_fail(err, RS_ERR_INVALID,
 					   "category %d is out of range for column %d (0..%d)",
 					   category, column + 1, w - 1);
+	if (!rs_encoder_category_seen(m->enc, column, category))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "category %d of column %d was not seen in training", category, column + 1);
 	given[k] = category;
 	return RS_OK;
 }

@@ -77,7 +77,8 @@ rs_status	rs_model_decode(const rs_model *m, int n, const float *buf,
  * span (index among rs_gan_n_cond_spans) of feature column `column`, or -1
  * if it has none (a continuous column).  rs_model_set_given sets
  * given[that index] = category (n_categories is the NULL slot of a column
- * that had NULLs), checked against the generator's own span width;
+ * that had NULLs), checked against the generator's own span width and
+ * against what the encoder saw in training (decoding returns only that);
  * RS_ERR_INVALID otherwise.  given has rs_gan_n_cond_spans entries.
  */
 int			rs_model_cond_index(const rs_model *m, int column);
