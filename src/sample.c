@@ -251,16 +251,18 @@ row_stream_start(RsRowStream *rs)
 
 /*
  * Plan the stream's memory (rs_model_plan_sampling) within work_mem: the
- * two batches in flight, the decoded batch and the sampler's per-thread
- * buffers.  Error 54000 if not even one row at a time fits.
+ * two batches in flight (of at most n rows), the decoded batch and the
+ * sampler's per-thread buffers.  Error 54000 if not even one row at a time
+ * fits.
  */
 static int
-plan_batch_rows(const rs_model *m, const char *model_name)
+plan_batch_rows(const rs_model *m, const char *model_name, int64 n)
 {
 	rs_sample_plan plan;
 	rs_error	err;
+	int			max_batch = (int) Max(1, Min(n, RS_SAMPLE_BATCH));
 
-	if (rs_model_plan_sampling(m, (size_t) work_mem * 1024, RS_SAMPLE_BATCH, &plan, &err) == RS_OK)
+	if (rs_model_plan_sampling(m, (size_t) work_mem * 1024, max_batch, &plan, &err) == RS_OK)
 		return plan.batch_rows;
 	if (err.code == RS_ERR_NOMEM && plan.min_bytes > 0)
 		ereport(ERROR,
@@ -300,7 +302,7 @@ rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
 	if (given)
 		rs->given = parse_given(given, m, model_name, desc);
 	rs_rng_seed(&rs->rng, seed);
-	rs->batch_rows = plan_batch_rows(m, model_name);
+	rs->batch_rows = plan_batch_rows(m, model_name, n);
 	for (int i = 0; i < 2; i++)
 		rs->buf[i] = palloc_extended(mul_size(sizeof(float) * rs->batch_rows, rs_encoder_dim(m->enc)),
 									 MCXT_ALLOC_HUGE);
@@ -377,28 +379,47 @@ rs_row_stream_end(RsRowStream *rs)
  * In FROM, raresynth_sample is run to the end by the function scan, which
  * keeps its rows in a tuplestore (temporary files past work_mem) before
  * the query reads the first one, so a LIMIT does not stop it.  Refuse an n
- * whose rows would exceed temp_file_limit there, estimating a row from the
- * row type as the tuplestore writes it.  Only the function scan offers
+ * whose rows would exceed temp_file_limit there, estimating a row as the
+ * tuplestore writes it from the row type and the model's category texts.  Only the function scan offers
  * SFRM_Materialize_Preferred; the select list (ProjectSet) streams and is
  * never refused.
  */
 static void
-check_materialized_size(FunctionCallInfo fcinfo, TupleDesc desc, int64 n)
+check_materialized_size(FunctionCallInfo fcinfo, TupleDesc desc, const rs_model *m, int64 n)
 {
 	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
-	double		row = sizeof(uint32) + MAXALIGN(SizeofMinimalTupleHeader + BITMAPLEN(desc->natts));
+	double		row = 0;
 	double		kb;
+	int			src = 0;
 
 	if (temp_file_limit < 0 || !rsi || !IsA(rsi, ReturnSetInfo) ||
 		!(rsi->allowedModes & SFRM_Materialize_Preferred))
 		return;
+	/* a category's, or the label's, text is known; other values by type */
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
+		int			role,
+					width;
 
-		if (!att->attisdropped)
-			row += get_typavgwidth(att->atttypid, att->atttypmod) + 7;	/* + alignment */
+		if (att->attisdropped || src >= m->meta.n_source_cols)
+			continue;
+		role = m->meta.source_role[src++];
+		if (role == RS_ROLE_EXCLUDED)
+			continue;			/* always NULL */
+		width = get_typavgwidth(att->atttypid, att->atttypmod);
+		if (att->attlen == -1 && role == RS_ROLE_LABEL)
+			width = VARHDRSZ + strlen(m->meta.minority);
+		else if (att->attlen == -1 && m->specs->cols[role].kind == RS_KIND_CATEGORICAL)
+		{
+			width = VARHDRSZ;
+			for (int k = 0; k < m->specs->cols[role].n_categories; k++)
+				width = Max(width, VARHDRSZ + (int) strlen(m->specs->cols[role].categories[k]));
+		}
+		row = att_align_nominal(row, att->attalign) + width;
 	}
+	/* the tuplestore writes a length word and a minimal tuple per row */
+	row += sizeof(uint32) + MAXALIGN(SizeofMinimalTupleHeader + BITMAPLEN(desc->natts));
 	kb = row * (double) n / 1024.0;
 	if (kb > (double) temp_file_limit && kb > (double) work_mem)
 		ereport(ERROR,
@@ -407,7 +428,7 @@ check_materialized_size(FunctionCallInfo fcinfo, TupleDesc desc, int64 n)
 						kb, temp_file_limit),
 				 errdetail("A set-returning function in FROM is run to the end and its %lld rows are stored before the query reads the first one, even under a LIMIT.",
 						   (long long) n),
-				 errhint("Call it in the select list, which streams: SELECT (s).* FROM (SELECT raresynth_sample(...) AS s) q; or write the rows into a table with raresynth_synthesize().")));
+				 errhint("Call it in the select list, which streams and stops at a LIMIT: SELECT (raresynth_sample(...)).* LIMIT n; or write the rows into a table with raresynth_synthesize().")));
 }
 
 /*
@@ -451,11 +472,12 @@ raresynth_sample(PG_FUNCTION_ARGS)
 					 errmsg("rowtype must be a row type"),
 					 errhint("Pass NULL cast to the source table's type, e.g. NULL::heart.")));
 
-		check_materialized_size(fcinfo, desc, n);
 		st = palloc0(sizeof(SampleState));
 		sm = rs_catalog_load_model(model_name);
 		m = rs_model_from_state(sm);
 		st->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		if (rs_describe_mismatch(st->desc, m) == NULL)
+			check_materialized_size(fcinfo, st->desc, m, n);
 		st->rs = rs_row_stream_begin(m, st->desc, model_name, sm->source,
 									 PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4),
 									 rs_seed_arg(fcinfo, 3), n);

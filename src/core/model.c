@@ -354,9 +354,19 @@ rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch,
 	if (rs_gan_sample_bytes(m->gan, 1, 1, &bytes, &max_threads, err) != RS_OK)
 		return err->code;
 	plan->min_bytes = bytes + per_row;
-	/* the most threads, then the longest chunks, that leave room for a batch of a chunk */
+	/*
+	 * The most threads, then the longest chunks (no longer than a batch
+	 * shared by the threads), that leave room for a batch of a chunk.
+	 */
 	for (int t = max_threads; t >= 1; t = t > 1 ? t / 2 : 0)
-		for (int tr = RS_SAMPLER_TASK_ROWS; tr >= 1; tr /= 2)
+	{
+		int			tr0 = max_batch / t;
+
+		if (tr0 < 1)
+			tr0 = 1;
+		if (tr0 > RS_SAMPLER_TASK_ROWS)
+			tr0 = RS_SAMPLER_TASK_ROWS;
+		for (int tr = tr0; tr >= 1; tr /= 2)
 		{
 			size_t		rows;
 
@@ -367,7 +377,7 @@ rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch,
 			rows = (budget - bytes) / per_row;
 			if (rows > (size_t) max_batch)
 				rows = (size_t) max_batch;
-			if (rows < (size_t) (tr < max_batch ? tr : max_batch))
+			if (rows < (size_t) tr)
 				continue;
 			plan->batch_rows = (int) rows;
 			plan->threads = t;
@@ -375,6 +385,7 @@ rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch,
 			plan->bytes = bytes + rows * per_row;
 			return rs_gan_sample_reserve(m->gan, t, tr, err);
 		}
+	}
 	return rs_fail(err, RS_ERR_NOMEM,
 				   "sampling needs at least %zu bytes, the budget is %zu",
 				   plan->min_bytes, budget);
