@@ -263,7 +263,7 @@ rs_model_from_state(const RsStoredModel *sm)
 	rs_model   *m;
 	char	   *bad = NULL;
 
-	/* the sampler compiled on load sizes its thread team from OpenBLAS */
+	/* the sampler compiled on load takes its threads from raresynth.threads */
 	rs_apply_threads();
 	m = rs_model_load(sm->state, sm->state_len, &err);
 

@@ -25,13 +25,14 @@
 
 /*
  * A stream of synthetic rows: the one place that asks the core for rows
- * (RS_SAMPLE_BATCH at a time) and turns them into datums
+ * (RS_SAMPLE_BATCH at a time, fewer when work_mem asks) and turns them
+ * into datums
  * (rs_rowmaker_fill).  raresynth_sample() returns its rows one per call;
  * rs_write_synthetic() stores them straight into a table.
  *
  * Pipelined: while the caller consumes batch i, the core's worker threads
  * generate batch i + 1 into the other buffer (rs_model_generate_start /
- * _finish).  The workers never touch PostgreSQL; a reset callback on the
+ * _wait).  The workers never touch PostgreSQL; a reset callback on the
  * stream's memory context waits for them, so an error or a cancel cannot
  * free a buffer they are writing.
  */

@@ -1026,6 +1026,59 @@ mutate_generator(fz_state *st)
 	}
 }
 
+/*
+ * A consistent reshape: one column gets another category or mode count in
+ * the column specs and the encoder alike, and the generator is laid out
+ * again to match (spans, condition width, weights), so the state still
+ * loads, with new shapes for everything after it.
+ */
+static void
+reshape_column(fz_state *st)
+{
+	uint32_t	c;
+	fz_ecol    *e;
+
+	if (!st->cols_ok || !st->enc_ok || !st->gen_ok || st->n_cols == 0 ||
+		st->n_cols != st->enc_n_cols)
+		return;
+	c = below(st->n_cols);
+	e = &st->ecols[c];
+	if (e->kind == RS_KIND_CATEGORICAL && st->cols[c].kind == RS_KIND_CATEGORICAL)
+	{
+		uint32_t	n = 1 + below(below(4) ? 16 : 300);
+
+		resize_categories(&st->cols[c], 0);
+		resize_categories(&st->cols[c], n);
+		for (uint32_t k = 0; k < n; k++)
+		{
+			char		name[16];
+
+			snprintf(name, sizeof(name), "v%u", k);
+			str_set(&st->cols[c].cats[k], name, (uint32_t) strlen(name));
+		}
+		e->seen = realloc(e->seen, n + 1);
+		memset(e->seen, 1, n);
+		e->n_cat = n;
+	}
+	else if (e->kind == RS_KIND_CONTINUOUS)
+	{
+		uint32_t	n = 1 + below(10);
+
+		for (uint32_t k = 0; k < n; k++)
+		{
+			e->modes[3 * k] = (double) k;
+			e->modes[3 * k + 1] = 0.5 + k;
+			e->modes[3 * k + 2] = 1.0 / n;
+		}
+		e->n_modes = n;
+		if (below(2))
+			e->has_null ^= 1;
+		if (!e->has_null && isnan(e->lo))
+			e->lo = e->hi = 0.0;
+	}
+	spans_from_encoder(st);
+}
+
 /* A section of seed s, or a new unknown section, or one dropped. */
 static uint8_t *seeds[FIXTURE_VARIANTS];
 static size_t seed_len[FIXTURE_VARIANTS];
@@ -1142,7 +1195,10 @@ LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned in
 				mutate_generator(&st);
 				break;
 			case 9:
-				spans_from_encoder(&st);
+				if (below(2))
+					spans_from_encoder(&st);
+				else
+					reshape_column(&st);
 				break;
 			default:
 				mutate_sections(&st);
