@@ -52,7 +52,7 @@ test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit
 	@mkdir -p test/unit/build
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS)
 
-.PHONY: unit unit-valgrind fuzz bench
+.PHONY: unit unit-valgrind fuzz fuzz-state bench
 unit: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do $(UNIT_RUNNER) ./$$t || rc=1; done; exit $$rc
 
@@ -70,6 +70,19 @@ test/fuzz/build/fuzz_format: test/fuzz/fuzz_format.c $(CORE_SRCS) $(wildcard src
 fuzz: test/fuzz/build/fuzz_format
 	@mkdir -p test/fuzz/build/corpus
 	./test/fuzz/build/fuzz_format -max_total_time=$(FUZZ_SECONDS) -seed=1 test/fuzz/build/corpus
+
+# The whole model state, structure-aware (semantic mutations, CRC
+# recomputed; every state that loads is sampled): see fuzz_state.c.
+FUZZ_STATE_SECONDS ?= 60
+test/fuzz/build/fuzz_state: test/fuzz/fuzz_state.c test/unit/model_fixture.h $(CORE_SRCS) $(wildcard src/core/*.h)
+	@mkdir -p test/fuzz/build
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/core -Itest/unit $(BLAS_CFLAGS) -o $@ $< $(CORE_SRCS) -lopenblas -lm
+
+fuzz-state: test/fuzz/build/fuzz_state
+	@mkdir -p test/fuzz/build/corpus_state
+	./test/fuzz/build/fuzz_state -max_total_time=$(FUZZ_STATE_SECONDS) -seed=1 -max_len=65536 \
+	  -malloc_limit_mb=64 -timeout=10 -print_final_stats=1 -artifact_prefix=test/fuzz/build/ \
+	  test/fuzz/build/corpus_state
 
 # ---------------------------------------------------------------- benchmarks
 bench:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: set up (scripts/setup.sh) and run every test: core unit tests,
-# the same under valgrind, a timed libFuzzer run on the state format,
+# the same under valgrind, timed libFuzzer runs on the state format and
+# on the whole model state,
 # pg_regress against a throwaway cluster, and the script tests in
 # test/scripts/.  Ends with one line "N passed, N failed".
 set -uo pipefail
@@ -35,12 +36,17 @@ for t in test/unit/build/test_*; do
   fi
 done
 
-# 3. fuzz the state container for a fixed time
+# 3. fuzz the state container, then the whole model state, for a fixed time
 echo "== fuzz"
 if make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >"$LOG/fuzz.log" 2>&1; then
   pass "fuzz state format ($(grep -o 'Done [0-9]* runs' "$LOG/fuzz.log" | tail -1))"
 else
   tail -30 "$LOG/fuzz.log"; fail "fuzz state format"
+fi
+if make -s fuzz-state FUZZ_STATE_SECONDS="${FUZZ_STATE_SECONDS:-60}" >"$LOG/fuzz-state.log" 2>&1; then
+  pass "fuzz model state ($(grep -o 'Done [0-9]* runs' "$LOG/fuzz-state.log" | tail -1))"
+else
+  tail -30 "$LOG/fuzz-state.log"; fail "fuzz model state"
 fi
 
 # 4. pg_regress and script tests against a throwaway cluster

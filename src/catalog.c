@@ -19,6 +19,7 @@
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -422,14 +423,20 @@ rs_catalog_load_model(const char *model)
 	return sm;
 }
 
-/* Load the model state; a damaged or newer-format state is an error. */
+/*
+ * Load the model state; a damaged or newer-format state is an error, and
+ * so is a string in it (category, minority, column name or type) that is
+ * not valid text in the database encoding, before any of it reaches a
+ * table or a message.
+ */
 rs_model *
 rs_model_from_state(const RsStoredModel *sm)
 {
 	rs_error	err;
 	rs_model   *m;
+	char	   *bad = NULL;
 
-	/* the sampler compiled on load sizes its thread team from OpenBLAS */
+	/* the sampler compiled on load takes its threads from raresynth.threads */
 	rs_apply_threads();
 	m = rs_model_load(sm->state, sm->state_len, &err);
 
@@ -447,5 +454,23 @@ rs_model_from_state(const RsStoredModel *sm)
 				 errdetail("%s.", err.msg),
 				 errhint("Retrain the model with raresynth_train().")));
 	}
+
+#define RS_TEXT_OK(s) pg_verifymbstr((s), strlen(s), true)
+	if (!RS_TEXT_OK(m->meta.minority))
+		bad = pstrdup("Its minority class");
+	for (int i = 0; i < m->meta.n_source_cols && !bad; i++)
+		if (!RS_TEXT_OK(m->meta.source_names[i]) || !RS_TEXT_OK(m->meta.source_types[i]))
+			bad = psprintf("The name or type of its source column %d", i + 1);
+	for (int c = 0; c < m->specs->n_cols && !bad; c++)
+		for (int k = 0; k < m->specs->cols[c].n_categories && !bad; k++)
+			if (!RS_TEXT_OK(m->specs->cols[c].categories[k]))
+				bad = psprintf("Category %d of column \"%s\"", k + 1, m->specs->cols[c].name);
+#undef RS_TEXT_OK
+	if (bad)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("model \"%s\" has a corrupted state", sm->name),
+				 errdetail("%s is not valid text in encoding \"%s\".", bad, GetDatabaseEncodingName()),
+				 errhint("Retrain the model with raresynth_train().")));
 	return m;
 }

@@ -15,6 +15,9 @@
 #include "raresynth.h"
 
 #include <cblas.h>
+#include <unistd.h>
+
+#include "nn.h"
 
 PG_MODULE_MAGIC;
 
@@ -99,19 +102,28 @@ rs_seed_or_random(bool has_seed, int64 seed_arg)
 }
 
 static int	rs_default_threads = 0;	/* OpenBLAS's thread count at load */
+static int	rs_cpus = 1;			/* online CPUs at load */
 
 /*
- * Apply raresynth.threads to OpenBLAS (and so to raresynth's own worker
- * threads, which follow openblas_get_num_threads()): the GUC's value, or
- * the count OpenBLAS started with when the GUC is 0.
+ * Apply raresynth.threads.  raresynth's own workers (a training step's
+ * team, the sampler's threads: rs_set_thread_count) get the GUC's value,
+ * capped at the machine's CPUs (more never helps CPU-bound work); they are
+ * joined at the end of every step and every sampling pass, so a lower
+ * value takes effect, threads and all, on the next call.  OpenBLAS keeps a
+ * pool of the threads it was ever asked for and never gives any back, so
+ * it is never asked for more than it started with (its own default: the
+ * cores, or OPENBLAS_NUM_THREADS); the GUC can only lower its count.  0
+ * restores the counts of load time.
  */
 void
 rs_apply_threads(void)
 {
-	int			want = rs_threads > 0 ? rs_threads : rs_default_threads;
+	int			want = rs_threads > 0 ? Min(rs_threads, rs_cpus) : rs_default_threads;
+	int			blas = Min(Max(want, 1), Max(rs_default_threads, 1));
 
-	if (want > 0 && openblas_get_num_threads() != want)
-		openblas_set_num_threads(want);
+	rs_set_thread_count(want);
+	if (rs_default_threads > 0 && openblas_get_num_threads() != blas)
+		openblas_set_num_threads(blas);
 }
 
 /* "12.3 s", "4 min 5 s", "2 h 10 min": for progress lines */
@@ -132,6 +144,7 @@ _PG_init(void)
 	rs_set_allocator(rs_palloc, rs_pfree);
 	rs_set_interrupt_check(rs_interrupt_check);
 	rs_default_threads = openblas_get_num_threads();
+	rs_cpus = Max((int) sysconf(_SC_NPROCESSORS_ONLN), 1);
 
 	DefineCustomIntVariable("raresynth.categorical_max_distinct",
 							"Integer columns with at most this many distinct values are categorical.",
@@ -150,8 +163,8 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("raresynth.threads",
-							"Number of threads raresynth uses (OpenBLAS and its own workers); 0 means OpenBLAS's default.",
-							"Valid range is 0 .. 64.",
+							"Number of threads raresynth uses; 0 means OpenBLAS's default.",
+							"Valid range is 0 .. 64; more than the machine's CPUs counts as that many, and OpenBLAS never gets more threads than it started with.",
 							&rs_threads,
 							0, 0, 64,
 							PGC_USERSET, 0,

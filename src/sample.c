@@ -7,11 +7,13 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -23,13 +25,14 @@
 
 /*
  * A stream of synthetic rows: the one place that asks the core for rows
- * (RS_SAMPLE_BATCH at a time) and turns them into datums
+ * (RS_SAMPLE_BATCH at a time, fewer when work_mem asks) and turns them
+ * into datums
  * (rs_rowmaker_fill).  raresynth_sample() returns its rows one per call;
  * rs_write_synthetic() stores them straight into a table.
  *
  * Pipelined: while the caller consumes batch i, the core's worker threads
  * generate batch i + 1 into the other buffer (rs_model_generate_start /
- * _finish).  The workers never touch PostgreSQL; a reset callback on the
+ * _wait).  The workers never touch PostgreSQL; a reset callback on the
  * stream's memory context waits for them, so an error or a cancel cannot
  * free a buffer they are writing.
  */
@@ -39,7 +42,9 @@ struct RsRowStream
 	RsRowMaker *rm;
 	rs_rng		rng;
 	const int  *given;			/* per condition span: category or -1; or NULL */
-	float	   *buf[2];			/* RS_SAMPLE_BATCH x dim each */
+	int			batch_rows;		/* rows per batch: RS_SAMPLE_BATCH or fewer
+								 * (rs_model_plan_sampling) */
+	float	   *buf[2];			/* batch_rows x dim each */
 	int			cur;			/* buffer being generated into */
 	int			pending;		/* rows being generated into buf[cur] */
 	rs_table   *batch;			/* decoded rows */
@@ -58,9 +63,93 @@ typedef struct SampleState
 	bool	   *nulls;
 } SampleState;
 
-/* given jsonb: {"column": value} fixes one categorical column by conditioning. */
+/* The categorical columns of m, for hints: "a, b" or "none". */
+static char *
+categorical_columns(const rs_model *m)
+{
+	StringInfoData d;
+
+	initStringInfo(&d);
+	for (int c = 0; c < m->specs->n_cols; c++)
+		if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL)
+			appendStringInfo(&d, "%s%s", d.len ? ", " : "", quote_identifier(m->specs->cols[c].name));
+	return d.len ? d.data : "none";
+}
+
+/*
+ * The feature column of m named key, or an error: 42703 if the model's
+ * source has no such column, 22023 if it is not a categorical feature.
+ */
+static int
+given_column(const rs_model *m, const char *key, const char *model_name)
+{
+	const char *why = NULL;
+
+	for (int c = 0; c < m->specs->n_cols; c++)
+		if (strcmp(m->specs->cols[c].name, key) == 0)
+		{
+			if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL)
+				return c;
+			why = "It is a continuous column: only a categorical column can be fixed.";
+		}
+	for (int i = 0; i < m->meta.n_source_cols && !why; i++)
+		if (strcmp(m->meta.source_names[i], key) == 0)
+			why = m->meta.source_role[i] == RS_ROLE_LABEL
+				? "It is the label column: every sampled row has the learned class."
+				: "It was excluded from training.";
+	if (!why)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("given names \"%s\", which is not a column of model \"%s\"", key, model_name),
+				 errhint("Categorical columns: %s.", categorical_columns(m))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("given names \"%s\", which is not a categorical column of model \"%s\"",
+					key, model_name),
+			 errdetail("%s", why),
+			 errhint("Categorical columns: %s.", categorical_columns(m))));
+	pg_unreachable();
+}
+
+/*
+ * A given value as the column's categories are written: through the
+ * column's input and output functions, as training read it (so 'ab' finds
+ * the char(4) category 'ab  ', "true", "yes" and JSON true find the boolean
+ * category 't', "007" finds the integer category '7').  A value the type
+ * rejects gets the input function's error.
+ */
+static char *
+given_canonical(TupleDesc desc, const char *key, const char *val)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Oid			infn,
+					ioparam,
+					outfn;
+		bool		varlena;
+		Datum		d;
+
+		if (att->attisdropped || strcmp(NameStr(att->attname), key) != 0)
+			continue;
+		getTypeInputInfo(att->atttypid, &infn, &ioparam);
+		getTypeOutputInfo(att->atttypid, &outfn, &varlena);
+		d = OidInputFunctionCall(infn, (char *) val, ioparam, att->atttypmod);
+		return OidOutputFunctionCall(outfn, d);
+	}
+	return (char *) val;		/* rs_rowmaker_create checked the columns */
+}
+
+/*
+ * given jsonb: {"column": value} fixes one categorical column by
+ * conditioning.  value is a JSON string, number or boolean (read by the
+ * column's type, see given_canonical) or null (the column's NULL, if it had
+ * NULLs in training).  Returns one entry per condition span of the
+ * generator: the category, or -1; every index is checked against what the
+ * generator has (rs_model_set_given).
+ */
 static int *
-parse_given(Jsonb *given, const rs_model *m, const char *model_name)
+parse_given(Jsonb *given, const rs_model *m, const char *model_name, TupleDesc desc)
 {
 	int			n_cond = rs_gan_n_cond_spans(m->gan);
 	int		   *cond = palloc(sizeof(int) * Max(n_cond, 1));
@@ -68,7 +157,6 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name)
 	JsonbValue	v;
 	JsonbIteratorToken r;
 	int			n_keys = 0;
-	const rs_span *spans = rs_encoder_spans(m->enc);
 
 	for (int k = 0; k < n_cond; k++)
 		cond[k] = -1;
@@ -81,45 +169,29 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name)
 	{
 		char	   *key,
 				   *val;
-		int			col = -1,
-					span,
-					k,
+		int			col,
 					cat = -1;
 		const rs_column *spec;
+		rs_error	err;
 
 		if (r != WJB_KEY)
 			continue;
 		key = pnstrdup(v.val.string.val, v.val.string.len);
-		JsonbIteratorNext(&it, &v, true);
+		r = JsonbIteratorNext(&it, &v, true);
+		Assert(r == WJB_VALUE);
 		if (++n_keys > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("given may fix only one column"),
 					 errhint("The generator is conditioned on one categorical column at a time.")));
-		for (int c = 0; c < m->specs->n_cols; c++)
-			if (strcmp(m->specs->cols[c].name, key) == 0)
-				col = c;
-		if (col < 0 || m->specs->cols[col].kind != RS_KIND_CATEGORICAL)
-		{
-			StringInfoData d;
-
-			initStringInfo(&d);
-			for (int c = 0; c < m->specs->n_cols; c++)
-				if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL)
-					appendStringInfo(&d, "%s%s", d.len ? ", " : "", m->specs->cols[c].name);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("given names \"%s\", which is not a categorical column of model \"%s\"",
-							key, model_name),
-					 errhint("Categorical columns: %s.", d.len ? d.data : "none")));
-		}
+		col = given_column(m, key, model_name);
 		spec = &m->specs->cols[col];
 		if (v.type == jbvString)
 			val = pnstrdup(v.val.string.val, v.val.string.len);
 		else if (v.type == jbvNumeric)
 			val = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
 		else if (v.type == jbvBool)
-			val = v.val.boolean ? "t" : "f";
+			val = v.val.boolean ? "true" : "false";
 		else if (v.type == jbvNull)
 			val = NULL;
 		else
@@ -127,25 +199,26 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("given value for \"%s\" must be a string, number, boolean or null", key)));
 		if (val == NULL)
-		{
-			if (rs_encoder_column_has_null(m->enc, col))
-				cat = spec->n_categories;	/* the NULL slot */
-		}
+			cat = spec->n_categories;	/* the NULL slot */
 		else
-			for (int j = 0; j < spec->n_categories; j++)
-				if (strcmp(spec->categories[j], val) == 0)
+		{
+			char	   *canon = given_canonical(desc, key, val);
+
+			for (int j = 0; j < spec->n_categories && cat < 0; j++)
+				if (strcmp(spec->categories[j], canon) == 0)
 					cat = j;
-		if (cat < 0)
+		}
+		if (cat < 0 || !rs_encoder_category_seen(m->enc, col, cat))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("value %s%s%s of \"%s\" was not seen in training",
 							val ? "\"" : "", val ? val : "NULL", val ? "\"" : "", key),
 					 errhint("A model generates only values it learned.")));
-		span = rs_encoder_column_span(m->enc, col);
-		k = 0;
-		for (int s = 0; s < span; s++)
-			k += spans[s].is_condition ? 1 : 0;
-		cond[k] = cat;
+		if (rs_model_set_given(m, col, cat, cond, &err) != RS_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("model \"%s\" cannot fix column \"%s\"", model_name, key),
+					 errdetail("%s.", err.msg)));
 	}
 	return cond;
 }
@@ -165,7 +238,7 @@ row_stream_wait(void *arg)
 static void
 row_stream_start(RsRowStream *rs)
 {
-	int			b = (int) Min(rs->remaining, RS_SAMPLE_BATCH);
+	int			b = (int) Min(rs->remaining, rs->batch_rows);
 	rs_error	err;
 
 	if (b <= 0)
@@ -178,10 +251,36 @@ row_stream_start(RsRowStream *rs)
 }
 
 /*
+ * Plan the stream's memory (rs_model_plan_sampling) within work_mem: the
+ * two batches in flight (of at most n rows), the decoded batch and the
+ * sampler's per-thread buffers.  Error 54000 if not even one row at a time
+ * fits.
+ */
+static int
+plan_batch_rows(const rs_model *m, const char *model_name, int64 n)
+{
+	rs_sample_plan plan;
+	rs_error	err;
+	int			max_batch = (int) Max(1, Min(n, RS_SAMPLE_BATCH));
+
+	if (rs_model_plan_sampling(m, (size_t) work_mem * 1024, max_batch, &plan, &err) == RS_OK)
+		return plan.batch_rows;
+	if (err.code == RS_ERR_NOMEM && plan.min_bytes > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model \"%s\" cannot sample within work_mem", model_name),
+				 errdetail("Generating one row at a time on one thread needs %zu kB for rows of %d encoded values; work_mem is %d kB.",
+						   (plan.min_bytes + 1023) / 1024, rs_encoder_dim(m->enc), work_mem),
+				 errhint("Raise work_mem to at least %zu kB.", (plan.min_bytes + 1023) / 1024)));
+	rs_report_core_error(&err, "could not sample");
+}
+
+/*
  * Start a stream of n rows of model m shaped like desc (which must have the
  * model's source columns: rs_rowmaker_create checks), from seed; given is
  * raresynth_sample's conditioning object or NULL.  Memory comes from the
- * model's context (see below); its use is flat in n.
+ * model's context (see below); it is flat in n and bounded by work_mem
+ * (plan_batch_rows).
  */
 RsRowStream *
 rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
@@ -202,11 +301,13 @@ rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
 	rs->m = m;
 	rs->rm = rs_rowmaker_create(desc, m, model_name, source_name);
 	if (given)
-		rs->given = parse_given(given, m, model_name);
+		rs->given = parse_given(given, m, model_name, desc);
 	rs_rng_seed(&rs->rng, seed);
+	rs->batch_rows = plan_batch_rows(m, model_name, n);
 	for (int i = 0; i < 2; i++)
-		rs->buf[i] = palloc(sizeof(float) * RS_SAMPLE_BATCH * rs_encoder_dim(m->enc));
-	rs->batch = rs_table_create(RS_SAMPLE_BATCH, m->specs->n_cols, &err);
+		rs->buf[i] = palloc_extended(mul_size(sizeof(float) * rs->batch_rows, rs_encoder_dim(m->enc)),
+									 MCXT_ALLOC_HUGE);
+	rs->batch = rs_table_create(rs->batch_rows, m->specs->n_cols, &err);
 	if (!rs->batch || rs_table_copy_specs(rs->batch, m->specs, &err) != RS_OK)
 		rs_report_core_error(&err, NULL);
 	rs->remaining = n;
@@ -276,6 +377,62 @@ rs_row_stream_end(RsRowStream *rs)
 }
 
 /*
+ * In FROM, raresynth_sample is run to the end by the function scan, which
+ * keeps its rows in a tuplestore (temporary files past work_mem) before
+ * the query reads the first one, so a LIMIT does not stop it.  Refuse an n
+ * whose rows would exceed temp_file_limit there, estimating a row as the
+ * tuplestore writes it from the row type and the model's category texts.  Only the function scan offers
+ * SFRM_Materialize_Preferred; the select list (ProjectSet) streams and is
+ * never refused.
+ */
+static void
+check_materialized_size(FunctionCallInfo fcinfo, TupleDesc desc, const rs_model *m, int64 n)
+{
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+	double		row = 0;
+	double		kb;
+	int			src = 0;
+
+	if (temp_file_limit < 0 || !rsi || !IsA(rsi, ReturnSetInfo) ||
+		!(rsi->allowedModes & SFRM_Materialize_Preferred))
+		return;
+	/* a category's, or the label's, text is known; other values by type */
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		int			role,
+					width;
+
+		if (att->attisdropped || src >= m->meta.n_source_cols)
+			continue;
+		role = m->meta.source_role[src++];
+		if (role == RS_ROLE_EXCLUDED)
+			continue;			/* always NULL */
+		width = get_typavgwidth(att->atttypid, att->atttypmod);
+		if (att->attlen == -1 && role == RS_ROLE_LABEL)
+			width = VARHDRSZ + strlen(m->meta.minority);
+		else if (att->attlen == -1 && m->specs->cols[role].kind == RS_KIND_CATEGORICAL)
+		{
+			width = VARHDRSZ;
+			for (int k = 0; k < m->specs->cols[role].n_categories; k++)
+				width = Max(width, VARHDRSZ + (int) strlen(m->specs->cols[role].categories[k]));
+		}
+		row = att_align_nominal(row, att->attalign) + width;
+	}
+	/* the tuplestore writes a length word and a minimal tuple per row */
+	row += sizeof(uint32) + MAXALIGN(SizeofMinimalTupleHeader + BITMAPLEN(desc->natts));
+	kb = row * (double) n / 1024.0;
+	if (kb > (double) temp_file_limit && kb > (double) work_mem)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("raresynth_sample() in FROM would write about %.0f kB of temporary files, more than temp_file_limit (%d kB)",
+						kb, temp_file_limit),
+				 errdetail("A set-returning function in FROM is run to the end and its %lld rows are stored before the query reads the first one, even under a LIMIT.",
+						   (long long) n),
+				 errhint("Call it in the select list, which streams and stops at a LIMIT: SELECT (raresynth_sample(...)).* LIMIT n; or write the rows into a table with raresynth_synthesize().")));
+}
+
+/*
  * raresynth_sample(model name, n bigint, rowtype anyelement, seed bigint,
  *					given jsonb) returns setof anyelement
  */
@@ -320,6 +477,8 @@ raresynth_sample(PG_FUNCTION_ARGS)
 		sm = rs_catalog_load_model(model_name);
 		m = rs_model_from_state(sm);
 		st->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
+		if (rs_describe_mismatch(st->desc, m) == NULL)
+			check_materialized_size(fcinfo, st->desc, m, n);
 		st->rs = rs_row_stream_begin(m, st->desc, model_name, sm->source,
 									 PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4),
 									 rs_seed_arg(fcinfo, 3), n);

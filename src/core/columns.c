@@ -52,6 +52,7 @@ rs_columns_load(rs_rbuf *b, rs_error *err)
 	const char *what = "column specs section";
 	uint32_t	format,
 				n_cols;
+	uint64_t	total_cat = 0;
 	rs_table   *t;
 
 	format = rs_rbuf_u32(b);
@@ -64,7 +65,7 @@ rs_columns_load(rs_rbuf *b, rs_error *err)
 				"%s has unknown format %u", what, format);
 		return NULL;
 	}
-	if (n_cols < 1 || n_cols > (b->len - b->pos) / COL_MIN_BYTES)
+	if (n_cols < 1 || n_cols > RS_STATE_MAX_COLUMNS || n_cols > (b->len - b->pos) / COL_MIN_BYTES)
 	{
 		rs_fail(err, RS_ERR_CORRUPT, "%s has an invalid column count %u", what, n_cols);
 		return NULL;
@@ -102,7 +103,8 @@ rs_columns_load(rs_rbuf *b, rs_error *err)
 		if (kind == RS_KIND_CONTINUOUS && n_cat != 0)
 			goto corrupt;
 		/* every category takes at least its 4-byte length */
-		if (n_cat > (b->len - b->pos) / 4 || n_cat > RS_ENCODER_MAX_DIM)
+		total_cat += n_cat;
+		if (n_cat > (b->len - b->pos) / 4 || total_cat > RS_STATE_MAX_CATEGORIES)
 			goto corrupt;
 		if (n_cat > 0)
 		{

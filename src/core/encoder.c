@@ -770,6 +770,19 @@ rs_encoder_column_has_null(const rs_encoder *enc, int column)
 }
 
 int
+rs_encoder_category_seen(const rs_encoder *enc, int column, int k)
+{
+	const rs_enc_col *col;
+
+	if (column < 0 || column >= enc->n_cols)
+		return 0;
+	col = &enc->cols[column];
+	if (col->kind != RS_KIND_CATEGORICAL || k < 0 || k > col->n_categories)
+		return 0;
+	return k == col->n_categories ? col->has_null : col->seen[k] != 0;
+}
+
+int
 rs_encoder_column_span(const rs_encoder *enc, int column)
 {
 	if (column < 0 || column >= enc->n_cols)

@@ -72,6 +72,15 @@ rs_status	rs_encoder_inverse(const rs_encoder *enc, const float *in, int n,
 #define RS_ENCODER_MAX_DIM (1 << 24)
 
 /*
+ * What a model state may hold: columns (PostgreSQL's
+ * MaxTupleAttributeNumber), and categories over all columns (each takes a
+ * float of the encoded row, which a generator caps at RS_GAN_MAX_DIM), so
+ * that loading a small state cannot allocate much more than its size.
+ */
+#define RS_STATE_MAX_COLUMNS 1664
+#define RS_STATE_MAX_CATEGORIES 65536
+
+/*
  * Modes of a continuous column, sorted by mean: copies up to RS_MAX_MODES
  * means, standard deviations and weights (any pointer may be NULL) and
  * returns the mode count; 0 for a categorical column.
@@ -80,6 +89,12 @@ int			rs_encoder_column_modes(const rs_encoder *enc, int column,
 									double *mu, double *sigma, double *weight);
 /* 1 if the column's softmax span ends with a NULL slot. */
 int			rs_encoder_column_has_null(const rs_encoder *enc, int column);
+/*
+ * 1 if category k of a categorical column was seen when fitted (k ==
+ * n_categories: its NULL slot, if it has one), so that decoding can return
+ * it; 0 otherwise.
+ */
+int			rs_encoder_category_seen(const rs_encoder *enc, int column, int k);
 /* Index (in rs_encoder_spans) of the column's first span. */
 int			rs_encoder_column_span(const rs_encoder *enc, int column);
 

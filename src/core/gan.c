@@ -144,6 +144,8 @@ struct rs_gan
 	rs_sampler *sampler;
 	int			sampler_t_g;
 	int			sampler_stale;
+	int			sample_threads;	/* rs_gan_sample_reserve, or 0 */
+	int			sample_rows;
 
 	/* training-by-sampling index over the current data (per epoch) */
 	int64_t		n_rows;
@@ -1486,8 +1488,8 @@ gen_step_grad(rs_gan *g)
 }
 
 /*
- * A training step runs on a team of as many threads as OpenBLAS is set to
- * use (raresynth.threads), with OpenBLAS single-threaded inside: the team
+ * A training step runs on a team of rs_thread_count() threads
+ * (raresynth.threads), with OpenBLAS single-threaded inside: the team
  * splits the matrix products (nn.c) and the row-wise work here, so both
  * cores stay busy without OpenBLAS waking its threads for every product.
  * Every job is split into parts by its size alone, and one thread (a team
@@ -1499,11 +1501,11 @@ gen_step_grad(rs_gan *g)
 static void
 step_begin(rs_gan *g)
 {
-	int			n = openblas_get_num_threads();
+	int			n = rs_thread_count();
 
-	g->blas_threads = n;
+	g->blas_threads = openblas_get_num_threads();
 	rs_team_start(&g->team, n);
-	if (n > 1)
+	if (g->blas_threads > 1)
 		openblas_set_num_threads(1);
 	rs_nn_set_team(&g->team);
 	g->par = 1;
@@ -1644,12 +1646,37 @@ compile_sampler(rs_gan *g, rs_error *err)
 	rs_sampler_free(g->sampler);
 	g->sampler = NULL;
 	rs_gan_generator_view(g, &v);
-	g->sampler = rs_sampler_create(&v, openblas_get_num_threads(), 0, err);
+	g->sampler = rs_sampler_create(&v, rs_thread_count(), 0, err);
 	if (!g->sampler)
 		return err->code;
 	g->sampler_t_g = g->t_g;
 	g->sampler_stale = 0;
+	if (g->sample_rows > 0)
+		return rs_sampler_reserve(g->sampler, g->sample_threads, g->sample_rows, err);
 	return RS_OK;
+}
+
+rs_status
+rs_gan_sample_bytes(rs_gan *g, int threads, int task_rows, size_t *bytes,
+					int *max_threads, rs_error *err)
+{
+	if (compile_sampler(g, err) != RS_OK)
+		return err->code;
+	*bytes = rs_sampler_work_bytes(g->sampler, threads, task_rows);
+	*max_threads = rs_sampler_max_threads(g->sampler);
+	return RS_OK;
+}
+
+rs_status
+rs_gan_sample_reserve(rs_gan *g, int threads, int task_rows, rs_error *err)
+{
+	if (threads < 1 || task_rows < 1 || task_rows > RS_SAMPLER_TASK_ROWS)
+		return rs_fail(err, RS_ERR_INVALID, "invalid sampling reserve");
+	if (compile_sampler(g, err) != RS_OK)
+		return err->code;
+	g->sample_threads = threads;
+	g->sample_rows = task_rows;
+	return rs_sampler_reserve(g->sampler, threads, task_rows, err);
 }
 
 /* given_cond (or NULL) -> the fixed condition span and category, or -1. */
@@ -1909,6 +1936,14 @@ rs_gan_cond_span_width(const rs_gan *g, int k)
 	if (k < 0 || k >= g->n_cond)
 		return -1;
 	return g->cond_off[k + 1] - g->cond_off[k];
+}
+
+int
+rs_gan_cond_span(const rs_gan *g, int k)
+{
+	if (k < 0 || k >= g->n_cond)
+		return -1;
+	return g->cond_span[k];
 }
 
 int

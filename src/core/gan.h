@@ -114,7 +114,7 @@ rs_status	rs_gan_fit_epoch(rs_gan *gan, const float *data, int64_t n,
  * spans as the one-hot of a category drawn from the softmax; batchnorm in
  * inference mode.  Runs the generator compiled by sampler.c (rebuilt when
  * the weights changed since the last call): bfloat16 products where the
- * CPU has them, on up to openblas_get_num_threads() threads.  given_cond is NULL, or has one entry per condition span
+ * CPU has them, on up to rs_thread_count() threads (nn.h).  given_cond is NULL, or has one entry per condition span
  * (rs_gan_n_cond_spans): a category index to condition on, or -1; at most
  * one entry may be >= 0, and that span's output is set to the given
  * category.  Without a given category the cond vector is drawn like CTGAN:
@@ -136,6 +136,17 @@ rs_status	rs_gan_sample(rs_gan *gan, int64_t n, const int *given_cond,
 rs_status	rs_gan_sample_start(rs_gan *gan, int n, const int *given_cond,
 								float *out, rs_rng *rng, rs_error *err);
 void		rs_gan_sample_wait(rs_gan *gan);
+
+/*
+ * Sampling memory: the compiled sampler's per-thread buffers for threads
+ * workers and task_rows rows per chunk (rs_sampler_work_bytes; compiles the
+ * sampler if needed; *max_threads: the most it would use), and reserving
+ * them for every later rs_gan_sample / rs_gan_sample_start.
+ */
+rs_status	rs_gan_sample_bytes(rs_gan *gan, int threads, int task_rows,
+								size_t *bytes, int *max_threads, rs_error *err);
+rs_status	rs_gan_sample_reserve(rs_gan *gan, int threads, int task_rows,
+								  rs_error *err);
 
 /* The generator's shape and weights (pointers into gan), for the sampler. */
 void		rs_gan_generator_view(const rs_gan *gan, rs_gen_view *v);
@@ -162,6 +173,8 @@ int			rs_gan_cond_dim(const rs_gan *gan);
 int			rs_gan_n_cond_spans(const rs_gan *gan);
 /* Number of categories (width) of condition span k, or -1. */
 int			rs_gan_cond_span_width(const rs_gan *gan, int k);
+/* Index (in rs_gan_spans) of condition span k, or -1. */
+int			rs_gan_cond_span(const rs_gan *gan, int k);
 int			rs_gan_can_train(const rs_gan *gan);	/* 0 after rs_gan_load */
 /* The span layout the model was built (or loaded) with; *n_spans set. */
 const rs_span *rs_gan_spans(const rs_gan *gan, int *n_spans);

@@ -1,6 +1,16 @@
 /*
  * model.c
- *	  Model state bytes <-> rs_model (see model.h).
+ *	  Model state bytes <-> rs_model (see model.h), the conditioning of a
+ *	  sample on one category, and the memory plan of sampling.
+ *
+ * Each section's loader checks its own fields; rs_model_load then checks
+ * what ties the sections together (check_model), so that nothing done with
+ * a loaded model (sampling, a fixed category, decoding, the row maker of
+ * the glue) can index outside what was allocated: every feature is one
+ * source column and is named like it, names and categories are unique,
+ * the generator's span layout is the encoder's span for span (so its
+ * condition spans are the categorical columns' one-hot blocks), and its
+ * width is the encoder's.
  *
  * META section layout (little-endian):
  *	 u32 format (1), u64 seed, str minority, u32 n_source_cols,
@@ -8,10 +18,10 @@
  */
 #include "model.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define RS_META_FORMAT 1
-#define RS_MAX_SOURCE_COLS 1664		/* PostgreSQL's MaxTupleAttributeNumber */
 #define RS_MAX_META_STR ((size_t) 1 << 16)
 
 rs_status
@@ -62,7 +72,7 @@ load_meta(rs_rbuf *b, rs_model_meta *meta, int n_features, rs_error *err)
 	n = rs_rbuf_u32(b);
 	if (b->failed || !meta->minority)
 		return rs_fail(err, RS_ERR_CORRUPT, "%s is truncated", what);
-	if (n < 2 || n > RS_MAX_SOURCE_COLS)
+	if (n < 2 || n > RS_STATE_MAX_COLUMNS || (uint32_t) n_features > n - 1)
 		return rs_fail(err, RS_ERR_CORRUPT, "%s has an invalid column count %u", what, n);
 	meta->source_names = rs_alloc_array(n, sizeof(char *));
 	meta->source_types = rs_alloc_array(n, sizeof(char *));
@@ -100,6 +110,88 @@ load_meta(rs_rbuf *b, rs_model_meta *meta, int n_features, rs_error *err)
 	return rs_rbuf_finish(b, 1, what, err);
 }
 
+static int
+cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* 1 if two of strs[0..n) are equal, 0 if not, -1 out of memory. */
+static int
+has_duplicate(char *const *strs, int n)
+{
+	char	  **sorted;
+	int			dup = 0;
+
+	if (n < 2)
+		return 0;
+	if (!(sorted = rs_alloc_array((size_t) n, sizeof(char *))))
+		return -1;
+	memcpy(sorted, strs, sizeof(char *) * (size_t) n);
+	qsort(sorted, (size_t) n, sizeof(char *), cmp_str_ptr);
+	for (int i = 1; i < n && !dup; i++)
+		dup = strcmp(sorted[i - 1], sorted[i]) == 0;
+	rs_free(sorted);
+	return dup;
+}
+
+/* What ties the sections together (see the top of the file). */
+static rs_status
+check_model(const rs_model *m, const rs_state_view *view, rs_error *err)
+{
+	const rs_model_meta *meta = &m->meta;
+	const rs_table *specs = m->specs;
+	const rs_span *es,
+			   *gs;
+	int			ne,
+				ng,
+				dup;
+
+	for (int i = 0; i < view->n_sections; i++)
+		if (view->tags[i] < RS_SEC_META || view->tags[i] > RS_SEC_CRITIC)
+			return rs_fail(err, RS_ERR_CORRUPT, "model state has an unknown section (tag %u)",
+						   view->tags[i]);
+
+	/* a feature is named like its source column; names are unique */
+	for (int i = 0; i < meta->n_source_cols; i++)
+	{
+		int			f = meta->source_role[i];
+
+		if (f >= 0 && (!specs->cols[f].name ||
+					   strcmp(specs->cols[f].name, meta->source_names[i]) != 0))
+			return rs_fail(err, RS_ERR_CORRUPT,
+						   "column spec %d is not named like source column %d", f + 1, i + 1);
+	}
+	if ((dup = has_duplicate(meta->source_names, meta->n_source_cols)) != 0)
+		return dup < 0 ? rs_fail(err, RS_ERR_NOMEM, "out of memory")
+			: rs_fail(err, RS_ERR_CORRUPT, "model meta section names a column twice");
+	for (int c = 0; c < specs->n_cols; c++)
+		if ((dup = has_duplicate(specs->cols[c].categories, specs->cols[c].n_categories)) != 0)
+			return dup < 0 ? rs_fail(err, RS_ERR_NOMEM, "out of memory")
+				: rs_fail(err, RS_ERR_CORRUPT, "column spec %d has a category twice", c + 1);
+
+	/* the generator's layout is the encoder's, span for span */
+	es = rs_encoder_spans(m->enc);
+	ne = rs_encoder_n_spans(m->enc);
+	gs = rs_gan_spans(m->gan, &ng);
+	if (rs_gan_data_dim(m->gan) != rs_encoder_dim(m->enc))
+		return rs_fail(err, RS_ERR_CORRUPT, "generator width %d does not match encoder width %d",
+					   rs_gan_data_dim(m->gan), rs_encoder_dim(m->enc));
+	if (ng != ne)
+		return rs_fail(err, RS_ERR_CORRUPT, "generator has %d spans, the encoder %d", ng, ne);
+	for (int i = 0; i < ne; i++)
+		if (gs[i].start != es[i].start || gs[i].width != es[i].width ||
+			gs[i].act != es[i].act || gs[i].column != es[i].column ||
+			(gs[i].is_condition != 0) != (es[i].is_condition != 0))
+			return rs_fail(err, RS_ERR_CORRUPT,
+						   "generator span %d does not match the encoder's", i + 1);
+	if (rs_gan_cond_dim(m->gan) != rs_encoder_cond_dim(m->enc))
+		return rs_fail(err, RS_ERR_CORRUPT,
+					   "generator condition width %d does not match the encoder's %d",
+					   rs_gan_cond_dim(m->gan), rs_encoder_cond_dim(m->enc));
+	return RS_OK;
+}
+
 rs_model *
 rs_model_load(const void *buf, size_t len, rs_error *err)
 {
@@ -131,12 +223,8 @@ rs_model_load(const void *buf, size_t len, rs_error *err)
 		!(m->gan = rs_gan_load(&sec, err)) ||
 		rs_rbuf_finish(&sec, 1, "generator section", err) != RS_OK)
 		goto fail;
-	if (rs_gan_data_dim(m->gan) != rs_encoder_dim(m->enc))
-	{
-		rs_fail(err, RS_ERR_CORRUPT, "generator width %d does not match encoder width %d",
-				rs_gan_data_dim(m->gan), rs_encoder_dim(m->enc));
+	if (check_model(m, &view, err) != RS_OK)
 		goto fail;
-	}
 	return m;
 
 fail:
@@ -216,6 +304,91 @@ void
 rs_model_generate_wait(const rs_model *m)
 {
 	rs_gan_sample_wait(m->gan);
+}
+
+int
+rs_model_cond_index(const rs_model *m, int column)
+{
+	int			span = rs_encoder_column_span(m->enc, column);
+
+	if (span < 0)
+		return -1;
+	for (int k = 0; k < rs_gan_n_cond_spans(m->gan); k++)
+		if (rs_gan_cond_span(m->gan, k) == span)
+			return k;
+	return -1;
+}
+
+rs_status
+rs_model_set_given(const rs_model *m, int column, int category, int *given,
+				   rs_error *err)
+{
+	int			k = rs_model_cond_index(m, column);
+	int			w = rs_gan_cond_span_width(m->gan, k);
+
+	if (k < 0 || w < 1)
+		return rs_fail(err, RS_ERR_INVALID, "column %d has no condition to fix", column + 1);
+	if (category < 0 || category >= w)
+		return rs_fail(err, RS_ERR_INVALID,
+					   "category %d is out of range for column %d (0..%d)",
+					   category, column + 1, w - 1);
+	if (!rs_encoder_category_seen(m->enc, column, category))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "category %d of column %d was not seen in training", category, column + 1);
+	given[k] = category;
+	return RS_OK;
+}
+
+rs_status
+rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch,
+					   rs_sample_plan *plan, rs_error *err)
+{
+	size_t		per_row = 2 * (size_t) rs_encoder_dim(m->enc) * sizeof(float) +
+		(size_t) m->specs->n_cols * sizeof(double);
+	size_t		bytes;
+	int			max_threads;
+
+	memset(plan, 0, sizeof(*plan));
+	if (max_batch < 1 || max_batch > RS_SAMPLER_MAX_ROWS)
+		return rs_fail(err, RS_ERR_INVALID, "invalid batch size %d", max_batch);
+	if (rs_gan_sample_bytes(m->gan, 1, 1, &bytes, &max_threads, err) != RS_OK)
+		return err->code;
+	plan->min_bytes = bytes + per_row;
+	/*
+	 * The most threads, then the longest chunks (no longer than a batch
+	 * shared by the threads), that leave room for a batch of a chunk.
+	 */
+	for (int t = max_threads; t >= 1; t = t > 1 ? t / 2 : 0)
+	{
+		int			tr0 = max_batch / t;
+
+		if (tr0 < 1)
+			tr0 = 1;
+		if (tr0 > RS_SAMPLER_TASK_ROWS)
+			tr0 = RS_SAMPLER_TASK_ROWS;
+		for (int tr = tr0; tr >= 1; tr /= 2)
+		{
+			size_t		rows;
+
+			if (rs_gan_sample_bytes(m->gan, t, tr, &bytes, &max_threads, err) != RS_OK)
+				return err->code;
+			if (bytes >= budget)
+				continue;
+			rows = (budget - bytes) / per_row;
+			if (rows > (size_t) max_batch)
+				rows = (size_t) max_batch;
+			if (rows < (size_t) tr)
+				continue;
+			plan->batch_rows = (int) rows;
+			plan->threads = t;
+			plan->task_rows = tr;
+			plan->bytes = bytes + rows * per_row;
+			return rs_gan_sample_reserve(m->gan, t, tr, err);
+		}
+	}
+	return rs_fail(err, RS_ERR_NOMEM,
+				   "sampling needs at least %zu bytes, the budget is %zu",
+				   plan->min_bytes, budget);
 }
 
 rs_table *

@@ -73,6 +73,41 @@ rs_status	rs_model_decode(const rs_model *m, int n, const float *buf,
 							rs_table *t, int row0, rs_error *err);
 
 /*
+ * Conditioning on one category.  rs_model_cond_index gives the condition
+ * span (index among rs_gan_n_cond_spans) of feature column `column`, or -1
+ * if it has none (a continuous column).  rs_model_set_given sets
+ * given[that index] = category (n_categories is the NULL slot of a column
+ * that had NULLs), checked against the generator's own span width and
+ * against what the encoder saw in training (decoding returns only that);
+ * RS_ERR_INVALID otherwise.  given has rs_gan_n_cond_spans entries.
+ */
+int			rs_model_cond_index(const rs_model *m, int column);
+rs_status	rs_model_set_given(const rs_model *m, int column, int category,
+							   int *given, rs_error *err);
+
+/*
+ * How to sample model m within budget bytes: the caller's two batches in
+ * flight (batch_rows x dim floats each), the decoded batch (batch_rows x
+ * n_cols doubles) and the sampler's per-thread buffers
+ * (rs_gan_sample_bytes).  Prefers the sampler's threads and chunks, and
+ * max_batch (<= RS_SAMPLER_MAX_ROWS) rows; shrinks the batch first, then
+ * the chunks, then the threads.  On RS_OK the sampler is reserved to the
+ * plan; RS_ERR_NOMEM (plan->min_bytes set) when not even one row on one
+ * thread fits.  The rows do not depend on the plan (rs_gan_sample).
+ */
+typedef struct rs_sample_plan
+{
+	int			batch_rows;
+	int			threads;
+	int			task_rows;
+	size_t		bytes;			/* what the plan uses */
+	size_t		min_bytes;		/* the smallest plan: one row, one thread */
+} rs_sample_plan;
+
+rs_status	rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch,
+								   rs_sample_plan *plan, rs_error *err);
+
+/*
  * Everything at once, for the evaluation: fit a model on rows with cfg
  * (cfg->epochs epochs), then return n_new decoded synthetic rows.
  */

@@ -241,6 +241,21 @@ rs_team_range(int64_t n, int64_t align, int part, int nparts, int64_t *lo,
 }
 
 static rs_team *nn_team;
+static int	nn_threads;			/* rs_set_thread_count; 0: OpenBLAS's */
+
+void
+rs_set_thread_count(int n)
+{
+	nn_threads = n > 0 ? n : 0;
+}
+
+int
+rs_thread_count(void)
+{
+	int			n = nn_threads > 0 ? nn_threads : openblas_get_num_threads();
+
+	return n > 0 ? n : 1;
+}
 
 void
 rs_nn_set_team(rs_team *t)

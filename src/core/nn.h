@@ -243,6 +243,17 @@ void		rs_team_range(int64_t n, int64_t align, int part, int nparts,
 						  int64_t *lo, int64_t *hi);
 
 /*
+ * How many threads raresynth's own workers use: a training step's team
+ * and the sampler's workers (capped at RS_TEAM_MAX and
+ * RS_SAMPLER_MAX_THREADS).  n > 0 sets it; 0 (the default) follows
+ * openblas_get_num_threads().  Those threads live for one step or one
+ * sampling pass and are joined before returning to the host, so lowering
+ * the count gives them back; only OpenBLAS keeps a pool of its own.
+ */
+void		rs_set_thread_count(int n);
+int			rs_thread_count(void);
+
+/*
  * While a team is set (NULL unsets it), the matrix products of this file,
  * the residual blocks' batchnorm and rs_adam_step split their work into
  * parts run by the team (a team of one runs them in order); the caller

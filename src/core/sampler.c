@@ -46,8 +46,6 @@
 #include "fastmath.h"
 #include "gemm16.h"
 
-#define RS_SAMPLER_TASK_ROWS	128 /* rows per thread per pass */
-
 typedef struct sampler_layer
 {
 	rs_gemm16  *gemm;			/* folded dense part and bias */
@@ -87,7 +85,10 @@ struct rs_sampler
 				n_cond,
 				n_layers,		/* blocks + the output layer */
 				n_spans,
-				threads,
+				max_threads,	/* workers per call at most (create) */
+				threads,		/* workers per call (rs_sampler_reserve) */
+				task_rows,		/* rows per chunk (rs_sampler_reserve) */
+				reserved,		/* work[0..threads] are allocated */
 				bf16;
 	rs_span    *spans;
 	int		   *cond_off;		/* [n_cond + 1] */
@@ -95,11 +96,12 @@ struct rs_sampler
 	double	   *cond_cum;		/* [cond_dim] cumulative probability within
 								 * each condition span */
 	sampler_layer layer[RS_SAMPLER_MAX_BLOCKS + 1];
-	sampler_work work[RS_SAMPLER_MAX_THREADS + 1];	/* the last: the caller's */
+	sampler_work work[RS_SAMPLER_MAX_THREADS + 1];	/* work[threads]: the
+													 * caller's */
 	sampler_worker worker[RS_SAMPLER_MAX_THREADS];
 	int			n_workers;
 
-	/* the call in progress: rows in chunks of RS_SAMPLER_TASK_ROWS */
+	/* the call in progress: rows in chunks of task_rows */
 	uint64_t	seeds[RS_SAMPLER_MAX_ROWS];	/* one per row of the call */
 	int			n;
 	int			n_chunks;
@@ -163,7 +165,6 @@ rs_sampler *
 rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32, rs_error *err)
 {
 	rs_sampler *s;
-	size_t		scratch = 0;
 
 	if (!v || v->n_g < 0 || v->n_g > RS_SAMPLER_MAX_BLOCKS || v->D < 1 ||
 		v->E < 1 || v->cond_dim < 0 || v->n_spans < 1 || v->W <= v->cond_dim)
@@ -234,30 +235,13 @@ rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32, rs_error *e
 	}
 	s->bf16 = rs_gemm16_is_native(s->layer[0].gemm);
 	/* fp32 products go through OpenBLAS, which has threads of its own */
-	s->threads = s->bf16 ? threads : 1;
-	if (s->threads < 1)
-		s->threads = 1;
-	if (s->threads > RS_SAMPLER_MAX_THREADS)
-		s->threads = RS_SAMPLER_MAX_THREADS;
-	for (int l = 0; l < s->n_layers; l++)
-	{
-		size_t		b = rs_gemm16_scratch_bytes(s->layer[l].gemm, RS_SAMPLER_TASK_ROWS);
-
-		if (b > scratch)
-			scratch = b;
-	}
-	for (int t = 0; t <= s->threads; t++)
-	{
-		sampler_work *w = &s->work[t];
-
-		w->act = rs_alloc_array((size_t) RS_SAMPLER_TASK_ROWS * s->Wd, sizeof(float));
-		w->raw = rs_alloc_array((size_t) RS_SAMPLER_TASK_ROWS * s->D, sizeof(float));
-		w->cond = rs_alloc_array(RS_SAMPLER_TASK_ROWS, sizeof(int));
-		w->prob = rs_alloc_array((size_t) s->D, sizeof(float));
-		w->scratch = rs_alloc(scratch ? scratch : 1);
-		if (!w->act || !w->raw || !w->cond || !w->prob || !w->scratch)
-			goto nomem;
-	}
+	s->max_threads = s->bf16 ? threads : 1;
+	if (s->max_threads < 1)
+		s->max_threads = 1;
+	if (s->max_threads > RS_SAMPLER_MAX_THREADS)
+		s->max_threads = RS_SAMPLER_MAX_THREADS;
+	s->threads = s->max_threads;
+	s->task_rows = RS_SAMPLER_TASK_ROWS;
 	return s;
 
 nomem:
@@ -267,25 +251,122 @@ fail:
 	return NULL;
 }
 
+/* Scratch rs_gemm16_apply needs for rows rows of any layer. */
+static size_t
+scratch_bytes(const rs_sampler *s, int rows)
+{
+	size_t		scratch = 0;
+
+	for (int l = 0; l < s->n_layers; l++)
+	{
+		size_t		b = rs_gemm16_scratch_bytes(s->layer[l].gemm, rows);
+
+		if (b > scratch)
+			scratch = b;
+	}
+	return scratch;
+}
+
+/* Bytes of one thread's buffers for chunks of rows rows. */
+static size_t
+work_bytes_one(const rs_sampler *s, int rows)
+{
+	size_t		floats = (size_t) rows * ((size_t) s->Wd + (size_t) s->D) + (size_t) s->D;
+
+	return floats * sizeof(float) + (size_t) rows * sizeof(int) + scratch_bytes(s, rows);
+}
+
+size_t
+rs_sampler_work_bytes(const rs_sampler *s, int threads, int task_rows)
+{
+	if (threads > s->max_threads)
+		threads = s->max_threads;
+	if (threads < 1)
+		threads = 1;
+	if (task_rows < 1)
+		task_rows = 1;
+	if (task_rows > RS_SAMPLER_TASK_ROWS)
+		task_rows = RS_SAMPLER_TASK_ROWS;
+	return (size_t) (threads + 1) * work_bytes_one(s, task_rows);
+}
+
+int
+rs_sampler_max_threads(const rs_sampler *s)
+{
+	return s->max_threads;
+}
+
+static void
+free_work(rs_sampler *s)
+{
+	for (int t = 0; t <= RS_SAMPLER_MAX_THREADS; t++)
+	{
+		sampler_work *w = &s->work[t];
+
+		rs_free(w->act);
+		rs_free(w->raw);
+		rs_free(w->cond);
+		rs_free(w->prob);
+		rs_free(w->scratch);
+		memset(w, 0, sizeof(*w));
+	}
+	s->reserved = 0;
+}
+
+rs_status
+rs_sampler_reserve(rs_sampler *s, int threads, int task_rows, rs_error *err)
+{
+	size_t		scratch;
+
+	if (!s || threads < 1 || task_rows < 1 || task_rows > RS_SAMPLER_TASK_ROWS)
+		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to the sampler");
+	if (s->running)
+		return rs_fail(err, RS_ERR_INVALID, "the sampler is still running");
+	free_work(s);
+	s->threads = threads < s->max_threads ? threads : s->max_threads;
+	s->task_rows = task_rows;
+	scratch = scratch_bytes(s, task_rows);
+	for (int t = 0; t <= s->threads; t++)
+	{
+		sampler_work *w = &s->work[t];
+
+		w->act = rs_alloc_array((size_t) task_rows * s->Wd, sizeof(float));
+		w->raw = rs_alloc_array((size_t) task_rows * s->D, sizeof(float));
+		w->cond = rs_alloc_array((size_t) task_rows, sizeof(int));
+		w->prob = rs_alloc_array((size_t) s->D, sizeof(float));
+		w->scratch = rs_alloc(scratch ? scratch : 1);
+		if (!w->act || !w->raw || !w->cond || !w->prob || !w->scratch)
+		{
+			free_work(s);
+			return rs_fail(err, RS_ERR_NOMEM, "out of memory for the sampler");
+		}
+	}
+	s->reserved = 1;
+	return RS_OK;
+}
+
+/* The work buffers of the last rs_sampler_reserve, or the default ones. */
+static rs_status
+ensure_work(rs_sampler *s, rs_error *err)
+{
+	if (s->reserved)
+		return RS_OK;
+	return rs_sampler_reserve(s, s->threads, s->task_rows, err);
+}
+
 void
 rs_sampler_free(rs_sampler *s)
 {
 	if (!s)
 		return;
+	/* workers read the layers and write the work buffers: join them first */
+	rs_sampler_wait(s);
 	for (int l = 0; l < RS_SAMPLER_MAX_BLOCKS + 1; l++)
 	{
 		rs_gemm16_free(s->layer[l].gemm);
 		rs_free(s->layer[l].tab);
 	}
-	rs_sampler_wait(s);
-	for (int t = 0; t <= RS_SAMPLER_MAX_THREADS; t++)
-	{
-		rs_free(s->work[t].act);
-		rs_free(s->work[t].raw);
-		rs_free(s->work[t].cond);
-		rs_free(s->work[t].prob);
-		rs_free(s->work[t].scratch);
-	}
+	free_work(s);
 	rs_free(s->spans);
 	rs_free(s->cond_off);
 	rs_free(s->cond_span);
@@ -443,9 +524,9 @@ take_chunks(rs_sampler *s, sampler_work *w)
 
 	while ((c = __atomic_fetch_add(&s->next_chunk, 1, __ATOMIC_RELAXED)) < s->n_chunks)
 	{
-		int			r0 = c * RS_SAMPLER_TASK_ROWS;
+		int			r0 = c * s->task_rows;
 
-		run_chunk(s, w, r0, s->n - r0 < RS_SAMPLER_TASK_ROWS ? s->n - r0 : RS_SAMPLER_TASK_ROWS);
+		run_chunk(s, w, r0, s->n - r0 < s->task_rows ? s->n - r0 : s->task_rows);
 	}
 }
 
@@ -469,7 +550,7 @@ check_call(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
 	if (fixed_k >= s->n_cond ||
 		(fixed_k >= 0 && (fixed_j < 0 || fixed_j >= s->cond_off[fixed_k + 1] - s->cond_off[fixed_k])))
 		return rs_fail(err, RS_ERR_INVALID, "fixed category is out of range");
-	return RS_OK;
+	return ensure_work(s, err);
 }
 
 /*
@@ -483,7 +564,7 @@ launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
 	for (int r = 0; r < n; r++)
 		s->seeds[r] = rs_rng_next(rng);
 	s->n = n;
-	s->n_chunks = (n + RS_SAMPLER_TASK_ROWS - 1) / RS_SAMPLER_TASK_ROWS;
+	s->n_chunks = (n + s->task_rows - 1) / s->task_rows;
 	s->next_chunk = 0;
 	s->fixed_k = fixed_k;
 	s->fixed_j = fixed_j;
@@ -554,9 +635,11 @@ rs_sampler_test_raw(rs_sampler *s, int n, const float *z, const int *cond,
 {
 	sampler_work *w = &s->work[0];
 
+	if (ensure_work(s, err) != RS_OK)
+		return err->code;
 	for (int done = 0; done < n;)
 	{
-		int			rows = n - done < RS_SAMPLER_TASK_ROWS ? n - done : RS_SAMPLER_TASK_ROWS;
+		int			rows = n - done < s->task_rows ? n - done : s->task_rows;
 
 		for (int r = 0; r < rows; r++)
 		{
@@ -584,6 +667,8 @@ rs_sampler_test_activate(rs_sampler *s, int n, const float *raw, float *out,
 {
 	if (!s || n < 0 || (n > 0 && (!raw || !out)) || !rng)
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments");
+	if (ensure_work(s, err) != RS_OK)
+		return err->code;
 	for (int r = 0; r < n; r++)
 		activate_row(s, raw + (size_t) r * s->D, out + (size_t) r * s->D,
 					 s->work[0].prob, rng, -1, -1);

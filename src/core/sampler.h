@@ -17,6 +17,7 @@
 #define RS_SAMPLER_MAX_THREADS	8
 #define RS_SAMPLER_MAX_ROWS		4096	/* rows per rs_sampler_start */
 #define RS_SAMPLER_MAX_BLOCKS	8	/* residual blocks (RS_GAN_MAX_LAYERS) */
+#define RS_SAMPLER_TASK_ROWS	128 /* rows per chunk a thread takes, at most */
 
 /* What sampling needs of a generator: pointers into the rs_gan. */
 typedef struct rs_gen_view
@@ -51,11 +52,27 @@ typedef struct rs_sampler rs_sampler;
  * Compile a generator: batchnorm folded into the weights, the one-hot
  * cond columns turned into per-category tables, the dense weights packed
  * for rs_gemm16 (bfloat16 products where the CPU has them; force_fp32
- * keeps fp32).  threads: worker threads per call (1..RS_SAMPLER_MAX_THREADS).
+ * keeps fp32).  threads: worker threads per call at most
+ * (1..RS_SAMPLER_MAX_THREADS; 1 on the fp32 path, where OpenBLAS has
+ * threads of its own).  What it allocates is proportional to the weights;
+ * the per-thread buffers come later (rs_sampler_reserve).
  */
 rs_sampler *rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32,
 							  rs_error *err);
 void		rs_sampler_free(rs_sampler *s);
+
+/*
+ * The per-thread buffers: one per worker and one for the caller, each
+ * holding task_rows (1..RS_SAMPLER_TASK_ROWS) rows of activations and
+ * outputs.  rs_sampler_work_bytes says what rs_sampler_reserve(s, threads,
+ * task_rows) allocates (threads capped at the create count); without a
+ * reserve, the first call reserves the create count and
+ * RS_SAMPLER_TASK_ROWS.  The rows do not depend on either (bf16 products;
+ * with fp32 products OpenBLAS may round differently for other chunk rows).
+ */
+size_t		rs_sampler_work_bytes(const rs_sampler *s, int threads, int task_rows);
+rs_status	rs_sampler_reserve(rs_sampler *s, int threads, int task_rows, rs_error *err);
+int			rs_sampler_max_threads(const rs_sampler *s);
 
 /*
  * n rows into out[n, D], like rs_gan_sample: tanh spans as values,
