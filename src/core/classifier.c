@@ -1,7 +1,8 @@
 /*
  * classifier.c
- *	  Feature builder, L2 logistic regression (Newton / IRLS) and the
- *	  classification metrics (see classifier.h).
+ *	  L2 logistic regression (Newton / IRLS), the classification metrics,
+ *	  and the scoring steps on the feature matrices of design.c (see
+ *	  classifier.h).
  *
  * One Newton step: z = Xw + b, p = sigmoid(z); gradient
  * g = C X'(p - y) + [w; 0]; Hessian H = C X1' S X1 + diag(1..1, 0) with
@@ -17,6 +18,7 @@
  * failed line search brings a fresh one.
  */
 #include "classifier.h"
+#include "design.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -25,207 +27,6 @@
 #include <string.h>
 
 #define RS_LOGREG_MAX_ITER 100
-
-static const char *
-col_name(const rs_column *col)
-{
-	return col->name ? col->name : "?";
-}
-
-/* ---------------------------------------------------------------- features */
-
-/* Free a partly fitted f and pass the status on. */
-static rs_status
-fit_fail(rs_features *f, rs_status st)
-{
-	rs_features_free(f);
-	return st;
-}
-
-rs_status
-rs_features_fit(rs_features *f, const rs_table *t, const int *cols, int n_cols,
-				rs_error *err)
-{
-	int			nf = 0;
-
-	memset(f, 0, sizeof(*f));
-	if (n_cols < 0 || (n_cols > 0 && !cols))
-		return rs_fail(err, RS_ERR_INVALID, "invalid feature column list");
-	f->cols = rs_alloc_array((size_t) (n_cols ? n_cols : 1), sizeof(rs_feature_col));
-	if (!f->cols)
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory for features");
-	f->n_cols = n_cols;
-
-	for (int i = 0; i < n_cols; i++)
-	{
-		rs_feature_col *fc = &f->cols[i];
-		const rs_column *col;
-
-		fc->indicator = -1;
-		fc->feature = -1;
-		if (cols[i] < 0 || cols[i] >= t->n_cols)
-			return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
-									   "feature column %d does not exist",
-									   cols[i]));
-		col = &t->cols[cols[i]];
-		fc->src = cols[i];
-		fc->kind = col->kind;
-		if (col->kind == RS_KIND_CATEGORICAL)
-		{
-			fc->n_slots = (col->n_categories > 0 ? col->n_categories : 0) + 1;
-			fc->slot_feature = rs_alloc_array((size_t) fc->n_slots, sizeof(int));
-			if (!fc->slot_feature)
-				return fit_fail(f, rs_fail(err, RS_ERR_NOMEM,
-										   "out of memory for features"));
-		}
-		else if (col->kind != RS_KIND_CONTINUOUS)
-			return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
-									   "column \"%s\" has no kind",
-									   col_name(col)));
-	}
-
-	/* Continuous columns: mean, sd, NULLs; categorical: values seen. */
-	for (int i = 0; i < n_cols; i++)
-	{
-		rs_feature_col *fc = &f->cols[i];
-		const rs_column *col = &t->cols[fc->src];
-
-		if (fc->kind == RS_KIND_CONTINUOUS)
-		{
-			double		s = 0.0,
-						ss = 0.0;
-			int			m = 0;
-
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, fc->src);
-
-				if (rs_is_null(v))
-					continue;
-				if (isinf(v))
-					return fit_fail(f, rs_fail(err, RS_ERR_NUMERIC,
-											   "column \"%s\" has an infinite value",
-											   col_name(col)));
-				s += v;
-				m++;
-			}
-			fc->mean = m ? s / m : 0.0;
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, fc->src);
-
-				if (!rs_is_null(v))
-					ss += (v - fc->mean) * (v - fc->mean);
-			}
-			ss = m ? sqrt(ss / m) : 0.0;
-			fc->scale = ss > 0.0 ? ss : 1.0;
-			fc->indicator = (m < t->n_rows) ? 1 : -1;	/* numbered below */
-			fc->feature = nf++;
-		}
-		else
-		{
-			for (int s = 0; s < fc->n_slots; s++)
-				fc->slot_feature[s] = -1;
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, fc->src);
-				int			slot;
-
-				if (rs_is_null(v))
-					slot = fc->n_slots - 1;
-				else if (v >= 0 && v < fc->n_slots - 1 && v == floor(v))
-					slot = (int) v;
-				else
-					return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
-											   "column \"%s\" has category index %g outside 0..%d",
-											   col_name(col), v, fc->n_slots - 2));
-				fc->slot_feature[slot] = 0;
-			}
-		}
-	}
-	for (int i = 0; i < n_cols; i++)
-		if (f->cols[i].kind == RS_KIND_CONTINUOUS && f->cols[i].indicator == 1)
-			f->cols[i].indicator = nf++;
-	for (int i = 0; i < n_cols; i++)
-	{
-		rs_feature_col *fc = &f->cols[i];
-
-		if (fc->kind == RS_KIND_CATEGORICAL)
-			for (int s = 0; s < fc->n_slots; s++)
-				if (fc->slot_feature[s] == 0)
-					fc->slot_feature[s] = nf++;
-	}
-	f->n_features = nf;
-	return RS_OK;
-}
-
-rs_status
-rs_features_transform(const rs_features *f, const rs_table *t, double *X,
-					  rs_error *err)
-{
-	int			nf = f->n_features;
-
-	for (int i = 0; i < f->n_cols; i++)
-		if (f->cols[i].src >= t->n_cols || t->cols[f->cols[i].src].kind != f->cols[i].kind)
-			return rs_fail(err, RS_ERR_INVALID,
-						   "table does not match the fitted feature columns");
-
-	if (nf > 0)
-		memset(X, 0, (size_t) t->n_rows * (size_t) nf * sizeof(double));
-	for (int r = 0; r < t->n_rows; r++)
-	{
-		double	   *x = X + (size_t) r * nf;
-
-		if ((r & 4095) == 0)
-			rs_check_interrupts();
-		for (int i = 0; i < f->n_cols; i++)
-		{
-			const rs_feature_col *fc = &f->cols[i];
-			double		v = RS_CELL(t, r, fc->src);
-
-			if (fc->kind == RS_KIND_CONTINUOUS)
-			{
-				if (rs_is_null(v))
-				{
-					x[fc->feature] = 0.0;
-					if (fc->indicator >= 0)
-						x[fc->indicator] = 1.0;
-				}
-				else if (isinf(v))
-					return rs_fail(err, RS_ERR_NUMERIC,
-								   "column \"%s\" has an infinite value",
-								   col_name(&t->cols[fc->src]));
-				else
-					x[fc->feature] = (v - fc->mean) / fc->scale;
-			}
-			else
-			{
-				int			slot = -1;
-
-				if (rs_is_null(v))
-					slot = fc->n_slots - 1;
-				else if (v >= 0 && v < fc->n_slots - 1 && v == floor(v))
-					slot = (int) v;
-				/* unseen or unknown category: all zeros */
-				if (slot >= 0 && fc->slot_feature[slot] >= 0)
-					x[fc->slot_feature[slot]] = 1.0;
-			}
-		}
-	}
-	return RS_OK;
-}
-
-void
-rs_features_free(rs_features *f)
-{
-	if (!f)
-		return;
-	if (f->cols)
-		for (int i = 0; i < f->n_cols; i++)
-			rs_free(f->cols[i].slot_feature);
-	rs_free(f->cols);
-	memset(f, 0, sizeof(*f));
-}
 
 /* ---------------------------------------------------------------- logistic */
 
@@ -664,6 +465,8 @@ rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
 	return RS_OK;
 }
 
+/* ---------------------------------------------------------------- scoring */
+
 rs_status
 rs_classifier_score(const rs_table *train, const int *y_train,
 					const rs_table *test, const int *y_test,
@@ -704,5 +507,41 @@ done:
 	rs_free(Xtr);
 	rs_free(Xte);
 	rs_free(sc);
+	return st;
+}
+
+rs_status
+rs_design_score(const rs_table *train, const int *y_train, const rs_table *test,
+				const int *y_test, double C, rs_metrics *out, rs_error *err)
+{
+	rs_design	d;
+	rs_logreg	model;
+	double	   *Xtr = NULL,
+			   *Xte = NULL,
+			   *scores = NULL;
+	rs_status	st;
+
+	memset(&model, 0, sizeof(model));
+	if ((st = rs_design_fit(&d, train, err)) != RS_OK)
+		return st;
+	Xtr = rs_alloc_array((size_t) (train->n_rows ? train->n_rows : 1) * (size_t) (d.p ? d.p : 1),
+						 sizeof(double));
+	Xte = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1) * (size_t) (d.p ? d.p : 1),
+						 sizeof(double));
+	scores = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1), sizeof(double));
+	if (!Xtr || !Xte || !scores)
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+	else if ((st = rs_design_transform(&d, train, Xtr, err)) == RS_OK &&
+			 (st = rs_design_transform(&d, test, Xte, err)) == RS_OK &&
+			 (st = rs_logreg_fit(&model, Xtr, y_train, train->n_rows, d.p, C, err)) == RS_OK)
+	{
+		rs_logreg_decision(&model, Xte, test->n_rows, scores);
+		st = rs_metrics_compute(scores, y_test, test->n_rows, 0.0, out, err);
+	}
+	rs_logreg_free(&model);
+	rs_design_free(&d);
+	rs_free(Xtr);
+	rs_free(Xte);
+	rs_free(scores);
 	return st;
 }
