@@ -40,13 +40,11 @@ rs_t_quantile_975(int df)
 		/ (92160 * v * v * v * v);
 }
 
-/* Split the row indexes by label; fails on a label other than 0 or 1. */
+/* Count the rows of each label; fails on a label other than 0 or 1. */
 static rs_status
-split_classes(const int *y, int n, int **c0, int *n0, int **c1, int *n1,
-			  rs_error *err)
+count_classes(const int *y, int n, int *n0, int *n1, rs_error *err)
 {
 	*n0 = *n1 = 0;
-	*c0 = *c1 = NULL;
 	for (int i = 0; i < n; i++)
 	{
 		if (y[i] != 0 && y[i] != 1)
@@ -55,23 +53,6 @@ split_classes(const int *y, int n, int **c0, int *n0, int **c1, int *n1,
 			(*n1)++;
 		else
 			(*n0)++;
-	}
-	*c0 = rs_alloc_array((size_t) (*n0 ? *n0 : 1), sizeof(int));
-	*c1 = rs_alloc_array((size_t) (*n1 ? *n1 : 1), sizeof(int));
-	if (!*c0 || !*c1)
-	{
-		rs_free(*c0);
-		rs_free(*c1);
-		*c0 = *c1 = NULL;
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory for %d labels", n);
-	}
-	*n0 = *n1 = 0;
-	for (int i = 0; i < n; i++)
-	{
-		if (y[i])
-			(*c1)[(*n1)++] = i;
-		else
-			(*c0)[(*n0)++] = i;
 	}
 	return RS_OK;
 }
@@ -90,12 +71,51 @@ choose_front(rs_rng *rng, int *a, int n, int m)
 	}
 }
 
+/*
+ * Choose k1 of the n1 rows labelled 1, then k0 of the n0 labelled 0, each
+ * uniformly (in that order from rng): *mark (n entries, allocated here)
+ * is 1 at the chosen rows and 0 elsewhere.
+ */
+static rs_status
+mark_chosen(const int *y, int n, int n0, int k0, int n1, int k1, rs_rng *rng,
+			char **mark, rs_error *err)
+{
+	int		   *c0 = rs_alloc_array((size_t) (n0 ? n0 : 1), sizeof(int));
+	int		   *c1 = rs_alloc_array((size_t) (n1 ? n1 : 1), sizeof(int));
+	int			a = 0,
+				b = 0;
+
+	*mark = rs_alloc((size_t) n);
+	if (!c0 || !c1 || !*mark)
+	{
+		rs_free(c0);
+		rs_free(c1);
+		rs_free(*mark);
+		*mark = NULL;
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for %d labels", n);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		if (y[i])
+			c1[b++] = i;
+		else
+			c0[a++] = i;
+	}
+	choose_front(rng, c1, n1, k1);
+	choose_front(rng, c0, n0, k0);
+	for (int i = 0; i < k1; i++)
+		(*mark)[c1[i]] = 1;
+	for (int i = 0; i < k0; i++)
+		(*mark)[c0[i]] = 1;
+	rs_free(c0);
+	rs_free(c1);
+	return RS_OK;
+}
+
 rs_status
 rs_stratified_subsample(const int *y, int n, int size, rs_rng *rng, int *idx,
 						rs_error *err)
 {
-	int		   *c0,
-			   *c1;
 	int			n0,
 				n1,
 				k0,
@@ -107,7 +127,7 @@ rs_stratified_subsample(const int *y, int n, int size, rs_rng *rng, int *idx,
 	if (n < 1 || size < 1 || size > n)
 		return rs_fail(err, RS_ERR_INVALID,
 					   "cannot take a sample of %d from %d rows", size, n);
-	if ((st = split_classes(y, n, &c0, &n0, &c1, &n1, err)) != RS_OK)
+	if ((st = count_classes(y, n, &n0, &n1, err)) != RS_OK)
 		return st;
 
 	k1 = (int) floor((double) size * n1 / n + 0.5);
@@ -126,27 +146,12 @@ rs_stratified_subsample(const int *y, int n, int size, rs_rng *rng, int *idx,
 		k1 = n1;
 		k0 = size - n1;
 	}
-
-	mark = rs_alloc((size_t) n);
-	if (!mark)
-	{
-		rs_free(c0);
-		rs_free(c1);
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory for %d labels", n);
-	}
-	choose_front(rng, c1, n1, k1);
-	choose_front(rng, c0, n0, k0);
-	for (int i = 0; i < k1; i++)
-		mark[c1[i]] = 1;
-	for (int i = 0; i < k0; i++)
-		mark[c0[i]] = 1;
+	if ((st = mark_chosen(y, n, n0, k0, n1, k1, rng, &mark, err)) != RS_OK)
+		return st;
 	for (int i = 0; i < n; i++)
 		if (mark[i])
 			idx[pos++] = i;
-
 	rs_free(mark);
-	rs_free(c0);
-	rs_free(c1);
 	return RS_OK;
 }
 
@@ -155,8 +160,6 @@ rs_stratified_split(const int *y, int n, double test_fraction, rs_rng *rng,
 					int *train_idx, int *n_train, int *test_idx, int *n_test,
 					rs_error *err)
 {
-	int		   *c0,
-			   *c1;
 	int			n0,
 				n1,
 				t0,
@@ -172,16 +175,12 @@ rs_stratified_split(const int *y, int n, double test_fraction, rs_rng *rng,
 		return rs_fail(err, RS_ERR_INVALID,
 					   "test fraction must be between 0 and 1, got %g",
 					   test_fraction);
-	if ((st = split_classes(y, n, &c0, &n0, &c1, &n1, err)) != RS_OK)
+	if ((st = count_classes(y, n, &n0, &n1, err)) != RS_OK)
 		return st;
 	if (n0 < 2 || n1 < 2)
-	{
-		rs_free(c0);
-		rs_free(c1);
 		return rs_fail(err, RS_ERR_INVALID,
 					   "a stratified split needs at least 2 rows of each class, got %d and %d",
 					   n1, n0);
-	}
 
 	/* ceil, forgiving the rounding error of test_fraction * n */
 	nt = (int) ceil(test_fraction * n - 1e-9);
@@ -195,20 +194,8 @@ rs_stratified_split(const int *y, int n, double test_fraction, rs_rng *rng,
 		t0 = 1;
 	if (t0 > n0 - 1)
 		t0 = n0 - 1;
-
-	mark = rs_alloc((size_t) n);
-	if (!mark)
-	{
-		rs_free(c0);
-		rs_free(c1);
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory for %d labels", n);
-	}
-	choose_front(rng, c1, n1, t1);
-	choose_front(rng, c0, n0, t0);
-	for (int i = 0; i < t1; i++)
-		mark[c1[i]] = 1;
-	for (int i = 0; i < t0; i++)
-		mark[c0[i]] = 1;
+	if ((st = mark_chosen(y, n, n0, t0, n1, t1, rng, &mark, err)) != RS_OK)
+		return st;
 	for (int i = 0; i < n; i++)
 	{
 		if (mark[i])
@@ -220,8 +207,6 @@ rs_stratified_split(const int *y, int n, double test_fraction, rs_rng *rng,
 	*n_test = b;
 
 	rs_free(mark);
-	rs_free(c0);
-	rs_free(c1);
 	return RS_OK;
 }
 
