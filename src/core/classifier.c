@@ -468,45 +468,52 @@ rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
 /* ---------------------------------------------------------------- scoring */
 
 rs_status
+rs_logreg_score(const double *Xtr, const int *y_train, int n_train,
+				const double *Xte, const int *y_test, int n_test,
+				int p, double C, rs_metrics *out, rs_error *err)
+{
+	rs_logreg	m;
+	double	   *scores = rs_alloc_array((size_t) (n_test ? n_test : 1), sizeof(double));
+	rs_status	st;
+
+	if (!scores)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
+	if ((st = rs_logreg_fit(&m, Xtr, y_train, n_train, p, C, err)) == RS_OK)
+	{
+		rs_logreg_decision(&m, Xte, n_test, scores);
+		st = rs_metrics_compute(scores, y_test, n_test, 0.0, out, err);
+	}
+	rs_logreg_free(&m);
+	rs_free(scores);
+	return st;
+}
+
+rs_status
 rs_classifier_score(const rs_table *train, const int *y_train,
 					const rs_table *test, const int *y_test,
 					const int *cols, int n_cols, double C,
 					rs_metrics *out, rs_error *err)
 {
 	rs_features f;
-	rs_logreg	m;
 	double	   *Xtr = NULL,
-			   *Xte = NULL,
-			   *sc = NULL;
+			   *Xte = NULL;
 	rs_status	st;
 
-	memset(&m, 0, sizeof(m));
 	if ((st = rs_features_fit(&f, train, cols, n_cols, err)) != RS_OK)
 		return st;
 	Xtr = rs_alloc_array((size_t) train->n_rows * (size_t) (f.n_features ? f.n_features : 1),
 						 sizeof(double));
 	Xte = rs_alloc_array((size_t) test->n_rows * (size_t) (f.n_features ? f.n_features : 1),
 						 sizeof(double));
-	sc = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1), sizeof(double));
-	if (!Xtr || !Xte || !sc)
-	{
+	if (!Xtr || !Xte)
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
-		goto done;
-	}
-	if ((st = rs_features_transform(&f, train, Xtr, err)) != RS_OK ||
-		(st = rs_features_transform(&f, test, Xte, err)) != RS_OK ||
-		(st = rs_logreg_fit(&m, Xtr, y_train, train->n_rows, f.n_features, C,
-							err)) != RS_OK)
-		goto done;
-	rs_logreg_decision(&m, Xte, test->n_rows, sc);
-	st = rs_metrics_compute(sc, y_test, test->n_rows, 0.0, out, err);
-
-done:
-	rs_logreg_free(&m);
+	else if ((st = rs_features_transform(&f, train, Xtr, err)) == RS_OK &&
+			 (st = rs_features_transform(&f, test, Xte, err)) == RS_OK)
+		st = rs_logreg_score(Xtr, y_train, train->n_rows, Xte, y_test, test->n_rows,
+							 f.n_features, C, out, err);
 	rs_features_free(&f);
 	rs_free(Xtr);
 	rs_free(Xte);
-	rs_free(sc);
 	return st;
 }
 
@@ -515,33 +522,15 @@ rs_design_score(const rs_table *train, const int *y_train, const rs_table *test,
 				const int *y_test, double C, rs_metrics *out, rs_error *err)
 {
 	rs_design	d;
-	rs_logreg	model;
-	double	   *Xtr = NULL,
-			   *Xte = NULL,
-			   *scores = NULL;
+	double	   *Xtr,
+			   *Xte;
 	rs_status	st;
 
-	memset(&model, 0, sizeof(model));
-	if ((st = rs_design_fit(&d, train, err)) != RS_OK)
-		return st;
-	Xtr = rs_alloc_array((size_t) (train->n_rows ? train->n_rows : 1) * (size_t) (d.p ? d.p : 1),
-						 sizeof(double));
-	Xte = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1) * (size_t) (d.p ? d.p : 1),
-						 sizeof(double));
-	scores = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1), sizeof(double));
-	if (!Xtr || !Xte || !scores)
-		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
-	else if ((st = rs_design_transform(&d, train, Xtr, err)) == RS_OK &&
-			 (st = rs_design_transform(&d, test, Xte, err)) == RS_OK &&
-			 (st = rs_logreg_fit(&model, Xtr, y_train, train->n_rows, d.p, C, err)) == RS_OK)
-	{
-		rs_logreg_decision(&model, Xte, test->n_rows, scores);
-		st = rs_metrics_compute(scores, y_test, test->n_rows, 0.0, out, err);
-	}
-	rs_logreg_free(&model);
+	if ((st = rs_design_encode(&d, train, test, &Xtr, &Xte, err)) == RS_OK)
+		st = rs_logreg_score(Xtr, y_train, train->n_rows, Xte, y_test, test->n_rows,
+							 d.p, C, out, err);
 	rs_design_free(&d);
 	rs_free(Xtr);
 	rs_free(Xte);
-	rs_free(scores);
 	return st;
 }

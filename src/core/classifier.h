@@ -61,6 +61,14 @@ rs_status	rs_metrics_compute(const double *scores, const int *y, int n,
 							   double threshold, rs_metrics *out, rs_error *err);
 
 /*
+ * Fit the model on the n_train rows of Xtr (p features, labels y_train),
+ * score the n_test rows of Xte, and compute the metrics against y_test.
+ */
+rs_status	rs_logreg_score(const double *Xtr, const int *y_train, int n_train,
+							const double *Xte, const int *y_test, int n_test,
+							int p, double C, rs_metrics *out, rs_error *err);
+
+/*
  * The whole utility step on rs_features: fit the features and the model on
  * train (labels y_train), score the test rows, and compute the metrics.
  * cols selects the feature columns (the same indexes in both tables).

@@ -388,3 +388,23 @@ rs_design_free(rs_design *d)
 	rs_free(d->sd);
 	memset(d, 0, sizeof(*d));
 }
+
+rs_status
+rs_design_encode(rs_design *d, const rs_table *train, const rs_table *test,
+				 double **Xtr, double **Xte, rs_error *err)
+{
+	rs_status	st;
+
+	*Xtr = *Xte = NULL;
+	if ((st = rs_design_fit(d, train, err)) != RS_OK)
+		return st;
+	*Xtr = rs_alloc_array((size_t) (train->n_rows ? train->n_rows : 1) * (size_t) (d->p ? d->p : 1),
+						  sizeof(double));
+	*Xte = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1) * (size_t) (d->p ? d->p : 1),
+						  sizeof(double));
+	if (!*Xtr || !*Xte)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory");
+	if ((st = rs_design_transform(d, train, *Xtr, err)) != RS_OK)
+		return st;
+	return rs_design_transform(d, test, *Xte, err);
+}

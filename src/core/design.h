@@ -85,4 +85,12 @@ rs_status	rs_design_fit(rs_design *d, const rs_table *train, rs_error *err);
 rs_status	rs_design_transform(const rs_design *d, const rs_table *t, double *X, rs_error *err);
 void		rs_design_free(rs_design *d);
 
+/*
+ * Fit d on train and encode both tables: *Xtr[train->n_rows * d->p] and
+ * *Xte[test->n_rows * d->p], allocated here.  Whatever the status, the
+ * caller frees d (rs_design_free), *Xtr and *Xte (rs_free).
+ */
+rs_status	rs_design_encode(rs_design *d, const rs_table *train, const rs_table *test,
+							 double **Xtr, double **Xte, rs_error *err);
+
 #endif							/* RS_DESIGN_H */

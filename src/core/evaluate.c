@@ -110,22 +110,18 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 				n1 = 0,
 				n_new,
 				n_all;
-	double	   *X = NULL,
-			   *scores = NULL;
+	double	   *X = NULL;
 	int		   *yall = NULL;
-	rs_logreg	model;
 	rs_metrics	met;
 	rs_status	st;
 
-	memset(&model, 0, sizeof(model));
 	for (int i = 0; i < n_tr; i++)
 		n1 += ytr[i];
 	n_new = (method == RS_AUG_NONE || n_tr - n1 <= n1) ? 0 : n_tr - 2 * n1;
 	n_all = n_tr + n_new;
 	X = rs_alloc_array((size_t) n_all * (size_t) p, sizeof(double));
 	yall = rs_alloc_array((size_t) n_all, sizeof(int));
-	scores = rs_alloc_array((size_t) (n_te ? n_te : 1), sizeof(double));
-	if (!X || !yall || !scores)
+	if (!X || !yall)
 	{
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
 		goto done;
@@ -138,10 +134,7 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 		(st = synthetic_features(train, ytr, Xtr, p, f, method, n_new, cfg, seed,
 								 X + (size_t) n_tr * p, k_used, err)) != RS_OK)
 		goto done;
-	if ((st = rs_logreg_fit(&model, X, yall, n_all, p, cfg->C, err)) != RS_OK)
-		goto done;
-	rs_logreg_decision(&model, Xte, n_te, scores);
-	if ((st = rs_metrics_compute(scores, yte, n_te, 0.0, &met, err)) != RS_OK)
+	if ((st = rs_logreg_score(X, yall, n_all, Xte, yte, n_te, p, cfg->C, &met, err)) != RS_OK)
 		goto done;
 	res->accuracy = met.accuracy;
 	res->recall = met.recall;
@@ -150,33 +143,10 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 	res->balanced_accuracy = met.balanced_accuracy;
 	res->roc_auc = met.roc_auc;
 	res->seconds = now_seconds() - t0;
-	st = RS_OK;
 done:
-	rs_logreg_free(&model);
 	rs_free(X);
 	rs_free(yall);
-	rs_free(scores);
 	return st;
-}
-
-/* The design fitted on the real training part; X of train and test. */
-static rs_status
-encode_split(const rs_table *train, const rs_table *test, rs_design *d,
-			 double **Xtr, double **Xte, rs_error *err)
-{
-	rs_status	st;
-
-	*Xtr = *Xte = NULL;
-	if ((st = rs_design_fit(d, train, err)) != RS_OK)
-		return st;
-	*Xtr = rs_alloc_array((size_t) train->n_rows * (size_t) (d->p ? d->p : 1), sizeof(double));
-	*Xte = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1) * (size_t) (d->p ? d->p : 1),
-						  sizeof(double));
-	if (!*Xtr || !*Xte)
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory");
-	if ((st = rs_design_transform(d, train, *Xtr, err)) != RS_OK)
-		return st;
-	return rs_design_transform(d, test, *Xte, err);
 }
 
 rs_status
@@ -250,7 +220,7 @@ rs_evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 			if (!train || !test)
 				st = err->code;
 			else
-				st = encode_split(train, test, &f, &Xtr, &Xte, err);
+				st = rs_design_encode(&f, train, test, &Xtr, &Xte, err);
 
 			/* every method sees the same split (paired comparison) */
 			for (int m = 0; m < cfg->n_methods && st == RS_OK; m++)

@@ -31,6 +31,15 @@ ref_table(const ref_logreg *r, const double *values, int n_rows)
 		t->cols[c].name = rs_strdup(name);
 		t->cols[c].kind = r->kinds[c] == 2 ? RS_KIND_CATEGORICAL : RS_KIND_CONTINUOUS;
 		t->cols[c].n_categories = r->kinds[c] == 2 ? r->n_cats[c] : 0;
+		if (r->kinds[c] == 2)
+		{
+			t->cols[c].categories = calloc(r->n_cats[c], sizeof(char *));
+			for (int k = 0; k < r->n_cats[c]; k++)
+			{
+				snprintf(name, sizeof(name), "v%d", k);
+				t->cols[c].categories[k] = rs_strdup(name);
+			}
+		}
 		t->cols[c].min = 1;
 		t->cols[c].max = 0;
 	}
@@ -288,6 +297,61 @@ test_classifier_score(void)
 	free(cols);
 }
 
+/* Metrics bit for bit equal, confusion counts included. */
+static int
+same_metrics(const rs_metrics *a, const rs_metrics *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/*
+ * The scoring steps are their pieces in a row: rs_logreg_score is fit,
+ * decision and metrics; rs_design_score is the design fitted on train,
+ * both tables encoded, then rs_logreg_score.
+ */
+static void
+test_scoring_steps(void)
+{
+	const ref_logreg *r = &ref_mixed;
+	rs_table   *tr = ref_table(r, r->train, r->n_train);
+	rs_table   *te = ref_table(r, r->test, r->n_test);
+	rs_design	d;
+	rs_logreg	m;
+	rs_metrics	got,
+				want;
+	rs_error	err;
+	double	   *Xtr,
+			   *Xte,
+			   *scores = malloc(sizeof(double) * r->n_test);
+
+	CHECK(rs_design_encode(&d, tr, te, &Xtr, &Xte, &err) == RS_OK);
+	CHECK(rs_logreg_fit(&m, Xtr, r->y_train, r->n_train, d.p, r->C, &err) == RS_OK);
+	rs_logreg_decision(&m, Xte, r->n_test, scores);
+	CHECK(rs_metrics_compute(scores, r->y_test, r->n_test, 0.0, &want, &err) == RS_OK);
+	CHECK(rs_logreg_score(Xtr, r->y_train, r->n_train, Xte, r->y_test, r->n_test,
+						  d.p, r->C, &got, &err) == RS_OK);
+	CHECK(same_metrics(&got, &want));
+	CHECK(rs_design_score(tr, r->y_train, te, r->y_test, r->C, &got, &err) == RS_OK);
+	CHECK(same_metrics(&got, &want));
+	CHECK(want.tp + want.fn > 0 && want.roc_auc > 0.5);
+
+	/* errors pass through, nothing leaks (valgrind) */
+	CHECK(rs_logreg_score(Xtr, r->y_train, r->n_train, Xte, r->y_test, r->n_test,
+						  d.p, -1.0, &got, &err) == RS_ERR_INVALID);
+	CHECK(rs_logreg_score(Xtr, r->y_train, r->n_train, Xte, r->y_test, 0,
+						  d.p, r->C, &got, &err) == RS_ERR_INVALID);
+	tr->cols[0].kind = 0;
+	CHECK(rs_design_score(tr, r->y_train, te, r->y_test, r->C, &got, &err) == RS_ERR_INVALID);
+
+	rs_logreg_free(&m);
+	rs_design_free(&d);
+	free(Xtr);
+	free(Xte);
+	free(scores);
+	rs_table_free(tr);
+	rs_table_free(te);
+}
+
 int
 main(void)
 {
@@ -299,5 +363,6 @@ main(void)
 	RUN(test_metrics_match_sklearn);
 	RUN(test_metrics_edges);
 	RUN(test_classifier_score);
+	RUN(test_scoring_steps);
 	return unit_summary("test_classifier");
 }

@@ -361,6 +361,60 @@ test_design_errors(void)
 	rs_table_free(t);
 }
 
+/*
+ * rs_design_encode is rs_design_fit on train and rs_design_transform of
+ * both tables, bit for bit; a failed fit leaves nothing to leak.
+ */
+static void
+test_design_encode(void)
+{
+	rs_table   *tr = design_table(DN);
+	rs_table   *te = design_table(3);
+	rs_design	d,
+				e;
+	rs_error	err;
+	double	   *Xtr,
+			   *Xte,
+				X[DN * 6],
+				Y[3 * 6];
+
+	for (int r = 0; r < DN; r++)
+	{
+		RS_CELL(tr, r, 0) = d_x[r];
+		RS_CELL(tr, r, 1) = d_score[r];
+		RS_CELL(tr, r, 2) = d_letter[r];
+	}
+	for (int r = 0; r < 3; r++)
+	{
+		RS_CELL(te, r, 0) = r * 3.5;
+		RS_CELL(te, r, 1) = 2 - r;
+		RS_CELL(te, r, 2) = r == 1 ? RS_NULL : r;
+	}
+	set_ranges(tr);
+	CHECK(rs_design_encode(&d, tr, te, &Xtr, &Xte, &err) == RS_OK);
+	CHECK(rs_design_fit(&e, tr, &err) == RS_OK);
+	CHECK(d.p == 6 && e.p == 6);
+	if (d.p == 6 && e.p == 6)
+	{
+		CHECK(rs_design_transform(&e, tr, X, &err) == RS_OK);
+		CHECK(rs_design_transform(&e, te, Y, &err) == RS_OK);
+		CHECK(memcmp(Xtr, X, sizeof(X)) == 0);
+		CHECK(memcmp(Xte, Y, sizeof(Y)) == 0);
+	}
+	rs_design_free(&d);
+	rs_design_free(&e);
+	rs_free(Xtr);
+	rs_free(Xte);
+
+	/* an infinite value: the fit fails, the matrices stay NULL */
+	RS_CELL(tr, 0, 0) = INFINITY;
+	CHECK(rs_design_encode(&d, tr, te, &Xtr, &Xte, &err) == RS_ERR_NUMERIC);
+	CHECK(Xtr == NULL && Xte == NULL && d.numeric == NULL);
+	rs_design_free(&d);
+	rs_table_free(tr);
+	rs_table_free(te);
+}
+
 int
 main(void)
 {
@@ -368,5 +422,6 @@ main(void)
 	RUN(test_design_features);
 	RUN(test_design_one_hot_and_constants);
 	RUN(test_design_errors);
+	RUN(test_design_encode);
 	return unit_summary("test_design");
 }
