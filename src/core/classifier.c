@@ -118,34 +118,160 @@ logreg_objective(const double *z, const int *y, int n, const double *w, int p,
 	return C * ll + 0.5 * ww;
 }
 
-rs_status
-rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
-			  double C, rs_error *err)
+/* The buffers of one fit: q = p + 1 weights (the intercept last), n rows. */
+typedef struct logreg_work
 {
-	int			q = p + 1;		/* weights then intercept */
-	int			n1 = 0;
-	double	   *w = NULL,
-			   *g = NULL,
-			   *dir = NULL,
-			   *H = NULL,
-			   *z = NULL,
-			   *zt = NULL,
-			   *xd = NULL,
-			   *r = NULL,
-			   *Z = NULL,
-			   *wt = NULL;
-	double	   *s = NULL,
-			   *e = NULL,
-			   *et = NULL,
-			   *swap;
-	double		tol;
-	double		loss;
-	double		gmax_prev = 0.0;
-	int			need_hessian = 1,
-				fresh = 0;
-	rs_status	st = RS_OK;
+	double	   *w;				/* q: the weights */
+	double	   *g;				/* q: the gradient there */
+	double	   *dir;			/* q: the Newton direction H^-1 g */
+	double	   *wt;				/* q: trial weights w - t dir */
+	double	   *H;				/* q x q: the Hessian, then its Cholesky factor */
+	double	   *z;				/* n: logits at w */
+	double	   *zt;				/* n: logits at wt */
+	double	   *xd;				/* n: change of the logits per unit step */
+	double	   *r;				/* n: C (p_i - y_i) */
+	double	   *Z;				/* n x q: diag(s) [X 1] */
+	double	   *s;				/* n: sqrt(C p_i (1 - p_i)) */
+	double	   *e;				/* n: exp(-|z_i|) */
+	double	   *et;				/* n: exp(-|zt_i|) */
+} logreg_work;
 
-	memset(m, 0, sizeof(*m));
+static void
+logreg_work_free(logreg_work *k)
+{
+	rs_free(k->w);
+	rs_free(k->g);
+	rs_free(k->dir);
+	rs_free(k->wt);
+	rs_free(k->H);
+	rs_free(k->z);
+	rs_free(k->zt);
+	rs_free(k->xd);
+	rs_free(k->r);
+	rs_free(k->Z);
+	rs_free(k->s);
+	rs_free(k->e);
+	rs_free(k->et);
+}
+
+/* All buffers of k for n rows and q weights; 0 on success. */
+static int
+logreg_work_alloc(logreg_work *k, int n, int q)
+{
+	k->w = rs_alloc_array((size_t) q, sizeof(double));
+	k->g = rs_alloc_array((size_t) q, sizeof(double));
+	k->dir = rs_alloc_array((size_t) q, sizeof(double));
+	k->wt = rs_alloc_array((size_t) q, sizeof(double));
+	k->H = rs_alloc_array((size_t) q * q, sizeof(double));
+	k->z = rs_alloc_array((size_t) n, sizeof(double));
+	k->zt = rs_alloc_array((size_t) n, sizeof(double));
+	k->xd = rs_alloc_array((size_t) n, sizeof(double));
+	k->r = rs_alloc_array((size_t) n, sizeof(double));
+	k->Z = rs_alloc_array((size_t) n * q, sizeof(double));
+	k->s = rs_alloc_array((size_t) n, sizeof(double));
+	k->e = rs_alloc_array((size_t) n, sizeof(double));
+	k->et = rs_alloc_array((size_t) n, sizeof(double));
+	return (k->w && k->g && k->dir && k->wt && k->H && k->z && k->zt && k->xd &&
+			k->r && k->Z && k->s && k->e && k->et) ? 0 : -1;
+}
+
+/*
+ * The gradient g = C X'(p - y) + [w; 0] at the logits z (their exp(-|z|)
+ * in e), and, when hessian, the row weights s of the Hessian; returns
+ * max |g|.
+ */
+static double
+logreg_gradient(const double *X, const int *y, int n, int p, double C,
+				int hessian, logreg_work *k)
+{
+	double		gmax = 0.0;
+
+	k->g[p] = 0.0;
+	for (int i = 0; i < n; i++)
+	{
+		/* sigmoid(z) from e = exp(-|z|) */
+		double		pi = k->z[i] >= 0 ? 1.0 / (1.0 + k->e[i]) : k->e[i] / (1.0 + k->e[i]);
+
+		k->r[i] = C * (pi - y[i]);
+		k->g[p] += k->r[i];
+		if (hessian)
+			k->s[i] = sqrt(C * pi * (1.0 - pi));
+	}
+	if (p > 0)
+		cblas_dgemv(CblasRowMajor, CblasTrans, n, p, 1.0, X, p, k->r, 1,
+					0.0, k->g, 1);
+	for (int j = 0; j < p; j++)
+		k->g[j] += k->w[j];
+	for (int j = 0; j <= p; j++)
+		gmax = fmax(gmax, fabs(k->g[j]));
+	return gmax;
+}
+
+/*
+ * H = Z'Z + diag(1..1, 0), Z = diag(s) [X 1] (upper triangle by dsyrk,
+ * mirrored), factored in place by Cholesky; 0 on success.
+ */
+static int
+logreg_hessian(const double *X, int n, int p, logreg_work *k)
+{
+	int			q = p + 1;
+
+	for (int i = 0; i < n; i++)
+	{
+		const double *x = X + (size_t) i * p;
+		double	   *zr = k->Z + (size_t) i * q;
+
+		for (int j = 0; j < p; j++)
+			zr[j] = k->s[i] * x[j];
+		zr[p] = k->s[i];
+	}
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, q, n, 1.0, k->Z, q,
+				0.0, k->H, q);
+	for (int a = 0; a < q; a++)
+		for (int b = 0; b < a; b++)
+			k->H[(size_t) a * q + b] = k->H[(size_t) b * q + a];
+	for (int j = 0; j < p; j++)
+		k->H[(size_t) j * q + j] += 1.0;
+	return cholesky(k->H, q);
+}
+
+/*
+ * Backtracking (Armijo) along -dir from w, whose objective is loss and
+ * whose directional decrease g.dir is dec; at rounding level the full
+ * step is taken as is.  On success (1) the trial point wt, zt, et holds
+ * the step, *t its length and *new_loss its objective.
+ */
+static int
+logreg_line_search(const int *y, int n, int p, double C, double loss,
+				   double dec, logreg_work *k, double *t, double *new_loss)
+{
+	int			q = p + 1;
+
+	*t = 1.0;
+	for (int ls = 0; ls < 60; ls++)
+	{
+		for (int i = 0; i < n; i++)
+			k->zt[i] = k->z[i] - *t * k->xd[i];
+		for (int j = 0; j < q; j++)
+			k->wt[j] = k->w[j] - *t * k->dir[j];
+		*new_loss = logreg_objective(k->zt, y, n, k->wt, p, C, k->et);
+		if (*new_loss <= loss - 1e-4 * *t * dec ||
+			dec <= 1e-13 * fmax(1.0, fabs(loss)))
+			return 1;
+		*t *= 0.5;
+	}
+	return 0;
+}
+
+/*
+ * The arguments of a fit: rows, features, C > 0 finite, labels 0 or 1 of
+ * both classes (*n1 of them 1), finite features.
+ */
+static rs_status
+logreg_check(const double *X, const int *y, int n, int p, double C, int *n1,
+			 rs_error *err)
+{
+	*n1 = 0;
 	if (n < 1 || p < 0 || !(C > 0.0) || isinf(C))
 		return rs_fail(err, RS_ERR_INVALID,
 					   "invalid logistic regression: %d rows, %d features, C = %g",
@@ -154,32 +280,40 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 	{
 		if (y[i] != 0 && y[i] != 1)
 			return rs_fail(err, RS_ERR_INVALID, "label %d is not 0 or 1", y[i]);
-		n1 += y[i];
+		*n1 += y[i];
 	}
-	if (n1 == 0 || n1 == n)
+	if (*n1 == 0 || *n1 == n)
 		return rs_fail(err, RS_ERR_INVALID,
 					   "logistic regression needs both classes in the training rows");
 	for (size_t i = 0; i < (size_t) n * p; i++)
 		if (!isfinite(X[i]))
 			return rs_fail(err, RS_ERR_NUMERIC,
 						   "feature matrix has a non-finite value");
+	return RS_OK;
+}
 
-	w = rs_alloc_array((size_t) q, sizeof(double));
-	g = rs_alloc_array((size_t) q, sizeof(double));
-	dir = rs_alloc_array((size_t) q, sizeof(double));
-	wt = rs_alloc_array((size_t) q, sizeof(double));
-	H = rs_alloc_array((size_t) q * q, sizeof(double));
-	z = rs_alloc_array((size_t) n, sizeof(double));
-	zt = rs_alloc_array((size_t) n, sizeof(double));
-	xd = rs_alloc_array((size_t) n, sizeof(double));
-	r = rs_alloc_array((size_t) n, sizeof(double));
-	Z = rs_alloc_array((size_t) n * q, sizeof(double));
-	s = rs_alloc_array((size_t) n, sizeof(double));
-	e = rs_alloc_array((size_t) n, sizeof(double));
-	et = rs_alloc_array((size_t) n, sizeof(double));
+rs_status
+rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
+			  double C, rs_error *err)
+{
+	int			q = p + 1;		/* weights then intercept */
+	int			n1;
+	logreg_work k;
+	double	   *swap;
+	double		tol;
+	double		loss;
+	double		gmax_prev = 0.0;
+	int			need_hessian = 1,
+				fresh = 0;
+	rs_status	st = RS_OK;
+
+	memset(m, 0, sizeof(*m));
+	memset(&k, 0, sizeof(k));
+	if ((st = logreg_check(X, y, n, p, C, &n1, err)) != RS_OK)
+		return st;
+
 	m->coef = rs_alloc_array((size_t) (p ? p : 1), sizeof(double));
-	if (!w || !g || !dir || !wt || !H || !z || !zt || !xd || !r || !Z || !s || !e || !et ||
-		!m->coef)
+	if (logreg_work_alloc(&k, n, q) != 0 || !m->coef)
 	{
 		st = rs_fail(err, RS_ERR_NOMEM,
 					 "out of memory for logistic regression on %d x %d", n, p);
@@ -188,41 +322,22 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 	/* Gradient entries are sums of n terms of size up to C. */
 	tol = 1e-10 * fmax(1.0, C * n);
-	w[p] = log((double) n1 / (double) (n - n1));
+	k.w[p] = log((double) n1 / (double) (n - n1));
 
 	/* z = X w + b at the start, and the objective there */
-	logits(X, n, p, w, z);
-	loss = logreg_objective(z, y, n, w, p, C, e);
+	logits(X, n, p, k.w, k.z);
+	loss = logreg_objective(k.z, y, n, k.w, p, C, k.e);
 
 	for (int it = 0;; it++)
 	{
-		double		gmax = 0.0,
+		double		gmax,
 					dec = 0.0,
-					t = 1.0,
+					t,
 					new_loss = 0.0;
-		int			accepted = 0;
 
 		rs_check_interrupts();
 
-		/* gradient; the weights of the Hessian when it is due */
-		g[p] = 0.0;
-		for (int i = 0; i < n; i++)
-		{
-			/* sigmoid(z) from e = exp(-|z|) */
-			double		pi = z[i] >= 0 ? 1.0 / (1.0 + e[i]) : e[i] / (1.0 + e[i]);
-
-			r[i] = C * (pi - y[i]);
-			g[p] += r[i];
-			if (need_hessian)
-				s[i] = sqrt(C * pi * (1.0 - pi));
-		}
-		if (p > 0)
-			cblas_dgemv(CblasRowMajor, CblasTrans, n, p, 1.0, X, p, r, 1,
-						0.0, g, 1);
-		for (int j = 0; j < p; j++)
-			g[j] += w[j];
-		for (int j = 0; j < q; j++)
-			gmax = fmax(gmax, fabs(g[j]));
+		gmax = logreg_gradient(X, y, n, p, C, need_hessian, &k);
 		m->grad_max = gmax;
 		m->n_iter = it;
 		if (gmax <= tol)
@@ -235,24 +350,7 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 		if (need_hessian)
 		{
-			/* H = Z'Z + diag(1..1, 0), Z = diag(s) [X 1]; upper, mirrored */
-			for (int i = 0; i < n; i++)
-			{
-				const double *x = X + (size_t) i * p;
-				double	   *zr = Z + (size_t) i * q;
-
-				for (int j = 0; j < p; j++)
-					zr[j] = s[i] * x[j];
-				zr[p] = s[i];
-			}
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, q, n, 1.0, Z, q,
-						0.0, H, q);
-			for (int a = 0; a < q; a++)
-				for (int b = 0; b < a; b++)
-					H[(size_t) a * q + b] = H[(size_t) b * q + a];
-			for (int j = 0; j < p; j++)
-				H[(size_t) j * q + j] += 1.0;
-			if (cholesky(H, q) != 0)
+			if (logreg_hessian(X, n, p, &k) != 0)
 			{
 				st = rs_fail(err, RS_ERR_NUMERIC,
 							 "logistic regression Hessian is not positive definite");
@@ -262,31 +360,15 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 			fresh = 1;
 			need_hessian = 0;
 		}
-		memcpy(dir, g, (size_t) q * sizeof(double));
-		cholesky_solve(H, q, dir);
+		memcpy(k.dir, k.g, (size_t) q * sizeof(double));
+		cholesky_solve(k.H, q, k.dir);
 		for (int j = 0; j < q; j++)
-			dec += g[j] * dir[j];
+			dec += k.g[j] * k.dir[j];
 
 		/* xd = X d + d_b: the change of the logits per unit step */
-		logits(X, n, p, dir, xd);
+		logits(X, n, p, k.dir, k.xd);
 
-		/* Backtracking; at rounding level the full step is taken as is. */
-		for (int ls = 0; ls < 60; ls++)
-		{
-			for (int i = 0; i < n; i++)
-				zt[i] = z[i] - t * xd[i];
-			for (int j = 0; j < q; j++)
-				wt[j] = w[j] - t * dir[j];
-			new_loss = logreg_objective(zt, y, n, wt, p, C, et);
-			if (new_loss <= loss - 1e-4 * t * dec ||
-				dec <= 1e-13 * fmax(1.0, fabs(loss)))
-			{
-				accepted = 1;
-				break;
-			}
-			t *= 0.5;
-		}
-		if (!accepted)
+		if (!logreg_line_search(y, n, p, C, loss, dec, &k, &t, &new_loss))
 		{
 			if (fresh)
 				break;			/* no progress possible: at rounding level */
@@ -295,13 +377,13 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 			continue;
 		}
 		/* take the step: w, its logits (z - t xd) and their exp(-|z|) */
-		memcpy(w, wt, (size_t) q * sizeof(double));
-		swap = z;
-		z = zt;
-		zt = swap;
-		swap = e;
-		e = et;
-		et = swap;
+		memcpy(k.w, k.wt, (size_t) q * sizeof(double));
+		swap = k.z;
+		k.z = k.zt;
+		k.zt = swap;
+		swap = k.e;
+		k.e = k.et;
+		k.et = swap;
 		loss = new_loss;
 
 		/*
@@ -315,8 +397,8 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 	m->n_features = p;
 	if (p > 0)
-		memcpy(m->coef, w, (size_t) p * sizeof(double));
-	m->intercept = w[p];
+		memcpy(m->coef, k.w, (size_t) p * sizeof(double));
+	m->intercept = k.w[p];
 
 done:
 	if (st != RS_OK)
@@ -324,19 +406,7 @@ done:
 		rs_free(m->coef);
 		m->coef = NULL;
 	}
-	rs_free(w);
-	rs_free(g);
-	rs_free(dir);
-	rs_free(wt);
-	rs_free(H);
-	rs_free(z);
-	rs_free(zt);
-	rs_free(xd);
-	rs_free(r);
-	rs_free(Z);
-	rs_free(s);
-	rs_free(e);
-	rs_free(et);
+	logreg_work_free(&k);
 	return st;
 }
 
