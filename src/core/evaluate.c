@@ -7,8 +7,6 @@
 #define _POSIX_C_SOURCE 199309L
 #include "evaluate.h"
 
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
