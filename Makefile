@@ -6,7 +6,7 @@ EXTENSION  = raresynth
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 # The numeric core: plain C, no PostgreSQL headers.
-CORE_SRCS = src/core/rs_common.c src/core/rng.c src/core/table.c src/core/format.c src/core/smote.c src/core/classifier.c src/core/evaluate.c src/core/nn.c src/core/gan.c src/core/encoder.c src/core/columns.c src/core/quality.c src/core/model.c src/core/sampler.c src/core/gemm16.c src/core/fastmath.c
+CORE_SRCS = src/core/rs_common.c src/core/rng.c src/core/table.c src/core/format.c src/core/smote.c src/core/design.c src/core/classifier.c src/core/protocol.c src/core/evaluate.c src/core/nn.c src/core/gan.c src/core/encoder.c src/core/columns.c src/core/quality.c src/core/model.c src/core/sampler.c src/core/gemm16.c src/core/fastmath.c
 
 # PostgreSQL glue: one file per SQL concern.
 GLUE_SRCS = src/raresynth.c src/options.c src/table_io.c src/catalog.c src/profile.c src/train.c src/sample.c src/synthesize.c src/quality.c src/smote.c src/score.c src/evaluate.c
@@ -48,7 +48,7 @@ UNIT_SRCS    = $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS    = $(patsubst test/unit/%.c,test/unit/build/%,$(UNIT_SRCS))
 UNIT_RUNNER ?=
 
-test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) test/unit/unit.h
+test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard test/unit/*.h)
 	@mkdir -p test/unit/build
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS)
 

@@ -19,8 +19,8 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
-
 #include "evaluate.h"
+#include "protocol.h"
 #include "raresynth.h"
 
 #define RS_EVAL_MAX_RUNS 10000

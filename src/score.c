@@ -13,7 +13,6 @@
 #include "utils/tuplestore.h"
 
 #include "classifier.h"
-#include "evaluate.h"
 #include "raresynth.h"
 
 /* Error unless classifier names one we have. */

@@ -1,7 +1,8 @@
 /*
  * classifier.c
- *	  Feature builder, L2 logistic regression (Newton / IRLS) and the
- *	  classification metrics (see classifier.h).
+ *	  L2 logistic regression (Newton / IRLS), the classification metrics,
+ *	  and the scoring steps on the feature matrices of design.c (see
+ *	  classifier.h).
  *
  * One Newton step: z = Xw + b, p = sigmoid(z); gradient
  * g = C X'(p - y) + [w; 0]; Hessian H = C X1' S X1 + diag(1..1, 0) with
@@ -17,6 +18,7 @@
  * failed line search brings a fresh one.
  */
 #include "classifier.h"
+#include "design.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -25,207 +27,6 @@
 #include <string.h>
 
 #define RS_LOGREG_MAX_ITER 100
-
-static const char *
-col_name(const rs_column *col)
-{
-	return col->name ? col->name : "?";
-}
-
-/* ---------------------------------------------------------------- features */
-
-/* Free a partly fitted f and pass the status on. */
-static rs_status
-fit_fail(rs_features *f, rs_status st)
-{
-	rs_features_free(f);
-	return st;
-}
-
-rs_status
-rs_features_fit(rs_features *f, const rs_table *t, const int *cols, int n_cols,
-				rs_error *err)
-{
-	int			nf = 0;
-
-	memset(f, 0, sizeof(*f));
-	if (n_cols < 0 || (n_cols > 0 && !cols))
-		return rs_fail(err, RS_ERR_INVALID, "invalid feature column list");
-	f->cols = rs_alloc_array((size_t) (n_cols ? n_cols : 1), sizeof(rs_feature_col));
-	if (!f->cols)
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory for features");
-	f->n_cols = n_cols;
-
-	for (int i = 0; i < n_cols; i++)
-	{
-		rs_feature_col *fc = &f->cols[i];
-		const rs_column *col;
-
-		fc->indicator = -1;
-		fc->feature = -1;
-		if (cols[i] < 0 || cols[i] >= t->n_cols)
-			return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
-									   "feature column %d does not exist",
-									   cols[i]));
-		col = &t->cols[cols[i]];
-		fc->src = cols[i];
-		fc->kind = col->kind;
-		if (col->kind == RS_KIND_CATEGORICAL)
-		{
-			fc->n_slots = (col->n_categories > 0 ? col->n_categories : 0) + 1;
-			fc->slot_feature = rs_alloc_array((size_t) fc->n_slots, sizeof(int));
-			if (!fc->slot_feature)
-				return fit_fail(f, rs_fail(err, RS_ERR_NOMEM,
-										   "out of memory for features"));
-		}
-		else if (col->kind != RS_KIND_CONTINUOUS)
-			return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
-									   "column \"%s\" has no kind",
-									   col_name(col)));
-	}
-
-	/* Continuous columns: mean, sd, NULLs; categorical: values seen. */
-	for (int i = 0; i < n_cols; i++)
-	{
-		rs_feature_col *fc = &f->cols[i];
-		const rs_column *col = &t->cols[fc->src];
-
-		if (fc->kind == RS_KIND_CONTINUOUS)
-		{
-			double		s = 0.0,
-						ss = 0.0;
-			int			m = 0;
-
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, fc->src);
-
-				if (rs_is_null(v))
-					continue;
-				if (isinf(v))
-					return fit_fail(f, rs_fail(err, RS_ERR_NUMERIC,
-											   "column \"%s\" has an infinite value",
-											   col_name(col)));
-				s += v;
-				m++;
-			}
-			fc->mean = m ? s / m : 0.0;
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, fc->src);
-
-				if (!rs_is_null(v))
-					ss += (v - fc->mean) * (v - fc->mean);
-			}
-			ss = m ? sqrt(ss / m) : 0.0;
-			fc->scale = ss > 0.0 ? ss : 1.0;
-			fc->indicator = (m < t->n_rows) ? 1 : -1;	/* numbered below */
-			fc->feature = nf++;
-		}
-		else
-		{
-			for (int s = 0; s < fc->n_slots; s++)
-				fc->slot_feature[s] = -1;
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, fc->src);
-				int			slot;
-
-				if (rs_is_null(v))
-					slot = fc->n_slots - 1;
-				else if (v >= 0 && v < fc->n_slots - 1 && v == floor(v))
-					slot = (int) v;
-				else
-					return fit_fail(f, rs_fail(err, RS_ERR_INVALID,
-											   "column \"%s\" has category index %g outside 0..%d",
-											   col_name(col), v, fc->n_slots - 2));
-				fc->slot_feature[slot] = 0;
-			}
-		}
-	}
-	for (int i = 0; i < n_cols; i++)
-		if (f->cols[i].kind == RS_KIND_CONTINUOUS && f->cols[i].indicator == 1)
-			f->cols[i].indicator = nf++;
-	for (int i = 0; i < n_cols; i++)
-	{
-		rs_feature_col *fc = &f->cols[i];
-
-		if (fc->kind == RS_KIND_CATEGORICAL)
-			for (int s = 0; s < fc->n_slots; s++)
-				if (fc->slot_feature[s] == 0)
-					fc->slot_feature[s] = nf++;
-	}
-	f->n_features = nf;
-	return RS_OK;
-}
-
-rs_status
-rs_features_transform(const rs_features *f, const rs_table *t, double *X,
-					  rs_error *err)
-{
-	int			nf = f->n_features;
-
-	for (int i = 0; i < f->n_cols; i++)
-		if (f->cols[i].src >= t->n_cols || t->cols[f->cols[i].src].kind != f->cols[i].kind)
-			return rs_fail(err, RS_ERR_INVALID,
-						   "table does not match the fitted feature columns");
-
-	if (nf > 0)
-		memset(X, 0, (size_t) t->n_rows * (size_t) nf * sizeof(double));
-	for (int r = 0; r < t->n_rows; r++)
-	{
-		double	   *x = X + (size_t) r * nf;
-
-		if ((r & 4095) == 0)
-			rs_check_interrupts();
-		for (int i = 0; i < f->n_cols; i++)
-		{
-			const rs_feature_col *fc = &f->cols[i];
-			double		v = RS_CELL(t, r, fc->src);
-
-			if (fc->kind == RS_KIND_CONTINUOUS)
-			{
-				if (rs_is_null(v))
-				{
-					x[fc->feature] = 0.0;
-					if (fc->indicator >= 0)
-						x[fc->indicator] = 1.0;
-				}
-				else if (isinf(v))
-					return rs_fail(err, RS_ERR_NUMERIC,
-								   "column \"%s\" has an infinite value",
-								   col_name(&t->cols[fc->src]));
-				else
-					x[fc->feature] = (v - fc->mean) / fc->scale;
-			}
-			else
-			{
-				int			slot = -1;
-
-				if (rs_is_null(v))
-					slot = fc->n_slots - 1;
-				else if (v >= 0 && v < fc->n_slots - 1 && v == floor(v))
-					slot = (int) v;
-				/* unseen or unknown category: all zeros */
-				if (slot >= 0 && fc->slot_feature[slot] >= 0)
-					x[fc->slot_feature[slot]] = 1.0;
-			}
-		}
-	}
-	return RS_OK;
-}
-
-void
-rs_features_free(rs_features *f)
-{
-	if (!f)
-		return;
-	if (f->cols)
-		for (int i = 0; i < f->n_cols; i++)
-			rs_free(f->cols[i].slot_feature);
-	rs_free(f->cols);
-	memset(f, 0, sizeof(*f));
-}
 
 /* ---------------------------------------------------------------- logistic */
 
@@ -317,34 +118,160 @@ logreg_objective(const double *z, const int *y, int n, const double *w, int p,
 	return C * ll + 0.5 * ww;
 }
 
-rs_status
-rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
-			  double C, rs_error *err)
+/* The buffers of one fit: q = p + 1 weights (the intercept last), n rows. */
+typedef struct logreg_work
 {
-	int			q = p + 1;		/* weights then intercept */
-	int			n1 = 0;
-	double	   *w = NULL,
-			   *g = NULL,
-			   *dir = NULL,
-			   *H = NULL,
-			   *z = NULL,
-			   *zt = NULL,
-			   *xd = NULL,
-			   *r = NULL,
-			   *Z = NULL,
-			   *wt = NULL;
-	double	   *s = NULL,
-			   *e = NULL,
-			   *et = NULL,
-			   *swap;
-	double		tol;
-	double		loss;
-	double		gmax_prev = 0.0;
-	int			need_hessian = 1,
-				fresh = 0;
-	rs_status	st = RS_OK;
+	double	   *w;				/* q: the weights */
+	double	   *g;				/* q: the gradient there */
+	double	   *dir;			/* q: the Newton direction H^-1 g */
+	double	   *wt;				/* q: trial weights w - t dir */
+	double	   *H;				/* q x q: the Hessian, then its Cholesky factor */
+	double	   *z;				/* n: logits at w */
+	double	   *zt;				/* n: logits at wt */
+	double	   *xd;				/* n: change of the logits per unit step */
+	double	   *r;				/* n: C (p_i - y_i) */
+	double	   *Z;				/* n x q: diag(s) [X 1] */
+	double	   *s;				/* n: sqrt(C p_i (1 - p_i)) */
+	double	   *e;				/* n: exp(-|z_i|) */
+	double	   *et;				/* n: exp(-|zt_i|) */
+} logreg_work;
 
-	memset(m, 0, sizeof(*m));
+static void
+logreg_work_free(logreg_work *k)
+{
+	rs_free(k->w);
+	rs_free(k->g);
+	rs_free(k->dir);
+	rs_free(k->wt);
+	rs_free(k->H);
+	rs_free(k->z);
+	rs_free(k->zt);
+	rs_free(k->xd);
+	rs_free(k->r);
+	rs_free(k->Z);
+	rs_free(k->s);
+	rs_free(k->e);
+	rs_free(k->et);
+}
+
+/* All buffers of k for n rows and q weights; 0 on success. */
+static int
+logreg_work_alloc(logreg_work *k, int n, int q)
+{
+	k->w = rs_alloc_array((size_t) q, sizeof(double));
+	k->g = rs_alloc_array((size_t) q, sizeof(double));
+	k->dir = rs_alloc_array((size_t) q, sizeof(double));
+	k->wt = rs_alloc_array((size_t) q, sizeof(double));
+	k->H = rs_alloc_array((size_t) q * q, sizeof(double));
+	k->z = rs_alloc_array((size_t) n, sizeof(double));
+	k->zt = rs_alloc_array((size_t) n, sizeof(double));
+	k->xd = rs_alloc_array((size_t) n, sizeof(double));
+	k->r = rs_alloc_array((size_t) n, sizeof(double));
+	k->Z = rs_alloc_array((size_t) n * q, sizeof(double));
+	k->s = rs_alloc_array((size_t) n, sizeof(double));
+	k->e = rs_alloc_array((size_t) n, sizeof(double));
+	k->et = rs_alloc_array((size_t) n, sizeof(double));
+	return (k->w && k->g && k->dir && k->wt && k->H && k->z && k->zt && k->xd &&
+			k->r && k->Z && k->s && k->e && k->et) ? 0 : -1;
+}
+
+/*
+ * The gradient g = C X'(p - y) + [w; 0] at the logits z (their exp(-|z|)
+ * in e), and, when hessian, the row weights s of the Hessian; returns
+ * max |g|.
+ */
+static double
+logreg_gradient(const double *X, const int *y, int n, int p, double C,
+				int hessian, logreg_work *k)
+{
+	double		gmax = 0.0;
+
+	k->g[p] = 0.0;
+	for (int i = 0; i < n; i++)
+	{
+		/* sigmoid(z) from e = exp(-|z|) */
+		double		pi = k->z[i] >= 0 ? 1.0 / (1.0 + k->e[i]) : k->e[i] / (1.0 + k->e[i]);
+
+		k->r[i] = C * (pi - y[i]);
+		k->g[p] += k->r[i];
+		if (hessian)
+			k->s[i] = sqrt(C * pi * (1.0 - pi));
+	}
+	if (p > 0)
+		cblas_dgemv(CblasRowMajor, CblasTrans, n, p, 1.0, X, p, k->r, 1,
+					0.0, k->g, 1);
+	for (int j = 0; j < p; j++)
+		k->g[j] += k->w[j];
+	for (int j = 0; j <= p; j++)
+		gmax = fmax(gmax, fabs(k->g[j]));
+	return gmax;
+}
+
+/*
+ * H = Z'Z + diag(1..1, 0), Z = diag(s) [X 1] (upper triangle by dsyrk,
+ * mirrored), factored in place by Cholesky; 0 on success.
+ */
+static int
+logreg_hessian(const double *X, int n, int p, logreg_work *k)
+{
+	int			q = p + 1;
+
+	for (int i = 0; i < n; i++)
+	{
+		const double *x = X + (size_t) i * p;
+		double	   *zr = k->Z + (size_t) i * q;
+
+		for (int j = 0; j < p; j++)
+			zr[j] = k->s[i] * x[j];
+		zr[p] = k->s[i];
+	}
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, q, n, 1.0, k->Z, q,
+				0.0, k->H, q);
+	for (int a = 0; a < q; a++)
+		for (int b = 0; b < a; b++)
+			k->H[(size_t) a * q + b] = k->H[(size_t) b * q + a];
+	for (int j = 0; j < p; j++)
+		k->H[(size_t) j * q + j] += 1.0;
+	return cholesky(k->H, q);
+}
+
+/*
+ * Backtracking (Armijo) along -dir from w, whose objective is loss and
+ * whose directional decrease g.dir is dec; at rounding level the full
+ * step is taken as is.  On success (1) the trial point wt, zt, et holds
+ * the step, *t its length and *new_loss its objective.
+ */
+static int
+logreg_line_search(const int *y, int n, int p, double C, double loss,
+				   double dec, logreg_work *k, double *t, double *new_loss)
+{
+	int			q = p + 1;
+
+	*t = 1.0;
+	for (int ls = 0; ls < 60; ls++)
+	{
+		for (int i = 0; i < n; i++)
+			k->zt[i] = k->z[i] - *t * k->xd[i];
+		for (int j = 0; j < q; j++)
+			k->wt[j] = k->w[j] - *t * k->dir[j];
+		*new_loss = logreg_objective(k->zt, y, n, k->wt, p, C, k->et);
+		if (*new_loss <= loss - 1e-4 * *t * dec ||
+			dec <= 1e-13 * fmax(1.0, fabs(loss)))
+			return 1;
+		*t *= 0.5;
+	}
+	return 0;
+}
+
+/*
+ * The arguments of a fit: rows, features, C > 0 finite, labels 0 or 1 of
+ * both classes (*n1 of them 1), finite features.
+ */
+static rs_status
+logreg_check(const double *X, const int *y, int n, int p, double C, int *n1,
+			 rs_error *err)
+{
+	*n1 = 0;
 	if (n < 1 || p < 0 || !(C > 0.0) || isinf(C))
 		return rs_fail(err, RS_ERR_INVALID,
 					   "invalid logistic regression: %d rows, %d features, C = %g",
@@ -353,32 +280,40 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 	{
 		if (y[i] != 0 && y[i] != 1)
 			return rs_fail(err, RS_ERR_INVALID, "label %d is not 0 or 1", y[i]);
-		n1 += y[i];
+		*n1 += y[i];
 	}
-	if (n1 == 0 || n1 == n)
+	if (*n1 == 0 || *n1 == n)
 		return rs_fail(err, RS_ERR_INVALID,
 					   "logistic regression needs both classes in the training rows");
 	for (size_t i = 0; i < (size_t) n * p; i++)
 		if (!isfinite(X[i]))
 			return rs_fail(err, RS_ERR_NUMERIC,
 						   "feature matrix has a non-finite value");
+	return RS_OK;
+}
 
-	w = rs_alloc_array((size_t) q, sizeof(double));
-	g = rs_alloc_array((size_t) q, sizeof(double));
-	dir = rs_alloc_array((size_t) q, sizeof(double));
-	wt = rs_alloc_array((size_t) q, sizeof(double));
-	H = rs_alloc_array((size_t) q * q, sizeof(double));
-	z = rs_alloc_array((size_t) n, sizeof(double));
-	zt = rs_alloc_array((size_t) n, sizeof(double));
-	xd = rs_alloc_array((size_t) n, sizeof(double));
-	r = rs_alloc_array((size_t) n, sizeof(double));
-	Z = rs_alloc_array((size_t) n * q, sizeof(double));
-	s = rs_alloc_array((size_t) n, sizeof(double));
-	e = rs_alloc_array((size_t) n, sizeof(double));
-	et = rs_alloc_array((size_t) n, sizeof(double));
+rs_status
+rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
+			  double C, rs_error *err)
+{
+	int			q = p + 1;		/* weights then intercept */
+	int			n1;
+	logreg_work k;
+	double	   *swap;
+	double		tol;
+	double		loss;
+	double		gmax_prev = 0.0;
+	int			need_hessian = 1,
+				fresh = 0;
+	rs_status	st = RS_OK;
+
+	memset(m, 0, sizeof(*m));
+	memset(&k, 0, sizeof(k));
+	if ((st = logreg_check(X, y, n, p, C, &n1, err)) != RS_OK)
+		return st;
+
 	m->coef = rs_alloc_array((size_t) (p ? p : 1), sizeof(double));
-	if (!w || !g || !dir || !wt || !H || !z || !zt || !xd || !r || !Z || !s || !e || !et ||
-		!m->coef)
+	if (logreg_work_alloc(&k, n, q) != 0 || !m->coef)
 	{
 		st = rs_fail(err, RS_ERR_NOMEM,
 					 "out of memory for logistic regression on %d x %d", n, p);
@@ -387,41 +322,22 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 	/* Gradient entries are sums of n terms of size up to C. */
 	tol = 1e-10 * fmax(1.0, C * n);
-	w[p] = log((double) n1 / (double) (n - n1));
+	k.w[p] = log((double) n1 / (double) (n - n1));
 
 	/* z = X w + b at the start, and the objective there */
-	logits(X, n, p, w, z);
-	loss = logreg_objective(z, y, n, w, p, C, e);
+	logits(X, n, p, k.w, k.z);
+	loss = logreg_objective(k.z, y, n, k.w, p, C, k.e);
 
 	for (int it = 0;; it++)
 	{
-		double		gmax = 0.0,
+		double		gmax,
 					dec = 0.0,
-					t = 1.0,
+					t,
 					new_loss = 0.0;
-		int			accepted = 0;
 
 		rs_check_interrupts();
 
-		/* gradient; the weights of the Hessian when it is due */
-		g[p] = 0.0;
-		for (int i = 0; i < n; i++)
-		{
-			/* sigmoid(z) from e = exp(-|z|) */
-			double		pi = z[i] >= 0 ? 1.0 / (1.0 + e[i]) : e[i] / (1.0 + e[i]);
-
-			r[i] = C * (pi - y[i]);
-			g[p] += r[i];
-			if (need_hessian)
-				s[i] = sqrt(C * pi * (1.0 - pi));
-		}
-		if (p > 0)
-			cblas_dgemv(CblasRowMajor, CblasTrans, n, p, 1.0, X, p, r, 1,
-						0.0, g, 1);
-		for (int j = 0; j < p; j++)
-			g[j] += w[j];
-		for (int j = 0; j < q; j++)
-			gmax = fmax(gmax, fabs(g[j]));
+		gmax = logreg_gradient(X, y, n, p, C, need_hessian, &k);
 		m->grad_max = gmax;
 		m->n_iter = it;
 		if (gmax <= tol)
@@ -434,24 +350,7 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 		if (need_hessian)
 		{
-			/* H = Z'Z + diag(1..1, 0), Z = diag(s) [X 1]; upper, mirrored */
-			for (int i = 0; i < n; i++)
-			{
-				const double *x = X + (size_t) i * p;
-				double	   *zr = Z + (size_t) i * q;
-
-				for (int j = 0; j < p; j++)
-					zr[j] = s[i] * x[j];
-				zr[p] = s[i];
-			}
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, q, n, 1.0, Z, q,
-						0.0, H, q);
-			for (int a = 0; a < q; a++)
-				for (int b = 0; b < a; b++)
-					H[(size_t) a * q + b] = H[(size_t) b * q + a];
-			for (int j = 0; j < p; j++)
-				H[(size_t) j * q + j] += 1.0;
-			if (cholesky(H, q) != 0)
+			if (logreg_hessian(X, n, p, &k) != 0)
 			{
 				st = rs_fail(err, RS_ERR_NUMERIC,
 							 "logistic regression Hessian is not positive definite");
@@ -461,31 +360,15 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 			fresh = 1;
 			need_hessian = 0;
 		}
-		memcpy(dir, g, (size_t) q * sizeof(double));
-		cholesky_solve(H, q, dir);
+		memcpy(k.dir, k.g, (size_t) q * sizeof(double));
+		cholesky_solve(k.H, q, k.dir);
 		for (int j = 0; j < q; j++)
-			dec += g[j] * dir[j];
+			dec += k.g[j] * k.dir[j];
 
 		/* xd = X d + d_b: the change of the logits per unit step */
-		logits(X, n, p, dir, xd);
+		logits(X, n, p, k.dir, k.xd);
 
-		/* Backtracking; at rounding level the full step is taken as is. */
-		for (int ls = 0; ls < 60; ls++)
-		{
-			for (int i = 0; i < n; i++)
-				zt[i] = z[i] - t * xd[i];
-			for (int j = 0; j < q; j++)
-				wt[j] = w[j] - t * dir[j];
-			new_loss = logreg_objective(zt, y, n, wt, p, C, et);
-			if (new_loss <= loss - 1e-4 * t * dec ||
-				dec <= 1e-13 * fmax(1.0, fabs(loss)))
-			{
-				accepted = 1;
-				break;
-			}
-			t *= 0.5;
-		}
-		if (!accepted)
+		if (!logreg_line_search(y, n, p, C, loss, dec, &k, &t, &new_loss))
 		{
 			if (fresh)
 				break;			/* no progress possible: at rounding level */
@@ -494,13 +377,13 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 			continue;
 		}
 		/* take the step: w, its logits (z - t xd) and their exp(-|z|) */
-		memcpy(w, wt, (size_t) q * sizeof(double));
-		swap = z;
-		z = zt;
-		zt = swap;
-		swap = e;
-		e = et;
-		et = swap;
+		memcpy(k.w, k.wt, (size_t) q * sizeof(double));
+		swap = k.z;
+		k.z = k.zt;
+		k.zt = swap;
+		swap = k.e;
+		k.e = k.et;
+		k.et = swap;
 		loss = new_loss;
 
 		/*
@@ -514,8 +397,8 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 	m->n_features = p;
 	if (p > 0)
-		memcpy(m->coef, w, (size_t) p * sizeof(double));
-	m->intercept = w[p];
+		memcpy(m->coef, k.w, (size_t) p * sizeof(double));
+	m->intercept = k.w[p];
 
 done:
 	if (st != RS_OK)
@@ -523,19 +406,7 @@ done:
 		rs_free(m->coef);
 		m->coef = NULL;
 	}
-	rs_free(w);
-	rs_free(g);
-	rs_free(dir);
-	rs_free(wt);
-	rs_free(H);
-	rs_free(z);
-	rs_free(zt);
-	rs_free(xd);
-	rs_free(r);
-	rs_free(Z);
-	rs_free(s);
-	rs_free(e);
-	rs_free(et);
+	logreg_work_free(&k);
 	return st;
 }
 
@@ -664,6 +535,29 @@ rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
 	return RS_OK;
 }
 
+/* ---------------------------------------------------------------- scoring */
+
+rs_status
+rs_logreg_score(const double *Xtr, const int *y_train, int n_train,
+				const double *Xte, const int *y_test, int n_test,
+				int p, double C, rs_metrics *out, rs_error *err)
+{
+	rs_logreg	m;
+	double	   *scores = rs_alloc_array((size_t) (n_test ? n_test : 1), sizeof(double));
+	rs_status	st;
+
+	if (!scores)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
+	if ((st = rs_logreg_fit(&m, Xtr, y_train, n_train, p, C, err)) == RS_OK)
+	{
+		rs_logreg_decision(&m, Xte, n_test, scores);
+		st = rs_metrics_compute(scores, y_test, n_test, 0.0, out, err);
+	}
+	rs_logreg_free(&m);
+	rs_free(scores);
+	return st;
+}
+
 rs_status
 rs_classifier_score(const rs_table *train, const int *y_train,
 					const rs_table *test, const int *y_test,
@@ -671,38 +565,42 @@ rs_classifier_score(const rs_table *train, const int *y_train,
 					rs_metrics *out, rs_error *err)
 {
 	rs_features f;
-	rs_logreg	m;
 	double	   *Xtr = NULL,
-			   *Xte = NULL,
-			   *sc = NULL;
+			   *Xte = NULL;
 	rs_status	st;
 
-	memset(&m, 0, sizeof(m));
 	if ((st = rs_features_fit(&f, train, cols, n_cols, err)) != RS_OK)
 		return st;
 	Xtr = rs_alloc_array((size_t) train->n_rows * (size_t) (f.n_features ? f.n_features : 1),
 						 sizeof(double));
 	Xte = rs_alloc_array((size_t) test->n_rows * (size_t) (f.n_features ? f.n_features : 1),
 						 sizeof(double));
-	sc = rs_alloc_array((size_t) (test->n_rows ? test->n_rows : 1), sizeof(double));
-	if (!Xtr || !Xte || !sc)
-	{
+	if (!Xtr || !Xte)
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
-		goto done;
-	}
-	if ((st = rs_features_transform(&f, train, Xtr, err)) != RS_OK ||
-		(st = rs_features_transform(&f, test, Xte, err)) != RS_OK ||
-		(st = rs_logreg_fit(&m, Xtr, y_train, train->n_rows, f.n_features, C,
-							err)) != RS_OK)
-		goto done;
-	rs_logreg_decision(&m, Xte, test->n_rows, sc);
-	st = rs_metrics_compute(sc, y_test, test->n_rows, 0.0, out, err);
-
-done:
-	rs_logreg_free(&m);
+	else if ((st = rs_features_transform(&f, train, Xtr, err)) == RS_OK &&
+			 (st = rs_features_transform(&f, test, Xte, err)) == RS_OK)
+		st = rs_logreg_score(Xtr, y_train, train->n_rows, Xte, y_test, test->n_rows,
+							 f.n_features, C, out, err);
 	rs_features_free(&f);
 	rs_free(Xtr);
 	rs_free(Xte);
-	rs_free(sc);
+	return st;
+}
+
+rs_status
+rs_design_score(const rs_table *train, const int *y_train, const rs_table *test,
+				const int *y_test, double C, rs_metrics *out, rs_error *err)
+{
+	rs_design	d;
+	double	   *Xtr,
+			   *Xte;
+	rs_status	st;
+
+	if ((st = rs_design_encode(&d, train, test, &Xtr, &Xte, err)) == RS_OK)
+		st = rs_logreg_score(Xtr, y_train, train->n_rows, Xte, y_test, test->n_rows,
+							 d.p, C, out, err);
+	rs_design_free(&d);
+	rs_free(Xtr);
+	rs_free(Xte);
 	return st;
 }

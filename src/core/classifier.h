@@ -1,20 +1,8 @@
 /*
  * classifier.h
- *	  The built-in classifier of the evaluation: a feature builder, L2
- *	  logistic regression fitted by Newton's method, and the metrics.
- *
- * Features (fitted on the training table, applied unchanged to test rows),
- * in the order scikit-learn's ColumnTransformer gives for
- *   [("num", Pipeline([StandardScaler(), SimpleImputer(add_indicator=True)]),
- *     continuous), ("cat", OneHotEncoder(handle_unknown="ignore"), categorical)]:
- *   1. every selected continuous column, standardised with the training
- *      mean and population sd of its non-NULL values (sd 0: scale 1); NULL
- *      becomes the training mean, i.e. 0;
- *   2. a 0/1 missing indicator for each continuous column that has NULLs in
- *      the training rows;
- *   3. one-hot of each selected categorical column over the values seen in
- *      training, NULL being a value of its own (category order, NULL last);
- *      a value not seen in training gives all zeros.
+ *	  The built-in classifier of the evaluation: L2 logistic regression
+ *	  fitted by Newton's method, the metrics, and the scoring steps that
+ *	  join them to the feature matrices of design.h.
  *
  * Logistic regression as scikit-learn's LogisticRegression(C): minimises
  *   C * sum_i logloss(y_i, w.x_i + b) + 0.5 * |w|^2
@@ -27,41 +15,6 @@
 #define RS_CLASSIFIER_H
 
 #include "table.h"
-
-typedef struct rs_feature_col
-{
-	int			src;			/* column index in the table */
-	rs_kind		kind;
-	double		mean;			/* continuous: training mean */
-	double		scale;			/* continuous: training sd (1 when 0) */
-	int			indicator;		/* continuous: feature index of the missing
-								 * indicator, or -1 */
-	int			n_slots;		/* categorical: n_categories + 1 (NULL) */
-	int		   *slot_feature;	/* categorical: slot -> feature index or -1 */
-	int			feature;		/* continuous: feature index */
-} rs_feature_col;
-
-typedef struct rs_features
-{
-	int			n_cols;
-	rs_feature_col *cols;
-	int			n_features;
-} rs_features;
-
-/*
- * Fit the feature builder on the training table t, using its columns
- * cols[0..n_cols-1].  Free with rs_features_free().
- */
-rs_status	rs_features_fit(rs_features *f, const rs_table *t, const int *cols,
-							int n_cols, rs_error *err);
-
-/*
- * Transform all rows of t (same column layout as the fitted table) into
- * X[t->n_rows * f->n_features], row-major.
- */
-rs_status	rs_features_transform(const rs_features *f, const rs_table *t,
-								  double *X, rs_error *err);
-void		rs_features_free(rs_features *f);
 
 typedef struct rs_logreg
 {
@@ -108,13 +61,29 @@ rs_status	rs_metrics_compute(const double *scores, const int *y, int n,
 							   double threshold, rs_metrics *out, rs_error *err);
 
 /*
- * The whole utility step: fit the features and the model on train (labels
- * y_train), score the test rows, and compute the metrics.  cols selects the
- * feature columns (the same indexes in both tables).
+ * Fit the model on the n_train rows of Xtr (p features, labels y_train),
+ * score the n_test rows of Xte, and compute the metrics against y_test.
+ */
+rs_status	rs_logreg_score(const double *Xtr, const int *y_train, int n_train,
+							const double *Xte, const int *y_test, int n_test,
+							int p, double C, rs_metrics *out, rs_error *err);
+
+/*
+ * The whole utility step on rs_features: fit the features and the model on
+ * train (labels y_train), score the test rows, and compute the metrics.
+ * cols selects the feature columns (the same indexes in both tables).
  */
 rs_status	rs_classifier_score(const rs_table *train, const int *y_train,
 								const rs_table *test, const int *y_test,
 								const int *cols, int n_cols, double C,
 								rs_metrics *out, rs_error *err);
+
+/*
+ * The classifier as raresynth_score uses it: the design (rs_design) fitted
+ * on train (labels y_train), logistic regression with C, metrics on test.
+ */
+rs_status	rs_design_score(const rs_table *train, const int *y_train,
+							const rs_table *test, const int *y_test, double C,
+							rs_metrics *out, rs_error *err);
 
 #endif							/* RS_CLASSIFIER_H */

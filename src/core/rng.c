@@ -59,8 +59,9 @@ rs_rng_uniform(rs_rng *rng)
 	return (double) (rs_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-double
-rs_rng_uniform_open(rs_rng *rng)
+/* Uniform in (0, 1): never 0, so its log is finite. */
+static double
+uniform_open(rs_rng *rng)
 {
 	return ((double) (rs_rng_next(rng) >> 12) + 0.5) * (1.0 / 4503599627370496.0);
 }
@@ -104,7 +105,7 @@ rs_rng_normal(rs_rng *rng)
 double
 rs_rng_gumbel(rs_rng *rng)
 {
-	return -log(-log(rs_rng_uniform_open(rng)));
+	return -log(-log(uniform_open(rng)));
 }
 
 void
@@ -230,8 +231,8 @@ zig_one(rs_rng *rng)
 			/* the tail beyond ZIG_R, by Marsaglia's exponential method */
 			do
 			{
-				x = -log(rs_rng_uniform_open(rng)) / ZIG_R;
-				y = -log(rs_rng_uniform_open(rng));
+				x = -log(uniform_open(rng)) / ZIG_R;
+				y = -log(uniform_open(rng));
 			} while (y + y < x * x);
 			return (float) (hz > 0 ? ZIG_R + x : -ZIG_R - x);
 		}

@@ -19,7 +19,6 @@ typedef struct rs_rng
 void		rs_rng_seed(rs_rng *rng, uint64_t seed);
 uint64_t	rs_rng_next(rs_rng *rng);
 double		rs_rng_uniform(rs_rng *rng);	/* in [0, 1) */
-double		rs_rng_uniform_open(rs_rng *rng);	/* in (0, 1) */
 uint64_t	rs_rng_below(rs_rng *rng, uint64_t n);	/* in [0, n), unbiased; n > 0 */
 double		rs_rng_normal(rs_rng *rng);
 double		rs_rng_gumbel(rs_rng *rng);

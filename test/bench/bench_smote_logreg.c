@@ -21,7 +21,8 @@
 #include <time.h>
 
 #include "classifier.h"
-#include "evaluate.h"
+#include "design.h"
+#include "protocol.h"
 #include "rng.h"
 #include "smote.h"
 

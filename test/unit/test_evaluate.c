@@ -1,229 +1,609 @@
 /*
  * test_evaluate.c
- *	  Unit tests of the evaluation protocol helpers: stratified subsample
- *	  and split, mean/sd, paired differences and the t quantile.
+ *	  Unit tests of the experiment driver rs_evaluate_run: metrics in
+ *	  range, real signal found, rebalancing raises recall, paired splits,
+ *	  determinism, a run redone by hand from the public pieces, progress,
+ *	  reduced SMOTE neighbours, errors without leaks, the GAN method.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classifier.h"
+#include "design.h"
 #include "evaluate.h"
+#include "gan.h"
+#include "protocol.h"
+#include "rng.h"
+#include "smote.h"
+#include "table.h"
+#include "tables.h"
 #include "unit.h"
-#include "ref/logreg_ref.h"
 
-/* Labels of the heart data: 8763 rows, 3139 at risk. */
-static int *
-heart_labels(int *n)
+/* ---------------------------------------------------------------- the protocol */
+
+static const char *const colors[] = {"red", "green", "blue"};
+static const char *const grades[] = {"1", "2", "3", "4", "5"};
+
+/*
+ * n rows: x ~ N(0, 1) (a few NULLs), color (noise), grade 1-5 (noise, an
+ * integer category); y = 1 when x + 0.3 e > 0.75 (about 23%).
+ */
+static rs_table *
+signal_table(int n, uint64_t seed, int **y_out, int *n1)
 {
-	int		   *y = malloc(sizeof(int) * 8763);
+	rs_error	err;
+	rs_table   *t = rs_table_create(n, 3, &err);
+	int		   *y = malloc(sizeof(int) * n);
+	rs_rng		rng;
 
-	for (int i = 0; i < 8763; i++)
-		y[i] = (i * 37) % 8763 < 3139;
-	*n = 8763;
-	return y;
-}
+	set_continuous(t, 0, "x");
+	set_categorical(t, 1, "color", 3, colors);
+	set_categorical(t, 2, "grade", 5, grades);
+	rs_rng_seed(&rng, seed);
+	*n1 = 0;
+	for (int r = 0; r < n; r++)
+	{
+		double		x = rs_rng_normal(&rng);
 
-static int
-count_pos(const int *y, const int *idx, int m)
-{
-	int			c = 0;
-
-	for (int i = 0; i < m; i++)
-		c += y[idx[i]];
-	return c;
-}
-
-static int
-strictly_increasing(const int *idx, int m, int n)
-{
-	for (int i = 0; i < m; i++)
-		if (idx[i] < 0 || idx[i] >= n || (i > 0 && idx[i] <= idx[i - 1]))
-			return 0;
-	return 1;
+		y[r] = x + 0.3 * rs_rng_normal(&rng) > 0.75;
+		*n1 += y[r];
+		RS_CELL(t, r, 0) = (r % 41 == 7) ? RS_NULL : x;
+		RS_CELL(t, r, 1) = (double) rs_rng_below(&rng, 3);
+		RS_CELL(t, r, 2) = (double) rs_rng_below(&rng, 5);
+	}
+	set_ranges(t);
+	*y_out = y;
+	return t;
 }
 
 static void
-test_split_heart(void)
+base_config(rs_eval_config *cfg, const int *sizes, int n_sizes)
 {
-	int			n;
-	int		   *y = heart_labels(&n);
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->runs = 3;
+	cfg->n_sizes = n_sizes;
+	cfg->sizes = sizes;
+	cfg->test_fraction = 0.3;
+	cfg->C = 1.0;
+	cfg->smote_k = 5;
+	cfg->max_modes = 3;
+	cfg->seed = 42;
+}
+
+static void
+set_methods(rs_eval_config *cfg, int n, const rs_augment *m)
+{
+	cfg->n_methods = n;
+	for (int i = 0; i < n; i++)
+		cfg->methods[i] = m[i];
+}
+
+static size_t
+n_results(const rs_eval_config *cfg)
+{
+	return (size_t) cfg->n_sizes * cfg->n_methods * cfg->runs;
+}
+
+static rs_eval_result *
+result_cell(rs_eval_result *out, const rs_eval_config *cfg, int s, int m, int r)
+{
+	return &out[((size_t) s * cfg->n_methods + m) * cfg->runs + r];
+}
+
+/* The metrics of a and b bit for bit (seconds left out: a clock). */
+static int
+same_metrics(const rs_eval_result *a, const rs_eval_result *b)
+{
+	rs_eval_result x = *a,
+				y = *b;
+
+	x.seconds = y.seconds = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+static int
+in_unit(double v)
+{
+	return v >= 0.0 && v <= 1.0;
+}
+
+/* Is v * m within rounding of an integer (a count over m rows)? */
+static int
+is_fraction_of(double v, int m)
+{
+	return fabs(v * m - floor(v * m + 0.5)) < 1e-9;
+}
+
+typedef struct progress_log
+{
+	int			calls;
+	int			last_done;
+	int			ordered;
+	int			total;
+	int			size_index[16];
+	int			run[16];
+} progress_log;
+
+static void
+record_progress(void *arg, int size_index, int run, int done, int total)
+{
+	progress_log *p = arg;
+
+	if (done != p->last_done + 1)
+		p->ordered = 0;
+	p->last_done = done;
+	p->total = total;
+	if (p->calls < 16)
+	{
+		p->size_index[p->calls] = size_index;
+		p->run[p->calls] = run;
+	}
+	p->calls++;
+}
+
+/*
+ * none, SMOTE and SMOTE-NC on 600 rows with real signal: metrics in
+ * range, the signal found, rebalancing raises recall, paired splits,
+ * progress.
+ */
+static void
+test_evaluate_signal(void)
+{
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(600, 7, &y, &n1);
+	int			sizes[2] = {200, 0};
+	int			n_te[2] = {60, 180};
+	rs_augment	methods[4] = {RS_AUG_NONE, RS_AUG_SMOTE, RS_AUG_SMOTENC, RS_AUG_NONE};
+	rs_eval_config cfg;
+	rs_eval_result *out;
+	progress_log prog;
+	rs_error	err;
+	int			k_used = -1;
+
+	CHECK(n1 > 100 && n1 < 200);
+	base_config(&cfg, sizes, 2);
+	set_methods(&cfg, 4, methods);
+	memset(&prog, 0, sizeof(prog));
+	prog.ordered = 1;
+	cfg.progress = record_progress;
+	cfg.progress_arg = &prog;
+	out = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 5);
+
+	/* progress: once per (size, run), done 1..6 of 6, in order */
+	CHECK(prog.calls == 6 && prog.ordered && prog.last_done == 6 && prog.total == 6);
+	for (int i = 0; i < 6 && i < prog.calls; i++)
+		CHECK(prog.size_index[i] == i / 3 && prog.run[i] == i % 3);
+
+	for (int s = 0; s < 2; s++)
+	{
+		double		recall[3] = {0, 0, 0},
+					bacc[3] = {0, 0, 0};
+
+		for (int m = 0; m < 4; m++)
+			for (int r = 0; r < 3; r++)
+			{
+				rs_eval_result *e = result_cell(out, &cfg, s, m, r);
+
+				CHECK(in_unit(e->accuracy) && in_unit(e->recall) &&
+					  in_unit(e->precision) && in_unit(e->f1) &&
+					  in_unit(e->balanced_accuracy) && in_unit(e->roc_auc));
+				CHECK(e->seconds >= 0 && e->seconds < 60);
+				/* scored on ceil(0.3 * size) test rows */
+				CHECK(is_fraction_of(e->accuracy, n_te[s]));
+				CHECK(e->roc_auc > 0.9);
+				CHECK(e->balanced_accuracy > 0.75);
+				if (m < 3)
+				{
+					recall[m] += e->recall / 3;
+					bacc[m] += e->balanced_accuracy / 3;
+				}
+			}
+		for (int m = 0; m < 3; m++)
+			CHECK(bacc[m] > 0.8);
+		/* rebalancing raises recall */
+		CHECK(recall[1] > recall[0] + 0.03);
+		CHECK(recall[2] > recall[0] + 0.03);
+
+		/* the same split for every method: none twice, the same numbers */
+		for (int r = 0; r < 3; r++)
+			CHECK(same_metrics(result_cell(out, &cfg, s, 0, r),
+							   result_cell(out, &cfg, s, 3, r)));
+		/* another run, another split */
+		CHECK(!same_metrics(result_cell(out, &cfg, s, 0, 0),
+							result_cell(out, &cfg, s, 0, 1)));
+	}
+	free(out);
+	rs_table_free(t);
+	free(y);
+}
+
+/*
+ * Same seed, same numbers; another seed, others; a method's numbers do not
+ * depend on the other methods listed; sizes beyond the table mean all.
+ */
+static void
+test_evaluate_deterministic(void)
+{
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(300, 8, &y, &n1);
+	int			sizes[2] = {120, 0};
+	int			sizes_big[2] = {120, 100000};
+	int			sizes_twice[2] = {120, 120};
+	rs_augment	three[3] = {RS_AUG_SMOTE, RS_AUG_NONE, RS_AUG_SMOTENC};
+	rs_augment	one[1] = {RS_AUG_NONE};
+	rs_eval_config cfg;
+	rs_eval_result *a,
+			   *b;
+	rs_error	err;
+	int			k_used;
+	int			differ = 0;
+
+	base_config(&cfg, sizes, 2);
+	set_methods(&cfg, 3, three);
+	a = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	b = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	CHECK(rs_evaluate_run(t, y, &cfg, a, &k_used, &err) == RS_OK);
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	for (size_t i = 0; i < n_results(&cfg); i++)
+		CHECK(same_metrics(&a[i], &b[i]));
+
+	/* a size above the row count is the whole table, as 0 */
+	cfg.sizes = sizes_big;
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	for (size_t i = 0; i < n_results(&cfg); i++)
+		CHECK(same_metrics(&a[i], &b[i]));
+
+	/* the same size twice: independent streams, other splits */
+	cfg.sizes = sizes_twice;
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	for (int m = 0; m < 3; m++)
+		for (int r = 0; r < 3; r++)
+		{
+			CHECK(same_metrics(result_cell(a, &cfg, 0, m, r), result_cell(b, &cfg, 0, m, r)));
+			differ += !same_metrics(result_cell(b, &cfg, 0, m, r), result_cell(b, &cfg, 1, m, r));
+		}
+	CHECK(differ >= 6);
+
+	/* another seed */
+	cfg.sizes = sizes;
+	cfg.seed = 43;
+	differ = 0;
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	for (size_t i = 0; i < n_results(&cfg); i++)
+		differ += !same_metrics(&a[i], &b[i]);
+	CHECK(differ >= (int) n_results(&cfg) / 2);
+
+	/* none alone gives what it gave beside SMOTE and SMOTE-NC */
+	cfg.seed = 42;
+	set_methods(&cfg, 1, one);
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	CHECK(k_used == 5);			/* no SMOTE: the configured k */
+	{
+		rs_eval_config cfg3 = cfg;
+
+		set_methods(&cfg3, 3, three);
+		for (int s = 0; s < 2; s++)
+			for (int r = 0; r < 3; r++)
+				CHECK(same_metrics(result_cell(b, &cfg, s, 0, r),
+								   result_cell(a, &cfg3, s, 1, r)));
+	}
+	free(a);
+	free(b);
+	rs_table_free(t);
+	free(y);
+}
+
+/*
+ * One run on the whole table redone by hand from the public pieces: the
+ * run's stream (seed mixed with the size and run numbers, its first draw
+ * seeding the methods), the stratified split, the design fitted on the
+ * training part only, SMOTE on the encoded minority rows up to 1:1, the
+ * classifier, the metrics.  Pins reproducibility: a seed gives the same
+ * numbers from one version to the next.
+ */
+static void
+reference_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
+			  int r, int m, rs_eval_result *res)
+{
+	int			n = t->n_rows,
+				n_tr,
+				n_te,
+				n1 = 0,
+				n_new,
+				n_all,
+				k_used;
 	int		   *tr = malloc(sizeof(int) * n),
 			   *te = malloc(sizeof(int) * n),
-			   *tr2 = malloc(sizeof(int) * n),
-			   *te2 = malloc(sizeof(int) * n);
-	char	   *seen = calloc(n, 1);
-	int			ntr,
-				nte,
-				ntr2,
-				nte2;
+			   *ytr,
+			   *yte = malloc(sizeof(int) * n);
+	rs_table   *train,
+			   *test;
+	rs_design	d;
+	double	   *X,
+			   *Xte,
+			   *Xmin,
+			   *scores;
+	rs_logreg	model;
+	rs_metrics	met;
 	rs_rng		rng;
 	rs_error	err;
+	uint64_t	run_seed;
 
-	rs_rng_seed(&rng, 1);
-	CHECK(rs_stratified_split(y, n, 0.3, &rng, tr, &ntr, te, &nte, &err) == RS_OK);
-	CHECK(ntr == 6134 && nte == 2629);
-	CHECK(count_pos(y, tr, ntr) == 2197);
-	CHECK(count_pos(y, te, nte) == 942);
-	CHECK(strictly_increasing(tr, ntr, n) && strictly_increasing(te, nte, n));
-	for (int i = 0; i < ntr; i++)
-		seen[tr[i]]++;
-	for (int i = 0; i < nte; i++)
-		seen[te[i]]++;
-	for (int i = 0; i < n; i++)
-		CHECK(seen[i] == 1);
-
-	/* seeded: the same again, another seed differs */
-	rs_rng_seed(&rng, 1);
-	CHECK(rs_stratified_split(y, n, 0.3, &rng, tr2, &ntr2, te2, &nte2, &err) == RS_OK);
-	CHECK(ntr2 == ntr && memcmp(tr, tr2, sizeof(int) * ntr) == 0);
-	rs_rng_seed(&rng, 2);
-	CHECK(rs_stratified_split(y, n, 0.3, &rng, tr2, &ntr2, te2, &nte2, &err) == RS_OK);
-	CHECK(memcmp(tr, tr2, sizeof(int) * ntr) != 0);
-
-	/* 0.3 * 10 is 3.0000000000000004: still 3 test rows */
+	rs_rng_seed(&rng, cfg->seed ^ (UINT64_C(1) * UINT64_C(0x9E3779B97F4A7C15))
+				^ ((uint64_t) (r + 1) * UINT64_C(0xBF58476D1CE4E5B9)));
+	run_seed = rs_rng_next(&rng);
+	CHECK(rs_stratified_split(y, n, cfg->test_fraction, &rng, tr, &n_tr, te, &n_te, &err) == RS_OK);
+	train = rs_table_take(t, tr, n_tr, &err);
+	test = rs_table_take(t, te, n_te, &err);
+	for (int i = 0; i < n_te; i++)
+		yte[i] = y[te[i]];
+	for (int i = 0; i < n_tr; i++)
+		n1 += y[tr[i]];
+	CHECK(rs_design_fit(&d, train, &err) == RS_OK);
+	n_new = cfg->methods[m] == RS_AUG_SMOTE ? n_tr - 2 * n1 : 0;
+	n_all = n_tr + n_new;
+	X = malloc(sizeof(double) * n_all * d.p);
+	ytr = malloc(sizeof(int) * n_all);
+	Xte = malloc(sizeof(double) * n_te * d.p);
+	Xmin = malloc(sizeof(double) * n1 * d.p);
+	scores = malloc(sizeof(double) * n_te);
+	CHECK(rs_design_transform(&d, train, X, &err) == RS_OK);
+	CHECK(rs_design_transform(&d, test, Xte, &err) == RS_OK);
+	n1 = 0;
+	for (int i = 0; i < n_tr; i++)
 	{
-		int			y10[10] = {1, 0, 0, 1, 0, 0, 1, 0, 0, 0};
-
-		CHECK(rs_stratified_split(y10, 10, 0.3, &rng, tr, &ntr, te, &nte, &err) == RS_OK);
-		CHECK(nte == 3 && ntr == 7);
-		CHECK(count_pos(y10, te, nte) == 1);
+		ytr[i] = y[tr[i]];
+		if (ytr[i])
+			memcpy(Xmin + (size_t) (n1++) * d.p, X + (size_t) i * d.p, sizeof(double) * d.p);
 	}
-	free(y);
+	for (int i = n_tr; i < n_all; i++)
+		ytr[i] = 1;
+	if (n_new > 0)
+	{
+		rs_rng_seed(&rng, run_seed + (uint64_t) m);
+		CHECK(rs_smote_dense(Xmin, n1, d.p, n_new, cfg->smote_k, &rng,
+							 X + (size_t) n_tr * d.p, &k_used, &err) == RS_OK);
+	}
+	memset(&model, 0, sizeof(model));
+	CHECK(rs_logreg_fit(&model, X, ytr, n_all, d.p, cfg->C, &err) == RS_OK);
+	rs_logreg_decision(&model, Xte, n_te, scores);
+	CHECK(rs_metrics_compute(scores, yte, n_te, 0.0, &met, &err) == RS_OK);
+	memset(res, 0, sizeof(*res));
+	res->accuracy = met.accuracy;
+	res->recall = met.recall;
+	res->precision = met.precision;
+	res->f1 = met.f1;
+	res->balanced_accuracy = met.balanced_accuracy;
+	res->roc_auc = met.roc_auc;
+
+	rs_logreg_free(&model);
+	rs_design_free(&d);
+	rs_table_free(train);
+	rs_table_free(test);
 	free(tr);
 	free(te);
-	free(tr2);
-	free(te2);
-	free(seen);
+	free(ytr);
+	free(yte);
+	free(X);
+	free(Xte);
+	free(Xmin);
+	free(scores);
 }
 
 static void
-test_split_small_and_errors(void)
+test_evaluate_matches_reference(void)
 {
-	int			y[6] = {1, 1, 0, 0, 0, 0};
-	int			y1[6] = {1, 0, 0, 0, 0, 0};
-	int			ybad[6] = {1, 1, 0, 0, 5, 0};
-	int			tr[6],
-				te[6],
-				ntr,
-				nte;
-	rs_rng		rng;
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(240, 12, &y, &n1);
+	int			sizes[1] = {0};
+	rs_augment	methods[2] = {RS_AUG_NONE, RS_AUG_SMOTE};
+	rs_eval_config cfg;
+	rs_eval_result out[2 * 3],
+				ref;
 	rs_error	err;
+	int			k_used;
 
-	rs_rng_seed(&rng, 3);
-	/* a tiny test fraction still puts one row of each class in test */
-	CHECK(rs_stratified_split(y, 6, 0.01, &rng, tr, &ntr, te, &nte, &err) == RS_OK);
-	CHECK(nte == 2 && count_pos(y, te, nte) == 1 && count_pos(y, tr, ntr) == 1);
-	/* and a huge one keeps one of each in train */
-	CHECK(rs_stratified_split(y, 6, 0.99, &rng, tr, &ntr, te, &nte, &err) == RS_OK);
-	CHECK(ntr == 2 && count_pos(y, tr, ntr) == 1);
-	CHECK(rs_stratified_split(y1, 6, 0.3, &rng, tr, &ntr, te, &nte, &err) == RS_ERR_INVALID);
-	CHECK(strstr(err.msg, "at least 2 rows of each class") != NULL);
-	CHECK(rs_stratified_split(y, 6, 0.0, &rng, tr, &ntr, te, &nte, &err) == RS_ERR_INVALID);
-	CHECK(rs_stratified_split(y, 6, 1.0, &rng, tr, &ntr, te, &nte, &err) == RS_ERR_INVALID);
-	CHECK(rs_stratified_split(y, 6, NAN, &rng, tr, &ntr, te, &nte, &err) == RS_ERR_INVALID);
-	CHECK(rs_stratified_split(ybad, 6, 0.5, &rng, tr, &ntr, te, &nte, &err) == RS_ERR_INVALID);
-}
-
-static void
-test_subsample(void)
-{
-	int			n;
-	int		   *y = heart_labels(&n);
-	int		   *idx = malloc(sizeof(int) * n),
-			   *idx2 = malloc(sizeof(int) * n);
-	int			sizes[] = {1, 2, 3, 50, 500, 1000, 4000, 8763};
-	rs_rng		rng;
-	rs_error	err;
-
-	for (int s = 0; s < (int) (sizeof(sizes) / sizeof(sizes[0])); s++)
-	{
-		int			m = sizes[s];
-		int			expect = (int) floor(m * 3139.0 / 8763 + 0.5);
-
-		if (m >= 2 && expect == 0)
-			expect = 1;
-		rs_rng_seed(&rng, 100 + s);
-		CHECK(rs_stratified_subsample(y, n, m, &rng, idx, &err) == RS_OK);
-		CHECK(strictly_increasing(idx, m, n));
-		CHECK(count_pos(y, idx, m) == expect);
-		rs_rng_seed(&rng, 100 + s);
-		CHECK(rs_stratified_subsample(y, n, m, &rng, idx2, &err) == RS_OK);
-		CHECK(memcmp(idx, idx2, sizeof(int) * m) == 0);
-	}
-
-	/* a class that runs out gives its rows to the other */
-	{
-		int			yy[10] = {1, 0, 0, 0, 0, 0, 0, 0, 1, 0};
-		int			out[10];
-
-		rs_rng_seed(&rng, 4);
-		CHECK(rs_stratified_subsample(yy, 10, 9, &rng, out, &err) == RS_OK);
-		CHECK(count_pos(yy, out, 9) == 2);
-		CHECK(rs_stratified_subsample(yy, 10, 2, &rng, out, &err) == RS_OK);
-		CHECK(count_pos(yy, out, 2) == 1);
-	}
-	CHECK(rs_stratified_subsample(y, n, 0, &rng, idx, &err) == RS_ERR_INVALID);
-	CHECK(rs_stratified_subsample(y, n, n + 1, &rng, idx, &err) == RS_ERR_INVALID);
+	base_config(&cfg, sizes, 1);
+	cfg.seed = UINT64_C(0xDEADBEEF12345);
+	set_methods(&cfg, 2, methods);
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	for (int m = 0; m < 2; m++)
+		for (int r = 0; r < 3; r++)
+		{
+			reference_run(t, y, &cfg, r, m, &ref);
+			CHECK(same_metrics(result_cell(out, &cfg, 0, m, r), &ref));
+		}
+	rs_table_free(t);
 	free(y);
-	free(idx);
-	free(idx2);
 }
 
+/*
+ * 40 rows, 4 of the minority, test fraction 0.25: 10 test rows with one
+ * minority row, so the training part has 3 and SMOTE can use 2
+ * neighbours.
+ */
 static void
-test_mean_sd(void)
+test_evaluate_small_minority(void)
 {
-	double		x[6] = {2, 4, NAN, 4, 4, 5};
-	double		one[2] = {NAN, 3};
-	double		none[1] = {NAN};
-	double		mean,
-				sd;
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(40, 9, &y, &n1);
+	int			sizes[1] = {0};
+	rs_augment	smote[1] = {RS_AUG_SMOTE};
+	rs_augment	smotenc[2] = {RS_AUG_NONE, RS_AUG_SMOTENC};
+	rs_eval_config cfg;
+	rs_eval_result out[2 * 3];
+	rs_error	err;
+	int			k_used = -1;
 
-	/* 2 4 4 4 5: mean 3.8, sample variance 1.2 */
-	CHECK(rs_mean_sd(x, 6, &mean, &sd) == 5);
-	CHECK_NEAR(mean, 3.8, 1e-15);
-	CHECK_NEAR(sd, sqrt(1.2), 1e-15);
-	CHECK(rs_mean_sd(one, 2, &mean, &sd) == 1);
-	CHECK(mean == 3 && isnan(sd));
-	CHECK(rs_mean_sd(none, 1, &mean, &sd) == 0);
-	CHECK(isnan(mean) && isnan(sd));
+	/* exactly 4 minority rows */
+	for (int r = 0; r < 40; r++)
+		y[r] = (r % 10 == 3);
+	base_config(&cfg, sizes, 1);
+	cfg.test_fraction = 0.25;
+	set_methods(&cfg, 1, smote);
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 2);
+	for (int r = 0; r < 3; r++)
+	{
+		CHECK(is_fraction_of(out[r].accuracy, 10));
+		CHECK(out[r].recall == 0.0 || out[r].recall == 1.0);	/* one positive */
+	}
+
+	k_used = -1;
+	set_methods(&cfg, 2, smotenc);
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 2);
+
+	/* a k already small enough is kept */
+	cfg.smote_k = 2;
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 2);
+	cfg.smote_k = 1;
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 1);
+	rs_table_free(t);
+	free(y);
 }
 
+/* Errors come back as a status, with no leaks (valgrind). */
 static void
-test_paired(void)
+test_evaluate_errors(void)
 {
-	double		a[5] = {3, 5, 7, 9, NAN};
-	double		b[5] = {2, 3, 4, 5, 1};
-	rs_paired	p;
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(200, 10, &y, &n1);
+	int			sizes_ok_bad[2] = {60, 3};
+	int			sizes_all[1] = {0};
+	rs_augment	none_smote[2] = {RS_AUG_NONE, RS_AUG_SMOTE};
+	rs_augment	gan[2] = {RS_AUG_NONE, RS_AUG_GAN};
+	rs_eval_config cfg;
+	rs_eval_result *out;
+	progress_log prog;
+	rs_error	err;
+	int			k_used;
 
-	rs_paired_difference(a, b, 5, &p);
-	/* differences 1 2 3 4: mean 2.5, sd sqrt(5/3), t(3) = 3.1824463053 */
-	CHECK(p.n == 4);
-	CHECK_NEAR(p.mean, 2.5, 1e-15);
-	CHECK_NEAR(p.sd, sqrt(5.0 / 3.0), 1e-15);
-	CHECK_NEAR(p.hi - p.mean, 3.1824463053 * sqrt(5.0 / 3.0) / 2.0, 1e-9);
-	CHECK_NEAR(p.mean - p.lo, p.hi - p.mean, 1e-15);
+	/* size 3 has one minority row: it cannot be split */
+	base_config(&cfg, sizes_ok_bad, 2);
+	set_methods(&cfg, 2, none_smote);
+	memset(&prog, 0, sizeof(prog));
+	prog.ordered = 1;
+	cfg.progress = record_progress;
+	cfg.progress_arg = &prog;
+	out = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	memset(&err, 0, sizeof(err));
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_ERR_INVALID);
+	CHECK(err.code == RS_ERR_INVALID && err.msg[0] != '\0');
+	/* the first size's runs completed and were reported */
+	CHECK(prog.calls == 3 && prog.ordered && prog.total == 6);
+	CHECK(in_unit(result_cell(out, &cfg, 0, 1, 2)->recall));
 
-	rs_paired_difference(a, b, 1, &p);
-	CHECK(p.n == 1 && p.mean == 1 && isnan(p.lo) && isnan(p.hi));
+	/* the GAN without a configuration */
+	cfg.sizes = sizes_all;
+	cfg.n_sizes = 1;
+	cfg.runs = 1;
+	cfg.progress = NULL;
+	set_methods(&cfg, 2, gan);
+	memset(&err, 0, sizeof(err));
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_ERR_INVALID);
+	CHECK(strstr(err.msg, "gan") != NULL);
+	free(out);
+
+	/*
+	 * SMOTE with one minority row in the training part (2 in all, one
+	 * goes to test), after the split is encoded: an error, no leak.
+	 */
+	for (int r = 0; r < 200; r++)
+		y[r] = (r == 5 || r == 150);
+	set_methods(&cfg, 2, none_smote);
+	out = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	memset(&err, 0, sizeof(err));
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_ERR_INVALID);
+	CHECK(strstr(err.msg, "at least 2") != NULL);
+	/* none alone works there */
+	cfg.n_methods = 1;
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	free(out);
+
+	/* a bad column kind fails in the design */
+	for (int r = 0; r < 200; r++)
+		y[r] = (r % 4 == 0);
+	t->cols[1].kind = 0;
+	out = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_ERR_INVALID);
+	t->cols[1].kind = RS_KIND_CATEGORICAL;
+	free(out);
+
+	rs_table_free(t);
+	free(y);
 }
 
-/* t quantiles match scipy's (ref/logreg_ref.h) to 1e-7. */
+/* The GAN method with a tiny network: runs, in range, deterministic. */
 static void
-test_t_quantile(void)
+test_evaluate_gan(void)
 {
-	for (int i = 0; i < (int) (sizeof(ref_t_df) / sizeof(ref_t_df[0])); i++)
-		CHECK_NEAR(rs_t_quantile_975(ref_t_df[i]), ref_t_q975[i], 1e-7);
-	CHECK(isnan(rs_t_quantile_975(0)));
-	CHECK_NEAR(rs_t_quantile_975(1000000), 1.959966, 1e-6);
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(300, 11, &y, &n1);
+	int			sizes[2] = {120, 0};
+	rs_augment	methods[3] = {RS_AUG_NONE, RS_AUG_GAN, RS_AUG_SMOTE};
+	rs_gan_config gc;
+	rs_eval_config cfg;
+	rs_eval_result *a,
+			   *b;
+	rs_error	err;
+	int			k_used;
+
+	rs_gan_config_default(&gc);
+	gc.embedding_dim = 8;
+	gc.n_gen_dims = 1;
+	gc.gen_dims[0] = 16;
+	gc.n_dis_dims = 1;
+	gc.dis_dims[0] = 16;
+	gc.batch_size = 50;
+	gc.pac = 10;
+	gc.epochs = 2;
+	base_config(&cfg, sizes, 2);
+	cfg.runs = 2;
+	cfg.gan = &gc;
+	set_methods(&cfg, 3, methods);
+	a = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	b = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	CHECK(rs_evaluate_run(t, y, &cfg, a, &k_used, &err) == RS_OK);
+	CHECK(k_used == 5);
+	for (int s = 0; s < 2; s++)
+		for (int r = 0; r < 2; r++)
+		{
+			rs_eval_result *e = result_cell(a, &cfg, s, 1, r);
+
+			CHECK(in_unit(e->accuracy) && in_unit(e->recall) &&
+				  in_unit(e->precision) && in_unit(e->f1) &&
+				  in_unit(e->balanced_accuracy) && in_unit(e->roc_auc));
+			CHECK(e->seconds >= 0);
+		}
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	for (size_t i = 0; i < n_results(&cfg); i++)
+		CHECK(same_metrics(&a[i], &b[i]));
+	free(a);
+	free(b);
+	rs_table_free(t);
+	free(y);
 }
 
 int
 main(void)
 {
-	RUN(test_split_heart);
-	RUN(test_split_small_and_errors);
-	RUN(test_subsample);
-	RUN(test_mean_sd);
-	RUN(test_paired);
-	RUN(test_t_quantile);
+	RUN(test_evaluate_signal);
+	RUN(test_evaluate_deterministic);
+	RUN(test_evaluate_matches_reference);
+	RUN(test_evaluate_small_minority);
+	RUN(test_evaluate_errors);
+	RUN(test_evaluate_gan);
 	return unit_summary("test_evaluate");
 }

@@ -3,7 +3,9 @@
  *	  Unit tests of the neighbour search, SMOTE and SMOTE-NC: exact
  *	  neighbours (brute force), synthetic points on segments to a
  *	  neighbour, majority categories, rounding and clamping, NULLs, small
- *	  minorities, determinism.
+ *	  minorities, determinism; and SMOTE on a dense feature matrix (points
+ *	  on segments to brute-force neighbours, small minorities, errors,
+ *	  determinism).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -642,6 +644,218 @@ test_smote_determinism(void)
 	rs_table_free(m);
 }
 
+/* ---------------------------------------------------------------- SMOTE, dense */
+
+/*
+ * Is row i of X (n x d) among the k nearest of row j?  Brute force:
+ * fewer than k other rows are strictly closer to j.  (The data below is
+ * continuous random, so there are no ties.)
+ */
+static int
+is_knn(const double *X, int n, int d, int j, int i, int k)
+{
+	double		dij = sqdist(X, d, j, i);
+	int			closer = 0;
+
+	if (i == j)
+		return 0;
+	for (int q = 0; q < n; q++)
+		if (q != j && q != i && sqdist(X, d, j, q) < dij)
+			closer++;
+	return closer < k;
+}
+
+/*
+ * Does o lie on the segment from row a toward row b, o = a + u (b - a)
+ * with 0 <= u < 1?  *u gets the step.
+ */
+static int
+on_segment(const double *X, int d, int a, int b, const double *o, double *u)
+{
+	const double *xa = X + (size_t) a * d;
+	const double *xb = X + (size_t) b * d;
+	int			best = 0;
+	double		step;
+
+	for (int c = 1; c < d; c++)
+		if (fabs(xb[c] - xa[c]) > fabs(xb[best] - xa[best]))
+			best = c;
+	if (xb[best] == xa[best])
+		return 0;
+	step = (o[best] - xa[best]) / (xb[best] - xa[best]);
+	if (step < -1e-12 || step >= 1.0 + 1e-12)
+		return 0;
+	for (int c = 0; c < d; c++)
+		if (fabs(xa[c] + step * (xb[c] - xa[c]) - o[c]) > 1e-9)
+			return 0;
+	*u = step;
+	return 1;
+}
+
+/*
+ * Every synthetic row lies on a segment from some input row to one of its
+ * k nearest neighbours; returns the count of rows that do not, and the
+ * largest step seen in *max_u.
+ */
+static int
+count_off_segment(const double *X, int n, int d, int k, const double *out,
+				  int n_new, double *max_u)
+{
+	int			bad = 0;
+
+	*max_u = 0.0;
+	for (int s = 0; s < n_new; s++)
+	{
+		const double *o = out + (size_t) s * d;
+		int			found = 0;
+
+		for (int a = 0; a < n && !found; a++)
+			for (int b = 0; b < n && !found; b++)
+			{
+				double		u;
+
+				if (a != b && on_segment(X, d, a, b, o, &u) &&
+					is_knn(X, n, d, a, b, k))
+				{
+					found = 1;
+					if (u > *max_u)
+						*max_u = u;
+				}
+			}
+		if (!found)
+			bad++;
+	}
+	return bad;
+}
+
+/* Synthetic rows on segments to one of the k nearest (brute force). */
+static void
+test_smote_dense_segments(void)
+{
+	int			n = 30,
+				d = 3,
+				k = 4,
+				n_new = 200,
+				k_used = -1,
+				bad;
+	double	   *X = malloc(sizeof(double) * n * d);
+	double	   *out = malloc(sizeof(double) * n_new * d);
+	double		max_u;
+	int		   *base_used = calloc(n, sizeof(int));
+	int			bases = 0;
+	rs_rng		rng;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 21);
+	for (int i = 0; i < n * d; i++)
+		X[i] = rs_rng_normal(&rng);
+	/* one far-away row: far from all, so only its k nearest may pair with it */
+	X[0] = 50;
+	rs_rng_seed(&rng, 22);
+	CHECK(rs_smote_dense(X, n, d, n_new, k, &rng, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == k);
+	bad = count_off_segment(X, n, d, k, out, n_new, &max_u);
+	CHECK(bad == 0);
+	CHECK(max_u > 0.9);			/* steps spread over [0, 1) */
+
+	/* the k nearest, not just any row: with k = 1 only the nearest one */
+	rs_rng_seed(&rng, 23);
+	CHECK(rs_smote_dense(X, n, d, n_new, 1, &rng, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 1);
+	CHECK(count_off_segment(X, n, d, 1, out, n_new, &max_u) == 0);
+
+	/* bases are spread over the rows (uniform pick of n*k pairs) */
+	for (int s = 0; s < n_new; s++)
+		for (int a = 0; a < n; a++)
+		{
+			double		u;
+
+			for (int b = 0; b < n; b++)
+				if (a != b && is_knn(X, n, d, a, b, 1) &&
+					on_segment(X, d, a, b, out + (size_t) s * d, &u))
+					base_used[a] = 1;
+		}
+	for (int a = 0; a < n; a++)
+		bases += base_used[a];
+	CHECK(bases >= n - 5);
+
+	free(X);
+	free(out);
+	free(base_used);
+}
+
+/* k > n - 1, bad arguments, determinism. */
+static void
+test_smote_dense_small_and_errors(void)
+{
+	double		X[3 * 2] = {0, 0, 1, 0, 0, 2};
+	double		out[40 * 2],
+				out2[40 * 2];
+	double		max_u;
+	int			k_used = -1;
+	rs_rng		rng;
+	rs_error	err;
+
+	/* 3 rows, k = 5: every other row is a neighbour, k_used 2 */
+	rs_rng_seed(&rng, 5);
+	CHECK(rs_smote_dense(X, 3, 2, 40, 5, &rng, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 2);
+	CHECK(count_off_segment(X, 3, 2, 2, out, 40, &max_u) == 0);
+	/* k_used may be NULL */
+	rs_rng_seed(&rng, 5);
+	CHECK(rs_smote_dense(X, 3, 2, 40, 5, &rng, out2, NULL, &err) == RS_OK);
+	CHECK(memcmp(out, out2, sizeof(out)) == 0);
+
+	/* two rows: every synthetic row on the one segment */
+	rs_rng_seed(&rng, 6);
+	CHECK(rs_smote_dense(X, 2, 2, 40, 5, &rng, out, &k_used, &err) == RS_OK);
+	CHECK(k_used == 1);
+	for (int s = 0; s < 40; s++)
+		CHECK(out[s * 2 + 1] == 0.0 && out[s * 2] >= 0.0 && out[s * 2] < 1.0);
+
+	/* n_new 0: nothing written, still OK */
+	out[0] = -7;
+	CHECK(rs_smote_dense(X, 3, 2, 0, 5, &rng, out, &k_used, &err) == RS_OK);
+	CHECK(out[0] == -7);
+
+	/* fewer than 2 rows, k < 1, d < 1, n_new < 0 */
+	k_used = -1;
+	CHECK(rs_smote_dense(X, 1, 2, 10, 5, &rng, out, &k_used, &err) == RS_ERR_INVALID);
+	CHECK(strstr(err.msg, "at least 2") != NULL);
+	CHECK(rs_smote_dense(X, 0, 2, 10, 5, &rng, out, &k_used, &err) == RS_ERR_INVALID);
+	CHECK(rs_smote_dense(X, 3, 2, 10, 0, &rng, out, &k_used, &err) == RS_ERR_INVALID);
+	CHECK(rs_smote_dense(X, 3, 0, 10, 2, &rng, out, &k_used, &err) == RS_ERR_INVALID);
+	CHECK(rs_smote_dense(X, 3, 2, -1, 2, &rng, out, &k_used, &err) == RS_ERR_INVALID);
+}
+
+static void
+test_smote_dense_deterministic(void)
+{
+	int			n = 50,
+				d = 4,
+				n_new = 120;
+	double	   *X = malloc(sizeof(double) * n * d);
+	double	   *a = malloc(sizeof(double) * n_new * d);
+	double	   *b = malloc(sizeof(double) * n_new * d);
+	rs_rng		rng;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 31);
+	for (int i = 0; i < n * d; i++)
+		X[i] = rs_rng_normal(&rng);
+	rs_rng_seed(&rng, 32);
+	CHECK(rs_smote_dense(X, n, d, n_new, 5, &rng, a, NULL, &err) == RS_OK);
+	rs_rng_seed(&rng, 32);
+	CHECK(rs_smote_dense(X, n, d, n_new, 5, &rng, b, NULL, &err) == RS_OK);
+	CHECK(memcmp(a, b, sizeof(double) * n_new * d) == 0);
+	rs_rng_seed(&rng, 33);
+	CHECK(rs_smote_dense(X, n, d, n_new, 5, &rng, b, NULL, &err) == RS_OK);
+	CHECK(memcmp(a, b, sizeof(double) * n_new * d) != 0);
+	free(X);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -655,5 +869,8 @@ main(void)
 	RUN(test_smote_categorical_only);
 	RUN(test_smote_wide_codes);
 	RUN(test_smote_determinism);
+	RUN(test_smote_dense_segments);
+	RUN(test_smote_dense_small_and_errors);
+	RUN(test_smote_dense_deterministic);
 	return unit_summary("test_smote");
 }

@@ -2,7 +2,7 @@
 """
 make_refs.py
     Generate test/unit/ref/logreg_ref.h: small data sets with scikit-learn's
-    reference fits and metrics for test_classifier.c and test_evaluate.c.
+    reference fits and metrics for test_classifier.c and test_protocol.c.
 
 Run with Debian's python3 (python3-sklearn, python3-scipy):
     /usr/bin/python3 test/unit/ref/make_refs.py > test/unit/ref/logreg_ref.h
