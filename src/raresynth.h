@@ -33,16 +33,9 @@ extern void rs_append_duration(StringInfo s, double sec);
 /* Turn a core error into an ereport(ERROR); never returns. */
 extern void rs_report_core_error(const rs_error *err, const char *context) pg_attribute_noreturn();
 
-/* ---- table_io.c: the only place that reads and writes tables ---- */
-
-typedef enum RsColumnKind
-{
-	RS_COL_CONTINUOUS,
-	RS_COL_CATEGORICAL,
-	RS_COL_LABEL,
-	RS_COL_EXCLUDED
-} RsColumnKind;
-
+/*
+ * ---- datum.c: SQL values <-> the core's doubles ----
+ */
 typedef enum RsValueClass		/* how a type's values reach the core */
 {
 	RS_VAL_UNSUPPORTED,
@@ -54,6 +47,23 @@ typedef enum RsValueClass		/* how a type's values reach the core */
 	RS_VAL_TEXT,				/* text, varchar, bpchar, name, enum */
 	RS_VAL_BOOL
 } RsValueClass;
+
+extern RsValueClass rs_value_class(Oid typid);
+extern bool rs_value_class_is_numeric(RsValueClass vc);
+extern char *rs_format_type(Oid typid, int32 typmod);
+extern char *rs_domain_with_check(Oid typid);
+extern double rs_datum_to_double(Datum d, RsValueClass vc, Oid basetype);
+extern Datum rs_double_to_datum(double v, RsValueClass vc, Oid basetype, int32 basetypmod);
+
+/* ---- table_io.c: the only place that reads and writes tables ---- */
+
+typedef enum RsColumnKind
+{
+	RS_COL_CONTINUOUS,
+	RS_COL_CATEGORICAL,
+	RS_COL_LABEL,
+	RS_COL_EXCLUDED
+} RsColumnKind;
 
 typedef struct RsSourceColumn
 {
@@ -185,7 +195,6 @@ extern RsRowMaker *rs_rowmaker_create(TupleDesc desc, const struct rs_model *m,
 									  const char *model_name, const char *source_name);
 extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
 							 Datum *values, bool *nulls);
-extern char *rs_format_type(Oid typid, int32 typmod);
 
 /*
  * ---- sample.c: a stream of synthetic rows ----

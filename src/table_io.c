@@ -73,49 +73,6 @@ rs_column_kind_name(RsColumnKind kind)
 	return "unknown";
 }
 
-/* How values of a type reach the core (by its base type). */
-static RsValueClass
-value_class(Oid typid)
-{
-	Oid			base = getBaseType(typid);
-
-	switch (base)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			return RS_VAL_INT;
-		case FLOAT4OID:
-		case FLOAT8OID:
-			return RS_VAL_FLOAT;
-		case NUMERICOID:
-			return RS_VAL_NUMERIC;
-		case DATEOID:
-			return RS_VAL_DATE;
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			return RS_VAL_TIMESTAMP;
-		case TEXTOID:
-		case VARCHAROID:
-		case BPCHAROID:
-		case NAMEOID:
-			return RS_VAL_TEXT;
-		case BOOLOID:
-			return RS_VAL_BOOL;
-		default:
-			if (type_is_enum(base))
-				return RS_VAL_TEXT;
-			return RS_VAL_UNSUPPORTED;
-	}
-}
-
-static bool
-value_class_is_numeric(RsValueClass vc)
-{
-	return vc == RS_VAL_INT || vc == RS_VAL_FLOAT || vc == RS_VAL_NUMERIC ||
-		vc == RS_VAL_DATE || vc == RS_VAL_TIMESTAMP;
-}
-
 /* Check that relid is something we can read rows from, and that we may. */
 static void
 check_source_relation(Oid relid)
@@ -203,7 +160,7 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 		col->typid = att->atttypid;
 		col->typmod = att->atttypmod;
 		col->typname = format_type_with_typemod(att->atttypid, att->atttypmod);
-		col->vclass = value_class(att->atttypid);
+		col->vclass = rs_value_class(att->atttypid);
 		col->n_distinct = -1;
 		if (strcmp(col->name, label) == 0)
 			src->label_index = src->ncols;
@@ -286,7 +243,7 @@ gather_statistics(RsSource *src)
 		if (col->vclass == RS_VAL_UNSUPPORTED)
 			continue;
 		appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
-		if (value_class_is_numeric(col->vclass))
+		if (rs_value_class_is_numeric(col->vclass))
 			appendStringInfo(&q, ", pg_catalog.min(%s)::pg_catalog.text, pg_catalog.max(%s)::pg_catalog.text",
 							 cq, cq);
 		if (col->vclass == RS_VAL_FLOAT)
@@ -323,7 +280,7 @@ gather_statistics(RsSource *src)
 			if (col->vclass == RS_VAL_UNSUPPORTED)
 				continue;
 			col->n_distinct = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
-			if (value_class_is_numeric(col->vclass))
+			if (rs_value_class_is_numeric(col->vclass))
 			{
 				s = SPI_getvalue(tup, td, fno++);
 				col->min_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
@@ -378,31 +335,6 @@ gather_statistics(RsSource *src)
 }
 
 /*
- * The name of the first domain in typid's chain that has a CHECK
- * constraint (its own or inherited), or NULL.
- */
-static char *
-domain_with_check(Oid typid)
-{
-	DomainConstraintRef *ref;
-	ListCell   *lc;
-
-	if (get_typtype(typid) != TYPTYPE_DOMAIN)
-		return NULL;
-	/* in the context: its reset callback points at it */
-	ref = palloc(sizeof(DomainConstraintRef));
-	InitDomainConstraintRef(typid, ref, CurrentMemoryContext, false);
-	foreach(lc, ref->constraints)
-	{
-		DomainConstraintState *c = (DomainConstraintState *) lfirst(lc);
-
-		if (c->constrainttype == DOM_CONSTRAINT_CHECK)
-			return format_type_be(typid);
-	}
-	return NULL;
-}
-
-/*
  * Give every column its kind and, if excluded, the reason.
  *
  * A continuous column whose type is a domain with a CHECK constraint is
@@ -446,7 +378,7 @@ classify_columns(RsSource *src)
 			col->kind = RS_COL_CONTINUOUS;
 		if (col->kind == RS_COL_CONTINUOUS)
 		{
-			char	   *dom = domain_with_check(col->typid);
+			char	   *dom = rs_domain_with_check(col->typid);
 
 			if (dom != NULL)
 			{
@@ -528,13 +460,6 @@ rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
  * ----------------------------------------------------------------
  */
 
-/* SQL type text as stored in a model: schema-qualified when not visible. */
-char *
-rs_format_type(Oid typid, int32 typmod)
-{
-	return format_type_with_typemod(typid, typmod);
-}
-
 int64
 rs_source_class_count(const RsSource *src, const char *class_value)
 {
@@ -577,49 +502,6 @@ cat_dict_create(const char *name)
 	ctl.match = cat_match;
 	ctl.hcxt = CurrentMemoryContext;
 	return hash_create(name, 64, &ctl, HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-}
-
-/* A numeric SQL value as the double the core models; NaN for NULL-like. */
-static double
-datum_to_double(Datum d, RsValueClass vc, Oid basetype)
-{
-	switch (vc)
-	{
-		case RS_VAL_INT:
-			if (basetype == INT2OID)
-				return (double) DatumGetInt16(d);
-			if (basetype == INT4OID)
-				return (double) DatumGetInt32(d);
-			return (double) DatumGetInt64(d);
-		case RS_VAL_FLOAT:
-			{
-				double		v = basetype == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
-
-				/* NaN and infinities are modelled as missing values */
-				return isfinite(v) ? v : RS_NULL;
-			}
-		case RS_VAL_NUMERIC:
-			{
-				double		v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
-
-				return isfinite(v) ? v : RS_NULL;
-			}
-		case RS_VAL_DATE:
-			{
-				DateADT		v = DatumGetDateADT(d);
-
-				return DATE_NOT_FINITE(v) ? RS_NULL : (double) v;
-			}
-		case RS_VAL_TIMESTAMP:
-			{
-				Timestamp	v = DatumGetTimestamp(d);
-
-				return TIMESTAMP_NOT_FINITE(v) ? RS_NULL : (double) v;
-			}
-		default:
-			elog(ERROR, "unexpected value class %d", (int) vc);
-	}
-	return RS_NULL;
 }
 
 typedef struct SortRowsArg
@@ -844,7 +726,7 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 
 		check_column_type(src, &src->cols[feat[f]], relname, att->atttypid, att->atttypmod);
 		basetypes[f] = getBaseType(att->atttypid);
-		vclasses[f] = value_class(att->atttypid);
+		vclasses[f] = rs_value_class(att->atttypid);
 		if (dicts[f])
 		{
 			Oid			outfn;
@@ -894,7 +776,7 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 					pfree(s);
 				}
 				else if (!isnull)
-					v = datum_to_double(d, vclasses[f], basetypes[f]);
+					v = rs_datum_to_double(d, vclasses[f], basetypes[f]);
 				RS_CELL(t, row, f) = v;
 			}
 			if (y)
@@ -1542,8 +1424,6 @@ struct RsRowMaker
 	MemoryContext mcxt;			/* where the row maker lives */
 };
 
-static Datum base_double_to_datum(RsOutColumn *oc, double v);
-
 static Datum
 input_datum(RsOutColumn *oc, char *text)
 {
@@ -1557,52 +1437,11 @@ input_datum(RsOutColumn *oc, char *text)
 static Datum
 double_to_datum(RsRowMaker *rm, RsOutColumn *oc, double v)
 {
-	Datum		d = base_double_to_datum(oc, v);
+	Datum		d = rs_double_to_datum(v, oc->vclass, oc->basetype, oc->basetypmod);
 
 	if (oc->domain)
 		domain_check(d, false, oc->typid, &oc->domain_extra, rm->mcxt);
 	return d;
-}
-
-/* A continuous core value as a datum of the column's base type. */
-static Datum
-base_double_to_datum(RsOutColumn *oc, double v)
-{
-	switch (oc->vclass)
-	{
-		case RS_VAL_INT:
-			v = rint(v);
-			if (oc->basetype == INT2OID)
-				return Int16GetDatum((int16) Max(Min(v, PG_INT16_MAX), PG_INT16_MIN));
-			if (oc->basetype == INT4OID)
-				return Int32GetDatum((int32) Max(Min(v, PG_INT32_MAX), PG_INT32_MIN));
-			return Int64GetDatum((int64) Max(Min(v, 9.2e18), -9.2e18));
-		case RS_VAL_FLOAT:
-			return oc->basetype == FLOAT4OID ? Float4GetDatum((float4) v) : Float8GetDatum(v);
-		case RS_VAL_NUMERIC:
-			{
-				Datum		d = DirectFunctionCall1(float8_numeric, Float8GetDatum(v));
-
-				if (oc->basetypmod >= 0)
-					d = DirectFunctionCall2(numeric, d, Int32GetDatum(oc->basetypmod));
-				return d;
-			}
-		case RS_VAL_DATE:
-			return DateADTGetDatum((DateADT) rint(v));
-		case RS_VAL_TIMESTAMP:
-			{
-				Datum		d = TimestampGetDatum((Timestamp) rint(v));
-
-				/* timestamp(p): round to its precision like a cast would */
-				if (oc->basetypmod >= 0)
-					d = DirectFunctionCall2(oc->basetype == TIMESTAMPTZOID ? timestamptz_scale : timestamp_scale,
-											d, Int32GetDatum(oc->basetypmod));
-				return d;
-			}
-		default:
-			elog(ERROR, "unexpected value class %d", (int) oc->vclass);
-	}
-	return (Datum) 0;
 }
 
 /*
@@ -1681,12 +1520,12 @@ rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
 		oc->typmod = att->atttypmod;
 		oc->basetypmod = att->atttypmod;
 		oc->basetype = getBaseTypeAndTypmod(att->atttypid, &oc->basetypmod);
-		oc->vclass = value_class(att->atttypid);
+		oc->vclass = rs_value_class(att->atttypid);
 		oc->domain = oc->basetype != att->atttypid;
 		getTypeInputInfo(att->atttypid, &infn, &oc->ioparam);
 		fmgr_info(infn, &oc->input);
 		if (role >= 0 && m->specs->cols[role].kind == RS_KIND_CONTINUOUS &&
-			!value_class_is_numeric(oc->vclass))
+			!rs_value_class_is_numeric(oc->vclass))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("column \"%s\" of type %s cannot hold the continuous values of model \"%s\"",
