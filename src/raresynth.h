@@ -189,8 +189,14 @@ extern rs_table *rs_read_labelled_like(const RsSource *src, Oid relid, const cha
 extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
 								   const rs_table *like);
 
-struct rs_model;
+
+/*
+ * ---- rowmaker.c: core rows -> SQL values of a model's source row type ----
+ * rs_describe_mismatch() is NULL when desc has the model's source columns
+ * (names, types, order), else a sentence naming the first difference.
+ */
 typedef struct RsRowMaker RsRowMaker;
+extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
 extern RsRowMaker *rs_rowmaker_create(TupleDesc desc, const struct rs_model *m,
 									  const char *model_name, const char *source_name);
 extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
@@ -209,7 +215,6 @@ extern RsRowStream *rs_row_stream_begin(const struct rs_model *m, TupleDesc desc
 extern bool rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls);
 extern void rs_row_stream_end(RsRowStream *rs);
 
-extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
 extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
 								  const char *model_name);
 
