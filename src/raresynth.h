@@ -219,8 +219,8 @@ extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
 								  const char *model_name);
 
 /*
- * Targets (table_io.c): the tables raresynth_synthesize() and
- * raresynth_smote() write, and their one writer.  rs_target_open checks
+ * ---- write.c: the tables raresynth_synthesize() and raresynth_smote()
+ * write, and their one writer ----  rs_target_open checks
  * and locks the target (creating it if missing), rs_target_write stores
  * the rows a RsRowNext gives (false when there are no more), made for
  * rs_target_tupdesc; rs_target_finish writes the <source>_improved view.
