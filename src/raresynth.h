@@ -122,7 +122,7 @@ extern char *rs_option_list(bool for_evaluate);
 extern void rs_check_1d_array(ArrayType *arr, const char *argname);
 
 /*
- * ---- table_io.c: memory bounds ----
+ * ---- memory.c: memory bounds ----
  * rs_check_memory() errors (54000) unless what a job will hold, estimated
  * from the encoded widths, fits in maintenance_work_mem; call it before
  * reading rows.
