@@ -101,6 +101,7 @@ typedef struct RsSource
 #define RS_MAX_LABEL_CLASSES 100
 
 extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude);
+extern void rs_check_source_relation(Oid relid);
 extern int	rs_source_n_features(const RsSource *src);
 extern const char *rs_column_kind_name(RsColumnKind kind);
 
