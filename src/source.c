@@ -1,11 +1,12 @@
 /*
- * table_io.c
- *	  The only place where raresynth reads and writes user tables.
- *	  rs_source_analyze() looks at a relation the way the encoder
- *	  will: it checks the relation and the caller's privilege, gathers
- *	  per-column statistics with one aggregate query, counts the label's
- *	  classes and gives every column a kind (continuous, categorical, label
- *	  or excluded with a reason).
+ * source.c
+ *	  Analysis of a source relation: rs_source_analyze() looks at a relation
+ *	  the way the encoder will.  It checks the relation and the caller's
+ *	  privilege, gathers per-column statistics with one aggregate query,
+ *	  counts the label's classes and gives every column a kind (continuous,
+ *	  categorical, label or excluded with a reason).  Also what a model
+ *	  records of its source (rs_source_meta) and finding that source again
+ *	  for a trained model (rs_model_source_relid).
  *
  * All SQL is built with quote_identifier() and schema-qualified operators;
  * values travel as $n parameters.
