@@ -177,6 +177,299 @@ check_like_relation(const RsSource *src, Oid relid, const char *relname)
 	relation_close(rel, NoLock);	/* keep the lock until commit */
 }
 
+/* What read_rows keeps while it reads: per feature, how values are coded. */
+typedef struct RowReader
+{
+	const RsSource *src;
+	const char *relname;		/* for messages */
+	int			nf;
+	int		   *feat;			/* per feature: index into src->cols */
+	const rs_table *like;		/* code like this table's specs, or NULL */
+	HTAB	  **dicts;			/* categorical: text -> code; else NULL */
+	Oid		   *basetypes;		/* of the query's result columns */
+	RsValueClass *vclasses;
+	FmgrInfo   *outfns;			/* categorical: the result column's output function */
+	MemoryContext cxt;			/* the caller's: the table and categories live here */
+} RowReader;
+
+/*
+ * Error unless n rows of nf features fit in maintenance_work_mem (what
+ * read_rows holds: rs_read_bytes) and in an rs_table.
+ */
+static void
+check_read_size(const char *relname, const char *class_value, bool labelled, int64 n, int nf)
+{
+	Size		need = rs_read_bytes(n, nf);
+
+	if (need / 1024 > (Size) maintenance_work_mem)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("reading %s of \"%s\" would need more memory than maintenance_work_mem",
+						labelled ? "the labelled rows" : psprintf("class \"%s\"", class_value), relname),
+				 errdetail("%lld rows of %d feature columns need about %zu kB; maintenance_work_mem is %d kB.",
+						   (long long) n, nf, need / 1024, maintenance_work_mem),
+				 errhint("Raise maintenance_work_mem, or exclude columns.")));
+	if (n > INT_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("class \"%s\" of \"%s\" has too many rows (%lld)",
+						class_value, relname, (long long) n)));
+}
+
+/*
+ * A new table of n rows for src's feature columns (names, kinds), and the
+ * category dictionaries, seeded with like's categories when there is one.
+ */
+static rs_table *
+reader_begin(RowReader *rr, const RsSource *src, const char *relname, int64 n,
+			 const rs_table *like)
+{
+	rs_table   *t;
+	rs_error	err;
+	int			nf = rs_source_n_features(src);
+
+	rr->src = src;
+	rr->relname = relname;
+	rr->nf = nf;
+	rr->like = like;
+	rr->cxt = CurrentMemoryContext;
+	rr->feat = palloc(sizeof(int) * nf);
+	rr->dicts = palloc0(sizeof(HTAB *) * nf);
+	rr->basetypes = palloc(sizeof(Oid) * nf);
+	rr->vclasses = palloc(sizeof(RsValueClass) * nf);
+	rr->outfns = palloc0(sizeof(FmgrInfo) * nf);
+	for (int i = 0, f = 0; i < src->ncols; i++)
+		if (src->cols[i].kind == RS_COL_CONTINUOUS || src->cols[i].kind == RS_COL_CATEGORICAL)
+			rr->feat[f++] = i;
+
+	t = rs_table_create((int) n, nf, &err);
+	if (!t)
+		rs_report_core_error(&err, NULL);
+	for (int f = 0; f < nf; f++)
+	{
+		const RsSourceColumn *col = &src->cols[rr->feat[f]];
+
+		t->cols[f].name = pstrdup(col->name);
+		t->cols[f].kind = col->kind == RS_COL_CONTINUOUS ? RS_KIND_CONTINUOUS : RS_KIND_CATEGORICAL;
+		if (col->kind == RS_COL_CATEGORICAL)
+		{
+			rr->dicts[f] = cat_dict_create("raresynth categories");
+			for (int k = 0; like && k < like->cols[f].n_categories; k++)
+			{
+				char	   *key = like->cols[f].categories[k];
+				CatEntry   *e = hash_search(rr->dicts[f], &key, HASH_ENTER, NULL);
+
+				e->key = key;
+				e->index = k;
+			}
+		}
+	}
+	return t;
+}
+
+/*
+ * SPI_connect and open a cursor over the feature columns of the rows of
+ * `qualified` whose label is class_value, or (labelled) of every row with
+ * a non-NULL label, with "label = class_value" as one more column.  Then
+ * check the types of the datums it returns against src's columns and take
+ * their value classes and output functions.
+ */
+static Portal
+reader_open_cursor(RowReader *rr, const char *qualified, const char *class_value, bool labelled)
+{
+	const char *labq = quote_identifier(rr->src->cols[rr->src->label_index].name);
+	StringInfoData q;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT ");
+	for (int f = 0; f < rr->nf; f++)
+		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(rr->src->cols[rr->feat[f]].name));
+	if (labelled)
+		appendStringInfo(&q, ", %s::pg_catalog.text OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
+						 labq, qualified, labq);
+	else
+		appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+						 qualified, labq);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(q.data, 1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the class query: %s", SPI_result_code_string(SPI_result));
+	args[0] = CStringGetTextDatum(class_value);
+	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+
+	/* the types of the datums the query returns, checked against src's */
+	for (int f = 0; f < rr->nf; f++)
+	{
+		Form_pg_attribute att = TupleDescAttr(portal->tupDesc, f);
+
+		check_column_type(rr->src, &rr->src->cols[rr->feat[f]], rr->relname,
+						  att->atttypid, att->atttypmod);
+		rr->basetypes[f] = getBaseType(att->atttypid);
+		rr->vclasses[f] = rs_value_class(att->atttypid);
+		if (rr->dicts[f])
+		{
+			Oid			outfn;
+			bool		varlena;
+
+			getTypeOutputInfo(att->atttypid, &outfn, &varlena);
+			fmgr_info_cxt(outfn, &rr->outfns[f], rr->cxt);
+		}
+	}
+	return portal;
+}
+
+/*
+ * The core's value of a non-NULL datum of feature f: a category's code
+ * (first-seen order; with `like`, its code there or n_categories for "not
+ * a category"), or the number.
+ */
+static double
+read_cell(RowReader *rr, int f, Datum d)
+{
+	char	   *s;
+	bool		found;
+	CatEntry   *e;
+	double		v;
+
+	if (rr->dicts[f] == NULL)
+		return rs_datum_to_double(d, rr->vclasses[f], rr->basetypes[f]);
+	s = OutputFunctionCall(&rr->outfns[f], d);
+	e = hash_search(rr->dicts[f], &s, rr->like ? HASH_FIND : HASH_ENTER, &found);
+	if (rr->like && !found)
+		v = (double) rr->like->cols[f].n_categories;	/* not a category */
+	else
+	{
+		if (!found)
+		{
+			/* keep the string beyond SPI's memory */
+			e->key = MemoryContextStrdup(rr->cxt, s);
+			e->index = (int) hash_get_num_entries(rr->dicts[f]) - 1;
+		}
+		v = (double) e->index;
+	}
+	pfree(s);
+	return v;
+}
+
+/*
+ * Fetch the cursor's rows into t (and y: the extra column), 1000 at a
+ * time; returns the rows read.  More than n_expected rows is an error.
+ */
+static int64
+reader_fetch(RowReader *rr, Portal portal, rs_table *t, int64 n_expected, int *y)
+{
+	int64		row = 0;
+
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			bool		isnull;
+
+			if (row >= n_expected)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("relation \"%s\" changed while it was read", rr->relname)));
+			for (int f = 0; f < rr->nf; f++)
+			{
+				Datum		d = SPI_getbinval(tup, td, f + 1, &isnull);
+
+				RS_CELL(t, row, f) = isnull ? RS_NULL : read_cell(rr, f, d);
+			}
+			if (y)
+				y[row] = DatumGetBool(SPI_getbinval(tup, td, rr->nf + 1, &isnull)) ? 1 : 0;
+			row++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return row;
+}
+
+/* Column f's categories in text order, its codes renumbered to match. */
+static void
+finish_categories(rs_table *t, int f, HTAB *dict)
+{
+	rs_column  *col = &t->cols[f];
+	int			k = (int) hash_get_num_entries(dict);
+	int		   *remap = palloc(sizeof(int) * Max(k, 1));
+	HASH_SEQ_STATUS hs;
+	CatEntry   *e;
+
+	col->n_categories = k;
+	col->categories = palloc(sizeof(char *) * Max(k, 1));
+	hash_seq_init(&hs, dict);
+	k = 0;
+	while ((e = hash_seq_search(&hs)) != NULL)
+		col->categories[k++] = e->key;
+	qsort(col->categories, k, sizeof(char *), cmp_cstr_ptr);
+	for (int j = 0; j < k; j++)
+	{
+		char	   *key = col->categories[j];
+		CatEntry   *found = hash_search(dict, &key, HASH_FIND, NULL);
+
+		remap[found->index] = j;
+	}
+	for (int64 r = 0; r < t->n_rows; r++)
+		if (!rs_is_null(RS_CELL(t, r, f)))
+			RS_CELL(t, r, f) = (double) remap[(int) RS_CELL(t, r, f)];
+	hash_destroy(dict);
+}
+
+/* Continuous column f's range and whether every value is whole. */
+static void
+finish_continuous(rs_table *t, int f)
+{
+	rs_column  *col = &t->cols[f];
+
+	col->integral = 1;
+	if (rs_table_column_range(t, f, &col->min, &col->max) == 0)
+		col->min = col->max = 0;
+	for (int64 r = 0; r < t->n_rows && col->integral; r++)
+		if (!rs_is_null(RS_CELL(t, r, f)) && RS_CELL(t, r, f) != floor(RS_CELL(t, r, f)))
+			col->integral = 0;
+}
+
+/* t's rows (and y with them) in value order (cmp_rows). */
+static void
+sort_rows(rs_table *t, int *y)
+{
+	int			nf = t->n_cols;
+	int			row = t->n_rows;
+	int		   *order = palloc(sizeof(int) * row);
+	double	   *sorted = palloc(sizeof(double) * (Size) row * nf);
+	SortRowsArg sa = {t->values, nf, y};
+
+	for (int r = 0; r < row; r++)
+		order[r] = r;
+	qsort_arg(order, row, sizeof(int), cmp_rows, &sa);
+	for (int r = 0; r < row; r++)
+		memcpy(sorted + (size_t) r * nf, t->values + (size_t) order[r] * nf, sizeof(double) * nf);
+	memcpy(t->values, sorted, sizeof(double) * (Size) row * nf);
+	if (y)
+	{
+		int		   *ys = palloc(sizeof(int) * row);
+
+		for (int r = 0; r < row; r++)
+			ys[r] = y[order[r]];
+		memcpy(y, ys, sizeof(int) * row);
+		pfree(ys);
+	}
+	pfree(sorted);
+	pfree(order);
+}
+
 /*
  * Read every row of relation `qualified` whose label (as text) is
  * class_value into a new rs_table of src's feature columns, in attnum
@@ -197,158 +490,17 @@ static rs_table *
 read_rows(const RsSource *src, const char *qualified, const char *relname,
 		  const char *class_value, int64 n_expected, const rs_table *like, int *y)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
-	int			nf = rs_source_n_features(src);
-	int		   *feat = palloc(sizeof(int) * nf);
-	HTAB	  **dicts = palloc0(sizeof(HTAB *) * nf);
-	Oid		   *basetypes = palloc(sizeof(Oid) * nf);
-	RsValueClass *vclasses = palloc(sizeof(RsValueClass) * nf);
-	FmgrInfo   *outfns = palloc0(sizeof(FmgrInfo) * nf);
-	RsSourceColumn *lab = &src->cols[src->label_index];
-	StringInfoData q;
-	Size		need;
+	RowReader	rr;
 	rs_table   *t;
 	rs_error	err;
 	Portal		portal;
-	int64		row = 0;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	SPIPlanPtr	plan;
+	int64		row;
 
 	Assert(n_expected >= 0);
-	for (int i = 0, f = 0; i < src->ncols; i++)
-		if (src->cols[i].kind == RS_COL_CONTINUOUS || src->cols[i].kind == RS_COL_CATEGORICAL)
-			feat[f++] = i;
-
-	/* what this function holds: values, their sorted copy, order and y */
-	need = rs_read_bytes(n_expected, nf);
-	if (need / 1024 > (Size) maintenance_work_mem)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("reading %s of \"%s\" would need more memory than maintenance_work_mem",
-						y ? "the labelled rows" : psprintf("class \"%s\"", class_value), relname),
-				 errdetail("%lld rows of %d feature columns need about %zu kB; maintenance_work_mem is %d kB.",
-						   (long long) n_expected, nf, need / 1024, maintenance_work_mem),
-				 errhint("Raise maintenance_work_mem, or exclude columns.")));
-	if (n_expected > INT_MAX / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("class \"%s\" of \"%s\" has too many rows (%lld)",
-						class_value, relname, (long long) n_expected)));
-
-	t = rs_table_create((int) n_expected, nf, &err);
-	if (!t)
-		rs_report_core_error(&err, NULL);
-	for (int f = 0; f < nf; f++)
-	{
-		RsSourceColumn *col = &src->cols[feat[f]];
-
-		t->cols[f].name = pstrdup(col->name);
-		t->cols[f].kind = col->kind == RS_COL_CONTINUOUS ? RS_KIND_CONTINUOUS : RS_KIND_CATEGORICAL;
-		if (col->kind == RS_COL_CATEGORICAL)
-		{
-			dicts[f] = cat_dict_create("raresynth categories");
-			for (int k = 0; like && k < like->cols[f].n_categories; k++)
-			{
-				char	   *key = like->cols[f].categories[k];
-				CatEntry   *e = hash_search(dicts[f], &key, HASH_ENTER, NULL);
-
-				e->key = key;
-				e->index = k;
-			}
-		}
-	}
-
-	initStringInfo(&q);
-	appendStringInfoString(&q, "SELECT ");
-	for (int f = 0; f < nf; f++)
-		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(src->cols[feat[f]].name));
-	if (y)
-		appendStringInfo(&q, ", %s::pg_catalog.text OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
-						 quote_identifier(lab->name), qualified, quote_identifier(lab->name));
-	else
-		appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-						 qualified, quote_identifier(lab->name));
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(q.data, 1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare the class query: %s", SPI_result_code_string(SPI_result));
-	args[0] = CStringGetTextDatum(class_value);
-	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
-
-	/* the types of the datums the query returns, checked against src's */
-	for (int f = 0; f < nf; f++)
-	{
-		Form_pg_attribute att = TupleDescAttr(portal->tupDesc, f);
-
-		check_column_type(src, &src->cols[feat[f]], relname, att->atttypid, att->atttypmod);
-		basetypes[f] = getBaseType(att->atttypid);
-		vclasses[f] = rs_value_class(att->atttypid);
-		if (dicts[f])
-		{
-			Oid			outfn;
-			bool		varlena;
-
-			getTypeOutputInfo(att->atttypid, &outfn, &varlena);
-			fmgr_info_cxt(outfn, &outfns[f], callercxt);
-		}
-	}
-
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	td = SPI_tuptable->tupdesc;
-
-			if (row >= n_expected)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("relation \"%s\" changed while it was read", relname)));
-			for (int f = 0; f < nf; f++)
-			{
-				bool		isnull;
-				Datum		d = SPI_getbinval(tup, td, f + 1, &isnull);
-				double		v = RS_NULL;
-
-				if (!isnull && dicts[f])
-				{
-					char	   *s = OutputFunctionCall(&outfns[f], d);
-					bool		found;
-					CatEntry   *e = hash_search(dicts[f], &s, like ? HASH_FIND : HASH_ENTER, &found);
-
-					if (like && !found)
-						v = (double) like->cols[f].n_categories;	/* not a category */
-					else if (!found)
-					{
-						/* keep the string beyond SPI's memory */
-						e->key = MemoryContextStrdup(callercxt, s);
-						e->index = (int) hash_get_num_entries(dicts[f]) - 1;
-					}
-					if (found || !like)
-						v = (double) e->index;
-					pfree(s);
-				}
-				else if (!isnull)
-					v = rs_datum_to_double(d, vclasses[f], basetypes[f]);
-				RS_CELL(t, row, f) = v;
-			}
-			if (y)
-			{
-				bool		isnull;
-
-				y[row] = DatumGetBool(SPI_getbinval(tup, td, nf + 1, &isnull)) ? 1 : 0;
-			}
-			row++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
+	check_read_size(relname, class_value, y != NULL, n_expected, rs_source_n_features(src));
+	t = reader_begin(&rr, src, relname, n_expected, like);
+	portal = reader_open_cursor(&rr, qualified, class_value, y != NULL);
+	row = reader_fetch(&rr, portal, t, n_expected, y);
 	SPI_cursor_close(portal);
 	SPI_finish();
 
@@ -362,72 +514,17 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 	/* categories in text order; continuous ranges and integrality */
 	if (like && rs_table_copy_specs(t, like, &err) != RS_OK)
 		rs_report_core_error(&err, NULL);
-	for (int f = 0; f < nf && !like; f++)
+	for (int f = 0; f < rr.nf && !like; f++)
 	{
-		rs_column  *col = &t->cols[f];
-
-		if (dicts[f])
-		{
-			int			k = (int) hash_get_num_entries(dicts[f]);
-			int		   *remap = palloc(sizeof(int) * Max(k, 1));
-			HASH_SEQ_STATUS hs;
-			CatEntry   *e;
-
-			col->n_categories = k;
-			col->categories = palloc(sizeof(char *) * Max(k, 1));
-			hash_seq_init(&hs, dicts[f]);
-			k = 0;
-			while ((e = hash_seq_search(&hs)) != NULL)
-				col->categories[k++] = e->key;
-			qsort(col->categories, k, sizeof(char *), cmp_cstr_ptr);
-			for (int j = 0; j < k; j++)
-			{
-				char	   *key = col->categories[j];
-				CatEntry   *found = hash_search(dicts[f], &key, HASH_FIND, NULL);
-
-				remap[found->index] = j;
-			}
-			for (int64 r = 0; r < row; r++)
-				if (!rs_is_null(RS_CELL(t, r, f)))
-					RS_CELL(t, r, f) = (double) remap[(int) RS_CELL(t, r, f)];
-			hash_destroy(dicts[f]);
-		}
+		if (rr.dicts[f])
+			finish_categories(t, f, rr.dicts[f]);
 		else
-		{
-			col->integral = 1;
-			if (rs_table_column_range(t, f, &col->min, &col->max) == 0)
-				col->min = col->max = 0;
-			for (int64 r = 0; r < row && col->integral; r++)
-				if (!rs_is_null(RS_CELL(t, r, f)) && RS_CELL(t, r, f) != floor(RS_CELL(t, r, f)))
-					col->integral = 0;
-		}
+			finish_continuous(t, f);
 	}
 
 	/* rows in value order */
 	if (row > 1)
-	{
-		int		   *order = palloc(sizeof(int) * row);
-		double	   *sorted = palloc(sizeof(double) * (Size) row * nf);
-		SortRowsArg sa = {t->values, nf, y};
-
-		for (int r = 0; r < row; r++)
-			order[r] = r;
-		qsort_arg(order, row, sizeof(int), cmp_rows, &sa);
-		for (int r = 0; r < row; r++)
-			memcpy(sorted + (size_t) r * nf, t->values + (size_t) order[r] * nf, sizeof(double) * nf);
-		memcpy(t->values, sorted, sizeof(double) * (Size) row * nf);
-		if (y)
-		{
-			int		   *ys = palloc(sizeof(int) * row);
-
-			for (int r = 0; r < row; r++)
-				ys[r] = y[order[r]];
-			memcpy(y, ys, sizeof(int) * row);
-			pfree(ys);
-		}
-		pfree(sorted);
-		pfree(order);
-	}
+		sort_rows(t, y);
 	return t;
 }
 
