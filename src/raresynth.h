@@ -12,6 +12,7 @@
 #include "lib/stringinfo.h"
 #include "access/tupdesc.h"
 #include "utils/array.h"
+#include "utils/snapshot.h"
 
 #include "gan.h"
 #include "model.h"
@@ -185,6 +186,8 @@ extern int64 rs_source_class_count(const RsSource *src, const char *class_value)
 extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
 extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
 extern int64 rs_count_labelled_like(const RsSource *src, Oid relid);
+extern int64 rs_count_class_rows(const char *qrel, const char *label, const char *value,
+								 Snapshot snapshot, bool read_only);
 extern rs_table *rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
 									  const rs_table *like, int64 n, int **y_out);
 extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,

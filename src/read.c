@@ -538,17 +538,29 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 	return read_rows(src, src->qualified_name, src->relname, class_value, n, NULL, NULL);
 }
 
-/* Count of rows whose label (as text) is value; 0 if none. */
-static int64
-count_label_rows(const char *qualified, const char *label, const char *value)
+/*
+ * Rows of relation qrel whose label, as text, is value, inside SPI: under
+ * `snapshot` (read_only true), or with InvalidSnapshot under the current
+ * one (read_only true: the one read_rows' cursor will use) or a new one
+ * (read_only false: in READ COMMITTED a new one, in REPEATABLE READ and
+ * SERIALIZABLE the transaction's).
+ */
+int64
+rs_count_class_rows(const char *qrel, const char *label, const char *value,
+					Snapshot snapshot, bool read_only)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(value)};
-	char	   *q = psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-							 qualified, quote_identifier(label));
-	int			ret = SPI_execute_with_args(q, 1, argtypes, args, NULL, true, 1);
+	Oid			argtype = TEXTOID;
+	Datum		arg = CStringGetTextDatum(value);
+	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+										   qrel, quote_identifier(label)),
+								  1, &argtype);
+	int			ret;
 	bool		isnull;
 
+	if (plan == NULL)
+		elog(ERROR, "could not prepare count query: %s", SPI_result_code_string(SPI_result));
+	ret = SPI_execute_snapshot(plan, &arg, NULL, snapshot, InvalidSnapshot,
+							   read_only, false, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "count query failed: %s", SPI_result_code_string(ret));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -586,7 +598,8 @@ rs_read_class_like(const RsSource *src, Oid relid, const char *class_value, cons
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	n = count_label_rows(lr.qualified, src->cols[src->label_index].name, class_value);
+	n = rs_count_class_rows(lr.qualified, src->cols[src->label_index].name, class_value,
+							InvalidSnapshot, true);
 	SPI_finish();
 	return read_rows(src, lr.qualified, lr.relname, class_value, n, like, NULL);
 }

@@ -429,31 +429,6 @@ rs_target_tupdesc(const RsTarget *t)
 }
 
 /*
- * Rows of qrel whose label, as text, is value: under `snapshot`, or
- * (InvalidSnapshot) a new one in READ COMMITTED, the transaction's in
- * REPEATABLE READ and SERIALIZABLE.  Inside SPI.
- */
-static int64
-count_class_rows(const char *qrel, const char *label, const char *value, Snapshot snapshot)
-{
-	Oid			argtype = TEXTOID;
-	Datum		arg = CStringGetTextDatum(value);
-	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-										   qrel, quote_identifier(label)),
-								  1, &argtype);
-	int			ret;
-	bool		isnull;
-
-	if (plan == NULL)
-		elog(ERROR, "could not prepare count query: %s", SPI_result_code_string(SPI_result));
-	ret = SPI_execute_snapshot(plan, &arg, NULL, snapshot, InvalidSnapshot,
-							   snapshot != InvalidSnapshot, false, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "count query failed: %s", SPI_result_code_string(ret));
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-}
-
-/*
  * Rows to add to class `value` of label column `label` for 1:1 with the
  * largest class, counting the rows of that class in the source and already
  * in the target.  The target is locked: a concurrent writer has committed
@@ -482,10 +457,10 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
 	majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
 		majority = 0;
-	minority = count_class_rows(t->qsource, label, value, InvalidSnapshot);
-	in_target = count_class_rows(t->qname, label, value, InvalidSnapshot);
+	minority = rs_count_class_rows(t->qsource, label, value, InvalidSnapshot, false);
+	in_target = rs_count_class_rows(t->qname, label, value, InvalidSnapshot, false);
 	if (IsolationUsesXactSnapshot() &&
-		count_class_rows(t->qname, label, value, GetLatestSnapshot()) != in_target)
+		rs_count_class_rows(t->qname, label, value, GetLatestSnapshot(), true) != in_target)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to concurrent write of %s", t->qname),
