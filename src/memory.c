@@ -20,7 +20,6 @@
  */
 #include "postgres.h"
 
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -110,45 +109,7 @@ widths_bound(const RsSource *src, int64 n, int max_modes)
 static void
 widths_exact(const RsSource *src, const char *class_value, int max_modes, RsWidths *w)
 {
-	StringInfoData q;
-	const char *labq = quote_identifier(src->cols[src->label_index].name);
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(class_value)};
-	int			ret;
-
-	initStringInfo(&q);
-	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
-	for (int f = 0; f < w->nf; f++)
-	{
-		const char *cq = quote_identifier(src->cols[w->col[f]].name);
-
-		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
-		if (src->cols[w->col[f]].kind == RS_COL_CATEGORICAL)
-			appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
-	}
-	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-					 src->qualified_name, labq);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "raresynth width query failed: %s", SPI_result_code_string(ret));
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int			fno = 1;
-		int64		rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
-
-		for (int f = 0; f < w->nf; f++)
-		{
-			w->has_null[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull)) < rows;
-			if (src->cols[w->col[f]].kind == RS_COL_CATEGORICAL)
-				w->categories[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
-		}
-	}
-	SPI_finish();
-	pfree(q.data);
+	rs_source_class_features(src, class_value, w->has_null, w->categories);
 	w->exact = true;
 	sum_widths(src, max_modes, w);
 }

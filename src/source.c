@@ -212,26 +212,20 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 	relation_close(rel, NoLock);	/* keep the lock until commit */
 }
 
-/* Run the per-column statistics query and the class count query. */
+/*
+ * The per-column statistics query: rows, and per column its non-NULL
+ * values, distinct values, range (numeric) and integrality (float,
+ * numeric).  Inside SPI; strings are copied into callercxt.
+ */
 static void
-gather_statistics(RsSource *src)
+column_statistics(RsSource *src, MemoryContext callercxt)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
 	StringInfoData q;
-	RsSourceColumn *lab = &src->cols[src->label_index];
-	const char *labq = quote_identifier(lab->name);
-	TypeCacheEntry *lab_tc;
+	HeapTuple	tup;
+	TupleDesc	td;
+	bool		isnull;
 	int			ret;
 	int			fno;
-
-	/* The label must be groupable. */
-	lab_tc = lookup_type_cache(lab->typid, TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR);
-	if (!OidIsValid(lab_tc->eq_opr) || !OidIsValid(lab_tc->lt_opr))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("label column \"%s\" has type %s, which cannot be compared",
-						lab->name, lab->typname),
-				 errhint("Use a label of an integer, text, boolean or enum type.")));
 
 	initStringInfo(&q);
 	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
@@ -256,58 +250,60 @@ gather_statistics(RsSource *src)
 	}
 	appendStringInfo(&q, " FROM %s", src->qualified_name);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
 	ret = SPI_execute(q.data, true, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "raresynth statistics query failed: %s", SPI_result_code_string(ret));
 
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	fno = 1;
+	src->n_rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+	for (int i = 0; i < src->ncols; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
+		RsSourceColumn *col = &src->cols[i];
+		int64		nonnull = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		char	   *s;
 
-		fno = 1;
-		src->n_rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
-		for (int i = 0; i < src->ncols; i++)
+		col->n_null = src->n_rows - nonnull;
+		col->integral = (col->vclass == RS_VAL_INT);
+		if (col->vclass == RS_VAL_UNSUPPORTED)
+			continue;
+		col->n_distinct = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		if (rs_value_class_is_numeric(col->vclass))
 		{
-			RsSourceColumn *col = &src->cols[i];
-			int64		nonnull = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
-			char	   *s;
+			s = SPI_getvalue(tup, td, fno++);
+			col->min_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
+			s = SPI_getvalue(tup, td, fno++);
+			col->max_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
+		}
+		if (col->vclass == RS_VAL_FLOAT || col->vclass == RS_VAL_NUMERIC)
+		{
+			Datum		d = SPI_getbinval(tup, td, fno++, &isnull);
 
-			col->n_null = src->n_rows - nonnull;
-			col->integral = (col->vclass == RS_VAL_INT);
-			if (col->vclass == RS_VAL_UNSUPPORTED)
-				continue;
-			col->n_distinct = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
-			if (rs_value_class_is_numeric(col->vclass))
-			{
-				s = SPI_getvalue(tup, td, fno++);
-				col->min_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
-				s = SPI_getvalue(tup, td, fno++);
-				col->max_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
-			}
-			if (col->vclass == RS_VAL_FLOAT || col->vclass == RS_VAL_NUMERIC)
-			{
-				Datum		d = SPI_getbinval(tup, td, fno++, &isnull);
-
-				col->integral = !isnull && DatumGetBool(d);
-			}
+			col->integral = !isnull && DatumGetBool(d);
 		}
 	}
+	pfree(q.data);
+}
 
-	/*
-	 * Class counts of the label, rarest first (ties by value).  A label has
-	 * at most RS_MAX_LABEL_CLASSES classes: the query fetches one more to
-	 * tell, so a label with a million distinct values costs no memory here.
-	 */
-	resetStringInfo(&q);
-	appendStringInfo(&q,
-					 "SELECT %s::pg_catalog.text, pg_catalog.count(*) FROM %s "
-					 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s LIMIT %d",
-					 labq, src->qualified_name, labq, labq, labq, RS_MAX_LABEL_CLASSES + 1);
-	ret = SPI_execute(q.data, true, 0);
+/*
+ * Class counts of the label, rarest first (ties by value).  A label has
+ * at most RS_MAX_LABEL_CLASSES classes: the query fetches one more to
+ * tell, so a label with a million distinct values costs no memory here.
+ * Inside SPI; the classes are allocated in callercxt.
+ */
+static void
+class_counts(RsSource *src, MemoryContext callercxt)
+{
+	RsSourceColumn *lab = &src->cols[src->label_index];
+	const char *labq = quote_identifier(lab->name);
+	char	   *q;
+	int			ret;
+
+	q = psprintf("SELECT %s::pg_catalog.text, pg_catalog.count(*) FROM %s "
+				 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s LIMIT %d",
+				 labq, src->qualified_name, labq, labq, labq, RS_MAX_LABEL_CLASSES + 1);
+	ret = SPI_execute(q, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "raresynth class count query failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed > RS_MAX_LABEL_CLASSES)
@@ -330,9 +326,31 @@ gather_statistics(RsSource *src)
 												   SPI_getvalue(tup, SPI_tuptable->tupdesc, 1));
 		src->class_counts[k] = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
 	}
+	pfree(q);
+}
 
+/* Run the per-column statistics query and the class count query. */
+static void
+gather_statistics(RsSource *src)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	RsSourceColumn *lab = &src->cols[src->label_index];
+	TypeCacheEntry *lab_tc;
+
+	/* The label must be groupable. */
+	lab_tc = lookup_type_cache(lab->typid, TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR);
+	if (!OidIsValid(lab_tc->eq_opr) || !OidIsValid(lab_tc->lt_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("label column \"%s\" has type %s, which cannot be compared",
+						lab->name, lab->typname),
+				 errhint("Use a label of an integer, text, boolean or enum type.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	column_statistics(src, callercxt);
+	class_counts(src, callercxt);
 	SPI_finish();
-	pfree(q.data);
 }
 
 /*
@@ -454,6 +472,62 @@ rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
 				 errhint("Features must be numeric, date, timestamp, text, boolean or enum columns that are not identifiers or constant.")));
 	}
 	return src;
+}
+
+/*
+ * Within the rows of class class_value: per feature column (in order)
+ * whether it has a NULL and, for a categorical one, how many distinct
+ * values (n_distinct[f]; untouched for a continuous one).  One aggregate
+ * query; rs_check_memory counts the encoded widths exactly with it.
+ */
+void
+rs_source_class_features(const RsSource *src, const char *class_value, bool *has_null,
+						 int64 *n_distinct)
+{
+	StringInfoData q;
+	const char *labq = quote_identifier(src->cols[src->label_index].name);
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(class_value)};
+	int			ret;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
+	for (int i = 0; i < src->ncols; i++)
+	{
+		const char *cq = quote_identifier(src->cols[i].name);
+
+		if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
+			continue;
+		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
+		if (src->cols[i].kind == RS_COL_CATEGORICAL)
+			appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
+	}
+	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+					 src->qualified_name, labq);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "raresynth width query failed: %s", SPI_result_code_string(ret));
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			fno = 1;
+		int64		rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+
+		for (int i = 0, f = 0; i < src->ncols; i++)
+		{
+			if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
+				continue;
+			has_null[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull)) < rows;
+			if (src->cols[i].kind == RS_COL_CATEGORICAL)
+				n_distinct[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+			f++;
+		}
+	}
+	SPI_finish();
+	pfree(q.data);
 }
 
 /* The rows of class class_value (as text) in the source, or -1 if it is not a class. */
