@@ -94,12 +94,7 @@ raresynth_quality(PG_FUNCTION_ARGS)
 				 errmsg("real, synthetic and label must not be NULL")));
 
 	src = rs_source_analyze(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(2)), NULL);
-	minority = PG_ARGISNULL(3) ? src->class_values[0] : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (rs_source_class_count(src, minority) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("class \"%s\" does not occur in label column \"%s\"",
-						minority, NameStr(*PG_GETARG_NAME(2)))));
+	minority = rs_source_minority(src, PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	if (PG_GETARG_OID(0) == PG_GETARG_OID(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

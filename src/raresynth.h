@@ -104,6 +104,7 @@ typedef struct RsSource
 extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude);
 extern void rs_check_source_relation(Oid relid);
 extern int	rs_source_n_features(const RsSource *src);
+extern char *rs_source_minority(const RsSource *src, char *value);
 extern void rs_source_class_features(const RsSource *src, const char *class_value,
 									 bool *has_null, int64 *n_distinct);
 extern const char *rs_column_kind_name(RsColumnKind kind);

@@ -80,11 +80,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 	seed = rs_seed_arg(fcinfo, 5);
 
 	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
-	minority = PG_ARGISNULL(6) ? src->class_values[0] : text_to_cstring(PG_GETARG_TEXT_PP(6));
-	if (rs_source_class_count(src, minority) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("minority value \"%s\" does not occur in label column \"%s\"", minority, label)));
+	minority = rs_source_minority(src, PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6)));
 	if (rs_source_class_count(src, minority) < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

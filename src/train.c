@@ -129,25 +129,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 
 	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7));
 
-	if (PG_ARGISNULL(2))
-		minority = src->class_values[0];
-	else
-	{
-		minority = text_to_cstring(PG_GETARG_TEXT_PP(2));
-		if (rs_source_class_count(src, minority) < 0)
-		{
-			StringInfoData d;
-
-			initStringInfo(&d);
-			for (int k = 0; k < src->n_classes; k++)
-				appendStringInfo(&d, "%s\"%s\" (" INT64_FORMAT ")", k ? ", " : "",
-								 src->class_values[k], src->class_counts[k]);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("minority value \"%s\" does not occur in label column \"%s\"", minority, label),
-					 errdetail("The classes are %s.", d.data)));
-		}
-	}
+	minority = rs_source_minority(src, PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
 
 	if (PG_ARGISNULL(3))
 		model_name = psprintf("%s_%s", src->relname, label);
