@@ -51,18 +51,10 @@ split_halves(const rs_table *t, rs_table **a, rs_table **b, rs_rng *rng)
 	for (int i = 0; i < n; i++)
 		order[i] = i;
 	rs_rng_shuffle(rng, order, n);
-	*a = rs_table_create(na, t->n_cols, &err);
-	*b = rs_table_create(n - na, t->n_cols, &err);
-	if (!*a || !*b || rs_table_copy_specs(*a, t, &err) != RS_OK ||
-		rs_table_copy_specs(*b, t, &err) != RS_OK)
+	*a = rs_table_take(t, order, na, &err);
+	*b = *a ? rs_table_take(t, order + na, n - na, &err) : NULL;
+	if (!*a || !*b)
 		rs_report_core_error(&err, NULL);
-	for (int i = 0; i < n; i++)
-	{
-		rs_table   *dst = i < na ? *a : *b;
-		int			r = i < na ? i : i - na;
-
-		memcpy(&RS_CELL(dst, r, 0), &RS_CELL(t, order[i], 0), sizeof(double) * t->n_cols);
-	}
 }
 
 /*
