@@ -199,11 +199,18 @@ extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *
 
 /*
  * ---- rowmaker.c: core rows -> SQL values of a model's source row type ----
- * rs_describe_mismatch() is NULL when desc has the model's source columns
- * (names, types, order), else a sentence naming the first difference.
+ * A row maker needs what a model records of its source (rs_model_meta)
+ * and the feature specs; the _meta forms take them without a model
+ * (SMOTE), the others take them from a model.  rs_describe_mismatch() is
+ * NULL when desc has those source columns (names, types, order), else a
+ * sentence naming the first difference.
  */
 typedef struct RsRowMaker RsRowMaker;
+extern char *rs_describe_mismatch_meta(TupleDesc desc, const struct rs_model_meta *meta);
 extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
+extern RsRowMaker *rs_rowmaker_create_meta(TupleDesc desc, const struct rs_model_meta *meta,
+										   const rs_table *specs, const char *model_name,
+										   const char *source_name);
 extern RsRowMaker *rs_rowmaker_create(TupleDesc desc, const struct rs_model *m,
 									  const char *model_name, const char *source_name);
 extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
@@ -235,7 +242,7 @@ extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
 typedef struct RsTarget RsTarget;
 typedef bool (*RsRowNext) (void *arg, Datum *values, bool *nulls);
 extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char *suffix,
-								const struct rs_model *m, bool with_view);
+								const struct rs_model_meta *meta, bool with_view);
 extern TupleDesc rs_target_tupdesc(const RsTarget *t);
 extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value);
 extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);

@@ -63,11 +63,12 @@ double_to_datum(RsRowMaker *rm, RsOutColumn *oc, double v)
 }
 
 /*
- * NULL if desc has exactly the model's source columns (names, types, order;
- * dropped columns skipped), else a sentence naming the first difference.
+ * NULL if desc has exactly the source columns meta records (names, types,
+ * order; dropped columns skipped), else a sentence naming the first
+ * difference.
  */
 char *
-rs_describe_mismatch(TupleDesc desc, const rs_model *m)
+rs_describe_mismatch_meta(TupleDesc desc, const rs_model_meta *meta)
 {
 	int			src = 0;
 
@@ -78,33 +79,43 @@ rs_describe_mismatch(TupleDesc desc, const rs_model *m)
 
 		if (att->attisdropped)
 			continue;
-		if (src >= m->meta.n_source_cols)
+		if (src >= meta->n_source_cols)
 			return psprintf("Column \"%s\" is not in the model's source, which has %d columns.",
-							NameStr(att->attname), m->meta.n_source_cols);
+							NameStr(att->attname), meta->n_source_cols);
 		typ = rs_format_type(att->atttypid, att->atttypmod);
-		if (strcmp(NameStr(att->attname), m->meta.source_names[src]) != 0 ||
-			strcmp(typ, m->meta.source_types[src]) != 0)
+		if (strcmp(NameStr(att->attname), meta->source_names[src]) != 0 ||
+			strcmp(typ, meta->source_types[src]) != 0)
 			return psprintf("Column %d is \"%s\" %s here but \"%s\" %s in the model.",
 							src + 1, NameStr(att->attname), typ,
-							m->meta.source_names[src], m->meta.source_types[src]);
+							meta->source_names[src], meta->source_types[src]);
 		src++;
 	}
-	if (src != m->meta.n_source_cols)
+	if (src != meta->n_source_cols)
 		return psprintf("Column \"%s\" of the model's source is missing.",
-						m->meta.source_names[src]);
+						meta->source_names[src]);
 	return NULL;
 }
 
+/* The same for model m's source columns. */
+char *
+rs_describe_mismatch(TupleDesc desc, const rs_model *m)
+{
+	return rs_describe_mismatch_meta(desc, &m->meta);
+}
+
 /*
- * Prepare to build rows of type desc from model m.  desc must have the
- * model's source columns (rs_describe_mismatch).
+ * Prepare to build rows of type desc from rows coded like specs (feature
+ * column specs), of a source whose columns meta records: all a row maker
+ * needs of a model (SMOTE's rows have no model).  desc must have those
+ * columns (rs_describe_mismatch_meta).  model_name and source_name are
+ * for messages.
  */
 RsRowMaker *
-rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
-				   const char *source_name)
+rs_rowmaker_create_meta(TupleDesc desc, const rs_model_meta *meta, const rs_table *specs,
+						const char *model_name, const char *source_name)
 {
 	RsRowMaker *rm = palloc0(sizeof(RsRowMaker));
-	char	   *mismatch = rs_describe_mismatch(desc, m);
+	char	   *mismatch = rs_describe_mismatch_meta(desc, meta);
 	int			src = 0;
 
 	if (mismatch)
@@ -127,7 +138,7 @@ rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
 		oc->role = RS_ROLE_EXCLUDED;
 		if (att->attisdropped)
 			continue;
-		role = m->meta.source_role[src];
+		role = meta->source_role[src];
 		oc->role = role;
 		oc->typid = att->atttypid;
 		oc->typmod = att->atttypmod;
@@ -137,7 +148,7 @@ rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
 		oc->domain = oc->basetype != att->atttypid;
 		getTypeInputInfo(att->atttypid, &infn, &oc->ioparam);
 		fmgr_info(infn, &oc->input);
-		if (role >= 0 && m->specs->cols[role].kind == RS_KIND_CONTINUOUS &&
+		if (role >= 0 && specs->cols[role].kind == RS_KIND_CONTINUOUS &&
 			!rs_value_class_is_numeric(oc->vclass))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -145,10 +156,10 @@ rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
 							NameStr(att->attname), format_type_be(att->atttypid), model_name),
 					 errhint("Pass the source's row type, NULL::%s.", source_name)));
 		if (role == RS_ROLE_LABEL)
-			rm->label_datum = input_datum(oc, m->meta.minority);
-		else if (role >= 0 && m->specs->cols[role].kind == RS_KIND_CATEGORICAL)
+			rm->label_datum = input_datum(oc, meta->minority);
+		else if (role >= 0 && specs->cols[role].kind == RS_KIND_CATEGORICAL)
 		{
-			const rs_column *spec = &m->specs->cols[role];
+			const rs_column *spec = &specs->cols[role];
 
 			oc->cat_datums = palloc(sizeof(Datum) * Max(spec->n_categories, 1));
 			for (int k = 0; k < spec->n_categories; k++)
@@ -157,6 +168,14 @@ rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
 		src++;
 	}
 	return rm;
+}
+
+/* Prepare to build rows of type desc from model m (rs_rowmaker_create_meta). */
+RsRowMaker *
+rs_rowmaker_create(TupleDesc desc, const rs_model *m, const char *model_name,
+				   const char *source_name)
+{
+	return rs_rowmaker_create_meta(desc, &m->meta, m->specs, model_name, source_name);
 }
 
 /* Fill values/nulls (rm->natts long) from row `row` of the decoded table t. */

@@ -228,10 +228,11 @@ collect_read_relations(Node *node, List **relids)
 
 /*
  * The checks on an existing (or just created) target t->relid, locked:
- * its partitions, that the source does not read it, its columns.
+ * its partitions, that the source does not read it, its columns (those
+ * meta records).
  */
 static void
-check_target(RsTarget *t, const rs_model *m)
+check_target(RsTarget *t, const rs_model_meta *meta)
 {
 	List	   *source_reads = NIL;
 	List	   *written = list_make1_oid(t->relid);
@@ -260,7 +261,7 @@ check_target(RsTarget *t, const rs_model *m)
 																	  get_rel_name(lfirst_oid(lc))))));
 
 	rel = relation_open(t->relid, NoLock);
-	mismatch = rs_describe_mismatch(RelationGetDescr(rel), m);
+	mismatch = rs_describe_mismatch_meta(RelationGetDescr(rel), meta);
 	relation_close(rel, NoLock);
 	if (mismatch)
 		ereport(ERROR,
@@ -340,15 +341,15 @@ check_view(Oid nsp, const char *view_name)
 }
 
 /*
- * Open the target of rows of model m from source source_relid: `target`
- * (a possibly qualified name; NULL: <source><suffix> in the source's
- * schema), created if missing.  with_view: raresynth_synthesize(), which
+ * Open the target of rows from source source_relid, whose columns meta
+ * records (a model's, or SMOTE's): `target` (a possibly qualified name;
+ * NULL: <source><suffix> in the source's schema), created if missing.  with_view: raresynth_synthesize(), which
  * also writes the view <source>_improved (rs_target_finish).  Returns with
  * the target name and the table locked until the end of the transaction.
  */
 RsTarget *
-rs_target_open(Oid source_relid, const char *target, const char *suffix, const rs_model *m,
-			   bool with_view)
+rs_target_open(Oid source_relid, const char *target, const char *suffix,
+			   const rs_model_meta *meta, bool with_view)
 {
 	RsTarget   *t = palloc0(sizeof(RsTarget));
 	Oid			source_nsp = get_rel_namespace(source_relid);
@@ -399,7 +400,7 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix, const r
 		t->relid = RangeVarGetRelidExtended(rv, ShareRowExclusiveLock, 0,
 											target_lookup_callback, NULL);
 	}
-	check_target(t, m);
+	check_target(t, meta);
 	if (with_view)
 		check_view(source_nsp, t->view_name);
 
