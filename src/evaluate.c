@@ -31,44 +31,19 @@ static const char *const method_names[] = {"none", "smote", "gan", "smotenc"};
 
 typedef struct ProgressState
 {
-	instr_time	start;
-	double		last;
+	RsProgress	progress;
 	const int  *sizes;
 	int			runs;
 } ProgressState;
 
-static double
-elapsed_since(instr_time start)
-{
-	instr_time	now;
-
-	INSTR_TIME_SET_CURRENT(now);
-	INSTR_TIME_SUBTRACT(now, start);
-	return INSTR_TIME_GET_DOUBLE(now);
-}
-
-/* NOTICE progress, at most every 10 seconds (and at the end). */
+/* The core's progress callback: one NOTICE line (rs_progress_step). */
 static void
 report_progress(void *arg, int size_index, int run, int done, int total)
 {
 	ProgressState *ps = arg;
-	double		el = elapsed_since(ps->start);
-	StringInfoData m;
 
-	if (!rs_progress || (done < total && el - ps->last < 10.0 && done > 1))
-		return;
-	ps->last = el;
-	initStringInfo(&m);
-	appendStringInfo(&m, "evaluate: size %d, run %d/%d (%d of %d done), ",
+	rs_progress_step(&ps->progress, done, total, "evaluate: size %d, run %d/%d (%d of %d done), ",
 					 ps->sizes[size_index], run + 1, ps->runs, done, total);
-	rs_append_duration(&m, el);
-	appendStringInfoString(&m, " elapsed");
-	if (done < total)
-	{
-		appendStringInfoString(&m, ", ETA ");
-		rs_append_duration(&m, el / done * (total - done));
-	}
-	ereport(NOTICE, (errmsg("%s", m.data)));
 }
 
 static int
@@ -281,8 +256,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.smote_k = opts.smote_k;
 	cfg.gan = &opts.gan;
 	cfg.max_modes = opts.max_modes;
-	INSTR_TIME_SET_CURRENT(ps.start);
-	ps.last = 0;
+	rs_progress_begin(&ps.progress);
 	ps.sizes = sizes;
 	ps.runs = cfg.runs;
 	cfg.progress = report_progress;

@@ -10,6 +10,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "portability/instr_time.h"
 #include "access/tupdesc.h"
 #include "utils/array.h"
 #include "utils/snapshot.h"
@@ -30,6 +31,17 @@ extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
 extern void rs_apply_threads(void);
 extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
 extern void rs_append_duration(StringInfo s, double sec);
+
+/* ---- progress.c: NOTICE progress lines of long jobs ---- */
+typedef struct RsProgress
+{
+	instr_time	start;
+	double		last;			/* elapsed seconds at the last line */
+} RsProgress;
+
+extern void rs_progress_begin(RsProgress *p);
+extern double rs_progress_elapsed(const RsProgress *p);
+extern void rs_progress_step(RsProgress *p, int done, int total, const char *fmt,...) pg_attribute_printf(4, 5);
 
 /* Turn a core error into an ereport(ERROR); never returns. */
 extern void rs_report_core_error(const rs_error *err, const char *context) pg_attribute_noreturn();

@@ -27,7 +27,6 @@
 #include "raresynth.h"
 
 #define RS_WEAK_ROWS 50			/* fewer minority rows: warn the model is weak */
-#define RS_PROGRESS_SECONDS 10.0
 
 /* [{"name": ..., "type": ..., "kind": ..., "reason": ...}, ...] */
 static char *
@@ -84,9 +83,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 	float	   *encoded;
 	double	   *loss_g,
 			   *loss_d;
-	instr_time	start,
-				now;
-	double		last_report = -RS_PROGRESS_SECONDS;
+	RsProgress	progress;
 	double		seconds;
 	uint8_t    *state;
 	size_t		state_len;
@@ -157,7 +154,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 						rows->n_rows, minority),
 				 errhint("Synthetic rows from so few examples mostly repeat their patterns.")));
 
-	INSTR_TIME_SET_CURRENT(start);
+	rs_progress_begin(&progress);
 	rs_rng_seed(&rng, seed);
 	memset(&model, 0, sizeof(model));
 	rs_source_meta(src, minority, seed, &model.meta);
@@ -169,35 +166,13 @@ raresynth_train(PG_FUNCTION_ARGS)
 	loss_d = palloc(sizeof(double) * epochs);
 	for (int e = 0; e < epochs; e++)
 	{
-		double		elapsed;
-
 		CHECK_FOR_INTERRUPTS();
 		if (rs_gan_fit_epoch(model.gan, encoded, rows->n_rows, &loss_g[e], &loss_d[e], &err) != RS_OK)
 			rs_report_core_error(&err, psprintf("training failed in epoch %d", e + 1));
-		INSTR_TIME_SET_CURRENT(now);
-		INSTR_TIME_SUBTRACT(now, start);
-		elapsed = INSTR_TIME_GET_DOUBLE(now);
-		if (rs_progress && (e == 0 || e == epochs - 1 || elapsed - last_report >= RS_PROGRESS_SECONDS))
-		{
-			StringInfoData msg;
-
-			initStringInfo(&msg);
-			appendStringInfo(&msg, "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
-							 e + 1, epochs, loss_g[e], loss_d[e]);
-			rs_append_duration(&msg, elapsed);
-			appendStringInfoString(&msg, " elapsed");
-			if (e < epochs - 1)
-			{
-				appendStringInfoString(&msg, ", ETA ");
-				rs_append_duration(&msg, elapsed / (e + 1) * (epochs - e - 1));
-			}
-			ereport(NOTICE, (errmsg("%s", msg.data)));
-			last_report = elapsed;
-		}
+		rs_progress_step(&progress, e + 1, epochs, "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
+						 e + 1, epochs, loss_g[e], loss_d[e]);
 	}
-	INSTR_TIME_SET_CURRENT(now);
-	INSTR_TIME_SUBTRACT(now, start);
-	seconds = INSTR_TIME_GET_DOUBLE(now);
+	seconds = rs_progress_elapsed(&progress);
 
 	if (rs_model_save(&model, &state, &state_len, &err) != RS_OK)
 		rs_report_core_error(&err, "could not save the model");
