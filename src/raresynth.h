@@ -188,8 +188,6 @@ typedef struct RsStoredModel	/* one row of raresynth.models */
 	size_t		state_len;
 } RsStoredModel;
 
-extern void rs_catalog_lock_model(const char *model);
-extern void rs_catalog_check_model(const char *model);
 extern void rs_catalog_check_writable(const char *model);
 extern void rs_catalog_store_model(const RsStoredModel *sm);
 extern RsStoredModel *rs_catalog_load_model(const char *model);
