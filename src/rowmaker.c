@@ -10,7 +10,6 @@
  */
 #include "postgres.h"
 
-#include "access/tupdesc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
