@@ -2,7 +2,7 @@
  * synthesize.c
  *	  raresynth_synthesize(): write synthetic minority rows of a model (the
  *	  row stream of sample.c) to the companion table <source>_synthetic or
- *	  another target (rs_target_* in table_io.c) and create or replace the
+ *	  another target (rs_target_* in write.c) and create or replace the
  *	  view <source>_improved.
  */
 #include "postgres.h"
