@@ -6,7 +6,9 @@
  *	  read "like" it (a synthetic companion, a test table), whose columns
  *	  are checked by name and type first; categories are coded by their
  *	  text, continuous values through datum.c, and rows come out sorted, so
- *	  that the result does not depend on the scan order.
+ *	  that the result does not depend on the scan order.  Also the row
+ *	  counts those reads need (rs_count_class_rows, which write.c's 1:1
+ *	  count shares) and the bytes a read holds (rs_read_bytes).
  *
  * All SQL is built with quote_identifier() and schema-qualified operators;
  * values travel as $n parameters.

@@ -4,9 +4,11 @@
  *	  the way the encoder will.  It checks the relation and the caller's
  *	  privilege, gathers per-column statistics with one aggregate query,
  *	  counts the label's classes and gives every column a kind (continuous,
- *	  categorical, label or excluded with a reason).  Also what a model
- *	  records of its source (rs_source_meta) and finding that source again
- *	  for a trained model (rs_model_source_relid).
+ *	  categorical, label or excluded with a reason).  The rest answers
+ *	  questions about an analysed source: its features, the minority class
+ *	  a job uses, a class's per-feature NULLs and categories (for the memory
+ *	  estimate), what a model records of it (rs_source_meta), and finding it
+ *	  again for a trained model (rs_model_source_relid).
  *
  * All SQL is built with quote_identifier() and schema-qualified operators;
  * values travel as $n parameters.
