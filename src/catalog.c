@@ -63,7 +63,7 @@ model_name_arg(const char *model)
  * one name run one after another, each as if alone.  Taking it again is a
  * no-op.
  */
-void
+static void
 rs_catalog_lock_model(const char *model)
 {
 	NameData	n;
@@ -189,28 +189,6 @@ report_name_taken(const char *model)
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("model \"%s\" is owned by another role", model),
 			 errhint("Choose another name with the model argument.")));
-}
-
-/* Error unless the caller can see and use the model.  Opens its own SPI. */
-void
-rs_catalog_check_model(const char *model)
-{
-	Oid			argtypes[1] = {NAMEOID};
-	Datum		args[1];
-	NameData	n;
-	int			ret;
-
-	namestrcpy(&n, model_name_arg(model));
-	args[0] = NameGetDatum(&n);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT 1 FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1",
-								1, argtypes, args, NULL, true, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "model lookup failed: %s", SPI_result_code_string(ret));
-	if (SPI_processed == 0)
-		report_missing_model(model);
-	SPI_finish();
 }
 
 /* raresynth.current_role_id() returns regrole: the role owner is compared with */

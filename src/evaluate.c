@@ -31,44 +31,19 @@ static const char *const method_names[] = {"none", "smote", "gan", "smotenc"};
 
 typedef struct ProgressState
 {
-	instr_time	start;
-	double		last;
+	RsProgress	progress;
 	const int  *sizes;
 	int			runs;
 } ProgressState;
 
-static double
-elapsed_since(instr_time start)
-{
-	instr_time	now;
-
-	INSTR_TIME_SET_CURRENT(now);
-	INSTR_TIME_SUBTRACT(now, start);
-	return INSTR_TIME_GET_DOUBLE(now);
-}
-
-/* NOTICE progress, at most every 10 seconds (and at the end). */
+/* The core's progress callback: one NOTICE line (rs_progress_step). */
 static void
 report_progress(void *arg, int size_index, int run, int done, int total)
 {
 	ProgressState *ps = arg;
-	double		el = elapsed_since(ps->start);
-	StringInfoData m;
 
-	if (!rs_progress || (done < total && el - ps->last < 10.0 && done > 1))
-		return;
-	ps->last = el;
-	initStringInfo(&m);
-	appendStringInfo(&m, "evaluate: size %d, run %d/%d (%d of %d done), ",
+	rs_progress_step(&ps->progress, done, total, "evaluate: size %d, run %d/%d (%d of %d done), ",
 					 ps->sizes[size_index], run + 1, ps->runs, done, total);
-	rs_append_duration(&m, el);
-	appendStringInfoString(&m, " elapsed");
-	if (done < total)
-	{
-		appendStringInfoString(&m, ", ETA ");
-		rs_append_duration(&m, el / done * (total - done));
-	}
-	ereport(NOTICE, (errmsg("%s", m.data)));
 }
 
 static int
@@ -187,6 +162,113 @@ set_float(Datum *values, bool *nulls, int i, double v)
 		values[i] = Float8GetDatum(v);
 }
 
+/* sizes: NULL or a NULL element means the whole table (n rows) */
+static int *
+parse_sizes(ArrayType *arr, int64 n, int *n_sizes)
+{
+	int		   *sizes;
+	Datum	   *d;
+	bool	   *nulls;
+
+	if (arr == NULL)
+	{
+		sizes = palloc(sizeof(int));
+		sizes[0] = (int) n;
+		*n_sizes = 1;
+		return sizes;
+	}
+	rs_check_1d_array(arr, "sizes");
+	deconstruct_array(arr, INT4OID, 4, true, TYPALIGN_INT, &d, &nulls, n_sizes);
+	if (*n_sizes < 1 || *n_sizes > RS_EVAL_MAX_SIZES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sizes must list 1 to %d sizes", RS_EVAL_MAX_SIZES)));
+	sizes = palloc(sizeof(int) * *n_sizes);
+	for (int i = 0; i < *n_sizes; i++)
+		sizes[i] = nulls[i] ? (int) n : DatumGetInt32(d[i]);
+	return sizes;
+}
+
+/* rs_check_memory for the experiment cfg: one run at its largest size. */
+static void
+check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *opts, bool has_smote)
+{
+	RsJobShape	job = {.job = RS_JOB_EVALUATE, .opts = opts, .k = opts->smote_k,
+		.test_fraction = cfg->test_fraction, .with_smote = has_smote,
+	.other_bytes = (double) cfg->n_sizes * cfg->n_methods * cfg->runs * sizeof(rs_eval_result)};
+
+	for (int i = 0; i < cfg->n_sizes; i++)
+		job.max_size = Max(job.max_size, cfg->sizes[i]);
+	for (int m = 0; m < cfg->n_methods; m++)
+		job.with_gan |= cfg->methods[m] == RS_AUG_GAN;
+	rs_check_memory(src, &job);
+}
+
+/*
+ * The result row of method m (cfg->methods[m]) at one size: its runs in
+ * cell, those of none and smote (NULL when not run) for the paired
+ * differences.  Returns whether its balanced accuracy is indistinguishable
+ * from 0.5.
+ */
+static bool
+put_result_row(ReturnSetInfo *rsinfo, const rs_eval_config *cfg, int m, int size,
+			   const rs_eval_result *cell, const rs_eval_result *none,
+			   const rs_eval_result *smote)
+{
+	Datum		values[RS_EVAL_COLUMNS];
+	bool		nulls[RS_EVAL_COLUMNS] = {0};
+	double		mean,
+				sd;
+	const rs_eval_result *base[2] = {none, smote};
+	int			col = 12;
+	bool		flat = true;
+
+	values[0] = CStringGetTextDatum(method_names[cfg->methods[m]]);
+	values[1] = Int32GetDatum(size);
+	values[2] = Int32GetDatum(cfg->runs);
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, accuracy), &mean, &sd);
+	set_float(values, nulls, 3, mean);
+	set_float(values, nulls, 4, sd);
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, recall), &mean, &sd);
+	set_float(values, nulls, 5, mean);
+	set_float(values, nulls, 6, sd);
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, precision), &mean, &sd);
+	set_float(values, nulls, 7, mean);
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, f1), &mean, &sd);
+	set_float(values, nulls, 8, mean);
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, balanced_accuracy), &mean, &sd);
+	set_float(values, nulls, 9, mean);
+	if (cfg->runs < 2 || isnan(sd) ||
+		fabs(mean - 0.5) > rs_t_quantile_975(cfg->runs - 1) * sd / sqrt(cfg->runs))
+		flat = false;
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, roc_auc), &mean, &sd);
+	set_float(values, nulls, 10, mean);
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, seconds), &mean, &sd);
+	set_float(values, nulls, 11, mean);
+	for (int b = 0; b < 2; b++)
+	{
+		size_t		fields[2] = {offsetof(rs_eval_result, accuracy), offsetof(rs_eval_result, recall)};
+
+		for (int f = 0; f < 2; f++)
+		{
+			rs_paired	p;
+
+			if (base[b] == NULL)
+			{
+				nulls[col] = nulls[col + 1] = nulls[col + 2] = true;
+				col += 3;
+				continue;
+			}
+			paired(cell, base[b], cfg->runs, fields[f], &p);
+			set_float(values, nulls, col++, p.mean);
+			set_float(values, nulls, col++, p.lo);
+			set_float(values, nulls, col++, p.hi);
+		}
+	}
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return flat;
+}
+
 /*
  * raresynth_evaluate(source regclass, label name, methods text[], runs int,
  *					  sizes int[], test_fraction float8, classifier text,
@@ -251,28 +333,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	n = src->n_rows - src->n_label_null;
 	n1 = src->class_counts[0];
 
-	/* sizes: NULL or a NULL element means the whole table */
-	if (PG_ARGISNULL(4))
-	{
-		sizes = palloc(sizeof(int));
-		sizes[0] = (int) n;
-		n_sizes = 1;
-	}
-	else
-	{
-		Datum	   *d;
-		bool	   *nulls;
-
-		rs_check_1d_array(PG_GETARG_ARRAYTYPE_P(4), "sizes");
-		deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), INT4OID, 4, true, TYPALIGN_INT, &d, &nulls, &n_sizes);
-		if (n_sizes < 1 || n_sizes > RS_EVAL_MAX_SIZES)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sizes must list 1 to %d sizes", RS_EVAL_MAX_SIZES)));
-		sizes = palloc(sizeof(int) * n_sizes);
-		for (int i = 0; i < n_sizes; i++)
-			sizes[i] = nulls[i] ? (int) n : DatumGetInt32(d[i]);
-	}
+	sizes = parse_sizes(PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), n, &n_sizes);
 	for (int i = 0; i < n_sizes; i++)
 		check_size(sizes[i], n, n1, cfg.test_fraction, has_smote);
 	cfg.sizes = sizes;
@@ -281,8 +342,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.smote_k = opts.smote_k;
 	cfg.gan = &opts.gan;
 	cfg.max_modes = opts.max_modes;
-	INSTR_TIME_SET_CURRENT(ps.start);
-	ps.last = 0;
+	rs_progress_begin(&ps.progress);
 	ps.sizes = sizes;
 	ps.runs = cfg.runs;
 	cfg.progress = report_progress;
@@ -291,17 +351,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth evaluate", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	{
-		RsJobShape	job = {.job = RS_JOB_EVALUATE, .opts = &opts, .k = opts.smote_k,
-		.test_fraction = cfg.test_fraction, .with_smote = has_smote,
-		.other_bytes = (double) n_sizes * cfg.n_methods * cfg.runs * sizeof(rs_eval_result)};
-
-		for (int i = 0; i < n_sizes; i++)
-			job.max_size = Max(job.max_size, sizes[i]);
-		for (int m = 0; m < cfg.n_methods; m++)
-			job.with_gan |= cfg.methods[m] == RS_AUG_GAN;
-		rs_check_memory(src, &job);
-	}
+	check_memory(src, &cfg, &opts, has_smote);
 	t = rs_source_read_labelled(src, positive, &y);
 	res = palloc0(mul_size(mul_size(n_sizes, cfg.n_methods), mul_size(cfg.runs, sizeof(rs_eval_result))));
 	if (rs_evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)
@@ -328,59 +378,9 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 				smote = cell;
 		}
 		for (int m = 0; m < cfg.n_methods; m++)
-		{
-			const rs_eval_result *cell = &res[((size_t) s * cfg.n_methods + m) * cfg.runs];
-			Datum		values[RS_EVAL_COLUMNS];
-			bool		nulls[RS_EVAL_COLUMNS] = {0};
-			double		mean,
-						sd;
-			const rs_eval_result *base[2] = {none, smote};
-			int			col = 12;
-
-			values[0] = CStringGetTextDatum(method_names[cfg.methods[m]]);
-			values[1] = Int32GetDatum(sizes[s]);
-			values[2] = Int32GetDatum(cfg.runs);
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, accuracy), &mean, &sd);
-			set_float(values, nulls, 3, mean);
-			set_float(values, nulls, 4, sd);
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, recall), &mean, &sd);
-			set_float(values, nulls, 5, mean);
-			set_float(values, nulls, 6, sd);
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, precision), &mean, &sd);
-			set_float(values, nulls, 7, mean);
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, f1), &mean, &sd);
-			set_float(values, nulls, 8, mean);
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, balanced_accuracy), &mean, &sd);
-			set_float(values, nulls, 9, mean);
-			if (cfg.runs < 2 || isnan(sd) ||
-				fabs(mean - 0.5) > rs_t_quantile_975(cfg.runs - 1) * sd / sqrt(cfg.runs))
+			if (!put_result_row(rsinfo, &cfg, m, sizes[s],
+								&res[((size_t) s * cfg.n_methods + m) * cfg.runs], none, smote))
 				all_flat = false;
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, roc_auc), &mean, &sd);
-			set_float(values, nulls, 10, mean);
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, seconds), &mean, &sd);
-			set_float(values, nulls, 11, mean);
-			for (int b = 0; b < 2; b++)
-			{
-				size_t		fields[2] = {offsetof(rs_eval_result, accuracy), offsetof(rs_eval_result, recall)};
-
-				for (int f = 0; f < 2; f++)
-				{
-					rs_paired	p;
-
-					if (base[b] == NULL)
-					{
-						nulls[col] = nulls[col + 1] = nulls[col + 2] = true;
-						col += 3;
-						continue;
-					}
-					paired(cell, base[b], cfg.runs, fields[f], &p);
-					set_float(values, nulls, col++, p.mean);
-					set_float(values, nulls, col++, p.lo);
-					set_float(values, nulls, col++, p.hi);
-				}
-			}
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
 	}
 	if (all_flat)
 		ereport(NOTICE,

@@ -51,18 +51,10 @@ split_halves(const rs_table *t, rs_table **a, rs_table **b, rs_rng *rng)
 	for (int i = 0; i < n; i++)
 		order[i] = i;
 	rs_rng_shuffle(rng, order, n);
-	*a = rs_table_create(na, t->n_cols, &err);
-	*b = rs_table_create(n - na, t->n_cols, &err);
-	if (!*a || !*b || rs_table_copy_specs(*a, t, &err) != RS_OK ||
-		rs_table_copy_specs(*b, t, &err) != RS_OK)
+	*a = rs_table_take(t, order, na, &err);
+	*b = *a ? rs_table_take(t, order + na, n - na, &err) : NULL;
+	if (!*a || !*b)
 		rs_report_core_error(&err, NULL);
-	for (int i = 0; i < n; i++)
-	{
-		rs_table   *dst = i < na ? *a : *b;
-		int			r = i < na ? i : i - na;
-
-		memcpy(&RS_CELL(dst, r, 0), &RS_CELL(t, order[i], 0), sizeof(double) * t->n_cols);
-	}
 }
 
 /*
@@ -94,12 +86,7 @@ raresynth_quality(PG_FUNCTION_ARGS)
 				 errmsg("real, synthetic and label must not be NULL")));
 
 	src = rs_source_analyze(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(2)), NULL);
-	minority = PG_ARGISNULL(3) ? src->class_values[0] : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (rs_source_class_count(src, minority) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("class \"%s\" does not occur in label column \"%s\"",
-						minority, NameStr(*PG_GETARG_NAME(2)))));
+	minority = rs_source_minority(src, PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	if (PG_GETARG_OID(0) == PG_GETARG_OID(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

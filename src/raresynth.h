@@ -1,48 +1,65 @@
 /*
  * raresynth.h
- *	  Declarations shared by the PostgreSQL glue of raresynth: GUCs, the
- *	  source-table view built by table_io.c, and catalog helpers.
+ *	  The one header of the PostgreSQL glue (the .c files in src/), one
+ *	  section per file, in the order they build on each other: the module
+ *	  (raresynth.c), progress lines, table access (datum.c, source.c,
+ *	  read.c, options.c, memory.c, rowmaker.c, write.c), the model catalog,
+ *	  the row stream and the classifier check.  A function is declared in
+ *	  the section of the file that defines it.
+ *
+ * The glue is one subsystem over one core, so it has one header (as
+ * pgvector's hnsw*.c share hnsw.h); the numeric core's headers
+ * (src/core/) are separate and never include this one.
  */
 #ifndef RARESYNTH_H
 #define RARESYNTH_H
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "access/tupdesc.h"
+#include "portability/instr_time.h"
 #include "utils/array.h"
+#include "utils/jsonb.h"
+#include "utils/snapshot.h"
 
 #include "gan.h"
 #include "model.h"
 #include "rs_common.h"
 #include "table.h"
-#include "utils/jsonb.h"
 
-/* GUCs (raresynth.c) */
+/*
+ * ---- raresynth.c: the module, its GUCs, the core's bridges ----
+ */
 extern int	rs_categorical_max_distinct;
 extern bool rs_progress;
 extern int	rs_threads;
 
-/* raresynth.c: shared helpers of the glue */
 extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
-extern void rs_apply_threads(void);
 extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
+extern void rs_apply_threads(void);
 extern void rs_append_duration(StringInfo s, double sec);
 
 /* Turn a core error into an ereport(ERROR); never returns. */
 extern void rs_report_core_error(const rs_error *err, const char *context) pg_attribute_noreturn();
 
-/* ---- table_io.c: the only place that reads and writes tables ---- */
-
-typedef enum RsColumnKind
+/*
+ * ---- progress.c: NOTICE progress lines of long jobs ----
+ */
+typedef struct RsProgress
 {
-	RS_COL_CONTINUOUS,
-	RS_COL_CATEGORICAL,
-	RS_COL_LABEL,
-	RS_COL_EXCLUDED
-} RsColumnKind;
+	instr_time	start;
+	double		last;			/* elapsed seconds at the last line */
+} RsProgress;
 
+extern void rs_progress_begin(RsProgress *p);
+extern double rs_progress_elapsed(const RsProgress *p);
+extern void rs_progress_step(RsProgress *p, int done, int total, const char *fmt,...) pg_attribute_printf(4, 5);
+
+/*
+ * ---- datum.c: SQL values <-> the core's doubles ----
+ */
 typedef enum RsValueClass		/* how a type's values reach the core */
 {
 	RS_VAL_UNSUPPORTED,
@@ -54,6 +71,26 @@ typedef enum RsValueClass		/* how a type's values reach the core */
 	RS_VAL_TEXT,				/* text, varchar, bpchar, name, enum */
 	RS_VAL_BOOL
 } RsValueClass;
+
+extern RsValueClass rs_value_class(Oid typid);
+extern bool rs_value_class_is_numeric(RsValueClass vc);
+extern char *rs_format_type(Oid typid, int32 typmod);
+extern char *rs_domain_with_check(Oid typid);
+extern double rs_datum_to_double(Datum d, RsValueClass vc, Oid basetype);
+extern Datum rs_double_to_datum(double v, RsValueClass vc, Oid basetype, int32 basetypmod);
+
+/*
+ * ---- source.c: a source relation as the encoder sees it ----
+ * rs_source_analyze() checks the relation, gathers its statistics and
+ * gives every column a kind; the rest answer questions about the result.
+ */
+typedef enum RsColumnKind
+{
+	RS_COL_CONTINUOUS,
+	RS_COL_CATEGORICAL,
+	RS_COL_LABEL,
+	RS_COL_EXCLUDED
+} RsColumnKind;
 
 typedef struct RsSourceColumn
 {
@@ -91,10 +128,38 @@ typedef struct RsSource
 #define RS_MAX_LABEL_CLASSES 100
 
 extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude);
-extern int	rs_source_n_features(const RsSource *src);
+extern void rs_check_source_relation(Oid relid);
 extern const char *rs_column_kind_name(RsColumnKind kind);
+extern int	rs_source_n_features(const RsSource *src);
+extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
+extern char *rs_source_minority(const RsSource *src, char *value);
+extern void rs_source_class_features(const RsSource *src, const char *class_value,
+									 bool *has_null, int64 *n_distinct);
+extern void rs_source_meta(const RsSource *src, const char *minority, uint64 seed,
+						   struct rs_model_meta *meta);
+extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
+								  const char *model_name);
 
-/* ---- options.c ---- */
+/*
+ * ---- read.c: rows of a table for the core (the one reader of rows) ----
+ * The source's rows of one class, or every labelled row with y (1: the
+ * positive class); the *_like forms read another relation with the
+ * source's columns, coded like a table already read.
+ */
+extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
+extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
+extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
+									const rs_table *like);
+extern int64 rs_count_labelled_like(const RsSource *src, Oid relid);
+extern rs_table *rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
+									   const rs_table *like, int64 n, int **y_out);
+extern int64 rs_count_class_rows(const char *qrel, const char *label, const char *value,
+								 Snapshot snapshot, bool read_only);
+extern Size rs_read_bytes(int64 n, int nf);
+
+/*
+ * ---- options.c: the options jsonb of train and evaluate ----
+ */
 #define RS_MAX_EPOCHS 100000
 
 typedef struct RsOptions
@@ -112,7 +177,7 @@ extern char *rs_option_list(bool for_evaluate);
 extern void rs_check_1d_array(ArrayType *arr, const char *argname);
 
 /*
- * ---- table_io.c: memory bounds ----
+ * ---- memory.c: memory bounds ----
  * rs_check_memory() errors (54000) unless what a job will hold, estimated
  * from the encoded widths, fits in maintenance_work_mem; call it before
  * reading rows.
@@ -141,9 +206,45 @@ typedef struct RsJobShape
 } RsJobShape;
 
 extern void rs_check_memory(const RsSource *src, const RsJobShape *job);
-extern Size rs_read_bytes(int64 n, int nf);
 
-/* ---- catalog.c ---- */
+/*
+ * ---- rowmaker.c: core rows -> SQL values of a model's source row type ----
+ * A row maker needs what a model records of its source (rs_model_meta)
+ * and the feature specs; the _meta forms take them without a model
+ * (SMOTE), the others take them from a model.  rs_describe_mismatch() is
+ * NULL when desc has those source columns (names, types, order), else a
+ * sentence naming the first difference.
+ */
+typedef struct RsRowMaker RsRowMaker;
+extern char *rs_describe_mismatch_meta(TupleDesc desc, const struct rs_model_meta *meta);
+extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
+extern RsRowMaker *rs_rowmaker_create_meta(TupleDesc desc, const struct rs_model_meta *meta,
+										   const rs_table *specs, const char *model_name,
+										   const char *source_name);
+extern RsRowMaker *rs_rowmaker_create(TupleDesc desc, const struct rs_model *m,
+									  const char *model_name, const char *source_name);
+extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
+							 Datum *values, bool *nulls);
+
+/*
+ * ---- write.c: the targets of synthesize and SMOTE (the one writer) ----
+ * rs_target_open checks and locks the target (creating it if missing),
+ * rs_target_write stores the rows a RsRowNext gives (false when there are
+ * no more), made for rs_target_tupdesc; rs_target_finish writes the
+ * <source>_improved view.
+ */
+typedef struct RsTarget RsTarget;
+typedef bool (*RsRowNext) (void *arg, Datum *values, bool *nulls);
+extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char *suffix,
+								const struct rs_model_meta *meta, bool with_view);
+extern TupleDesc rs_target_tupdesc(const RsTarget *t);
+extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value);
+extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
+extern void rs_target_finish(RsTarget *t);
+
+/*
+ * ---- catalog.c: the model catalog raresynth.models ----
+ */
 typedef struct RsStoredModel	/* one row of raresynth.models */
 {
 	char	   *name;
@@ -161,31 +262,10 @@ typedef struct RsStoredModel	/* one row of raresynth.models */
 	size_t		state_len;
 } RsStoredModel;
 
-extern void rs_catalog_lock_model(const char *model);
-extern void rs_catalog_check_model(const char *model);
 extern void rs_catalog_check_writable(const char *model);
 extern void rs_catalog_store_model(const RsStoredModel *sm);
 extern RsStoredModel *rs_catalog_load_model(const char *model);
 extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
-
-
-/* Reading rows for the core, and turning core rows back into SQL values. */
-extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
-extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
-extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
-extern int64 rs_count_labelled_like(const RsSource *src, Oid relid);
-extern rs_table *rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
-									  const rs_table *like, int64 n, int **y_out);
-extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
-								   const rs_table *like);
-
-struct rs_model;
-typedef struct RsRowMaker RsRowMaker;
-extern RsRowMaker *rs_rowmaker_create(TupleDesc desc, const struct rs_model *m,
-									  const char *model_name, const char *source_name);
-extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
-							 Datum *values, bool *nulls);
-extern char *rs_format_type(Oid typid, int32 typmod);
 
 /*
  * ---- sample.c: a stream of synthetic rows ----
@@ -200,30 +280,11 @@ extern RsRowStream *rs_row_stream_begin(const struct rs_model *m, TupleDesc desc
 extern bool rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls);
 extern void rs_row_stream_end(RsRowStream *rs);
 
-extern char *rs_describe_mismatch(TupleDesc desc, const struct rs_model *m);
-extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
-								  const char *model_name);
+#define RS_MAX_SAMPLE_ROWS INT64CONST(1000000000)	/* per call of sample, synthesize, SMOTE */
 
 /*
- * Targets (table_io.c): the tables raresynth_synthesize() and
- * raresynth_smote() write, and their one writer.  rs_target_open checks
- * and locks the target (creating it if missing), rs_target_write stores
- * the rows a RsRowNext gives (false when there are no more), made for
- * rs_target_tupdesc; rs_target_finish writes the <source>_improved view.
+ * ---- score.c: the built-in classifier ----
  */
-typedef struct RsTarget RsTarget;
-typedef bool (*RsRowNext) (void *arg, Datum *values, bool *nulls);
-extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char *suffix,
-								const struct rs_model *m, bool with_view);
-extern TupleDesc rs_target_tupdesc(const RsTarget *t);
-extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value);
-extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
-extern void rs_target_finish(RsTarget *t);
-extern void rs_source_meta(const RsSource *src, const char *minority, uint64 seed,
-						   struct rs_model_meta *meta);
-
 extern void rs_check_classifier(const char *classifier);
-
-#define RS_MAX_SAMPLE_ROWS INT64CONST(1000000000)	/* per call */
 
 #endif

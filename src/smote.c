@@ -54,7 +54,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 	uint64		seed;
 	rs_table   *rows,
 			   *syn;
-	rs_model	m;
+	rs_model_meta meta;
 	rs_rng		rng;
 	rs_error	err;
 	int64		written;
@@ -80,19 +80,14 @@ raresynth_smote(PG_FUNCTION_ARGS)
 	seed = rs_seed_arg(fcinfo, 5);
 
 	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
-	minority = PG_ARGISNULL(6) ? src->class_values[0] : text_to_cstring(PG_GETARG_TEXT_PP(6));
-	if (rs_source_class_count(src, minority) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("minority value \"%s\" does not occur in label column \"%s\"", minority, label)));
+	minority = rs_source_minority(src, PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6)));
 	if (rs_source_class_count(src, minority) < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("SMOTE needs at least 2 rows of class \"%s\", there is 1", minority),
 				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
-	memset(&m, 0, sizeof(m));
-	rs_source_meta(src, minority, seed, &m.meta);
-	t = rs_target_open(src->relid, target, "_smote", &m, false);
+	rs_source_meta(src, minority, seed, &meta);
+	t = rs_target_open(src->relid, target, "_smote", &meta, false);
 	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority) : PG_GETARG_INT64(2);
 	if (n > PG_INT32_MAX / 2)
 		ereport(ERROR,
@@ -115,8 +110,8 @@ raresynth_smote(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("class \"%s\" has %d rows: SMOTE uses %d neighbours instead of %d",
 						minority, rows->n_rows, k_used, k)));
-	m.specs = rows;
-	tr.rm = rs_rowmaker_create(rs_target_tupdesc(t), &m, "smote", src->qualified_name);
+	tr.rm = rs_rowmaker_create_meta(rs_target_tupdesc(t), &meta, rows, "smote",
+									src->qualified_name);
 	tr.t = syn;
 	tr.next = 0;
 	written = rs_target_write(t, table_next, &tr);

@@ -2,7 +2,7 @@
  * synthesize.c
  *	  raresynth_synthesize(): write synthetic minority rows of a model (the
  *	  row stream of sample.c) to the companion table <source>_synthetic or
- *	  another target (rs_target_* in table_io.c) and create or replace the
+ *	  another target (rs_target_* in write.c) and create or replace the
  *	  view <source>_improved.
  */
 #include "postgres.h"
@@ -57,7 +57,7 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	m = rs_model_from_state(sm);
 	t = rs_target_open(rs_model_source_relid(sm->source, m, sm->name),
 					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
-					   "_synthetic", m, true);
+					   "_synthetic", &m->meta, true);
 	if (n < 0)
 		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority), RS_MAX_SAMPLE_ROWS);
 	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL,

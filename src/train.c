@@ -27,7 +27,6 @@
 #include "raresynth.h"
 
 #define RS_WEAK_ROWS 50			/* fewer minority rows: warn the model is weak */
-#define RS_PROGRESS_SECONDS 10.0
 
 /* [{"name": ..., "type": ..., "kind": ..., "reason": ...}, ...] */
 static char *
@@ -58,6 +57,91 @@ columns_json(const RsSource *src)
 	return s.data;
 }
 
+/* The model's name: the caller's, or <source>_<label> clipped to a name's length. */
+static char *
+train_model_name(const char *given, const RsSource *src, const char *label)
+{
+	char	   *model_name;
+
+	if (given == NULL)
+		model_name = psprintf("%s_%s", src->relname, label);
+	else
+		model_name = pstrdup(given);
+	if (strlen(model_name) >= NAMEDATALEN)
+		model_name[pg_mbcliplen(model_name, strlen(model_name), NAMEDATALEN - 1)] = '\0';
+	return model_name;
+}
+
+/*
+ * Train model (meta and specs set) on rows: fit the encoder, build the GAN
+ * seeded from seed, then opts->gan.epochs epochs with progress lines and
+ * interrupts, each epoch's losses in loss_g and loss_d.  Returns the
+ * seconds it took.
+ */
+static double
+fit_model(rs_model *model, const rs_table *rows, const RsOptions *opts, uint64 seed,
+		  double *loss_g, double *loss_d)
+{
+	int			epochs = opts->gan.epochs;
+	RsProgress	progress;
+	rs_rng		rng;
+	rs_error	err;
+	float	   *encoded;
+
+	rs_progress_begin(&progress);
+	rs_rng_seed(&rng, seed);
+	if (rs_model_prepare(model, rows, &opts->gan, opts->max_modes, &rng, &encoded, &err) != RS_OK)
+		rs_report_core_error(&err, "could not prepare training");
+	for (int e = 0; e < epochs; e++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (rs_gan_fit_epoch(model->gan, encoded, rows->n_rows, &loss_g[e], &loss_d[e], &err) != RS_OK)
+			rs_report_core_error(&err, psprintf("training failed in epoch %d", e + 1));
+		rs_progress_step(&progress, e + 1, epochs, "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
+						 e + 1, epochs, loss_g[e], loss_d[e]);
+	}
+	return rs_progress_elapsed(&progress);
+}
+
+/* {"generator": [...], "critic": [...]}: the losses of every epoch */
+static char *
+losses_json(const double *loss_g, const double *loss_d, int epochs)
+{
+	StringInfoData losses;
+
+	initStringInfo(&losses);
+	appendStringInfoString(&losses, "{\"generator\": [");
+	for (int e = 0; e < epochs; e++)
+		appendStringInfo(&losses, "%s%.6g", e ? ", " : "", loss_g[e]);
+	appendStringInfoString(&losses, "], \"critic\": [");
+	for (int e = 0; e < epochs; e++)
+		appendStringInfo(&losses, "%s%.6g", e ? ", " : "", loss_d[e]);
+	appendStringInfoString(&losses, "]}");
+	return losses.data;
+}
+
+/* The one result row of raresynth_train. */
+static void
+put_result(FunctionCallInfo fcinfo, const char *model_name, const char *minority, int n_rows,
+		   int n_cols, int epochs, double seconds, uint64 seed)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[7];
+	bool		nulls[7] = {0};
+	NameData	model_nd;
+
+	namestrcpy(&model_nd, model_name);
+	values[0] = NameGetDatum(&model_nd);
+	values[1] = CStringGetTextDatum(minority);
+	values[2] = Int64GetDatum(n_rows);
+	values[3] = Int32GetDatum(n_cols);
+	values[4] = Int32GetDatum(epochs);
+	values[5] = Float8GetDatum(seconds);
+	values[6] = Int64GetDatum((int64) seed);
+	InitMaterializedSRF(fcinfo, 0);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
 /*
  * raresynth_train(source regclass, label name, minority text, model name,
  *				   epochs int, batch_size int, seed bigint, exclude name[],
@@ -79,24 +163,16 @@ raresynth_train(PG_FUNCTION_ARGS)
 	RsSource   *src;
 	rs_table   *rows;
 	rs_model	model;
-	rs_rng		rng;
 	rs_error	err;
-	float	   *encoded;
 	double	   *loss_g,
 			   *loss_d;
-	instr_time	start,
-				now;
-	double		last_report = -RS_PROGRESS_SECONDS;
 	double		seconds;
 	uint8_t    *state;
 	size_t		state_len;
 	MemoryContext traincxt,
 				oldcxt;
-	StringInfoData losses;
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		values[7];
-	bool		nulls[7] = {0};
-	NameData	model_nd;
+	int			n_rows,
+				n_cols;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -129,32 +205,9 @@ raresynth_train(PG_FUNCTION_ARGS)
 
 	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7));
 
-	if (PG_ARGISNULL(2))
-		minority = src->class_values[0];
-	else
-	{
-		minority = text_to_cstring(PG_GETARG_TEXT_PP(2));
-		if (rs_source_class_count(src, minority) < 0)
-		{
-			StringInfoData d;
+	minority = rs_source_minority(src, PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
 
-			initStringInfo(&d);
-			for (int k = 0; k < src->n_classes; k++)
-				appendStringInfo(&d, "%s\"%s\" (" INT64_FORMAT ")", k ? ", " : "",
-								 src->class_values[k], src->class_counts[k]);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("minority value \"%s\" does not occur in label column \"%s\"", minority, label),
-					 errdetail("The classes are %s.", d.data)));
-		}
-	}
-
-	if (PG_ARGISNULL(3))
-		model_name = psprintf("%s_%s", src->relname, label);
-	else
-		model_name = pstrdup(NameStr(*PG_GETARG_NAME(3)));
-	if (strlen(model_name) >= NAMEDATALEN)
-		model_name[pg_mbcliplen(model_name, strlen(model_name), NAMEDATALEN - 1)] = '\0';
+	model_name = train_model_name(PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3)), src, label);
 	rs_catalog_check_writable(model_name);
 
 	rs_apply_threads();
@@ -175,59 +228,15 @@ raresynth_train(PG_FUNCTION_ARGS)
 						rows->n_rows, minority),
 				 errhint("Synthetic rows from so few examples mostly repeat their patterns.")));
 
-	INSTR_TIME_SET_CURRENT(start);
-	rs_rng_seed(&rng, seed);
 	memset(&model, 0, sizeof(model));
 	rs_source_meta(src, minority, seed, &model.meta);
 	model.specs = rows;
-	if (rs_model_prepare(&model, rows, &opts.gan, opts.max_modes, &rng, &encoded, &err) != RS_OK)
-		rs_report_core_error(&err, "could not prepare training");
-
 	loss_g = palloc(sizeof(double) * epochs);
 	loss_d = palloc(sizeof(double) * epochs);
-	for (int e = 0; e < epochs; e++)
-	{
-		double		elapsed;
-
-		CHECK_FOR_INTERRUPTS();
-		if (rs_gan_fit_epoch(model.gan, encoded, rows->n_rows, &loss_g[e], &loss_d[e], &err) != RS_OK)
-			rs_report_core_error(&err, psprintf("training failed in epoch %d", e + 1));
-		INSTR_TIME_SET_CURRENT(now);
-		INSTR_TIME_SUBTRACT(now, start);
-		elapsed = INSTR_TIME_GET_DOUBLE(now);
-		if (rs_progress && (e == 0 || e == epochs - 1 || elapsed - last_report >= RS_PROGRESS_SECONDS))
-		{
-			StringInfoData msg;
-
-			initStringInfo(&msg);
-			appendStringInfo(&msg, "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
-							 e + 1, epochs, loss_g[e], loss_d[e]);
-			rs_append_duration(&msg, elapsed);
-			appendStringInfoString(&msg, " elapsed");
-			if (e < epochs - 1)
-			{
-				appendStringInfoString(&msg, ", ETA ");
-				rs_append_duration(&msg, elapsed / (e + 1) * (epochs - e - 1));
-			}
-			ereport(NOTICE, (errmsg("%s", msg.data)));
-			last_report = elapsed;
-		}
-	}
-	INSTR_TIME_SET_CURRENT(now);
-	INSTR_TIME_SUBTRACT(now, start);
-	seconds = INSTR_TIME_GET_DOUBLE(now);
+	seconds = fit_model(&model, rows, &opts, seed, loss_g, loss_d);
 
 	if (rs_model_save(&model, &state, &state_len, &err) != RS_OK)
 		rs_report_core_error(&err, "could not save the model");
-
-	initStringInfo(&losses);
-	appendStringInfoString(&losses, "{\"generator\": [");
-	for (int e = 0; e < epochs; e++)
-		appendStringInfo(&losses, "%s%.6g", e ? ", " : "", loss_g[e]);
-	appendStringInfoString(&losses, "], \"critic\": [");
-	for (int e = 0; e < epochs; e++)
-		appendStringInfo(&losses, "%s%.6g", e ? ", " : "", loss_d[e]);
-	appendStringInfoString(&losses, "]}");
 
 	MemoryContextSwitchTo(oldcxt);
 	{
@@ -243,23 +252,15 @@ raresynth_train(PG_FUNCTION_ARGS)
 		sm.seconds = seconds;
 		sm.options = rs_options_json(&opts);
 		sm.columns = columns_json(src);
-		sm.losses = losses.data;
+		sm.losses = losses_json(loss_g, loss_d, epochs);
 		sm.state = state;
 		sm.state_len = state_len;
 		rs_catalog_store_model(&sm);
-
-		namestrcpy(&model_nd, model_name);
-		values[0] = NameGetDatum(&model_nd);
-		values[1] = CStringGetTextDatum(minority);
-		values[2] = Int64GetDatum(rows->n_rows);
-		values[3] = Int32GetDatum(rows->n_cols);
-		values[4] = Int32GetDatum(epochs);
-		values[5] = Float8GetDatum(seconds);
-		values[6] = Int64GetDatum((int64) seed);
 	}
+	n_rows = rows->n_rows;
+	n_cols = rows->n_cols;
 	MemoryContextDelete(traincxt);
 
-	InitMaterializedSRF(fcinfo, 0);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	put_result(fcinfo, model_name, minority, n_rows, n_cols, epochs, seconds, seed);
 	return (Datum) 0;
 }

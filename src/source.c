@@ -1,0 +1,598 @@
+/*
+ * source.c
+ *	  Analysis of a source relation: rs_source_analyze() looks at a relation
+ *	  the way the encoder will.  It checks the relation and the caller's
+ *	  privilege, gathers per-column statistics with one aggregate query,
+ *	  counts the label's classes and gives every column a kind (continuous,
+ *	  categorical, label or excluded with a reason).  The rest answers
+ *	  questions about an analysed source: its features, the minority class
+ *	  a job uses, a class's per-feature NULLs and categories (for the memory
+ *	  estimate), what a model records of it (rs_source_meta), and finding it
+ *	  again for a trained model (rs_model_source_relid).
+ *
+ * All SQL is built with quote_identifier() and schema-qualified operators;
+ * values travel as $n parameters.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "model.h"
+#include "raresynth.h"
+
+const char *
+rs_column_kind_name(RsColumnKind kind)
+{
+	switch (kind)
+	{
+		case RS_COL_CONTINUOUS:
+			return "continuous";
+		case RS_COL_CATEGORICAL:
+			return "categorical";
+		case RS_COL_LABEL:
+			return "label";
+		case RS_COL_EXCLUDED:
+			return "excluded";
+	}
+	return "unknown";
+}
+
+/* Check that relid is something we can read rows from, and that we may. */
+void
+rs_check_source_relation(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+	AclResult	aclresult;
+
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view, or materialized view",
+						get_rel_name(relid))));
+
+	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(relkind), get_rel_name(relid));
+}
+
+/* Mark columns that are single-column keys (primary key or unique index). */
+static void
+mark_key_columns(Relation rel, RsSource *src)
+{
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (!rel->rd_rel->relhasindex)
+		return;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		Form_pg_index idx;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		if (idx->indisunique && idx->indnkeyatts == 1 && idx->indkey.values[0] != 0 &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL))
+		{
+			for (int i = 0; i < src->ncols; i++)
+			{
+				RsSourceColumn *col = &src->cols[i];
+
+				if (col->attnum == idx->indkey.values[0] && col->reason == NULL)
+					col->reason = pstrdup(idx->indisprimary ?
+										  "identifier: primary key" :
+										  "identifier: single-column unique index");
+			}
+		}
+		ReleaseSysCache(tup);
+	}
+	list_free(indexes);
+}
+
+/* Collect the columns of the relation, find the label, apply exclusions. */
+static void
+collect_columns(RsSource *src, const char *label, ArrayType *exclude)
+{
+	Relation	rel = relation_open(src->relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *ex_datums = NULL;
+	bool	   *ex_nulls = NULL;
+	int			n_ex = 0;
+
+	src->cols = palloc0(sizeof(RsSourceColumn) * Max(desc->natts, 1));
+	src->ncols = 0;
+	src->label_index = -1;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		RsSourceColumn *col;
+
+		if (att->attisdropped)
+			continue;
+		col = &src->cols[src->ncols];
+		col->attnum = att->attnum;
+		col->name = pstrdup(NameStr(att->attname));
+		col->typid = att->atttypid;
+		col->typmod = att->atttypmod;
+		col->typname = format_type_with_typemod(att->atttypid, att->atttypmod);
+		col->vclass = rs_value_class(att->atttypid);
+		col->n_distinct = -1;
+		if (strcmp(col->name, label) == 0)
+			src->label_index = src->ncols;
+		src->ncols++;
+	}
+
+	if (src->label_index < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("label column \"%s\" of relation \"%s\" does not exist",
+						label, src->relname)));
+
+	if (exclude != NULL)
+	{
+		rs_check_1d_array(exclude, "exclude");
+		deconstruct_array(exclude, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
+						  &ex_datums, &ex_nulls, &n_ex);
+	}
+	for (int e = 0; e < n_ex; e++)
+	{
+		const char *exname;
+		bool		found = false;
+
+		if (ex_nulls[e])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("exclude must not contain NULL")));
+		exname = NameStr(*DatumGetName(ex_datums[e]));
+		for (int i = 0; i < src->ncols; i++)
+		{
+			if (strcmp(src->cols[i].name, exname) != 0)
+				continue;
+			if (i == src->label_index)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cannot exclude the label column \"%s\"", exname)));
+			src->cols[i].reason = pstrdup("excluded by the caller");
+			found = true;
+		}
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist", exname, src->relname),
+					 errdetail("It is listed in exclude.")));
+	}
+
+	mark_key_columns(rel, src);
+	relation_close(rel, NoLock);	/* keep the lock until commit */
+}
+
+/*
+ * The per-column statistics query: rows, and per column its non-NULL
+ * values, distinct values, range (numeric) and integrality (float,
+ * numeric).  Inside SPI; strings are copied into callercxt.
+ */
+static void
+column_statistics(RsSource *src, MemoryContext callercxt)
+{
+	StringInfoData q;
+	HeapTuple	tup;
+	TupleDesc	td;
+	bool		isnull;
+	int			ret;
+	int			fno;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
+	for (int i = 0; i < src->ncols; i++)
+	{
+		RsSourceColumn *col = &src->cols[i];
+		const char *cq = quote_identifier(col->name);
+
+		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
+		if (col->vclass == RS_VAL_UNSUPPORTED)
+			continue;
+		appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
+		if (rs_value_class_is_numeric(col->vclass))
+			appendStringInfo(&q, ", pg_catalog.min(%s)::pg_catalog.text, pg_catalog.max(%s)::pg_catalog.text",
+							 cq, cq);
+		if (col->vclass == RS_VAL_FLOAT)
+			appendStringInfo(&q, ", pg_catalog.bool_and(%s::pg_catalog.float8 OPERATOR(pg_catalog.=) pg_catalog.trunc(%s::pg_catalog.float8))",
+							 cq, cq);
+		else if (col->vclass == RS_VAL_NUMERIC)
+			appendStringInfo(&q, ", pg_catalog.bool_and(%s::pg_catalog.numeric OPERATOR(pg_catalog.=) pg_catalog.trunc(%s::pg_catalog.numeric))",
+							 cq, cq);
+	}
+	appendStringInfo(&q, " FROM %s", src->qualified_name);
+
+	ret = SPI_execute(q.data, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "raresynth statistics query failed: %s", SPI_result_code_string(ret));
+
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	fno = 1;
+	src->n_rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+	for (int i = 0; i < src->ncols; i++)
+	{
+		RsSourceColumn *col = &src->cols[i];
+		int64		nonnull = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		char	   *s;
+
+		col->n_null = src->n_rows - nonnull;
+		col->integral = (col->vclass == RS_VAL_INT);
+		if (col->vclass == RS_VAL_UNSUPPORTED)
+			continue;
+		col->n_distinct = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		if (rs_value_class_is_numeric(col->vclass))
+		{
+			s = SPI_getvalue(tup, td, fno++);
+			col->min_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
+			s = SPI_getvalue(tup, td, fno++);
+			col->max_text = s ? MemoryContextStrdup(callercxt, s) : NULL;
+		}
+		if (col->vclass == RS_VAL_FLOAT || col->vclass == RS_VAL_NUMERIC)
+		{
+			Datum		d = SPI_getbinval(tup, td, fno++, &isnull);
+
+			col->integral = !isnull && DatumGetBool(d);
+		}
+	}
+	pfree(q.data);
+}
+
+/*
+ * Class counts of the label, rarest first (ties by value).  A label has
+ * at most RS_MAX_LABEL_CLASSES classes: the query fetches one more to
+ * tell, so a label with a million distinct values costs no memory here.
+ * Inside SPI; the classes are allocated in callercxt.
+ */
+static void
+class_counts(RsSource *src, MemoryContext callercxt)
+{
+	RsSourceColumn *lab = &src->cols[src->label_index];
+	const char *labq = quote_identifier(lab->name);
+	char	   *q;
+	int			ret;
+
+	q = psprintf("SELECT %s::pg_catalog.text, pg_catalog.count(*) FROM %s "
+				 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s LIMIT %d",
+				 labq, src->qualified_name, labq, labq, labq, RS_MAX_LABEL_CLASSES + 1);
+	ret = SPI_execute(q, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "raresynth class count query failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed > RS_MAX_LABEL_CLASSES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" has more than %d distinct values",
+						lab->name, RS_MAX_LABEL_CLASSES),
+				 errdetail("A label names classes; the rarest of so many holds only a handful of rows."),
+				 errhint("Bin the values into a few classes first, e.g. in a view with CASE or width_bucket().")));
+	src->n_classes = (int) SPI_processed;
+	src->class_values = MemoryContextAllocZero(callercxt, sizeof(char *) * Max(src->n_classes, 1));
+	src->class_counts = MemoryContextAllocZero(callercxt, sizeof(int64) * Max(src->n_classes, 1));
+	src->n_label_null = lab->n_null;
+	for (int k = 0; k < src->n_classes; k++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[k];
+		bool		isnull;
+
+		src->class_values[k] = MemoryContextStrdup(callercxt,
+												   SPI_getvalue(tup, SPI_tuptable->tupdesc, 1));
+		src->class_counts[k] = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	pfree(q);
+}
+
+/* Run the per-column statistics query and the class count query. */
+static void
+gather_statistics(RsSource *src)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	RsSourceColumn *lab = &src->cols[src->label_index];
+	TypeCacheEntry *lab_tc;
+
+	/* The label must be groupable. */
+	lab_tc = lookup_type_cache(lab->typid, TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR);
+	if (!OidIsValid(lab_tc->eq_opr) || !OidIsValid(lab_tc->lt_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("label column \"%s\" has type %s, which cannot be compared",
+						lab->name, lab->typname),
+				 errhint("Use a label of an integer, text, boolean or enum type.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	column_statistics(src, callercxt);
+	class_counts(src, callercxt);
+	SPI_finish();
+}
+
+/*
+ * Give every column its kind and, if excluded, the reason.
+ *
+ * A continuous column whose type is a domain with a CHECK constraint is
+ * excluded: the generator makes new values in the column's range, and no
+ * model can promise they satisfy an arbitrary CHECK (every sample would
+ * fail on the first violation).  A categorical column keeps its domain:
+ * only values seen in the table are generated, and each of them passed
+ * the check.
+ */
+static void
+classify_columns(RsSource *src)
+{
+	for (int i = 0; i < src->ncols; i++)
+	{
+		RsSourceColumn *col = &src->cols[i];
+		int64		nonnull = src->n_rows - col->n_null;
+
+		if (i == src->label_index)
+		{
+			col->kind = RS_COL_LABEL;
+			col->reason = psprintf("label: minority class \"%s\"", src->class_values[0]);
+			continue;
+		}
+		col->kind = RS_COL_EXCLUDED;
+		if (col->reason != NULL)	/* caller's exclusion or a key */
+			continue;
+		if (col->vclass == RS_VAL_UNSUPPORTED)
+			col->reason = psprintf("unsupported type %s", col->typname);
+		else if (nonnull == 0)
+			col->reason = pstrdup("all values are NULL");
+		else if (col->n_distinct + (col->n_null > 0 ? 1 : 0) <= 1)
+			col->reason = pstrdup("constant: every value is the same");
+		else if (col->vclass == RS_VAL_TEXT && col->n_distinct == nonnull)
+			col->reason = pstrdup("identifier: every value is distinct");
+		else if (col->vclass == RS_VAL_TEXT || col->vclass == RS_VAL_BOOL)
+			col->kind = RS_COL_CATEGORICAL;
+		else if ((col->vclass == RS_VAL_INT || col->vclass == RS_VAL_NUMERIC) &&
+				 col->integral && col->n_distinct <= rs_categorical_max_distinct)
+			col->kind = RS_COL_CATEGORICAL;
+		else
+			col->kind = RS_COL_CONTINUOUS;
+		if (col->kind == RS_COL_CONTINUOUS)
+		{
+			char	   *dom = rs_domain_with_check(col->typid);
+
+			if (dom != NULL)
+			{
+				col->kind = RS_COL_EXCLUDED;
+				col->reason = psprintf("domain %s has a CHECK constraint that generated values may not satisfy",
+									   dom);
+			}
+		}
+	}
+}
+
+int
+rs_source_n_features(const RsSource *src)
+{
+	int			n = 0;
+
+	for (int i = 0; i < src->ncols; i++)
+		if (src->cols[i].kind == RS_COL_CONTINUOUS || src->cols[i].kind == RS_COL_CATEGORICAL)
+			n++;
+	return n;
+}
+
+/*
+ * Look at a source relation the way the encoder will.  Errors for a missing
+ * label, an empty table, a label with fewer than two classes, and a table
+ * with no usable feature column.
+ */
+RsSource *
+rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
+{
+	RsSource   *src = palloc0(sizeof(RsSource));
+
+	rs_check_source_relation(relid);
+	src->relid = relid;
+	src->relname = get_rel_name(relid);
+	src->qualified_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+													 src->relname);
+	collect_columns(src, label, exclude);
+	gather_statistics(src);
+
+	if (src->n_rows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" has no rows", src->relname)));
+	if (src->n_classes == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" has only NULL values", label),
+				 errhint("The label must hold at least two classes.")));
+	if (src->n_classes == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" has only one class", label),
+				 errdetail("Every non-NULL value is \"%s\".", src->class_values[0]),
+				 errhint("A rare class is learned against at least one other class.")));
+
+	classify_columns(src);
+
+	if (rs_source_n_features(src) == 0)
+	{
+		StringInfoData d;
+
+		initStringInfo(&d);
+		for (int i = 0; i < src->ncols; i++)
+			if (i != src->label_index)
+				appendStringInfo(&d, "%s\"%s\": %s", d.len ? "; " : "",
+								 src->cols[i].name, src->cols[i].reason);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation \"%s\" has no usable feature column", src->relname),
+				 d.len ? errdetail("Excluded: %s.", d.data) : errdetail("The label is the only column."),
+				 errhint("Features must be numeric, date, timestamp, text, boolean or enum columns that are not identifiers or constant.")));
+	}
+	return src;
+}
+
+/*
+ * Within the rows of class class_value: per feature column (in order)
+ * whether it has a NULL and, for a categorical one, how many distinct
+ * values (n_distinct[f]; untouched for a continuous one).  One aggregate
+ * query; rs_check_memory counts the encoded widths exactly with it.
+ */
+void
+rs_source_class_features(const RsSource *src, const char *class_value, bool *has_null,
+						 int64 *n_distinct)
+{
+	StringInfoData q;
+	const char *labq = quote_identifier(src->cols[src->label_index].name);
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(class_value)};
+	int			ret;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
+	for (int i = 0; i < src->ncols; i++)
+	{
+		const char *cq = quote_identifier(src->cols[i].name);
+
+		if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
+			continue;
+		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
+		if (src->cols[i].kind == RS_COL_CATEGORICAL)
+			appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
+	}
+	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
+					 src->qualified_name, labq);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "raresynth width query failed: %s", SPI_result_code_string(ret));
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			fno = 1;
+		int64		rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+
+		for (int i = 0, f = 0; i < src->ncols; i++)
+		{
+			if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
+				continue;
+			has_null[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull)) < rows;
+			if (src->cols[i].kind == RS_COL_CATEGORICAL)
+				n_distinct[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+			f++;
+		}
+	}
+	SPI_finish();
+	pfree(q.data);
+}
+
+/*
+ * The minority class a job works on: `value` when the caller gave one (it
+ * must be one of the label's classes), else the rarest class.
+ */
+char *
+rs_source_minority(const RsSource *src, char *value)
+{
+	StringInfoData d;
+
+	if (value == NULL)
+		return src->class_values[0];
+	if (rs_source_class_count(src, value) >= 0)
+		return value;
+	initStringInfo(&d);
+	for (int k = 0; k < src->n_classes; k++)
+		appendStringInfo(&d, "%s\"%s\" (" INT64_FORMAT ")", k ? ", " : "",
+						 src->class_values[k], src->class_counts[k]);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("minority value \"%s\" does not occur in label column \"%s\"",
+					value, src->cols[src->label_index].name),
+			 errdetail("The classes are %s.", d.data)));
+	return NULL;				/* not reached */
+}
+
+/* The rows of class class_value (as text) in the source, or -1 if it is not a class. */
+int64
+rs_source_class_count(const RsSource *src, const char *class_value)
+{
+	for (int k = 0; k < src->n_classes; k++)
+		if (strcmp(src->class_values[k], class_value) == 0)
+			return src->class_counts[k];
+	return -1;
+}
+
+/* Model meta: every source column with its role in the model. */
+void
+rs_source_meta(const RsSource *src, const char *minority, uint64 seed, rs_model_meta *meta)
+{
+	int			f = 0;
+
+	meta->seed = seed;
+	meta->minority = pstrdup(minority);
+	meta->n_source_cols = src->ncols;
+	meta->source_names = palloc(sizeof(char *) * src->ncols);
+	meta->source_types = palloc(sizeof(char *) * src->ncols);
+	meta->source_role = palloc(sizeof(int) * src->ncols);
+	for (int i = 0; i < src->ncols; i++)
+	{
+		const RsSourceColumn *c = &src->cols[i];
+
+		meta->source_names[i] = pstrdup(c->name);
+		meta->source_types[i] = rs_format_type(c->typid, c->typmod);
+		if (c->kind == RS_COL_LABEL)
+			meta->source_role[i] = RS_ROLE_LABEL;
+		else if (c->kind == RS_COL_EXCLUDED)
+			meta->source_role[i] = RS_ROLE_EXCLUDED;
+		else
+			meta->source_role[i] = f++;
+	}
+}
+
+/* Resolve a model's source; error if it is gone or changed since training. */
+Oid
+rs_model_source_relid(const char *source, const rs_model *m, const char *model_name)
+{
+	List	   *names = stringToQualifiedNameList(source);
+	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, true);
+	Relation	rel;
+	char	   *mismatch;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("source %s of model \"%s\" does not exist", source, model_name),
+				 errhint("Retrain the model on an existing table with raresynth_train().")));
+	rs_check_source_relation(relid);
+	rel = relation_open(relid, AccessShareLock);
+	mismatch = rs_describe_mismatch(RelationGetDescr(rel), m);
+	relation_close(rel, NoLock);
+	if (mismatch)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("source %s has changed since model \"%s\" was trained", source, model_name),
+				 errdetail("%s", mismatch),
+				 errhint("Retrain the model with raresynth_train().")));
+	return relid;
+}
