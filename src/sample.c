@@ -3,7 +3,8 @@
  *	  The row stream (rs_row_stream_*): synthetic minority rows of a model
  *	  as datums, generated in batches, memory flat in n; and
  *	  raresynth_sample(), which returns them typed like the model's source
- *	  (value-per-call).  rs_write_synthetic() reads the same stream.
+ *	  (value-per-call).  raresynth_synthesize() writes the same stream
+ *	  through write.c (rs_target_write).
  */
 #include "postgres.h"
 
@@ -28,7 +29,7 @@
  * (RS_SAMPLE_BATCH at a time, fewer when work_mem asks) and turns them
  * into datums
  * (rs_rowmaker_fill).  raresynth_sample() returns its rows one per call;
- * rs_write_synthetic() stores them straight into a table.
+ * raresynth_synthesize() hands them to rs_target_write (write.c).
  *
  * Pipelined: while the caller consumes batch i, the core's worker threads
  * generate batch i + 1 into the other buffer (rs_model_generate_start /

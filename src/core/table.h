@@ -1,8 +1,9 @@
 /*
  * table.h
  *	  The core's view of a table: column specs plus a row-major matrix of
- *	  doubles.  The glue (src/table_io.c) fills it from SQL rows and turns
- *	  it back into SQL values; the encoder, SMOTE and the classifier read it.
+ *	  doubles.  The glue fills it from SQL rows (src/read.c) and turns it
+ *	  back into SQL values (src/rowmaker.c); the encoder, SMOTE and the
+ *	  classifier read it.
  *
  * A continuous column holds its value (dates and timestamps as numbers); a
  * categorical column holds the index of its category (0 .. n_categories-1)
