@@ -70,7 +70,7 @@ const rs_hparam rs_hparam_table[] = {
 	INT("max_modes", max_modes, 1, RS_MAX_MODES, 10, ANY,
 		"most modes of a continuous column's mixture"),
 	INT("epochs", gan.epochs, 1, 100000, 300, ARG,
-		"passes over the rows"),
+		"training epochs: each max(1, rows / batch_size) generator steps"),
 	INT("batch_size", gan.batch_size, 2, RS_GAN_MAX_BATCH, 500, ARG,
 		"rows per step; a multiple of `pac`"),
 	INT("k", smote_k, 1, 1000, 5, EVAL,
