@@ -122,7 +122,8 @@ SELECT code, message FROM pg_temp.try($$SELECT * FROM raresynth_evaluate('narrow
 SELECT code, message FROM pg_temp.try($$SELECT * FROM raresynth_score('narrow', 'narrow', 'y', classifier => '')$$);
 SELECT v, code, message FROM unnest(array['[]', '"x"', 'null', '{"k": 0}', '{"C": 0}', '{"C": -1}',
                                           '{"epochs": 0}', '{"batch_size": 1}', '{"lr": 1e400}',
-                                          '{"generator_dims": []}', '{"generator_dims": [0]}']) v,
+                                          '{"generator_dims": []}', '{"discriminator_dims": []}',
+                                          '{"generator_dims": [1, 1, 1, 1, 1, 1, 1, 1, 1]}', '{"generator_dims": [0]}']) v,
     pg_temp.try(format($$SELECT * FROM raresynth_evaluate('narrow', 'y', methods => '{none}', runs => 1, options => %L)$$, v));
 SELECT v, code, message FROM unnest(array['{"epochs": 5}', '{"k": 3}', '{"pac": 0}', '{"tau": 0}']) v,
     pg_temp.try(format($$SELECT * FROM raresynth_train('narrow', 'y', epochs => 1, options => %L)$$, v));

@@ -1,9 +1,9 @@
 /*
  * options.c
- *	  The `options jsonb` of raresynth_train and raresynth_evaluate: GAN
- *	  hyper-parameters (and, for the evaluation, epochs, batch_size, SMOTE's
- *	  k and the classifier's C), checked key by key, and the settings in
- *	  force as JSON for the catalog.
+ *	  The `options jsonb` of raresynth_train and raresynth_evaluate and
+ *	  raresynth_train's epochs and batch_size, read through the table of
+ *	  src/core/hparams.c (names, bounds, defaults): checked key by key, and
+ *	  the settings in force as JSON for the catalog.
  */
 #include "postgres.h"
 
@@ -14,18 +14,12 @@
 
 #include "raresynth.h"
 
-/* Options a caller can set through `options jsonb`. */
-static const char *const option_names[] = {
-	"embedding_dim", "generator_dims", "discriminator_dims", "pac", "lr",
-	"generator_lr", "discriminator_lr", "gp_lambda", "tau",
-	"discriminator_steps", "beta1", "beta2", "weight_decay", "dropout",
-	"moment_weight", "max_modes", NULL
-};
-
-/* Only raresynth_evaluate takes these (raresynth_train has arguments). */
-static const char *const evaluate_option_names[] = {
-	"epochs", "batch_size", "k", "C", NULL
-};
+/* May raresynth_train (or, for_evaluate, raresynth_evaluate) take p in options? */
+static bool
+option_allowed(const rs_hparam *p, bool for_evaluate)
+{
+	return (p->where & RS_HP_OPTION) || (for_evaluate && (p->where & RS_HP_EVALUATE));
+}
 
 char *
 rs_option_list(bool for_evaluate)
@@ -33,21 +27,35 @@ rs_option_list(bool for_evaluate)
 	StringInfoData s;
 
 	initStringInfo(&s);
-	for (int i = 0; option_names[i]; i++)
-		appendStringInfo(&s, "%s%s", i ? ", " : "", option_names[i]);
-	for (int i = 0; for_evaluate && evaluate_option_names[i]; i++)
-		appendStringInfo(&s, ", %s", evaluate_option_names[i]);
+	for (int i = 0; i < rs_hparam_count; i++)
+		if (option_allowed(&rs_hparam_table[i], for_evaluate))
+			appendStringInfo(&s, "%s%s", s.len ? ", " : "", rs_hparam_table[i].name);
 	return s.data;
 }
 
 void
 rs_options_default(RsOptions *o)
 {
-	memset(o, 0, sizeof(*o));
-	rs_gan_config_default(&o->gan);
-	o->max_modes = RS_MAX_MODES;
-	o->smote_k = 5;
-	o->C = 1.0;
+	rs_hparams_default(o);
+}
+
+/* Argument argno of fcinfo, the row name's bounds and default (SQL NULL). */
+int
+rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	const rs_hparam *p = rs_hparam_find(name);
+	char		b[64];
+	int			v;
+
+	Assert(p && p->type == RS_HP_INT && (p->where & RS_HP_ARGUMENT));
+	if (PG_ARGISNULL(argno))
+		return (int) p->def;
+	v = PG_GETARG_INT32(argno);
+	if (!rs_hparam_in_bounds(p, v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be %s", name, rs_hparam_bounds(p, b, sizeof(b)))));
+	return v;
 }
 
 static double
@@ -68,21 +76,24 @@ jsonb_number(const char *key, JsonbValue *v)
 	return d;
 }
 
+/* An integer within p's bounds. */
 static int
-jsonb_int(const char *key, JsonbValue *v, int lo, int hi)
+jsonb_int(const rs_hparam *p, JsonbValue *v)
 {
-	double		d = jsonb_number(key, v);
+	double		d = jsonb_number(p->name, v);
+	char		b[64];
 
-	if (d != floor(d) || d < lo || d > hi)
+	if (d != floor(d) || !rs_hparam_in_bounds(p, d))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be an integer between %d and %d", key, lo, hi)));
+				 errmsg("option \"%s\" must be an integer %s", p->name,
+						rs_hparam_bounds(p, b, sizeof(b)))));
 	return (int) d;
 }
 
-/* An array of 1..RS_GAN_MAX_LAYERS widths. */
+/* An array of p->min_len..p->max_len widths; returns how many. */
 static int
-jsonb_dims(const char *key, JsonbValue *v, int *dims)
+jsonb_dims(const rs_hparam *p, JsonbValue *v, int *dims)
 {
 	JsonbIterator *it;
 	JsonbValue	e;
@@ -92,34 +103,38 @@ jsonb_dims(const char *key, JsonbValue *v, int *dims)
 	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be an array of layer widths, e.g. [256, 256]", key)));
+				 errmsg("option \"%s\" must be an array of layer widths, e.g. %s",
+						p->name, p->def_text)));
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((r = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
 	{
 		if (r != WJB_ELEM)
 			continue;
-		if (n >= RS_GAN_MAX_LAYERS)
+		if (n >= p->max_len)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"%s\" may list at most %d layers", key, RS_GAN_MAX_LAYERS)));
-		dims[n++] = jsonb_int(key, &e, 1, 4096);
+					 errmsg("option \"%s\" may list at most %d layers", p->name, p->max_len)));
+		dims[n++] = jsonb_int(p, &e);
 	}
-	if (n == 0)
+	if (n < p->min_len)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must list at least one layer", key)));
+				 p->min_len == 1 ?
+				 errmsg("option \"%s\" must list at least one layer", p->name) :
+				 errmsg("option \"%s\" must list at least %d layers", p->name, p->min_len)));
 	return n;
 }
 
 /*
- * Apply `options` to o; unknown keys and bad types are errors.  Then check
- * the GAN settings as a whole (batch_size a multiple of pac, ranges).
+ * Apply `options` to o; unknown keys and bad types are errors, and so are
+ * integers and the settings outside rs_gan_config out of bounds.  Then
+ * check the GAN settings as a whole (batch_size a multiple of pac, the
+ * numbers' bounds) in the core.
  */
 void
 rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 {
 	rs_gan_config *cfg = &o->gan;
-	int		   *max_modes = &o->max_modes;
 	rs_error	err;
 
 	JsonbIterator *it;
@@ -137,6 +152,7 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		char	   *key;
+		const rs_hparam *p;
 
 		if (r != WJB_KEY)
 			continue;
@@ -144,64 +160,38 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 		r = JsonbIteratorNext(&it, &v, true);
 		Assert(r == WJB_VALUE);
 
-		if (strcmp(key, "embedding_dim") == 0)
-			cfg->embedding_dim = jsonb_int(key, &v, 1, 4096);
-		else if (strcmp(key, "generator_dims") == 0)
-			cfg->n_gen_dims = jsonb_dims(key, &v, cfg->gen_dims);
-		else if (strcmp(key, "discriminator_dims") == 0)
-			cfg->n_dis_dims = jsonb_dims(key, &v, cfg->dis_dims);
-		else if (strcmp(key, "pac") == 0)
-			cfg->pac = jsonb_int(key, &v, 1, 1000);
-		else if (strcmp(key, "lr") == 0)
-			cfg->lr_g = cfg->lr_d = jsonb_number(key, &v);
-		else if (strcmp(key, "generator_lr") == 0)
-			cfg->lr_g = jsonb_number(key, &v);
-		else if (strcmp(key, "discriminator_lr") == 0)
-			cfg->lr_d = jsonb_number(key, &v);
-		else if (strcmp(key, "gp_lambda") == 0)
-			cfg->gp_lambda = jsonb_number(key, &v);
-		else if (strcmp(key, "tau") == 0)
-			cfg->tau = jsonb_number(key, &v);
-		else if (strcmp(key, "discriminator_steps") == 0)
-			cfg->discriminator_steps = jsonb_int(key, &v, 1, 100);
-		else if (strcmp(key, "beta1") == 0)
-			cfg->beta1 = jsonb_number(key, &v);
-		else if (strcmp(key, "beta2") == 0)
-			cfg->beta2 = jsonb_number(key, &v);
-		else if (strcmp(key, "weight_decay") == 0)
-			cfg->weight_decay = jsonb_number(key, &v);
-		else if (strcmp(key, "dropout") == 0)
-			cfg->dropout = jsonb_number(key, &v);
-		else if (strcmp(key, "moment_weight") == 0)
-			cfg->moment_weight = jsonb_number(key, &v);
-		else if (strcmp(key, "max_modes") == 0)
-			*max_modes = jsonb_int(key, &v, 1, RS_MAX_MODES);
-		else if (for_evaluate && strcmp(key, "epochs") == 0)
-			cfg->epochs = jsonb_int(key, &v, 1, RS_MAX_EPOCHS);
-		else if (for_evaluate && strcmp(key, "batch_size") == 0)
-			cfg->batch_size = jsonb_int(key, &v, 2, RS_GAN_MAX_BATCH);
-		else if (for_evaluate && strcmp(key, "k") == 0)
-			o->smote_k = jsonb_int(key, &v, 1, 1000);
-		else if (for_evaluate && strcmp(key, "C") == 0)
-		{
-			o->C = jsonb_number(key, &v);
-			if (!(o->C > 0) || isinf(o->C))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("option \"C\" must be a positive number")));
-		}
-		else
+		p = rs_hparam_find(key);
+		if (p == NULL || !option_allowed(p, for_evaluate))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown option \"%s\"", key),
 					 errhint("Valid options: %s.", rs_option_list(for_evaluate))));
+		if (p->type == RS_HP_INT)
+			*RS_HP_INT_AT(o, p->off) = jsonb_int(p, &v);
+		else if (p->type == RS_HP_INT_LIST)
+			*RS_HP_INT_AT(o, p->off) = jsonb_dims(p, &v, RS_HP_INT_AT(o, p->off2));
+		else
+		{
+			double		d = jsonb_number(key, &v);
+			char		b[64];
+
+			/* rs_gan_config_validate checks the GAN's below */
+			if (!rs_hparam_in_gan(p) && !rs_hparam_in_bounds(p, d))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"%s\" must be %s", key,
+								rs_hparam_bounds(p, b, sizeof(b)))));
+			*RS_HP_FLOAT_AT(o, p->off) = d;
+			if (p->alias)
+				*RS_HP_FLOAT_AT(o, p->off2) = d;
+		}
 	}
 
 validate:
-	if (cfg->batch_size % cfg->pac != 0)
+	if (rs_hparams_check_pac(cfg, &err) != RS_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("batch_size %d is not a multiple of pac %d", cfg->batch_size, cfg->pac),
+				 errmsg("%s", err.msg),
 				 errhint("PacGAN groups pac rows per critic input; choose a batch_size divisible by %d.", cfg->pac)));
 	if (rs_gan_config_validate(cfg, &err) != RS_OK)
 		ereport(ERROR,
@@ -221,32 +211,39 @@ rs_check_1d_array(ArrayType *arr, const char *argname)
 				 errdetail("It has %d dimensions.", ARR_NDIM(arr))));
 }
 
-/* The hyper-parameters in force, as stored in raresynth.models.options. */
+/*
+ * The hyper-parameters in force, as stored in raresynth.models.options:
+ * every row a model is trained with (not an alias, not evaluation-only),
+ * and the thread count.
+ */
 char *
 rs_options_json(const RsOptions *o)
 {
-	const rs_gan_config *cfg = &o->gan;
-	int			max_modes = o->max_modes;
-	int			epochs = cfg->epochs;
-
 	StringInfoData s;
 
 	initStringInfo(&s);
-	appendStringInfo(&s, "{\"epochs\": %d, \"batch_size\": %d, \"embedding_dim\": %d, \"generator_dims\": [",
-					 epochs, cfg->batch_size, cfg->embedding_dim);
-	for (int i = 0; i < cfg->n_gen_dims; i++)
-		appendStringInfo(&s, "%s%d", i ? ", " : "", cfg->gen_dims[i]);
-	appendStringInfoString(&s, "], \"discriminator_dims\": [");
-	for (int i = 0; i < cfg->n_dis_dims; i++)
-		appendStringInfo(&s, "%s%d", i ? ", " : "", cfg->dis_dims[i]);
-	appendStringInfo(&s, "], \"pac\": %d, \"generator_lr\": %g, \"discriminator_lr\": %g, "
-					 "\"gp_lambda\": %g, \"tau\": %g, \"discriminator_steps\": %d, "
-					 "\"beta1\": %g, \"beta2\": %g, \"weight_decay\": %g, \"dropout\": %g, "
-					 "\"moment_weight\": %g, \"max_modes\": %d, \"threads\": %d}",
-					 cfg->pac, cfg->lr_g, cfg->lr_d, cfg->gp_lambda, cfg->tau,
-					 cfg->discriminator_steps, cfg->beta1, cfg->beta2,
-					 cfg->weight_decay, cfg->dropout, cfg->moment_weight, max_modes,
-					 rs_threads);
+	appendStringInfoChar(&s, '{');
+	for (int i = 0; i < rs_hparam_count; i++)
+	{
+		const rs_hparam *p = &rs_hparam_table[i];
+
+		if (p->alias || !(p->where & (RS_HP_OPTION | RS_HP_ARGUMENT)))
+			continue;
+		appendStringInfo(&s, "\"%s\": ", p->name);
+		if (p->type == RS_HP_INT)
+			appendStringInfo(&s, "%d, ", *RS_HP_INT_AT(o, p->off));
+		else if (p->type == RS_HP_FLOAT)
+			appendStringInfo(&s, "%g, ", *RS_HP_FLOAT_AT(o, p->off));
+		else
+		{
+			int			n = *RS_HP_INT_AT(o, p->off);
+
+			appendStringInfoChar(&s, '[');
+			for (int k = 0; k < n; k++)
+				appendStringInfo(&s, "%s%d", k ? ", " : "", RS_HP_INT_AT(o, p->off2)[k]);
+			appendStringInfoString(&s, "], ");
+		}
+	}
+	appendStringInfo(&s, "\"threads\": %d}", rs_threads);
 	return s.data;
 }
-

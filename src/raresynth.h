@@ -25,6 +25,7 @@
 #include "utils/snapshot.h"
 
 #include "gan.h"
+#include "hparams.h"
 #include "model.h"
 #include "rs_common.h"
 #include "table.h"
@@ -157,23 +158,14 @@ extern int64 rs_count_class_rows(const char *qrel, const char *label, const char
 								 Snapshot snapshot, bool read_only);
 extern Size rs_read_bytes(int64 n, int nf);
 
-/*
- * ---- options.c: the options jsonb of train and evaluate ----
- */
-#define RS_MAX_EPOCHS 100000
-
-typedef struct RsOptions
-{
-	rs_gan_config gan;			/* epochs and batch_size included */
-	int			max_modes;		/* encoder modes per continuous column */
-	int			smote_k;		/* evaluation only */
-	double		C;				/* evaluation only: logistic regression */
-} RsOptions;
+/* ---- options.c: the table of src/core/hparams.c, from jsonb and arguments ---- */
+typedef rs_hparams RsOptions;
 
 extern void rs_options_default(RsOptions *o);
 extern void rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate);
 extern char *rs_options_json(const RsOptions *o);
 extern char *rs_option_list(bool for_evaluate);
+extern int	rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void rs_check_1d_array(ArrayType *arr, const char *argname);
 
 /*

@@ -182,24 +182,10 @@ raresynth_train(PG_FUNCTION_ARGS)
 	PreventCommandIfReadOnly("raresynth_train()");
 	relid = PG_GETARG_OID(0);
 	label = pstrdup(NameStr(*PG_GETARG_NAME(1)));
-	epochs = PG_ARGISNULL(4) ? 300 : PG_GETARG_INT32(4);
-	if (epochs < 1 || epochs > RS_MAX_EPOCHS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epochs must be between 1 and %d", RS_MAX_EPOCHS)));
-
+	epochs = rs_option_arg(fcinfo, 4, "epochs");
 	rs_options_default(&opts);
 	opts.gan.epochs = epochs;
-	if (!PG_ARGISNULL(5))
-	{
-		int			bs = PG_GETARG_INT32(5);
-
-		if (bs < 2 || bs > RS_GAN_MAX_BATCH)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("batch_size must be between 2 and %d", RS_GAN_MAX_BATCH)));
-		opts.gan.batch_size = bs;
-	}
+	opts.gan.batch_size = rs_option_arg(fcinfo, 5, "batch_size");
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, false);
 	seed = rs_seed_arg(fcinfo, 6);
 

@@ -39,6 +39,7 @@
 
 #include <cblas.h>
 
+#include "hparams.h"
 #include "nn.h"
 
 #define RS_GAN_FORMAT		1
@@ -168,27 +169,10 @@ struct rs_gan
 void
 rs_gan_config_default(rs_gan_config *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->embedding_dim = 128;
-	cfg->n_gen_dims = 2;
-	cfg->gen_dims[0] = 256;
-	cfg->gen_dims[1] = 256;
-	cfg->n_dis_dims = 2;
-	cfg->dis_dims[0] = 256;
-	cfg->dis_dims[1] = 256;
-	cfg->pac = 10;
-	cfg->lr_g = 2e-4;
-	cfg->lr_d = 2e-4;
-	cfg->batch_size = 500;
-	cfg->epochs = 300;
-	cfg->gp_lambda = 10.0;
-	cfg->tau = 0.2;
-	cfg->discriminator_steps = 1;
-	cfg->beta1 = 0.5;
-	cfg->beta2 = 0.9;
-	cfg->weight_decay = 1e-6;
-	cfg->dropout = 0.5;
-	cfg->moment_weight = 10.0;
+	rs_hparams	h;
+
+	rs_hparams_default(&h);		/* the table in hparams.c */
+	*cfg = h.gan;
 }
 
 rs_status
@@ -196,76 +180,7 @@ rs_gan_config_validate(const rs_gan_config *cfg, rs_error *err)
 {
 	if (!cfg)
 		return rs_fail(err, RS_ERR_INVALID, "gan configuration is missing");
-	if (cfg->embedding_dim < 1 || cfg->embedding_dim > RS_GAN_MAX_DIM)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "embedding_dim must be between 1 and %d, got %d",
-					   RS_GAN_MAX_DIM, cfg->embedding_dim);
-	if (cfg->n_gen_dims < 0 || cfg->n_gen_dims > RS_GAN_MAX_LAYERS)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "generator_dims must have between 0 and %d entries, got %d",
-					   RS_GAN_MAX_LAYERS, cfg->n_gen_dims);
-	for (int i = 0; i < cfg->n_gen_dims; i++)
-		if (cfg->gen_dims[i] < 1 || cfg->gen_dims[i] > RS_GAN_MAX_DIM)
-			return rs_fail(err, RS_ERR_INVALID,
-						   "generator_dims entries must be between 1 and %d, got %d",
-						   RS_GAN_MAX_DIM, cfg->gen_dims[i]);
-	if (cfg->n_dis_dims < 1 || cfg->n_dis_dims > RS_GAN_MAX_LAYERS)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "discriminator_dims must have between 1 and %d entries, got %d",
-					   RS_GAN_MAX_LAYERS, cfg->n_dis_dims);
-	for (int i = 0; i < cfg->n_dis_dims; i++)
-		if (cfg->dis_dims[i] < 1 || cfg->dis_dims[i] > RS_GAN_MAX_DIM)
-			return rs_fail(err, RS_ERR_INVALID,
-						   "discriminator_dims entries must be between 1 and %d, got %d",
-						   RS_GAN_MAX_DIM, cfg->dis_dims[i]);
-	if (cfg->pac < 1 || cfg->pac > 1024)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "pac must be between 1 and 1024, got %d", cfg->pac);
-	if (cfg->batch_size < 2 || cfg->batch_size > RS_GAN_MAX_BATCH)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "batch_size must be between 2 and %d, got %d",
-					   RS_GAN_MAX_BATCH, cfg->batch_size);
-	if (cfg->batch_size % cfg->pac != 0)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "batch_size (%d) must be a multiple of pac (%d)",
-					   cfg->batch_size, cfg->pac);
-	if (cfg->epochs < 1)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "epochs must be at least 1, got %d", cfg->epochs);
-	if (!(cfg->lr_g > 0.0 && cfg->lr_g <= 1.0))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "generator learning rate must be in (0, 1], got %g", cfg->lr_g);
-	if (!(cfg->lr_d > 0.0 && cfg->lr_d <= 1.0))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "discriminator learning rate must be in (0, 1], got %g", cfg->lr_d);
-	if (!(cfg->gp_lambda >= 0.0 && cfg->gp_lambda <= 1e6))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "gradient penalty weight must be in [0, 1e6], got %g",
-					   cfg->gp_lambda);
-	if (!(cfg->tau >= 1e-3 && cfg->tau <= 1e3))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "tau must be in [0.001, 1000], got %g", cfg->tau);
-	if (cfg->discriminator_steps < 1 || cfg->discriminator_steps > 100)
-		return rs_fail(err, RS_ERR_INVALID,
-					   "discriminator_steps must be between 1 and 100, got %d",
-					   cfg->discriminator_steps);
-	if (!(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "beta1 must be in [0, 1), got %g", cfg->beta1);
-	if (!(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "beta2 must be in [0, 1), got %g", cfg->beta2);
-	if (!(cfg->weight_decay >= 0.0 && cfg->weight_decay < 1.0))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "weight_decay must be in [0, 1), got %g", cfg->weight_decay);
-	if (!(cfg->dropout >= 0.0 && cfg->dropout < 1.0))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "dropout must be in [0, 1), got %g", cfg->dropout);
-	if (!(cfg->moment_weight >= 0.0 && cfg->moment_weight <= 1e6))
-		return rs_fail(err, RS_ERR_INVALID,
-					   "moment_weight must be in [0, 1e6], got %g",
-					   cfg->moment_weight);
-	return RS_OK;
+	return rs_hparams_check_gan(cfg, err);	/* the table's bounds */
 }
 
 /* ---------------------------------------------------------------- shapes and buffers */

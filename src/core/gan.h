@@ -52,37 +52,44 @@
 #include "sampler.h"
 
 #define RS_GAN_MAX_LAYERS	8		/* generator / critic hidden layers */
-#define RS_GAN_MAX_DIM		65536	/* any one width */
+#define RS_GAN_MAX_DIM		65536	/* data width, and any width a state may hold */
 #define RS_GAN_MAX_PARAMS	(INT64_C(1) << 27)	/* floats per network */
 #define RS_GAN_MAX_BATCH	65536
 
+/*
+ * The settings; each one's option name, bounds, default and doc line are
+ * a row of the table in hparams.c.
+ */
 typedef struct rs_gan_config
 {
-	int			embedding_dim;	/* 128: noise width */
-	int			n_gen_dims;		/* 2 */
-	int			gen_dims[RS_GAN_MAX_LAYERS];	/* (256, 256) */
-	int			n_dis_dims;		/* 2 */
-	int			dis_dims[RS_GAN_MAX_LAYERS];	/* (256, 256) */
-	int			pac;			/* 10 */
-	double		lr_g;			/* 2e-4 */
-	double		lr_d;			/* 2e-4 */
-	int			batch_size;		/* 500, a multiple of pac, >= 2 */
-	int			epochs;			/* 300 (carried for the caller) */
-	double		gp_lambda;		/* 10 */
-	double		tau;			/* 0.2: Gumbel-softmax temperature */
-	int			discriminator_steps;	/* 1: critic steps per generator step */
-	double		beta1;			/* 0.5 */
-	double		beta2;			/* 0.9 */
-	double		weight_decay;	/* 1e-6 (L2, both networks) */
-	double		dropout;		/* 0.5: critic dropout probability */
-	double		moment_weight;	/* 10: conditional moment matching (0: off,
+	int			embedding_dim;	/* noise width */
+	int			n_gen_dims;
+	int			gen_dims[RS_GAN_MAX_LAYERS];	/* generator residual blocks */
+	int			n_dis_dims;
+	int			dis_dims[RS_GAN_MAX_LAYERS];	/* critic hidden layers */
+	int			pac;
+	double		lr_g;
+	double		lr_d;
+	int			batch_size;		/* a multiple of pac */
+	int			epochs;			/* carried for the caller */
+	double		gp_lambda;
+	double		tau;			/* Gumbel-softmax temperature */
+	int			discriminator_steps;	/* critic steps per generator step */
+	double		beta1;
+	double		beta2;
+	double		weight_decay;	/* L2, both networks */
+	double		dropout;		/* critic dropout probability */
+	double		moment_weight;	/* conditional moment matching (0: off,
 								 * pure CTGAN); see above */
 } rs_gan_config;
 
-/* Fill cfg with CTGAN's defaults (listed above), plus moment_weight 10. */
+/* Fill cfg with the table's defaults (CTGAN's, plus moment_weight 10). */
 void		rs_gan_config_default(rs_gan_config *cfg);
 
-/* RS_OK, or RS_ERR_INVALID with a message naming the bad setting. */
+/*
+ * RS_OK, or RS_ERR_INVALID with a message naming the bad setting (the
+ * table's bounds; batch_size a multiple of pac).
+ */
 rs_status	rs_gan_config_validate(const rs_gan_config *cfg, rs_error *err);
 
 typedef struct rs_gan rs_gan;
