@@ -39,7 +39,10 @@ rs_options_default(RsOptions *o)
 	rs_hparams_default(o);
 }
 
-/* Argument argno of fcinfo, the row name's bounds and default (SQL NULL). */
+/*
+ * Integer argument argno of fcinfo, checked against the bounds of row name
+ * (train's epochs and batch_size, SMOTE's k); SQL NULL means its default.
+ */
 int
 rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
@@ -47,7 +50,7 @@ rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 	char		b[64];
 	int			v;
 
-	Assert(p && p->type == RS_HP_INT && (p->where & RS_HP_ARGUMENT));
+	Assert(p && p->type == RS_HP_INT);
 	if (PG_ARGISNULL(argno))
 		return (int) p->def;
 	v = PG_GETARG_INT32(argno);

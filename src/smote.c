@@ -13,8 +13,6 @@
 #include "raresynth.h"
 #include "smote.h"
 
-#define RS_SMOTE_MAX_K 1000
-
 /* RsRowNext over the rows of a decoded table */
 typedef struct TableRows
 {
@@ -67,11 +65,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source and label must not be NULL")));
 	label = NameStr(*PG_GETARG_NAME(1));
-	k = PG_ARGISNULL(3) ? 5 : PG_GETARG_INT32(3);
-	if (k < 1 || k > RS_SMOTE_MAX_K)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be between 1 and %d", RS_SMOTE_MAX_K)));
+	k = rs_option_arg(fcinfo, 3, "k");
 	if (!PG_ARGISNULL(2) && (PG_GETARG_INT64(2) < 0 || PG_GETARG_INT64(2) > RS_MAX_SAMPLE_ROWS))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
