@@ -114,7 +114,7 @@ rs_status	rs_gan_fit_epoch(rs_gan *gan, const float *data, int64_t n,
  * spans as the one-hot of a category drawn from the softmax; batchnorm in
  * inference mode.  Runs the generator compiled by sampler.c (rebuilt when
  * the weights changed since the last call): bfloat16 products where the
- * CPU has them, on up to rs_thread_count() threads (nn.h).  given_cond is NULL, or has one entry per condition span
+ * CPU has them, on up to rs_thread_count() threads (team.h).  given_cond is NULL, or has one entry per condition span
  * (rs_gan_n_cond_spans): a category index to condition on, or -1; at most
  * one entry may be >= 0, and that span's output is set to the given
  * category.  Without a given category the cond vector is drawn like CTGAN:

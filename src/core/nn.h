@@ -24,13 +24,12 @@
 #ifndef RS_NN_H
 #define RS_NN_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rng.h"
 #include "rs_common.h"
+#include "team.h"
 
 #define RS_BN_MOMENTUM	0.1f
 #define RS_BN_EPS		1e-5f
@@ -193,65 +192,7 @@ void		rs_adam_step(float *params, const float *grads, float *m, float *v,
 						 size_t n, int t, float lr, float beta1, float beta2,
 						 float eps, float weight_decay);
 
-/* ---------------------------------------------------------------- thread team */
-
-/*
- * A team of n threads (the caller and n - 1 helpers) that runs one job at
- * a time: rs_team_run(t, fn, arg, nparts) calls fn(arg, part, nparts) once
- * for every part in [0, nparts) and returns when all have returned.  The
- * parts are handed out one at a time through an atomic counter, so
- * whichever thread is running takes the next one: the caller never waits
- * for a helper to start, only, at the end, for parts a helper is still
- * running.  Which thread runs a part depends on timing, so a job must
- * split its work by part alone and choose nparts from its size (never from
- * the team size or timing): its results then depend on nparts only.
- * t may be NULL (or have no helper): the caller runs every part, in order.
- * Helpers are created with every signal blocked; a job must not call back
- * into the host (rs_alloc, rs_fail, rs_check_interrupts...).  Helpers
- * yield-spin briefly for the next job and then sleep.  rs_team_start never
- * fails: without helpers the caller runs every part.  rs_team_stop joins
- * every helper; call it before returning to the host.  A team of n == 1
- * creates no thread.
- */
-#define RS_TEAM_MAX 16
-#define RS_TEAM_MAX_PARTS 64
-
-typedef void (*rs_team_fn) (void *arg, int part, int nparts);
-
-typedef struct rs_team
-{
-	int			n;				/* threads, caller included */
-	int			started;		/* helpers running */
-	pthread_t	th[RS_TEAM_MAX];
-	rs_team_fn	fn;
-	void	   *arg;
-	/* job number << 32 | nparts << 16 | next part to hand out */
-	_Atomic uint64_t work;
-	atomic_int	done;			/* parts finished by helpers */
-	atomic_int	sleeping;		/* helpers waiting on cv */
-	atomic_int	stop;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-} rs_team;
-
-void		rs_team_start(rs_team *t, int n);
-void		rs_team_run(rs_team *t, rs_team_fn fn, void *arg, int nparts);
-void		rs_team_stop(rs_team *t);
-
-/* [*lo, *hi): part's share of [0, n) in blocks of align items */
-void		rs_team_range(int64_t n, int64_t align, int part, int nparts,
-						  int64_t *lo, int64_t *hi);
-
-/*
- * How many threads raresynth's own workers use: a training step's team
- * and the sampler's workers (capped at RS_TEAM_MAX and
- * RS_SAMPLER_MAX_THREADS).  n > 0 sets it; 0 (the default) follows
- * openblas_get_num_threads().  Those threads live for one step or one
- * sampling pass and are joined before returning to the host, so lowering
- * the count gives them back; only OpenBLAS keeps a pool of its own.
- */
-void		rs_set_thread_count(int n);
-int			rs_thread_count(void);
+/* ---------------------------------------------------------------- the team of a training step */
 
 /*
  * While a team is set (NULL unsets it), the matrix products of this file,
