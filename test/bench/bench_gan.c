@@ -20,6 +20,7 @@
 
 #include "bench.h"
 #include "gan.h"
+#include "gan_test.h"
 #include "nn.h"
 #include "rng.h"
 
