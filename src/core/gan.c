@@ -252,7 +252,7 @@ set_critic_shape(rs_gan *g, rs_error *err)
 		int			d = g->cfg.dis_dims[l];
 
 		g->ddims[l] = d;
-		g->din_[l] = (int) w;
+		g->d_in_width[l] = (int) w;
 		g->d_w[l] = off;
 		off += (int64_t) d * w;
 		g->d_b[l] = off;
@@ -298,23 +298,23 @@ layout_train(rs_gan *g, float *base)
 	g->brstd = carve(base, &off, g->sumg);
 	g->gscratch = carve(base, &off, B * g->maxg);
 	g->raw = carve(base, &off, B * g->D);
-	g->draw = carve(base, &off, B * g->D);
+	g->raw_grad = carve(base, &off, B * g->D);
 	g->gumbel = carve(base, &off, B * g->D);
 	g->xbuf = carve(base, &off, 3 * B * g->X);
 	g->dx = carve(base, &off, B * g->X);
 	for (int l = 0; l < g->n_d; l++)
 	{
-		g->ca[l] = carve(base, &off, R * g->ddims[l]);
-		g->ch[l] = carve(base, &off, R * g->ddims[l]);
-		g->cmask[l] = carve(base, &off, R * g->ddims[l]);
-		g->cga[l] = carve(base, &off, R * g->ddims[l]);
+		g->c_pre[l] = carve(base, &off, R * g->ddims[l]);
+		g->c_out[l] = carve(base, &off, R * g->ddims[l]);
+		g->c_mask[l] = carve(base, &off, R * g->ddims[l]);
+		g->c_dpre[l] = carve(base, &off, R * g->ddims[l]);
 	}
-	g->cdh = carve(base, &off, R * g->maxd);
-	g->y = carve(base, &off, R);
-	g->dy = carve(base, &off, R);
-	g->gpu = carve(base, &off, Bp * g->P);
-	g->gpv = carve(base, &off, Bp * g->maxd);
-	g->gpq = carve(base, &off, Bp * g->maxd);
+	g->c_dout = carve(base, &off, R * g->maxd);
+	g->score = carve(base, &off, R);
+	g->dscore = carve(base, &off, R);
+	g->gp_dinput = carve(base, &off, Bp * g->P);
+	g->gp_fwd = carve(base, &off, Bp * g->maxd);
+	g->gp_gated = carve(base, &off, Bp * g->maxd);
 	g->cond = carve(base, &off, B * g->cond_dim);
 	g->alpha = carve(base, &off, Bp);
 	return off;
@@ -358,7 +358,7 @@ rs_gan_free(rs_gan *g)
 	rs_free(g->d_m);
 	rs_free(g->d_v);
 	rs_free(g->arena);
-	rs_free(g->ibuf);
+	rs_free(g->int_arena);
 	rs_sampler_free(g->sampler);
 	rs_free(g->idx_rows);
 	rs_free(g->idx_off);
@@ -408,8 +408,8 @@ rs_gan_create(const rs_gan_config *cfg, int data_dim, const rs_span *spans,
 	g->d_m = rs_alloc_array((size_t) g->d_n, sizeof(float));
 	g->d_v = rs_alloc_array((size_t) g->d_n, sizeof(float));
 	g->arena = rs_alloc_array((size_t) nt, sizeof(float));
-	g->ibuf = rs_alloc_array((size_t) 3 * B, sizeof(int));
-	if (!g->d_params || !g->d_grads || !g->d_m || !g->d_v || !g->arena || !g->ibuf)
+	g->int_arena = rs_alloc_array((size_t) 3 * B, sizeof(int));
+	if (!g->d_params || !g->d_grads || !g->d_m || !g->d_v || !g->arena || !g->int_arena)
 	{
 		rs_fail(err, RS_ERR_NOMEM, "out of memory for the gan training buffers");
 		goto fail;
@@ -423,9 +423,9 @@ rs_gan_create(const rs_gan_config *cfg, int data_dim, const rs_span *spans,
 		goto fail;
 	}
 	g->mom_n = -1;
-	g->span_of = g->ibuf;
-	g->cat_of = g->ibuf + B;
-	g->perm = g->ibuf + 2 * B;
+	g->span_of = g->int_arena;
+	g->cat_of = g->int_arena + B;
+	g->perm = g->int_arena + 2 * B;
 
 	/* initialize like torch: Linear uniform, BatchNorm gamma 1 beta 0 */
 	rs_rng_seed(&g->rng, seed);
@@ -447,7 +447,7 @@ rs_gan_create(const rs_gan_config *cfg, int data_dim, const rs_span *spans,
 				  g->D, &g->rng);
 	for (int l = 0; l < g->n_d; l++)
 		rs_dense_init(g->d_params + g->d_w[l], g->d_params + g->d_b[l],
-					  g->din_[l], g->ddims[l], &g->rng);
+					  g->d_in_width[l], g->ddims[l], &g->rng);
 	rs_dense_init(g->d_params + g->d_wout, g->d_params + g->d_bout,
 				  g->ddims[g->n_d - 1], 1, &g->rng);
 	return g;

@@ -79,7 +79,7 @@ struct rs_gan
 	/* critic shape */
 	int			n_d;
 	int			ddims[RS_GAN_MAX_LAYERS];
-	int			din_[RS_GAN_MAX_LAYERS];	/* input width of layer l */
+	int			d_in_width[RS_GAN_MAX_LAYERS];	/* input width of layer l */
 	int			X;				/* D + cond_dim */
 	int			P;				/* pac * X */
 	int			maxd;
@@ -94,42 +94,50 @@ struct rs_gan
 				d_bout;
 
 	rs_team		team;			/* helpers during one training step */
-	int			par;			/* team is running */
+	int			team_running;	/* between step_begin and step_end */
 	int			blas_threads;	/* OpenBLAS's thread count outside steps */
 
 	int			t_g;			/* Adam steps taken */
 	int			t_d;
 	rs_rng		rng;
 
-	/* training buffers (B = batch_size, Bp = B / pac, R = 3 Bp) */
+	/*
+	 * Training buffers, carved from arena (floats) and int_arena (ints) by
+	 * layout_train: B = batch_size, Bp = B / pac groups, R = 3 Bp critic
+	 * rows (real, fake, interpolated groups).
+	 */
 	float	   *arena;
-	float	   *act;			/* [B, W] */
-	float	   *dact;			/* [B, W] */
-	float	   *lin;			/* per block [B, g_l] */
-	float	   *bmean;			/* per block [g_l] */
-	float	   *brstd;			/* per block [g_l] */
+	/* generator */
+	float	   *act;			/* [B, W] activations [h_L .. h_1, z, cond] */
+	float	   *dact;			/* [B, W] their gradient */
+	float	   *lin;			/* per block [B, g_l] Linear output, pre-bn */
+	float	   *bmean;			/* per block [g_l] batch mean */
+	float	   *brstd;			/* per block [g_l] batch 1 / std */
 	float	   *gscratch;		/* [B, maxg] */
-	float	   *raw;			/* [B, D] generator output */
-	float	   *draw;			/* [B, D] */
-	float	   *gumbel;			/* [B, D] */
-	float	   *xbuf;			/* [3 B, X] = [R, P] */
-	float	   *dx;				/* [B, X] = [Bp, P] */
-	float	   *ca[RS_GAN_MAX_LAYERS];	/* [R, d_l] pre-activation */
-	float	   *ch[RS_GAN_MAX_LAYERS];	/* [R, d_l] after dropout */
-	float	   *cmask[RS_GAN_MAX_LAYERS];	/* [R, d_l] */
-	float	   *cga[RS_GAN_MAX_LAYERS]; /* [R, d_l] d y / d a_l */
-	float	   *cdh;			/* [R, maxd] */
-	float	   *y;				/* [R] */
-	float	   *dy;				/* [R] */
-	float	   *gpu;			/* [Bp, P] */
-	float	   *gpv;			/* [Bp, maxd] */
-	float	   *gpq;			/* [Bp, maxd] */
-	float	   *cond;			/* [B, cond_dim] */
-	float	   *alpha;			/* [Bp] */
-	int		   *ibuf;
-	int		   *span_of;		/* [B] */
-	int		   *cat_of;			/* [B] */
-	int		   *perm;			/* [B] */
+	float	   *raw;			/* [B, D] generator output before activation */
+	float	   *raw_grad;		/* [B, D] d loss / d raw */
+	float	   *gumbel;			/* [B, D] Gumbel noise of the softmax spans */
+	/* critic */
+	float	   *xbuf;			/* [3 B, X] = [R, P] real, fake, interpolates */
+	float	   *dx;				/* [B, X] = [Bp, P] d score / d input */
+	float	   *c_pre[RS_GAN_MAX_LAYERS];	/* [R, d_l] a_l, pre-activation */
+	float	   *c_out[RS_GAN_MAX_LAYERS];	/* [R, d_l] h_l, after dropout */
+	float	   *c_mask[RS_GAN_MAX_LAYERS];	/* [R, d_l] dropout mask m_l */
+	float	   *c_dpre[RS_GAN_MAX_LAYERS];	/* [R, d_l] ga_l = d score / d a_l */
+	float	   *c_dout;			/* [R, maxd] d score / d h_l, one layer */
+	float	   *score;			/* [R] critic output y per group */
+	float	   *dscore;			/* [R] d loss / d score */
+	/* gradient penalty (gan_train.c's header comment names u, v, q) */
+	float	   *gp_dinput;		/* [Bp, P] u = d GP / d (input gradient) */
+	float	   *gp_fwd;			/* [Bp, maxd] v = u (or q_{l-1}) @ W_l^T */
+	float	   *gp_gated;		/* [Bp, maxd] q_l = v * m_l * s'(a_l) */
+	float	   *alpha;			/* [Bp] interpolation weight per group */
+	/* the batch's conditions */
+	float	   *cond;			/* [B, cond_dim] cond vectors (one-hot) */
+	int		   *int_arena;		/* [3 B]: span_of, cat_of, perm */
+	int		   *span_of;		/* [B] condition span of each row, or -1 */
+	int		   *cat_of;			/* [B] category within it */
+	int		   *perm;			/* [B] real row r takes row perm[r]'s condition */
 
 	/* the generator compiled for sampling, and the step it was built at */
 	rs_sampler *sampler;

@@ -6,8 +6,8 @@
  *
  * The gradient penalty's parameter gradient ("double backprop")
  *	For one pac group x, with a_l = W_l h_{l-1} + b_l, h_l = m_l * s(a_l)
- *	(s = LeakyReLU, m_l the fixed dropout mask), y = wout . h_L + bout, the
- *	input gradient is g = W_1^T ga_1 with
+ *	(s = LeakyReLU, m_l the fixed dropout mask), y = wout . h_L + bout (the
+ *	score), the input gradient is g = W_1^T ga_1 with
  *		ga_L = wout * m_L * s'(a_L),  ga_l = (W_{l+1}^T ga_{l+1}) * m_l * s'(a_l)
  *	GP = lambda / G * sum_groups (|g| - 1)^2.  s' is piecewise constant, so
  *	only the weights carry gradient.  With u = dGP/dg:
@@ -81,7 +81,7 @@ gan_run(rs_gan *g, rs_team_fn fn, void *arg, int B)
 {
 	int			nparts = B / ROWS_PER_PART;
 
-	if (g->par)
+	if (g->team_running)
 		rs_team_run(&g->team, fn, arg,
 					nparts < 1 ? 1 : nparts > ROWS_MAX_PARTS ? ROWS_MAX_PARTS : nparts);
 	else
@@ -158,7 +158,7 @@ gen_forward_train(rs_gan *g, int B)
 					 p + g->g_bout, B, g->W, g->D);
 }
 
-/* Backward from draw[B, D] into g_grads (accumulating). */
+/* Backward from raw_grad[B, D] into g_grads (accumulating). */
 static void
 gen_backward(rs_gan *g, int B)
 {
@@ -168,7 +168,7 @@ gen_backward(rs_gan *g, int B)
 
 	memset(g->dact, 0, sizeof(float) * B * g->W);
 	rs_dense_backward(g->n_g > 0 ? g->dact : NULL, g->W, d + g->g_wout,
-					  d + g->g_bout, g->draw, g->D, g->act, g->W,
+					  d + g->g_bout, g->raw_grad, g->D, g->act, g->W,
 					  p + g->g_wout, B, g->W, g->D);
 	for (int l = g->n_g - 1; l >= 0; l--)
 	{
@@ -255,7 +255,7 @@ activate_train(rs_gan *g, float *fake, int B)
 	gan_run(g, activate_part, &j, B);
 }
 
-/* draw[B, D] = d loss / d raw from dfake[B, X] (cols 0..D). */
+/* raw_grad[B, D] = d loss / d raw from dfake[B, X] (cols 0..D). */
 static void
 activate_backward(rs_gan *g, const float *dfake, const float *fake, int B)
 {
@@ -271,12 +271,12 @@ activate_backward(rs_gan *g, const float *dfake, const float *fake, int B)
 			{
 				float		y = fake[(size_t) r * g->X + s->start];
 
-				g->draw[(size_t) r * g->D + s->start] =
+				g->raw_grad[(size_t) r * g->D + s->start] =
 					dfake[(size_t) r * g->X + s->start] * (1.0f - y * y);
 			}
 		}
 		else
-			rs_softmax_backward(g->draw + s->start, g->D, dfake + s->start,
+			rs_softmax_backward(g->raw_grad + s->start, g->D, dfake + s->start,
 								g->X, fake + s->start, g->X, B, s->width, tau);
 	}
 }
@@ -284,7 +284,7 @@ activate_backward(rs_gan *g, const float *dfake, const float *fake, int B)
 /*
  * CTGAN's cond loss: sum over rows of the cross-entropy of the conditioned
  * span's logits against the conditioned category, divided by B; adds its
- * gradient to draw.
+ * gradient to raw_grad.
  */
 static double
 cond_loss(rs_gan *g, int B)
@@ -297,7 +297,7 @@ cond_loss(rs_gan *g, int B)
 	{
 		const rs_span *s = &g->spans[g->cond_span[g->span_of[r]]];
 		const float *x = g->raw + (size_t) r * g->D + s->start;
-		float	   *dx = g->draw + (size_t) r * g->D + s->start;
+		float	   *dx = g->raw_grad + (size_t) r * g->D + s->start;
 		int			t = g->cat_of[r];
 		double		mx = x[0],
 					sum = 0.0;
@@ -320,7 +320,7 @@ cond_loss(rs_gan *g, int B)
 
 /* ---------------------------------------------------------------- critic */
 
-/* Forward of R pac groups of xbuf[R, P] -> y[R]; fresh dropout masks. */
+/* Forward of R pac groups of xbuf[R, P] -> score[R]; fresh dropout masks. */
 static void
 critic_forward(rs_gan *g, int R)
 {
@@ -332,21 +332,21 @@ critic_forward(rs_gan *g, int R)
 	{
 		size_t		n = (size_t) R * g->ddims[l];
 
-		rs_dense_forward(g->ca[l], g->ddims[l], in, ldi, p + g->d_w[l],
-						 p + g->d_b[l], R, g->din_[l], g->ddims[l]);
-		rs_leaky_relu_forward(g->ch[l], g->ca[l], n, RS_LRELU_SLOPE);
-		rs_dropout_mask(g->cmask[l], n, (float) g->cfg.dropout, &g->rng);
-		rs_dropout_forward(g->ch[l], g->ch[l], g->cmask[l], n);
-		in = g->ch[l];
+		rs_dense_forward(g->c_pre[l], g->ddims[l], in, ldi, p + g->d_w[l],
+						 p + g->d_b[l], R, g->d_in_width[l], g->ddims[l]);
+		rs_leaky_relu_forward(g->c_out[l], g->c_pre[l], n, RS_LRELU_SLOPE);
+		rs_dropout_mask(g->c_mask[l], n, (float) g->cfg.dropout, &g->rng);
+		rs_dropout_forward(g->c_out[l], g->c_out[l], g->c_mask[l], n);
+		in = g->c_out[l];
 		ldi = g->ddims[l];
 	}
-	rs_dense_forward(g->y, 1, in, ldi, p + g->d_wout, p + g->d_bout, R,
+	rs_dense_forward(g->score, 1, in, ldi, p + g->d_wout, p + g->d_bout, R,
 					 ldi, 1);
 }
 
 /*
- * Backward of critic_forward from dy[R]: cga[l] (d sum(dy y) / d a_l) for
- * all R rows; parameter gradients from rows [0, Rp) only; the input
+ * Backward of critic_forward from dscore[R]: c_dpre[l] (d sum(dscore *
+ * score) / d a_l) for all R rows; parameter gradients from rows [0, Rp) only; the input
  * gradient of rows [r0, R) into din[R - r0, P] (overwritten) if din.
  */
 static void
@@ -360,37 +360,37 @@ critic_backward(rs_gan *g, int R, int Rp, int r0, float *din)
 	/* output layer: y = h_L . wout + bout */
 	for (int r = 0; r < R; r++)
 		for (int j = 0; j < dl; j++)
-			g->cdh[(size_t) r * dl + j] = g->dy[r] * p[g->d_wout + j];
+			g->c_dout[(size_t) r * dl + j] = g->dscore[r] * p[g->d_wout + j];
 	for (int r = 0; r < Rp; r++)
 	{
-		const float *h = g->ch[L - 1] + (size_t) r * dl;
+		const float *h = g->c_out[L - 1] + (size_t) r * dl;
 
 		for (int j = 0; j < dl; j++)
-			d[g->d_wout + j] += g->dy[r] * h[j];
-		d[g->d_bout] += g->dy[r];
+			d[g->d_wout + j] += g->dscore[r] * h[j];
+		d[g->d_bout] += g->dscore[r];
 	}
 	for (int l = L - 1; l >= 0; l--)
 	{
 		int			od = g->ddims[l],
-					id = g->din_[l];
+					id = g->d_in_width[l];
 		size_t		n = (size_t) R * od;
-		const float *in = l > 0 ? g->ch[l - 1] : g->xbuf;
+		const float *in = l > 0 ? g->c_out[l - 1] : g->xbuf;
 
-		rs_dropout_backward(g->cga[l], g->cdh, g->cmask[l], n);
-		rs_leaky_relu_backward(g->cga[l], g->cga[l], g->ca[l], n, RS_LRELU_SLOPE);
+		rs_dropout_backward(g->c_dpre[l], g->c_dout, g->c_mask[l], n);
+		rs_leaky_relu_backward(g->c_dpre[l], g->c_dpre[l], g->c_pre[l], n, RS_LRELU_SLOPE);
 		if (Rp > 0)
 			rs_dense_backward(NULL, id, d + g->d_w[l], d + g->d_b[l],
-							  g->cga[l], od, in, id, p + g->d_w[l], Rp, id, od);
+							  g->c_dpre[l], od, in, id, p + g->d_w[l], Rp, id, od);
 		if (l > 0)
 		{
-			memset(g->cdh, 0, sizeof(float) * R * id);
-			rs_dense_backward(g->cdh, id, NULL, NULL, g->cga[l], od, in, id,
+			memset(g->c_dout, 0, sizeof(float) * R * id);
+			rs_dense_backward(g->c_dout, id, NULL, NULL, g->c_dpre[l], od, in, id,
 							  p + g->d_w[l], R, id, od);
 		}
 		else if (din)
 		{
 			memset(din, 0, sizeof(float) * (size_t) (R - r0) * id);
-			rs_dense_backward(din, id, NULL, NULL, g->cga[l] + (size_t) r0 * od,
+			rs_dense_backward(din, id, NULL, NULL, g->c_dpre[l] + (size_t) r0 * od,
 							  od, in + (size_t) r0 * id, id, p + g->d_w[l],
 							  R - r0, id, od);
 		}
@@ -400,7 +400,7 @@ critic_backward(rs_gan *g, int R, int Rp, int r0, float *din)
 /*
  * Gradient penalty on the G groups starting at row r0 of the last
  * critic_forward/critic_backward (which put the input gradient in
- * grad[G, P] and the d y / d a_l in cga): returns the penalty and adds its
+ * grad[G, P] and the d y / d a_l in c_dpre): returns the penalty and adds its
  * parameter gradient to d_grads.
  */
 static double
@@ -410,15 +410,15 @@ gradient_penalty(rs_gan *g, int r0, int G, const float *grad)
 	float	   *d = g->d_grads;
 	double		lambda = g->cfg.gp_lambda,
 				pen = 0.0;
-	float	   *v = g->gpv,
-			   *q = g->gpq;
+	float	   *v = g->gp_fwd,
+			   *q = g->gp_gated;
 	int			P = g->P,
 				L = g->n_d;
 
 	for (int r = 0; r < G; r++)
 	{
 		const float *gr = grad + (size_t) r * P;
-		float	   *u = g->gpu + (size_t) r * P;
+		float	   *u = g->gp_dinput + (size_t) r * P;
 		double		ss = 0.0,
 					nrm,
 					coef;
@@ -433,15 +433,15 @@ gradient_penalty(rs_gan *g, int r0, int G, const float *grad)
 	}
 	/* layer 1: dW_1 += ga_1^T u, v = u W_1^T */
 	rs_dense_backward(NULL, P, d + g->d_w[0], NULL,
-					  g->cga[0] + (size_t) r0 * g->ddims[0], g->ddims[0],
-					  g->gpu, P, p + g->d_w[0], G, P, g->ddims[0]);
-	rs_dense_forward(v, g->ddims[0], g->gpu, P, p + g->d_w[0], NULL, G, P,
+					  g->c_dpre[0] + (size_t) r0 * g->ddims[0], g->ddims[0],
+					  g->gp_dinput, P, p + g->d_w[0], G, P, g->ddims[0]);
+	rs_dense_forward(v, g->ddims[0], g->gp_dinput, P, p + g->d_w[0], NULL, G, P,
 					 g->ddims[0]);
 	for (int l = 0; l < L; l++)
 	{
 		int			od = g->ddims[l];
-		const float *a = g->ca[l] + (size_t) r0 * od;
-		const float *m = g->cmask[l] + (size_t) r0 * od;
+		const float *a = g->c_pre[l] + (size_t) r0 * od;
+		const float *m = g->c_mask[l] + (size_t) r0 * od;
 
 		/* q_l = v * m_l * s'(a_l) */
 		for (size_t i = 0; i < (size_t) G * od; i++)
@@ -451,7 +451,7 @@ gradient_penalty(rs_gan *g, int r0, int G, const float *grad)
 			int			nd = g->ddims[l + 1];
 
 			rs_dense_backward(NULL, od, d + g->d_w[l + 1], NULL,
-							  g->cga[l + 1] + (size_t) r0 * nd, nd, q, od,
+							  g->c_dpre[l + 1] + (size_t) r0 * nd, nd, q, od,
 							  p + g->d_w[l + 1], G, od, nd);
 			rs_dense_forward(v, nd, q, od, p + g->d_w[l + 1], NULL, G, od, nd);
 		}
@@ -521,11 +521,11 @@ critic_step_grad(rs_gan *g, const float *data, int what, double *loss_w,
 	critic_forward(g, 3 * Bp);
 	for (int q = 0; q < Bp; q++)
 	{
-		sr += g->y[q];
-		sf += g->y[Bp + q];
-		g->dy[q] = -1.0f / Bp;
-		g->dy[Bp + q] = 1.0f / Bp;
-		g->dy[2 * Bp + q] = 1.0f;
+		sr += g->score[q];
+		sf += g->score[Bp + q];
+		g->dscore[q] = -1.0f / Bp;
+		g->dscore[Bp + q] = 1.0f / Bp;
+		g->dscore[2 * Bp + q] = 1.0f;
 	}
 	*loss_w = (sf - sr) / Bp;
 
@@ -552,8 +552,8 @@ gen_step_grad(rs_gan *g)
 	critic_forward(g, Bp);
 	for (int q = 0; q < Bp; q++)
 	{
-		sf += g->y[q];
-		g->dy[q] = -1.0f / Bp;
+		sf += g->score[q];
+		g->dscore[q] = -1.0f / Bp;
 	}
 	critic_backward(g, Bp, 0, 0, g->dx);
 	loss = -sf / Bp;
@@ -588,19 +588,19 @@ step_begin(rs_gan *g)
 	if (g->blas_threads > 1)
 		openblas_set_num_threads(1);
 	rs_nn_set_team(&g->team);
-	g->par = 1;
+	g->team_running = 1;
 }
 
 static void
 step_end(rs_gan *g)
 {
-	if (!g->par)
+	if (!g->team_running)
 		return;
 	rs_nn_set_team(NULL);
 	if (g->blas_threads > 1)
 		openblas_set_num_threads(g->blas_threads);
 	rs_team_stop(&g->team);
-	g->par = 0;
+	g->team_running = 0;
 }
 
 rs_status
@@ -736,14 +736,14 @@ rs_gan_step_flops(const rs_gan *g)
 	genb += 2 * B * g->W * (double) g->D * (g->n_g > 0 ? 2 : 1);
 	/* critic forward per group */
 	for (int l = 0; l < g->n_d; l++)
-		cf += 2.0 * g->din_[l] * g->ddims[l];
+		cf += 2.0 * g->d_in_width[l] * g->ddims[l];
 	cf += 2.0 * g->ddims[g->n_d - 1];
 
 	/* critic step: G forward, critic forward on R groups, backward */
 	dstep = genf + R * cf;
 	for (int l = 0; l < g->n_d; l++)
 	{
-		double		k = 2.0 * g->din_[l] * g->ddims[l];
+		double		k = 2.0 * g->d_in_width[l] * g->ddims[l];
 
 		dstep += 2 * Bp * k;	/* dW from real and fake groups */
 		dstep += (l > 0 ? R : Bp) * k;	/* input gradients */
@@ -752,6 +752,6 @@ rs_gan_step_flops(const rs_gan *g)
 	/* generator step: G forward, critic forward/backward on Bp, G backward */
 	gstep = genf + Bp * cf + genb;
 	for (int l = 0; l < g->n_d; l++)
-		gstep += Bp * 2.0 * g->din_[l] * g->ddims[l];
+		gstep += Bp * 2.0 * g->d_in_width[l] * g->ddims[l];
 	return dstep * g->cfg.discriminator_steps + gstep;
 }
