@@ -69,6 +69,17 @@ us_gumbel(ustream *s)
 /* ---------------------------------------------------------------- generator */
 
 /*
+ * The team the layers of nn.c split their work over: the step's, between
+ * step_begin and step_end (even a team of one: the parts then run in
+ * order, so the weights do not depend on the thread count), else none.
+ */
+static rs_team *
+step_team(rs_gan *g)
+{
+	return g->team_running ? &g->team : NULL;
+}
+
+/*
  * Run fn over the B rows of a batch: in parts of ROWS_PER_PART rows (at
  * most ROWS_MAX_PARTS) on the team of the current training step, or here
  * alone.
@@ -151,11 +162,11 @@ gen_forward_train(rs_gan *g, int B)
 								  p + g->g_gamma[l], p + g->g_beta[l],
 								  g->lin + lo * B, g->bmean + lo,
 								  g->brstd + lo, run, run + g->gdims[l],
-								  B, g->gin[l], g->gdims[l]);
+								  B, g->gin[l], g->gdims[l], step_team(g));
 		lo += g->gdims[l];
 	}
 	rs_dense_forward(g->raw, g->D, g->act, g->W, p + g->g_wout,
-					 p + g->g_bout, B, g->W, g->D);
+					 p + g->g_bout, B, g->W, g->D, step_team(g));
 }
 
 /* Backward from raw_grad[B, D] into g_grads (accumulating). */
@@ -169,7 +180,7 @@ gen_backward(rs_gan *g, int B)
 	memset(g->dact, 0, sizeof(float) * B * g->W);
 	rs_dense_backward(g->n_g > 0 ? g->dact : NULL, g->W, d + g->g_wout,
 					  d + g->g_bout, g->raw_grad, g->D, g->act, g->W,
-					  p + g->g_wout, B, g->W, g->D);
+					  p + g->g_wout, B, g->W, g->D, step_team(g));
 	for (int l = g->n_g - 1; l >= 0; l--)
 	{
 		lo -= g->gdims[l];
@@ -179,7 +190,7 @@ gen_backward(rs_gan *g, int B)
 							 g->gscratch, g->act + g->gcol[l],
 							 g->lin + lo * B, g->bmean + lo, g->brstd + lo,
 							 p + g->g_w[l], p + g->g_gamma[l],
-							 B, g->gin[l], g->gdims[l], l > 0);
+							 B, g->gin[l], g->gdims[l], l > 0, step_team(g));
 	}
 }
 
@@ -333,7 +344,7 @@ critic_forward(rs_gan *g, int R)
 		size_t		n = (size_t) R * g->ddims[l];
 
 		rs_dense_forward(g->c_pre[l], g->ddims[l], in, ldi, p + g->d_w[l],
-						 p + g->d_b[l], R, g->d_in_width[l], g->ddims[l]);
+						 p + g->d_b[l], R, g->d_in_width[l], g->ddims[l], step_team(g));
 		rs_leaky_relu_forward(g->c_out[l], g->c_pre[l], n, RS_LRELU_SLOPE);
 		rs_dropout_mask(g->c_mask[l], n, (float) g->cfg.dropout, &g->rng);
 		rs_dropout_forward(g->c_out[l], g->c_out[l], g->c_mask[l], n);
@@ -341,7 +352,7 @@ critic_forward(rs_gan *g, int R)
 		ldi = g->ddims[l];
 	}
 	rs_dense_forward(g->score, 1, in, ldi, p + g->d_wout, p + g->d_bout, R,
-					 ldi, 1);
+					 ldi, 1, step_team(g));
 }
 
 /*
@@ -380,19 +391,19 @@ critic_backward(rs_gan *g, int R, int Rp, int r0, float *din)
 		rs_leaky_relu_backward(g->c_dpre[l], g->c_dpre[l], g->c_pre[l], n, RS_LRELU_SLOPE);
 		if (Rp > 0)
 			rs_dense_backward(NULL, id, d + g->d_w[l], d + g->d_b[l],
-							  g->c_dpre[l], od, in, id, p + g->d_w[l], Rp, id, od);
+							  g->c_dpre[l], od, in, id, p + g->d_w[l], Rp, id, od, step_team(g));
 		if (l > 0)
 		{
 			memset(g->c_dout, 0, sizeof(float) * R * id);
 			rs_dense_backward(g->c_dout, id, NULL, NULL, g->c_dpre[l], od, in, id,
-							  p + g->d_w[l], R, id, od);
+							  p + g->d_w[l], R, id, od, step_team(g));
 		}
 		else if (din)
 		{
 			memset(din, 0, sizeof(float) * (size_t) (R - r0) * id);
 			rs_dense_backward(din, id, NULL, NULL, g->c_dpre[l] + (size_t) r0 * od,
 							  od, in + (size_t) r0 * id, id, p + g->d_w[l],
-							  R - r0, id, od);
+							  R - r0, id, od, step_team(g));
 		}
 	}
 }
@@ -434,9 +445,9 @@ gradient_penalty(rs_gan *g, int r0, int G, const float *grad)
 	/* layer 1: dW_1 += ga_1^T u, v = u W_1^T */
 	rs_dense_backward(NULL, P, d + g->d_w[0], NULL,
 					  g->c_dpre[0] + (size_t) r0 * g->ddims[0], g->ddims[0],
-					  g->gp_dinput, P, p + g->d_w[0], G, P, g->ddims[0]);
+					  g->gp_dinput, P, p + g->d_w[0], G, P, g->ddims[0], step_team(g));
 	rs_dense_forward(v, g->ddims[0], g->gp_dinput, P, p + g->d_w[0], NULL, G, P,
-					 g->ddims[0]);
+					 g->ddims[0], step_team(g));
 	for (int l = 0; l < L; l++)
 	{
 		int			od = g->ddims[l];
@@ -452,8 +463,8 @@ gradient_penalty(rs_gan *g, int r0, int G, const float *grad)
 
 			rs_dense_backward(NULL, od, d + g->d_w[l + 1], NULL,
 							  g->c_dpre[l + 1] + (size_t) r0 * nd, nd, q, od,
-							  p + g->d_w[l + 1], G, od, nd);
-			rs_dense_forward(v, nd, q, od, p + g->d_w[l + 1], NULL, G, od, nd);
+							  p + g->d_w[l + 1], G, od, nd, step_team(g));
+			rs_dense_forward(v, nd, q, od, p + g->d_w[l + 1], NULL, G, od, nd, step_team(g));
 		}
 	}
 	/* top: dwout += sum over groups of q_L */
@@ -587,7 +598,6 @@ step_begin(rs_gan *g)
 	rs_team_start(&g->team, n);
 	if (g->blas_threads > 1)
 		openblas_set_num_threads(1);
-	rs_nn_set_team(&g->team);
 	g->team_running = 1;
 }
 
@@ -596,7 +606,6 @@ step_end(rs_gan *g)
 {
 	if (!g->team_running)
 		return;
-	rs_nn_set_team(NULL);
 	if (g->blas_threads > 1)
 		openblas_set_num_threads(g->blas_threads);
 	rs_team_stop(&g->team);
@@ -642,7 +651,7 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 				rs_adam_step(g->d_params, g->d_grads, g->d_m, g->d_v,
 							 (size_t) g->d_n, g->t_d, (float) c->lr_d,
 							 (float) c->beta1, (float) c->beta2, RS_ADAM_EPS,
-							 (float) c->weight_decay);
+							 (float) c->weight_decay, step_team(g));
 			}
 		}
 		if (!diverged)
@@ -656,7 +665,7 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 				rs_adam_step(g->g_params, g->g_grads, g->g_m, g->g_v,
 							 (size_t) g->g_n, g->t_g, (float) c->lr_g,
 							 (float) c->beta1, (float) c->beta2, RS_ADAM_EPS,
-							 (float) c->weight_decay);
+							 (float) c->weight_decay, step_team(g));
 			}
 		}
 		step_end(g);

@@ -3,7 +3,7 @@
  *	  Layers of the numeric core: Linear, BatchNorm1d, ReLU, LeakyReLU,
  *	  dropout, tanh, (Gumbel-)softmax, CTGAN's Residual block and Adam.
  *	  See nn.h for the conventions (shapes, strides, accumulation).  While
- *	  a training step's team is set (rs_nn_set_team, team.h) the products,
+ *	  given a training step's team (team.h) the products,
  *	  the residual blocks' batchnorm and Adam split their work over it.
  */
 #include "nn.h"
@@ -31,16 +31,6 @@
 #endif
 
 #define BN_BLOCK 64				/* columns per batchnorm block */
-
-/* ---------------------------------------------------------------- the team of a training step */
-
-static rs_team *nn_team;		/* rs_nn_set_team */
-
-void
-rs_nn_set_team(rs_team *t)
-{
-	nn_team = t;
-}
 
 /* ---------------------------------------------------------------- products */
 
@@ -104,14 +94,14 @@ sgemm_part(void *arg, int part, int nparts)
 
 void
 rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
-		 const float *B, int ldb, float beta, float *C, int ldc)
+		 const float *B, int ldb, float beta, float *C, int ldc, rs_team *team)
 {
 	sgemm_job	j = {ta, tb, M, N, K, lda, ldb, ldc, M >= N, A, B, beta, C};
 	double		flops = 2.0 * M * N * K;
 	int			blocks = ((M >= N ? M : N) + 15) / 16,
 				nparts;
 
-	if (!nn_team || flops < SGEMM_SPLIT_FLOPS || blocks < 2)
+	if (!team || flops < SGEMM_SPLIT_FLOPS || blocks < 2)
 	{
 		sgemm_part(&j, 0, 1);
 		return;
@@ -123,7 +113,7 @@ rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		nparts = SGEMM_MAX_PARTS;
 	if (nparts > blocks)
 		nparts = blocks;
-	rs_team_run(nn_team, sgemm_part, &j, nparts);
+	rs_team_run(team, sgemm_part, &j, nparts);
 }
 
 /* ---------------------------------------------------------------- Linear */
@@ -131,7 +121,7 @@ rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 /* out[B, OC] = in[B, C] @ w[OC, C]^T + b[OC] */
 void
 rs_dense_forward(float *out, int ldo, const float *in, int ldi,
-				 const float *w, const float *b, int B, int C, int OC)
+				 const float *w, const float *b, int B, int C, int OC, rs_team *team)
 {
 	float		beta = 0.0f;
 
@@ -150,7 +140,7 @@ rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 				memset(out + (size_t) r * ldo, 0, sizeof(float) * OC);
 		return;
 	}
-	rs_sgemm(0, 1, B, OC, C, in, ldi, w, C, beta, out, ldo);
+	rs_sgemm(0, 1, B, OC, C, in, ldi, w, C, beta, out, ldo, team);
 }
 
 /*
@@ -161,14 +151,14 @@ rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 void
 rs_dense_backward(float *din, int lddi, float *dw, float *db,
 				  const float *dout, int lddo, const float *in, int ldi,
-				  const float *w, int B, int C, int OC)
+				  const float *w, int B, int C, int OC, rs_team *team)
 {
 	if (B <= 0 || OC <= 0)
 		return;
 	if (din && C > 0)
-		rs_sgemm(0, 0, B, C, OC, dout, lddo, w, C, 1.0f, din, lddi);
+		rs_sgemm(0, 0, B, C, OC, dout, lddo, w, C, 1.0f, din, lddi, team);
 	if (dw && C > 0)
-		rs_sgemm(1, 0, OC, C, B, dout, lddo, in, ldi, 1.0f, dw, C);
+		rs_sgemm(1, 0, OC, C, B, dout, lddo, in, ldi, 1.0f, dw, C, team);
 	if (db)
 	{
 		for (int r = 0; r < B; r++)
@@ -620,12 +610,12 @@ residual_backward_part(void *arg, int part, int nparts)
 				   j->gamma + lo, j->B, (int) (hi - lo));
 }
 
-/* one part per block of BN_BLOCK columns while a team is set */
+/* one part per block of BN_BLOCK columns with a team */
 static void
-team_or_here(rs_team_fn fn, void *arg, int OC)
+team_or_here(rs_team *team, rs_team_fn fn, void *arg, int OC)
 {
-	if (nn_team)
-		rs_team_run(nn_team, fn, arg, (OC + BN_BLOCK - 1) / BN_BLOCK);
+	if (team)
+		rs_team_run(team, fn, arg, (OC + BN_BLOCK - 1) / BN_BLOCK);
 	else
 		fn(arg, 0, 1);
 }
@@ -634,14 +624,14 @@ void
 rs_residual_forward_train(float *io, int ld, const float *w, const float *b,
 						  const float *gamma, const float *beta, float *lin,
 						  float *mean, float *rstd, float *run_mean,
-						  float *run_var, int B, int C, int OC)
+						  float *run_var, int B, int C, int OC, rs_team *team)
 {
 	residual_job j = {io, NULL, lin, mean, rstd, run_mean, run_var, NULL,
 		NULL, NULL, gamma, beta, ld, B, OC};
 
 	/* lin[B, OC] = x @ w^T + b */
-	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC);
-	team_or_here(residual_forward_part, &j, OC);
+	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC, team);
+	team_or_here(team, residual_forward_part, &j, OC);
 }
 
 void
@@ -650,7 +640,7 @@ rs_residual_forward_eval(float *io, int ld, const float *w, const float *b,
 						 const float *run_mean, const float *run_var,
 						 float *scratch, int B, int C, int OC)
 {
-	rs_dense_forward(scratch, OC, io + OC, ld, w, b, B, C, OC);
+	rs_dense_forward(scratch, OC, io + OC, ld, w, b, B, C, OC, NULL);
 	bn_eval_ld(io, ld, scratch, OC, gamma, beta, run_mean, run_var, B, OC,
 			   RS_BN_EPS);
 	for (int r = 0; r < B; r++)
@@ -666,17 +656,17 @@ rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
 					 float *dbeta, float *scratch, const float *io,
 					 const float *lin, const float *mean, const float *rstd,
 					 const float *w, const float *gamma, int B, int C, int OC,
-					 int need_din)
+					 int need_din, rs_team *team)
 {
 	residual_job j = {(float *) io, dio, (float *) lin, (float *) mean,
 		(float *) rstd, NULL, NULL, scratch, dgamma, dbeta, gamma, NULL, ld,
 	B, OC};
 
 	/* scratch[B, OC] = d relu output -> d bn output -> d lin */
-	team_or_here(residual_backward_part, &j, OC);
+	team_or_here(team, residual_backward_part, &j, OC);
 	/* -> dw, db, and d x added to the concatenated gradient */
 	rs_dense_backward(need_din ? dio + OC : NULL, ld, dw, db, scratch, OC,
-					  io + OC, ld, w, B, C, OC);
+					  io + OC, ld, w, B, C, OC, team);
 }
 
 /* ---------------------------------------------------------------- Adam */
@@ -780,15 +770,15 @@ adam_part(void *arg, int part, int nparts)
 void
 rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
 			 int t, float lr, float beta1, float beta2, float eps,
-			 float weight_decay)
+			 float weight_decay, rs_team *team)
 {
 	double		bc1 = 1.0 - pow((double) beta1, (double) t);
 	double		bc2 = 1.0 - pow((double) beta2, (double) t);
 	adam_job	j = {params, grads, m, v, n, beta1, beta2, eps, weight_decay,
 		(float) (lr / bc1), (float) (1.0 / sqrt(bc2))};
 
-	if (nn_team && n >= 2 * ADAM_PART_SIZE)
-		rs_team_run(nn_team, adam_part, &j,
+	if (team && n >= 2 * ADAM_PART_SIZE)
+		rs_team_run(team, adam_part, &j,
 					n >= (size_t) ADAM_MAX_PARTS * ADAM_PART_SIZE ?
 					ADAM_MAX_PARTS : (int) (n / ADAM_PART_SIZE));
 	else

@@ -18,8 +18,13 @@
  *	  backward functions OVERWRITE their input gradient and allow
  *	  din == dout (in place).
  *	- Every gradient pointer may be NULL when that gradient is not needed.
- *	- Every matrix product goes through cblas_sgemm (via rs_sgemm, which
- *	  splits it over a thread team while one is set, see the end).
+ *	- Every matrix product goes through cblas_sgemm (via rs_sgemm).
+ *	- team (the last argument of the products, the residual blocks and
+ *	  Adam) is a training step's thread team (team.h) or NULL.  With a
+ *	  team the work is split into parts run by it (a team of one runs them
+ *	  in order), and the caller should run OpenBLAS single-threaded; each
+ *	  split depends on the work's shape only, so the results do not depend
+ *	  on the team size.  NULL runs the work whole, here.
  */
 #ifndef RS_NN_H
 #define RS_NN_H
@@ -43,7 +48,7 @@
  */
 void		rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 							 const float *w, const float *b,
-							 int B, int C, int OC);
+							 int B, int C, int OC, rs_team *team);
 
 /*
  * din[B, C] (stride lddi)  += dout[B, OC] (stride lddo) @ w[OC, C]
@@ -53,7 +58,7 @@ void		rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 void		rs_dense_backward(float *din, int lddi, float *dw, float *db,
 							  const float *dout, int lddo,
 							  const float *in, int ldi, const float *w,
-							  int B, int C, int OC);
+							  int B, int C, int OC, rs_team *team);
 
 /* torch.nn.Linear default init: w, b ~ U(-1/sqrt(C), 1/sqrt(C)). */
 void		rs_dense_init(float *w, float *b, int C, int OC, rs_rng *rng);
@@ -156,7 +161,7 @@ void		rs_residual_forward_train(float *io, int ld, const float *w,
 									  const float *beta, float *lin,
 									  float *mean, float *rstd,
 									  float *run_mean, float *run_var,
-									  int B, int C, int OC);
+									  int B, int C, int OC, rs_team *team);
 
 /* Inference: scratch[B, OC] is working space. */
 void		rs_residual_forward_eval(float *io, int ld, const float *w,
@@ -177,7 +182,7 @@ void		rs_residual_backward(float *dio, int ld, float *dw, float *db,
 								 const float *io, const float *lin,
 								 const float *mean, const float *rstd,
 								 const float *w, const float *gamma,
-								 int B, int C, int OC, int need_din);
+								 int B, int C, int OC, int need_din, rs_team *team);
 
 /* ---------------------------------------------------------------- Adam */
 
@@ -190,26 +195,17 @@ void		rs_residual_backward(float *dio, int ld, float *dw, float *db,
  */
 void		rs_adam_step(float *params, const float *grads, float *m, float *v,
 						 size_t n, int t, float lr, float beta1, float beta2,
-						 float eps, float weight_decay);
+						 float eps, float weight_decay, rs_team *team);
 
-/* ---------------------------------------------------------------- the team of a training step */
-
-/*
- * While a team is set (NULL unsets it), the matrix products of this file,
- * the residual blocks' batchnorm and rs_adam_step split their work into
- * parts run by the team (a team of one runs them in order); the caller
- * should then run OpenBLAS single-threaded.  Each split depends on the
- * work's shape only, so the results do not depend on the team size.
- */
-void		rs_nn_set_team(rs_team *t);
+/* ---------------------------------------------------------------- products */
 
 /*
  * Row-major C[M, N] = op(A) op(B) + beta C (op transposes when ta / tb):
- * the product every function here makes, split over the team if one is
- * set (the benchmark replays the training step's products through it).
+ * the product every function here makes, split over team if not NULL
+ * (the benchmark replays the training step's products through it).
  */
 void		rs_sgemm(int ta, int tb, int M, int N, int K, const float *A,
 					 int lda, const float *B, int ldb, float beta, float *C,
-					 int ldc);
+					 int ldc, rs_team *team);
 
 #endif							/* RS_NN_H */

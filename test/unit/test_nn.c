@@ -112,7 +112,7 @@ dense_loss(void *p)
 	dense_ctx  *c = p;
 	double		s = 0.0;
 
-	rs_dense_forward(c->out, c->ldo, c->in, c->ldi, c->w, c->b, c->B, c->C, c->OC);
+	rs_dense_forward(c->out, c->ldo, c->in, c->ldi, c->w, c->b, c->B, c->C, c->OC, NULL);
 	for (int r = 0; r < c->B; r++)
 		s += dot_d(c->out + r * c->ldo, c->R + r * c->OC, c->OC);
 	return s;
@@ -152,7 +152,7 @@ test_dense_grad(void)
 		dw[i] = 0.25f;
 	for (int i = 0; i < 3; i++)
 		db[i] = -1.0f;
-	rs_dense_backward(din, c.ldi, dw, db, dout, c.ldo, in, c.ldi, w, c.B, c.C, c.OC);
+	rs_dense_backward(din, c.ldi, dw, db, dout, c.ldo, in, c.ldi, w, c.B, c.C, c.OC, NULL);
 	for (int i = 0; i < 28; i++)
 		din[i] -= 0.5f;
 	for (int i = 0; i < 15; i++)
@@ -491,7 +491,7 @@ res_loss(void *p)
 		memcpy(c->io + r * c->ld + c->OC, c->x + r * c->C, sizeof(float) * c->C);
 	rs_residual_forward_train(c->io, c->ld, c->w, c->b, c->gamma, c->beta,
 							  c->lin, c->mean, c->rstd, NULL, NULL,
-							  c->B, c->C, c->OC);
+							  c->B, c->C, c->OC, NULL);
 	for (int r = 0; r < c->B; r++)
 		s += dot_d(c->io + r * c->ld, c->R + r * (c->OC + c->C), c->OC + c->C);
 	return s;
@@ -542,7 +542,7 @@ test_residual_grad(void)
 	for (int r = 0; r < B; r++)
 		memcpy(dio + r * LD, R + r * (OC + C), sizeof(float) * (OC + C));
 	rs_residual_backward(dio, LD, dw, db, dg, dbt, scratch, io, lin, mean, rstd,
-						 w, gamma, B, C, OC, 1);
+						 w, gamma, B, C, OC, 1, NULL);
 	for (int r = 0; r < B; r++)
 		memcpy(dx + r * C, dio + r * LD + OC, sizeof(float) * C);
 	CHECK(fd_check("residual dx", x, B * C, dx, res_loss, &c) == 0);
@@ -618,7 +618,7 @@ test_adam(void)
 	for (int t = 1; t <= 2; t++)
 	{
 		rs_adam_step(p, grads[t - 1], m, v, 3, t, (float) lr, (float) b1,
-					 (float) b2, (float) eps, (float) wd);
+					 (float) b2, (float) eps, (float) wd, NULL);
 		for (int i = 0; i < 3; i++)
 		{
 			double		g = grads[t - 1][i] + wd * pd[i];
@@ -792,18 +792,18 @@ test_team_split(void)
 	for (int i = 0; i < OC; i++)
 		st0[2 * OC + i] = st1[2 * OC + i] = 1.0f;	/* running variance */
 
-	rs_dense_forward(ref, OC, in, C, w, bias, B, C, OC);
+	rs_dense_forward(ref, OC, in, C, w, bias, B, C, OC, NULL);
 	memset(dw0, 0, sizeof(float) * OC * C);
-	rs_dense_backward(NULL, C, dw0, NULL, ref, OC, in, C, w, B, C, OC);
+	rs_dense_backward(NULL, C, dw0, NULL, ref, OC, in, C, w, B, C, OC, NULL);
 	memcpy(io1, io0, sizeof(float) * B * LD);
 	memcpy(dio1, dio0, sizeof(float) * B * LD);
 	rs_residual_forward_train(io0, LD, w, bias, gamma, beta, lin, st0,
-							  st0 + OC, st0 + 2 * OC, st0 + 3 * OC, B, C, OC);
+							  st0 + OC, st0 + 2 * OC, st0 + 3 * OC, B, C, OC, NULL);
 	rs_residual_backward(dio0, LD, NULL, NULL, pg0, pg0 + OC, scratch, io0,
-						 lin, st0, st0 + OC, w, gamma, B, C, OC, 1);
+						 lin, st0, st0 + OC, w, gamma, B, C, OC, 1, NULL);
 	for (int t = 1; t <= 3; t++)
 		rs_adam_step(ap[0], ag, am[0], av[0], na, t, 1e-3f, 0.5f, 0.9f,
-					 1e-8f, 1e-6f);
+					 1e-8f, 1e-6f, NULL);
 
 	for (int n = 2; n <= 3; n++)
 	{
@@ -812,23 +812,21 @@ test_team_split(void)
 
 		rs_team_start(&team, n);
 		openblas_set_num_threads(1);
-		rs_nn_set_team(&team);
-		rs_dense_forward(out, OC, in, C, w, bias, B, C, OC);
+		rs_dense_forward(out, OC, in, C, w, bias, B, C, OC, &team);
 		memset(dw1, 0, sizeof(float) * OC * C);
-		rs_dense_backward(NULL, C, dw1, NULL, ref, OC, in, C, w, B, C, OC);
+		rs_dense_backward(NULL, C, dw1, NULL, ref, OC, in, C, w, B, C, OC, &team);
 		if (n == 2)
 		{
 			rs_residual_forward_train(io1, LD, w, bias, gamma, beta, lin, st1,
 									  st1 + OC, st1 + 2 * OC, st1 + 3 * OC,
-									  B, C, OC);
+									  B, C, OC, &team);
 			rs_residual_backward(dio1, LD, NULL, NULL, pg1, pg1 + OC, scratch,
 								 io1, lin, st1, st1 + OC, w, gamma, B, C, OC,
-								 1);
+								 1, &team);
 			for (int t = 1; t <= 3; t++)
 				rs_adam_step(ap[1], ag, am[1], av[1], na, t, 1e-3f, 0.5f,
-							 0.9f, 1e-8f, 1e-6f);
+							 0.9f, 1e-8f, 1e-6f, &team);
 		}
-		rs_nn_set_team(NULL);
 		openblas_set_num_threads(blas);
 		rs_team_stop(&team);
 		for (int i = 0; i < B * OC; i++)
@@ -953,23 +951,21 @@ test_team_parts_exact(void)
 
 		rs_team_start(&team, k + 1);
 		openblas_set_num_threads(1);
-		rs_nn_set_team(&team);
-		rs_dense_forward(out[k], OC, in, C, w, bias, B, C, OC);
+		rs_dense_forward(out[k], OC, in, C, w, bias, B, C, OC, &team);
 		rs_dense_backward(NULL, C, dw[k], NULL, out[k], OC, in, C, w, B, C,
-						  OC);
+						  OC, &team);
 		for (int rep = 0; rep < 3; rep++)
 		{
 			rs_residual_forward_train(io[k], LD, w, bias, gamma, beta, lin,
 									  st[k], st[k] + OC, st[k] + 2 * OC,
-									  st[k] + 3 * OC, B, C, OC);
+									  st[k] + 3 * OC, B, C, OC, &team);
 			rs_residual_backward(dio[k], LD, NULL, NULL, pg[k], pg[k] + OC,
 								 scratch, io[k], lin, st[k], st[k] + OC, w,
-								 gamma, B, C, OC, 1);
+								 gamma, B, C, OC, 1, &team);
 		}
 		for (int t = 1; t <= 3; t++)
 			rs_adam_step(ap[k], ag, am[k], av[k], na, t, 1e-3f, 0.5f, 0.9f,
-						 1e-8f, 1e-6f);
-		rs_nn_set_team(NULL);
+						 1e-8f, 1e-6f, &team);
 		openblas_set_num_threads(blas);
 		rs_team_stop(&team);
 	}
