@@ -11,6 +11,18 @@
 
 #include "gan_test.h"
 
+/* The category of a one-hot (or softmax) span of row: its first maximum. */
+static inline int
+span_argmax(const float *row, const rs_span *s)
+{
+	int			best = 0;
+
+	for (int j = 1; j < s->width; j++)
+		if (row[s->start + j] > row[s->start + best])
+			best = j;
+	return best;
+}
+
 /* ---------------------------------------------------------------- conditional moment matching */
 
 /*
@@ -135,12 +147,8 @@ build_moments(rs_gan *g, const float *data, int64_t n, rs_error *err)
 			a[i] += phi[i];
 		for (int k = 0; k < g->n_cond; k++)
 		{
-			const rs_span *s = &g->spans[g->cond_span[k]];
-			int			best = 0;
+			int			best = span_argmax(row, &g->spans[g->cond_span[k]]);
 
-			for (int j = 1; j < s->width; j++)
-				if (row[s->start + j] > row[s->start + best])
-					best = j;
 			a = acc + (size_t) (g->cond_off[k] + best) * F;
 			for (int i = 0; i < F; i++)
 				a[i] += phi[i];
@@ -263,12 +271,8 @@ gan_build_index(rs_gan *g, const float *data, int64_t n, rs_error *err)
 
 			for (int k = 0; k < g->n_cond; k++)
 			{
-				const rs_span *s = &g->spans[g->cond_span[k]];
-				int			best = 0;
+				int			best = span_argmax(row, &g->spans[g->cond_span[k]]);
 
-				for (int j = 1; j < s->width; j++)
-					if (row[s->start + j] > row[s->start + best])
-						best = j;
 				if (pass == 0)
 					g->cat_count[g->cond_off[k] + best] += 1.0;
 				else

@@ -43,6 +43,46 @@ rs_gan_save(const rs_gan *g, rs_wbuf *b, rs_error *err)
 
 #define LOAD_FAIL(...) do { rs_fail(err, RS_ERR_CORRUPT, __VA_ARGS__); goto fail; } while (0)
 
+/*
+ * The data layout: D, the span count and the spans (not yet checked
+ * against each other: gan_set_spans does that).  NULL with err set.
+ */
+static rs_span *
+load_spans(rs_rbuf *b, int32_t *D, int32_t *ns, rs_error *err)
+{
+	rs_span    *spans = NULL;
+
+	*D = rs_rbuf_i32(b);
+	*ns = rs_rbuf_i32(b);
+	if (b->failed || *D < 1 || *D > RS_GAN_MAX_DIM || *ns < 1 || *ns > *D)
+		LOAD_FAIL("generator data layout is invalid");
+	/* each span needs 20 bytes: refuse before allocating */
+	if ((size_t) *ns > (b->len - b->pos) / 20)
+		LOAD_FAIL("generator section is truncated");
+	if (!(spans = rs_alloc_array(*ns, sizeof(rs_span))))
+	{
+		rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < *ns; i++)
+	{
+		spans[i].start = rs_rbuf_i32(b);
+		spans[i].width = rs_rbuf_i32(b);
+		spans[i].act = (rs_activation) rs_rbuf_i32(b);
+		spans[i].column = rs_rbuf_i32(b);
+		spans[i].is_condition = rs_rbuf_i32(b);
+		if (spans[i].is_condition != 0 && spans[i].is_condition != 1)
+			LOAD_FAIL("generator span %d is invalid", i);
+	}
+	if (b->failed)
+		LOAD_FAIL("generator section is truncated");
+	return spans;
+
+fail:
+	rs_free(spans);
+	return NULL;
+}
+
 rs_gan *
 rs_gan_load(rs_rbuf *b, rs_error *err)
 {
@@ -75,30 +115,8 @@ rs_gan_load(rs_rbuf *b, rs_error *err)
 	}
 	if (version != RS_GAN_FORMAT)
 		LOAD_FAIL("generator format %u is unknown", version);
-	D = rs_rbuf_i32(b);
-	ns = rs_rbuf_i32(b);
-	if (b->failed || D < 1 || D > RS_GAN_MAX_DIM || ns < 1 || ns > D)
-		LOAD_FAIL("generator data layout is invalid");
-	/* each span needs 20 bytes: refuse before allocating */
-	if ((size_t) ns > (b->len - b->pos) / 20)
-		LOAD_FAIL("generator section is truncated");
-	if (!(spans = rs_alloc_array(ns, sizeof(rs_span))))
-	{
-		rs_fail(err, RS_ERR_NOMEM, "out of memory");
+	if (!(spans = load_spans(b, &D, &ns, err)))
 		return NULL;
-	}
-	for (int i = 0; i < ns; i++)
-	{
-		spans[i].start = rs_rbuf_i32(b);
-		spans[i].width = rs_rbuf_i32(b);
-		spans[i].act = (rs_activation) rs_rbuf_i32(b);
-		spans[i].column = rs_rbuf_i32(b);
-		spans[i].is_condition = rs_rbuf_i32(b);
-		if (spans[i].is_condition != 0 && spans[i].is_condition != 1)
-			LOAD_FAIL("generator span %d is invalid", i);
-	}
-	if (b->failed)
-		LOAD_FAIL("generator section is truncated");
 	if (!(g = rs_alloc(sizeof(rs_gan))))
 	{
 		rs_fail(err, RS_ERR_NOMEM, "out of memory");
