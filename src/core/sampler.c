@@ -43,6 +43,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "sampler.h"
+#include "sampler_test.h"
 
 #include <math.h>
 #include <string.h>

@@ -102,16 +102,4 @@ void		rs_sampler_wait(rs_sampler *s);
 /* 1 when the products run in bfloat16, 0 when in fp32. */
 int			rs_sampler_is_bf16(const rs_sampler *s);
 
-/*
- * For tests: the generator's pre-activation output raw[n, D] for given
- * noise z[n, E] and cond categories cond[n] (index into the cond vector,
- * ignored without condition spans), through the compiled path.
- */
-rs_status	rs_sampler_test_raw(rs_sampler *s, int n, const float *z,
-								const int *cond, float *raw, rs_error *err);
-
-/* For tests: the activation of n given raw rows (tanh; softmax draws). */
-rs_status	rs_sampler_test_activate(rs_sampler *s, int n, const float *raw,
-									 float *out, rs_rng *rng, rs_error *err);
-
 #endif							/* RS_SAMPLER_H */
