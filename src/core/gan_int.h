@@ -27,7 +27,6 @@
  *	The critic's input for a critic step is xbuf[3 B, D + c] = real rows,
  *	fake rows and interpolates, viewed as [3 B / pac, pac (D + c)], so one
  *	forward pass serves all three.
- *
  */
 #ifndef RS_GAN_INT_H
 #define RS_GAN_INT_H
