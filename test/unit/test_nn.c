@@ -4,9 +4,9 @@
  *	  against central finite differences of a scalar loss
  *	  L = sum(out * R) with fixed random R (accumulated in double), the
  *	  batchnorm running statistics and inference mode, and Adam against a
- *	  step computed by hand in double; the thread team, and that products,
- *	  residual blocks and Adam split over a team match the same work done
- *	  on one thread.
+ *	  step computed by hand in double; and that products, residual blocks
+ *	  and Adam split over a team (team.h, tested in test_team.c) match the
+ *	  same work done on one thread.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -640,98 +640,7 @@ test_adam(void)
 	}
 }
 
-/* ---------------------------------------------------------------- thread team */
-
-typedef struct count_job
-{
-	atomic_int	calls[RS_TEAM_MAX_PARTS];
-	atomic_int	finished;		/* parts of the current job returned */
-	atomic_int	bad_nparts;
-	int			nparts;
-	int			slow;			/* part 0 spins a while */
-} count_job;
-
-static void
-count_part(void *arg, int part, int nparts)
-{
-	count_job  *c = arg;
-
-	if (nparts != c->nparts)
-		atomic_fetch_add(&c->bad_nparts, 1);
-	if (c->slow && part == 0)
-	{
-		volatile double x = 0.0;
-
-		for (int i = 0; i < 20000; i++)
-			x += i;
-	}
-	atomic_fetch_add(&c->calls[part], 1);
-	atomic_fetch_add(&c->finished, 1);
-}
-
-/*
- * Every part runs exactly once per job, and has returned when rs_team_run
- * returns, for many jobs in a row of any part count, on teams of 1 to 4
- * threads and without a team.
- */
-static void
-test_team(void)
-{
-	static const int counts[] = {1, 2, 3, 8, 13, RS_TEAM_MAX_PARTS};
-
-	for (int n = 0; n <= 4; n++)
-	{
-		rs_team		t;
-		count_job	c;
-		int			late = 0;
-
-		memset(&c, 0, sizeof(c));
-		if (n > 0)
-			rs_team_start(&t, n);
-		for (int k = 0; k < 600; k++)
-		{
-			int			np = counts[k % 6];
-
-			c.nparts = np;
-			c.slow = (k / 6) % 3 == 0;
-			atomic_store(&c.finished, 0);
-			rs_team_run(n > 0 ? &t : NULL, count_part, &c, np);
-			if (atomic_load(&c.finished) != np)
-				late++;
-		}
-		if (n > 0)
-			rs_team_stop(&t);
-		CHECK(late == 0);
-		CHECK(atomic_load(&c.bad_nparts) == 0);
-		for (int p = 0; p < RS_TEAM_MAX_PARTS; p++)
-		{
-			int			want = 0;
-
-			for (int i = 0; i < 6; i++)
-				if (p < counts[i])
-					want += 100;
-			CHECK(atomic_load(&c.calls[p]) == want);
-		}
-	}
-	/* ranges tile [0, n) in aligned blocks */
-	for (int nparts = 1; nparts <= 5; nparts++)
-	{
-		int64_t		next = 0;
-
-		for (int p = 0; p < nparts; p++)
-		{
-			int64_t		lo,
-						hi;
-
-			rs_team_range(1000, 64, p, nparts, &lo, &hi);
-			CHECK(lo == next);
-			CHECK(lo % 64 == 0 || lo == 1000);
-			CHECK(hi >= lo);
-			next = hi;
-		}
-		CHECK(next == 1000);
-	}
-}
+/* ---------------------------------------------------------------- split over a team (team.h) */
 
 /*
  * Products, residual blocks and Adam split over teams of 2 and 3 against
@@ -1018,7 +927,6 @@ main(void)
 	RUN(test_residual_grad);
 	RUN(test_residual_eval);
 	RUN(test_adam);
-	RUN(test_team);
 	RUN(test_team_split);
 	RUN(test_team_parts_exact);
 	return unit_summary("test_nn");
