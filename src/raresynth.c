@@ -17,7 +17,7 @@
 #include <cblas.h>
 #include <unistd.h>
 
-#include "nn.h"
+#include "team.h"
 
 PG_MODULE_MAGIC;
 
@@ -106,13 +106,14 @@ static int	rs_cpus = 1;			/* online CPUs at load */
 
 /*
  * Apply raresynth.threads.  raresynth's own workers (a training step's
- * team, the sampler's threads: rs_set_thread_count) get the GUC's value,
- * capped at the machine's CPUs (more never helps CPU-bound work); they are
- * joined at the end of every step and every sampling pass, so a lower
- * value takes effect, threads and all, on the next call.  OpenBLAS keeps a
- * pool of the threads it was ever asked for and never gives any back, so
- * it is never asked for more than it started with (its own default: the
- * cores, or OPENBLAS_NUM_THREADS); the GUC can only lower its count.  0
+ * team, the sampler's threads: rs_set_thread_count, team.h) get the GUC's
+ * value, capped at the machine's CPUs and at RS_THREADS_MAX (more never
+ * helps CPU-bound work); they are joined at the end of every step and
+ * every sampling pass, so a lower value takes effect, threads and all, on
+ * the next call.  OpenBLAS keeps a pool of the threads it was ever asked
+ * for and never gives any back, so it is never asked for more than it
+ * started with (its own default: the cores, or OPENBLAS_NUM_THREADS); the
+ * GUC can only lower its count.  0
  * restores the counts of load time.
  */
 void

@@ -667,12 +667,3 @@ rs_state_get(const rs_state_view *view, uint32_t tag, rs_rbuf *sec, rs_error *er
 		return rs_fail(err, RS_ERR_CORRUPT, "model state has no \"%s\" section", name);
 	return rs_fail(err, RS_ERR_CORRUPT, "model state has no section with tag %u", tag);
 }
-
-int
-rs_state_has(const rs_state_view *view, uint32_t tag)
-{
-	for (int i = 0; i < view->n_sections; i++)
-		if (view->tags[i] == tag)
-			return 1;
-	return 0;
-}

@@ -36,7 +36,8 @@
 #define RS_SEC_COLUMNS   2		/* column specs */
 #define RS_SEC_ENCODER   3		/* encoder parameters */
 #define RS_SEC_GENERATOR 4		/* generator shape + weights */
-#define RS_SEC_CRITIC    5		/* critic shape + weights (optional) */
+#define RS_SEC_CRITIC    5		/* reserved (a resumable state's critic): a
+								 * loader accepts and skips it; nothing writes it */
 
 /* ---- growable write buffer ---- */
 typedef struct rs_wbuf
@@ -118,7 +119,6 @@ typedef struct rs_state_view
 rs_status	rs_state_open(rs_state_view *view, const void *buf, size_t len, rs_error *err);
 /* Find a section; RS_OK and *sec set, or RS_ERR_CORRUPT naming the tag. */
 rs_status	rs_state_get(const rs_state_view *view, uint32_t tag, rs_rbuf *sec, rs_error *err);
-int			rs_state_has(const rs_state_view *view, uint32_t tag);
 
 /* CRC-32C (Castagnoli) */
 uint32_t	rs_crc32c(uint32_t crc, const void *data, size_t len);

@@ -2,14 +2,13 @@
  * nn.c
  *	  Layers of the numeric core: Linear, BatchNorm1d, ReLU, LeakyReLU,
  *	  dropout, tanh, (Gumbel-)softmax, CTGAN's Residual block and Adam.
- *	  See nn.h for the conventions (shapes, strides, accumulation).
+ *	  See nn.h for the conventions (shapes, strides, accumulation).  While
+ *	  given a training step's team (team.h) the products,
+ *	  the residual blocks' batchnorm and Adam split their work over it.
  */
-#define _POSIX_C_SOURCE 200809L	/* sched_yield */
-
 #include "nn.h"
 
 #include <math.h>
-#include <sched.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -32,236 +31,6 @@
 #endif
 
 #define BN_BLOCK 64				/* columns per batchnorm block */
-
-/* ---------------------------------------------------------------- thread team */
-
-#define TEAM_SPIN		2000	/* polls for the next job before sleeping */
-#define TEAM_SPIN_DONE	200		/* polls for helpers before yielding */
-
-static inline void
-cpu_relax(void)
-{
-#if defined(__SSE2__)
-	_mm_pause();
-#endif
-}
-
-#define WORK_JOB(w)		((uint32_t) ((w) >> 32))
-#define WORK_PARTS(w)	((int) (((w) >> 16) & 0xFFFF))
-#define WORK_NEXT(w)	((int) ((w) & 0xFFFF))
-
-/*
- * Take the next part of the current job: its number, or -1 when every part
- * is taken.  The job number is in the same word, so a thread that read an
- * older job's word cannot take a part of a newer job by mistake.  Once a
- * part is taken the job cannot finish (nor t->fn, t->arg change) before it
- * is done.
- */
-static inline int
-team_take(rs_team *t, uint64_t *wp)
-{
-	uint64_t	w = atomic_load_explicit(&t->work, memory_order_acquire);
-
-	while (WORK_NEXT(w) < WORK_PARTS(w))
-	{
-		if (atomic_compare_exchange_weak_explicit(&t->work, &w, w + 1,
-												  memory_order_acq_rel,
-												  memory_order_acquire))
-		{
-			*wp = w;
-			return WORK_NEXT(w);
-		}
-	}
-	*wp = w;
-	return -1;
-}
-
-static void *
-team_helper(void *arg)
-{
-	rs_team    *t = arg;
-	int			spins = 0;
-
-	pthread_mutex_lock(&t->mu);
-	t->started++;
-	pthread_mutex_unlock(&t->mu);
-	for (;;)
-	{
-		uint64_t	w;
-		int			part = team_take(t, &w);
-
-		if (part >= 0)
-		{
-			t->fn(t->arg, part, WORK_PARTS(w));
-			atomic_fetch_add_explicit(&t->done, 1, memory_order_release);
-			spins = 0;
-			continue;
-		}
-		if (atomic_load(&t->stop))
-			return NULL;
-		/* nothing to take: wait for the next job */
-		if (++spins < TEAM_SPIN)
-		{
-			/* yield, not pause: a busy machine runs others meanwhile */
-			sched_yield();
-			continue;
-		}
-		pthread_mutex_lock(&t->mu);
-		atomic_fetch_add(&t->sleeping, 1);
-		while (atomic_load(&t->work) == w && !atomic_load(&t->stop))
-			pthread_cond_wait(&t->cv, &t->mu);
-		atomic_fetch_sub(&t->sleeping, 1);
-		pthread_mutex_unlock(&t->mu);
-		spins = 0;
-	}
-}
-
-void
-rs_team_start(rs_team *t, int n)
-{
-	int			want;
-
-	memset(t, 0, sizeof(*t));
-	t->n = n < 1 ? 1 : n > RS_TEAM_MAX ? RS_TEAM_MAX : n;
-	atomic_init(&t->work, 0);
-	atomic_init(&t->done, 0);
-	atomic_init(&t->sleeping, 0);
-	atomic_init(&t->stop, 0);
-	if (t->n == 1)
-		return;
-	if (pthread_mutex_init(&t->mu, NULL) != 0)
-	{
-		t->n = 1;				/* no helpers: run every part here */
-		return;
-	}
-	if (pthread_cond_init(&t->cv, NULL) != 0)
-	{
-		pthread_mutex_destroy(&t->mu);
-		t->n = 1;
-		return;
-	}
-	for (want = 0; want < t->n - 1; want++)
-		if (rs_thread_create(&t->th[want], team_helper, t) != 0)
-			break;
-	/* wait until every created helper runs (rs_team_stop joins them) */
-	for (;;)
-	{
-		int			got;
-
-		pthread_mutex_lock(&t->mu);
-		got = t->started;
-		pthread_mutex_unlock(&t->mu);
-		if (got == want)
-			break;
-		sched_yield();
-	}
-	t->started = want;
-	if (want == 0)
-	{
-		pthread_cond_destroy(&t->cv);
-		pthread_mutex_destroy(&t->mu);
-		t->n = 1;
-	}
-}
-
-void
-rs_team_run(rs_team *t, rs_team_fn fn, void *arg, int nparts)
-{
-	uint64_t	w;
-	int			part,
-				mine = 0,
-				spins = 0;
-
-	if (nparts < 1)
-		nparts = 1;
-	if (nparts > RS_TEAM_MAX_PARTS)
-		nparts = RS_TEAM_MAX_PARTS;
-	if (!t || t->started == 0 || nparts == 1)
-	{
-		for (int p = 0; p < nparts; p++)
-			fn(arg, p, nparts);
-		return;
-	}
-	/* every part of the previous job is done: nobody reads these now */
-	t->fn = fn;
-	t->arg = arg;
-	atomic_store_explicit(&t->done, 0, memory_order_relaxed);
-	w = atomic_load_explicit(&t->work, memory_order_relaxed);
-	atomic_store(&t->work, ((uint64_t) (WORK_JOB(w) + 1) << 32) |
-				 ((uint64_t) nparts << 16));
-	if (atomic_load(&t->sleeping) > 0)
-	{
-		pthread_mutex_lock(&t->mu);
-		pthread_cond_broadcast(&t->cv);
-		pthread_mutex_unlock(&t->mu);
-	}
-	while ((part = team_take(t, &w)) >= 0)
-	{
-		fn(arg, part, nparts);
-		mine++;
-	}
-	/* wait only for parts a helper took and is still running */
-	while (atomic_load_explicit(&t->done, memory_order_acquire) < nparts - mine)
-	{
-		if (++spins < TEAM_SPIN_DONE)
-			cpu_relax();
-		else
-			sched_yield();	/* that helper may be waiting for a core */
-	}
-}
-
-void
-rs_team_stop(rs_team *t)
-{
-	if (t->started == 0)
-		return;
-	atomic_store(&t->stop, 1);
-	pthread_mutex_lock(&t->mu);
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&t->mu);
-	for (int i = 0; i < t->started; i++)
-		pthread_join(t->th[i], NULL);
-	pthread_cond_destroy(&t->cv);
-	pthread_mutex_destroy(&t->mu);
-	t->started = 0;
-}
-
-void
-rs_team_range(int64_t n, int64_t align, int part, int nparts, int64_t *lo,
-			  int64_t *hi)
-{
-	int64_t		blocks = (n + align - 1) / align,
-				per = blocks / nparts,
-				extra = blocks % nparts,
-				b0 = part * per + (part < extra ? part : extra),
-				b1 = b0 + per + (part < extra ? 1 : 0);
-
-	*lo = b0 * align < n ? b0 * align : n;
-	*hi = b1 * align < n ? b1 * align : n;
-}
-
-static rs_team *nn_team;
-static int	nn_threads;			/* rs_set_thread_count; 0: OpenBLAS's */
-
-void
-rs_set_thread_count(int n)
-{
-	nn_threads = n > 0 ? n : 0;
-}
-
-int
-rs_thread_count(void)
-{
-	int			n = nn_threads > 0 ? nn_threads : openblas_get_num_threads();
-
-	return n > 0 ? n : 1;
-}
-
-void
-rs_nn_set_team(rs_team *t)
-{
-	nn_team = t;
-}
 
 /* ---------------------------------------------------------------- products */
 
@@ -325,14 +94,14 @@ sgemm_part(void *arg, int part, int nparts)
 
 void
 rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
-		 const float *B, int ldb, float beta, float *C, int ldc)
+		 const float *B, int ldb, float beta, float *C, int ldc, rs_team *team)
 {
 	sgemm_job	j = {ta, tb, M, N, K, lda, ldb, ldc, M >= N, A, B, beta, C};
 	double		flops = 2.0 * M * N * K;
 	int			blocks = ((M >= N ? M : N) + 15) / 16,
 				nparts;
 
-	if (!nn_team || flops < SGEMM_SPLIT_FLOPS || blocks < 2)
+	if (!team || flops < SGEMM_SPLIT_FLOPS || blocks < 2)
 	{
 		sgemm_part(&j, 0, 1);
 		return;
@@ -344,7 +113,7 @@ rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		nparts = SGEMM_MAX_PARTS;
 	if (nparts > blocks)
 		nparts = blocks;
-	rs_team_run(nn_team, sgemm_part, &j, nparts);
+	rs_team_run(team, sgemm_part, &j, nparts);
 }
 
 /* ---------------------------------------------------------------- Linear */
@@ -352,7 +121,7 @@ rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 /* out[B, OC] = in[B, C] @ w[OC, C]^T + b[OC] */
 void
 rs_dense_forward(float *out, int ldo, const float *in, int ldi,
-				 const float *w, const float *b, int B, int C, int OC)
+				 const float *w, const float *b, int B, int C, int OC, rs_team *team)
 {
 	float		beta = 0.0f;
 
@@ -371,7 +140,7 @@ rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 				memset(out + (size_t) r * ldo, 0, sizeof(float) * OC);
 		return;
 	}
-	rs_sgemm(0, 1, B, OC, C, in, ldi, w, C, beta, out, ldo);
+	rs_sgemm(0, 1, B, OC, C, in, ldi, w, C, beta, out, ldo, team);
 }
 
 /*
@@ -382,14 +151,14 @@ rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 void
 rs_dense_backward(float *din, int lddi, float *dw, float *db,
 				  const float *dout, int lddo, const float *in, int ldi,
-				  const float *w, int B, int C, int OC)
+				  const float *w, int B, int C, int OC, rs_team *team)
 {
 	if (B <= 0 || OC <= 0)
 		return;
 	if (din && C > 0)
-		rs_sgemm(0, 0, B, C, OC, dout, lddo, w, C, 1.0f, din, lddi);
+		rs_sgemm(0, 0, B, C, OC, dout, lddo, w, C, 1.0f, din, lddi, team);
 	if (dw && C > 0)
-		rs_sgemm(1, 0, OC, C, B, dout, lddo, in, ldi, 1.0f, dw, C);
+		rs_sgemm(1, 0, OC, C, B, dout, lddo, in, ldi, 1.0f, dw, C, team);
 	if (db)
 	{
 		for (int r = 0; r < B; r++)
@@ -841,12 +610,12 @@ residual_backward_part(void *arg, int part, int nparts)
 				   j->gamma + lo, j->B, (int) (hi - lo));
 }
 
-/* one part per block of BN_BLOCK columns while a team is set */
+/* one part per block of BN_BLOCK columns with a team */
 static void
-team_or_here(rs_team_fn fn, void *arg, int OC)
+team_or_here(rs_team *team, rs_team_fn fn, void *arg, int OC)
 {
-	if (nn_team)
-		rs_team_run(nn_team, fn, arg, (OC + BN_BLOCK - 1) / BN_BLOCK);
+	if (team)
+		rs_team_run(team, fn, arg, (OC + BN_BLOCK - 1) / BN_BLOCK);
 	else
 		fn(arg, 0, 1);
 }
@@ -855,14 +624,14 @@ void
 rs_residual_forward_train(float *io, int ld, const float *w, const float *b,
 						  const float *gamma, const float *beta, float *lin,
 						  float *mean, float *rstd, float *run_mean,
-						  float *run_var, int B, int C, int OC)
+						  float *run_var, int B, int C, int OC, rs_team *team)
 {
 	residual_job j = {io, NULL, lin, mean, rstd, run_mean, run_var, NULL,
 		NULL, NULL, gamma, beta, ld, B, OC};
 
 	/* lin[B, OC] = x @ w^T + b */
-	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC);
-	team_or_here(residual_forward_part, &j, OC);
+	rs_dense_forward(lin, OC, io + OC, ld, w, b, B, C, OC, team);
+	team_or_here(team, residual_forward_part, &j, OC);
 }
 
 void
@@ -871,7 +640,7 @@ rs_residual_forward_eval(float *io, int ld, const float *w, const float *b,
 						 const float *run_mean, const float *run_var,
 						 float *scratch, int B, int C, int OC)
 {
-	rs_dense_forward(scratch, OC, io + OC, ld, w, b, B, C, OC);
+	rs_dense_forward(scratch, OC, io + OC, ld, w, b, B, C, OC, NULL);
 	bn_eval_ld(io, ld, scratch, OC, gamma, beta, run_mean, run_var, B, OC,
 			   RS_BN_EPS);
 	for (int r = 0; r < B; r++)
@@ -887,17 +656,17 @@ rs_residual_backward(float *dio, int ld, float *dw, float *db, float *dgamma,
 					 float *dbeta, float *scratch, const float *io,
 					 const float *lin, const float *mean, const float *rstd,
 					 const float *w, const float *gamma, int B, int C, int OC,
-					 int need_din)
+					 int need_din, rs_team *team)
 {
 	residual_job j = {(float *) io, dio, (float *) lin, (float *) mean,
 		(float *) rstd, NULL, NULL, scratch, dgamma, dbeta, gamma, NULL, ld,
 	B, OC};
 
 	/* scratch[B, OC] = d relu output -> d bn output -> d lin */
-	team_or_here(residual_backward_part, &j, OC);
+	team_or_here(team, residual_backward_part, &j, OC);
 	/* -> dw, db, and d x added to the concatenated gradient */
 	rs_dense_backward(need_din ? dio + OC : NULL, ld, dw, db, scratch, OC,
-					  io + OC, ld, w, B, C, OC);
+					  io + OC, ld, w, B, C, OC, team);
 }
 
 /* ---------------------------------------------------------------- Adam */
@@ -1001,15 +770,15 @@ adam_part(void *arg, int part, int nparts)
 void
 rs_adam_step(float *params, const float *grads, float *m, float *v, size_t n,
 			 int t, float lr, float beta1, float beta2, float eps,
-			 float weight_decay)
+			 float weight_decay, rs_team *team)
 {
 	double		bc1 = 1.0 - pow((double) beta1, (double) t);
 	double		bc2 = 1.0 - pow((double) beta2, (double) t);
 	adam_job	j = {params, grads, m, v, n, beta1, beta2, eps, weight_decay,
 		(float) (lr / bc1), (float) (1.0 / sqrt(bc2))};
 
-	if (nn_team && n >= 2 * ADAM_PART_SIZE)
-		rs_team_run(nn_team, adam_part, &j,
+	if (team && n >= 2 * ADAM_PART_SIZE)
+		rs_team_run(team, adam_part, &j,
 					n >= (size_t) ADAM_MAX_PARTS * ADAM_PART_SIZE ?
 					ADAM_MAX_PARTS : (int) (n / ADAM_PART_SIZE));
 	else

@@ -18,19 +18,23 @@
  *	  backward functions OVERWRITE their input gradient and allow
  *	  din == dout (in place).
  *	- Every gradient pointer may be NULL when that gradient is not needed.
- *	- Every matrix product goes through cblas_sgemm (via rs_sgemm, which
- *	  splits it over a thread team while one is set, see the end).
+ *	- Every matrix product goes through cblas_sgemm (via rs_sgemm).
+ *	- team (the last argument of the products, the residual blocks and
+ *	  Adam) is a training step's thread team (team.h) or NULL.  With a
+ *	  team the work is split into parts run by it (a team of one runs them
+ *	  in order), and the caller should run OpenBLAS single-threaded; each
+ *	  split depends on the work's shape only, so the results do not depend
+ *	  on the team size.  NULL runs the work whole, here.
  */
 #ifndef RS_NN_H
 #define RS_NN_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "rng.h"
 #include "rs_common.h"
+#include "team.h"
 
 #define RS_BN_MOMENTUM	0.1f
 #define RS_BN_EPS		1e-5f
@@ -44,7 +48,7 @@
  */
 void		rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 							 const float *w, const float *b,
-							 int B, int C, int OC);
+							 int B, int C, int OC, rs_team *team);
 
 /*
  * din[B, C] (stride lddi)  += dout[B, OC] (stride lddo) @ w[OC, C]
@@ -54,7 +58,7 @@ void		rs_dense_forward(float *out, int ldo, const float *in, int ldi,
 void		rs_dense_backward(float *din, int lddi, float *dw, float *db,
 							  const float *dout, int lddo,
 							  const float *in, int ldi, const float *w,
-							  int B, int C, int OC);
+							  int B, int C, int OC, rs_team *team);
 
 /* torch.nn.Linear default init: w, b ~ U(-1/sqrt(C), 1/sqrt(C)). */
 void		rs_dense_init(float *w, float *b, int C, int OC, rs_rng *rng);
@@ -157,7 +161,7 @@ void		rs_residual_forward_train(float *io, int ld, const float *w,
 									  const float *beta, float *lin,
 									  float *mean, float *rstd,
 									  float *run_mean, float *run_var,
-									  int B, int C, int OC);
+									  int B, int C, int OC, rs_team *team);
 
 /* Inference: scratch[B, OC] is working space. */
 void		rs_residual_forward_eval(float *io, int ld, const float *w,
@@ -178,7 +182,7 @@ void		rs_residual_backward(float *dio, int ld, float *dw, float *db,
 								 const float *io, const float *lin,
 								 const float *mean, const float *rstd,
 								 const float *w, const float *gamma,
-								 int B, int C, int OC, int need_din);
+								 int B, int C, int OC, int need_din, rs_team *team);
 
 /* ---------------------------------------------------------------- Adam */
 
@@ -191,84 +195,17 @@ void		rs_residual_backward(float *dio, int ld, float *dw, float *db,
  */
 void		rs_adam_step(float *params, const float *grads, float *m, float *v,
 						 size_t n, int t, float lr, float beta1, float beta2,
-						 float eps, float weight_decay);
+						 float eps, float weight_decay, rs_team *team);
 
-/* ---------------------------------------------------------------- thread team */
-
-/*
- * A team of n threads (the caller and n - 1 helpers) that runs one job at
- * a time: rs_team_run(t, fn, arg, nparts) calls fn(arg, part, nparts) once
- * for every part in [0, nparts) and returns when all have returned.  The
- * parts are handed out one at a time through an atomic counter, so
- * whichever thread is running takes the next one: the caller never waits
- * for a helper to start, only, at the end, for parts a helper is still
- * running.  Which thread runs a part depends on timing, so a job must
- * split its work by part alone and choose nparts from its size (never from
- * the team size or timing): its results then depend on nparts only.
- * t may be NULL (or have no helper): the caller runs every part, in order.
- * Helpers are created with every signal blocked; a job must not call back
- * into the host (rs_alloc, rs_fail, rs_check_interrupts...).  Helpers
- * yield-spin briefly for the next job and then sleep.  rs_team_start never
- * fails: without helpers the caller runs every part.  rs_team_stop joins
- * every helper; call it before returning to the host.  A team of n == 1
- * creates no thread.
- */
-#define RS_TEAM_MAX 16
-#define RS_TEAM_MAX_PARTS 64
-
-typedef void (*rs_team_fn) (void *arg, int part, int nparts);
-
-typedef struct rs_team
-{
-	int			n;				/* threads, caller included */
-	int			started;		/* helpers running */
-	pthread_t	th[RS_TEAM_MAX];
-	rs_team_fn	fn;
-	void	   *arg;
-	/* job number << 32 | nparts << 16 | next part to hand out */
-	_Atomic uint64_t work;
-	atomic_int	done;			/* parts finished by helpers */
-	atomic_int	sleeping;		/* helpers waiting on cv */
-	atomic_int	stop;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-} rs_team;
-
-void		rs_team_start(rs_team *t, int n);
-void		rs_team_run(rs_team *t, rs_team_fn fn, void *arg, int nparts);
-void		rs_team_stop(rs_team *t);
-
-/* [*lo, *hi): part's share of [0, n) in blocks of align items */
-void		rs_team_range(int64_t n, int64_t align, int part, int nparts,
-						  int64_t *lo, int64_t *hi);
-
-/*
- * How many threads raresynth's own workers use: a training step's team
- * and the sampler's workers (capped at RS_TEAM_MAX and
- * RS_SAMPLER_MAX_THREADS).  n > 0 sets it; 0 (the default) follows
- * openblas_get_num_threads().  Those threads live for one step or one
- * sampling pass and are joined before returning to the host, so lowering
- * the count gives them back; only OpenBLAS keeps a pool of its own.
- */
-void		rs_set_thread_count(int n);
-int			rs_thread_count(void);
-
-/*
- * While a team is set (NULL unsets it), the matrix products of this file,
- * the residual blocks' batchnorm and rs_adam_step split their work into
- * parts run by the team (a team of one runs them in order); the caller
- * should then run OpenBLAS single-threaded.  Each split depends on the
- * work's shape only, so the results do not depend on the team size.
- */
-void		rs_nn_set_team(rs_team *t);
+/* ---------------------------------------------------------------- products */
 
 /*
  * Row-major C[M, N] = op(A) op(B) + beta C (op transposes when ta / tb):
- * the product every function here makes, split over the team if one is
- * set (the benchmark replays the training step's products through it).
+ * the product every function here makes, split over team if not NULL
+ * (the benchmark replays the training step's products through it).
  */
 void		rs_sgemm(int ta, int tb, int M, int N, int K, const float *A,
 					 int lda, const float *B, int ldb, float beta, float *C,
-					 int ldc);
+					 int ldc, rs_team *team);
 
 #endif							/* RS_NN_H */

@@ -24,9 +24,14 @@
  * Randomness and threads: the calling thread draws one seed per row from
  * the caller's rng, in order, and each row draws its cond category, noise
  * and output categories from its own stream seeded with it.  Rows are then
- * split among up to `threads` threads (the caller's and short-lived workers, created
- * and joined within each pass, with every signal blocked so that
- * PostgreSQL's handlers stay on the backend's thread).  Workers touch only
+ * split among up to `threads` threads (the caller's and a crew of
+ * short-lived workers, team.h, created and joined within each pass, with
+ * every signal blocked so that PostgreSQL's handlers stay on the backend's
+ * thread).  A crew rather than the training step's rs_team: each worker
+ * owns its buffers (work[t]) for the whole pass, and rs_sampler_start
+ * returns while the workers run, so the host writes the previous rows
+ * meanwhile; the team's jobs are synchronous parts with no thread of
+ * their own.  Workers touch only
  * buffers allocated here beforehand: no allocation, no error reporting, no
  * interrupt checks.  The rows therefore depend on the caller's rng only:
  * not on the thread count, nor on how n is split into calls.
@@ -38,9 +43,9 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "sampler.h"
+#include "sampler_test.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "fastmath.h"
@@ -72,8 +77,6 @@ typedef struct sampler_worker
 {
 	struct rs_sampler *s;
 	sampler_work *w;			/* its buffers */
-	pthread_t	tid;
-	int			started;		/* a thread runs it */
 } sampler_worker;
 
 struct rs_sampler
@@ -96,10 +99,10 @@ struct rs_sampler
 	double	   *cond_cum;		/* [cond_dim] cumulative probability within
 								 * each condition span */
 	sampler_layer layer[RS_SAMPLER_MAX_BLOCKS + 1];
-	sampler_work work[RS_SAMPLER_MAX_THREADS + 1];	/* work[threads]: the
+	sampler_work work[RS_THREADS_MAX + 1];	/* work[threads]: the
 													 * caller's */
-	sampler_worker worker[RS_SAMPLER_MAX_THREADS];
-	int			n_workers;
+	sampler_worker worker[RS_THREADS_MAX];
+	rs_crew		crew;			/* the call's worker threads */
 
 	/* the call in progress: rows in chunks of task_rows */
 	uint64_t	seeds[RS_SAMPLER_MAX_ROWS];	/* one per row of the call */
@@ -238,8 +241,8 @@ rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32, rs_error *e
 	s->max_threads = s->bf16 ? threads : 1;
 	if (s->max_threads < 1)
 		s->max_threads = 1;
-	if (s->max_threads > RS_SAMPLER_MAX_THREADS)
-		s->max_threads = RS_SAMPLER_MAX_THREADS;
+	if (s->max_threads > RS_THREADS_MAX)
+		s->max_threads = RS_THREADS_MAX;
 	s->threads = s->max_threads;
 	s->task_rows = RS_SAMPLER_TASK_ROWS;
 	return s;
@@ -299,7 +302,7 @@ rs_sampler_max_threads(const rs_sampler *s)
 static void
 free_work(rs_sampler *s)
 {
-	for (int t = 0; t <= RS_SAMPLER_MAX_THREADS; t++)
+	for (int t = 0; t <= RS_THREADS_MAX; t++)
 	{
 		sampler_work *w = &s->work[t];
 
@@ -555,7 +558,7 @@ check_call(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
 
 /*
  * Set up a call of n <= RS_SAMPLER_MAX_ROWS rows (one seed per row, in
- * order, from rng) and start n_workers threads on it (rs_thread_create).
+ * order, from rng) and start a crew of n_workers threads on it.
  */
 static void
 launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
@@ -571,15 +574,15 @@ launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
 	s->out = out;
 	if (n_workers > s->n_chunks)
 		n_workers = s->n_chunks;
-	s->n_workers = n_workers;
 	s->running = 1;
+	rs_crew_init(&s->crew);
 	for (int t = 0; t < n_workers; t++)
 	{
 		sampler_worker *wk = &s->worker[t];
 
 		wk->s = s;
 		wk->w = &s->work[t];
-		wk->started = rs_thread_create(&wk->tid, worker_main, wk) == 0;
+		rs_crew_spawn(&s->crew, worker_main, wk);
 	}
 }
 
@@ -590,9 +593,7 @@ rs_sampler_wait(rs_sampler *s)
 	if (!s || !s->running)
 		return;
 	take_chunks(s, &s->work[s->threads]);
-	for (int t = 0; t < s->n_workers; t++)
-		if (s->worker[t].started)
-			pthread_join(s->worker[t].tid, NULL);
+	rs_crew_join(&s->crew);
 	s->running = 0;
 }
 

@@ -13,8 +13,8 @@
 #include "encoder.h"
 #include "rng.h"
 #include "rs_common.h"
+#include "team.h"
 
-#define RS_SAMPLER_MAX_THREADS	8
 #define RS_SAMPLER_MAX_ROWS		4096	/* rows per rs_sampler_start */
 #define RS_SAMPLER_MAX_BLOCKS	8	/* residual blocks (RS_GAN_MAX_LAYERS) */
 #define RS_SAMPLER_TASK_ROWS	128 /* rows per chunk a thread takes, at most */
@@ -53,7 +53,7 @@ typedef struct rs_sampler rs_sampler;
  * cond columns turned into per-category tables, the dense weights packed
  * for rs_gemm16 (bfloat16 products where the CPU has them; force_fp32
  * keeps fp32).  threads: worker threads per call at most
- * (1..RS_SAMPLER_MAX_THREADS; 1 on the fp32 path, where OpenBLAS has
+ * (1..RS_THREADS_MAX; 1 on the fp32 path, where OpenBLAS has
  * threads of its own).  What it allocates is proportional to the weights;
  * the per-thread buffers come later (rs_sampler_reserve).
  */
@@ -101,17 +101,5 @@ void		rs_sampler_wait(rs_sampler *s);
 
 /* 1 when the products run in bfloat16, 0 when in fp32. */
 int			rs_sampler_is_bf16(const rs_sampler *s);
-
-/*
- * For tests: the generator's pre-activation output raw[n, D] for given
- * noise z[n, E] and cond categories cond[n] (index into the cond vector,
- * ignored without condition spans), through the compiled path.
- */
-rs_status	rs_sampler_test_raw(rs_sampler *s, int n, const float *z,
-								const int *cond, float *raw, rs_error *err);
-
-/* For tests: the activation of n given raw rows (tanh; softmax draws). */
-rs_status	rs_sampler_test_activate(rs_sampler *s, int n, const float *raw,
-									 float *out, rs_rng *rng, rs_error *err);
 
 #endif							/* RS_SAMPLER_H */

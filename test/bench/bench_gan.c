@@ -20,6 +20,7 @@
 
 #include "bench.h"
 #include "gan.h"
+#include "gan_test.h"
 #include "nn.h"
 #include "rng.h"
 
@@ -96,7 +97,7 @@ list_shapes(const rs_gan_config *c, int D, int cd)
 	}
 }
 
-static double sgemm_ceiling(int reps, double *flops);
+static double sgemm_ceiling(int reps, double *flops, rs_team *team);
 
 /*
  * The same products through rs_sgemm, split over a team of the step's
@@ -112,16 +113,14 @@ sgemm_ceiling_team(int reps)
 
 	rs_team_start(&team, T);
 	openblas_set_num_threads(1);
-	rs_nn_set_team(&team);
-	t = sgemm_ceiling(reps, NULL);
-	rs_nn_set_team(NULL);
+	t = sgemm_ceiling(reps, NULL, &team);
 	openblas_set_num_threads(T);
 	rs_team_stop(&team);
 	return t;
 }
 
 static double
-sgemm_ceiling(int reps, double *flops)
+sgemm_ceiling(int reps, double *flops, rs_team *team)
 {
 	size_t		maxa = 0;
 	float	   *a,
@@ -160,7 +159,7 @@ sgemm_ceiling(int reps, double *flops)
 
 			/* rs_sgemm is cblas_sgemm itself when no team is set */
 			rs_sgemm(s->ta, s->tb, s->M, s->N, s->K, a, s->ta ? s->M : s->K,
-					 b, s->tb ? s->K : s->N, 1.0f, c, s->N);
+					 b, s->tb ? s->K : s->N, 1.0f, c, s->N, team);
 		}
 	free(a);
 	free(b);
@@ -226,7 +225,7 @@ main(int argc, char **argv)
 	t = (now() - t0) / steps;
 	flops = rs_gan_step_flops(g);
 	list_shapes(&cfg, pos, cd);
-	ceil_t = sgemm_ceiling(steps, &ceil_f);
+	ceil_t = sgemm_ceiling(steps, &ceil_f, NULL);
 	team_t = sgemm_ceiling_team(steps);
 	printf("data_dim %d, cond_dim %d, batch %d, pac %d, %d steps\n",
 		   pos, cd, cfg.batch_size, cfg.pac, steps);

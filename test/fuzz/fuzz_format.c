@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "format_test.h"
 
 /* Run one reader picked by op on r; the arg byte parameterizes it. */
 static void

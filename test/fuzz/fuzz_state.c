@@ -39,6 +39,7 @@
 #include <cblas.h>
 
 #include "model_fixture.h"
+#include "format_test.h"
 
 #define FZ_MAX_N 4096			/* arrays the parser accepts */
 

@@ -5,6 +5,7 @@
  *	  with valid checksums, hostile reader input, allocation failures.
  */
 #include "format.h"
+#include "format_test.h"
 #include "unit.h"
 
 #include <stdlib.h>

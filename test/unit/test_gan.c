@@ -14,6 +14,7 @@
 
 #include "format.h"
 #include "gan.h"
+#include "gan_test.h"
 #include "rng.h"
 #include "rs_common.h"
 #include "unit.h"

@@ -4,9 +4,9 @@
  *	  against central finite differences of a scalar loss
  *	  L = sum(out * R) with fixed random R (accumulated in double), the
  *	  batchnorm running statistics and inference mode, and Adam against a
- *	  step computed by hand in double; the thread team, and that products,
- *	  residual blocks and Adam split over a team match the same work done
- *	  on one thread.
+ *	  step computed by hand in double; and that products, residual blocks
+ *	  and Adam split over a team (team.h, tested in test_team.c) match the
+ *	  same work done on one thread.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -112,7 +112,7 @@ dense_loss(void *p)
 	dense_ctx  *c = p;
 	double		s = 0.0;
 
-	rs_dense_forward(c->out, c->ldo, c->in, c->ldi, c->w, c->b, c->B, c->C, c->OC);
+	rs_dense_forward(c->out, c->ldo, c->in, c->ldi, c->w, c->b, c->B, c->C, c->OC, NULL);
 	for (int r = 0; r < c->B; r++)
 		s += dot_d(c->out + r * c->ldo, c->R + r * c->OC, c->OC);
 	return s;
@@ -152,7 +152,7 @@ test_dense_grad(void)
 		dw[i] = 0.25f;
 	for (int i = 0; i < 3; i++)
 		db[i] = -1.0f;
-	rs_dense_backward(din, c.ldi, dw, db, dout, c.ldo, in, c.ldi, w, c.B, c.C, c.OC);
+	rs_dense_backward(din, c.ldi, dw, db, dout, c.ldo, in, c.ldi, w, c.B, c.C, c.OC, NULL);
 	for (int i = 0; i < 28; i++)
 		din[i] -= 0.5f;
 	for (int i = 0; i < 15; i++)
@@ -491,7 +491,7 @@ res_loss(void *p)
 		memcpy(c->io + r * c->ld + c->OC, c->x + r * c->C, sizeof(float) * c->C);
 	rs_residual_forward_train(c->io, c->ld, c->w, c->b, c->gamma, c->beta,
 							  c->lin, c->mean, c->rstd, NULL, NULL,
-							  c->B, c->C, c->OC);
+							  c->B, c->C, c->OC, NULL);
 	for (int r = 0; r < c->B; r++)
 		s += dot_d(c->io + r * c->ld, c->R + r * (c->OC + c->C), c->OC + c->C);
 	return s;
@@ -542,7 +542,7 @@ test_residual_grad(void)
 	for (int r = 0; r < B; r++)
 		memcpy(dio + r * LD, R + r * (OC + C), sizeof(float) * (OC + C));
 	rs_residual_backward(dio, LD, dw, db, dg, dbt, scratch, io, lin, mean, rstd,
-						 w, gamma, B, C, OC, 1);
+						 w, gamma, B, C, OC, 1, NULL);
 	for (int r = 0; r < B; r++)
 		memcpy(dx + r * C, dio + r * LD + OC, sizeof(float) * C);
 	CHECK(fd_check("residual dx", x, B * C, dx, res_loss, &c) == 0);
@@ -618,7 +618,7 @@ test_adam(void)
 	for (int t = 1; t <= 2; t++)
 	{
 		rs_adam_step(p, grads[t - 1], m, v, 3, t, (float) lr, (float) b1,
-					 (float) b2, (float) eps, (float) wd);
+					 (float) b2, (float) eps, (float) wd, NULL);
 		for (int i = 0; i < 3; i++)
 		{
 			double		g = grads[t - 1][i] + wd * pd[i];
@@ -640,98 +640,7 @@ test_adam(void)
 	}
 }
 
-/* ---------------------------------------------------------------- thread team */
-
-typedef struct count_job
-{
-	atomic_int	calls[RS_TEAM_MAX_PARTS];
-	atomic_int	finished;		/* parts of the current job returned */
-	atomic_int	bad_nparts;
-	int			nparts;
-	int			slow;			/* part 0 spins a while */
-} count_job;
-
-static void
-count_part(void *arg, int part, int nparts)
-{
-	count_job  *c = arg;
-
-	if (nparts != c->nparts)
-		atomic_fetch_add(&c->bad_nparts, 1);
-	if (c->slow && part == 0)
-	{
-		volatile double x = 0.0;
-
-		for (int i = 0; i < 20000; i++)
-			x += i;
-	}
-	atomic_fetch_add(&c->calls[part], 1);
-	atomic_fetch_add(&c->finished, 1);
-}
-
-/*
- * Every part runs exactly once per job, and has returned when rs_team_run
- * returns, for many jobs in a row of any part count, on teams of 1 to 4
- * threads and without a team.
- */
-static void
-test_team(void)
-{
-	static const int counts[] = {1, 2, 3, 8, 13, RS_TEAM_MAX_PARTS};
-
-	for (int n = 0; n <= 4; n++)
-	{
-		rs_team		t;
-		count_job	c;
-		int			late = 0;
-
-		memset(&c, 0, sizeof(c));
-		if (n > 0)
-			rs_team_start(&t, n);
-		for (int k = 0; k < 600; k++)
-		{
-			int			np = counts[k % 6];
-
-			c.nparts = np;
-			c.slow = (k / 6) % 3 == 0;
-			atomic_store(&c.finished, 0);
-			rs_team_run(n > 0 ? &t : NULL, count_part, &c, np);
-			if (atomic_load(&c.finished) != np)
-				late++;
-		}
-		if (n > 0)
-			rs_team_stop(&t);
-		CHECK(late == 0);
-		CHECK(atomic_load(&c.bad_nparts) == 0);
-		for (int p = 0; p < RS_TEAM_MAX_PARTS; p++)
-		{
-			int			want = 0;
-
-			for (int i = 0; i < 6; i++)
-				if (p < counts[i])
-					want += 100;
-			CHECK(atomic_load(&c.calls[p]) == want);
-		}
-	}
-	/* ranges tile [0, n) in aligned blocks */
-	for (int nparts = 1; nparts <= 5; nparts++)
-	{
-		int64_t		next = 0;
-
-		for (int p = 0; p < nparts; p++)
-		{
-			int64_t		lo,
-						hi;
-
-			rs_team_range(1000, 64, p, nparts, &lo, &hi);
-			CHECK(lo == next);
-			CHECK(lo % 64 == 0 || lo == 1000);
-			CHECK(hi >= lo);
-			next = hi;
-		}
-		CHECK(next == 1000);
-	}
-}
+/* ---------------------------------------------------------------- split over a team (team.h) */
 
 /*
  * Products, residual blocks and Adam split over teams of 2 and 3 against
@@ -792,18 +701,18 @@ test_team_split(void)
 	for (int i = 0; i < OC; i++)
 		st0[2 * OC + i] = st1[2 * OC + i] = 1.0f;	/* running variance */
 
-	rs_dense_forward(ref, OC, in, C, w, bias, B, C, OC);
+	rs_dense_forward(ref, OC, in, C, w, bias, B, C, OC, NULL);
 	memset(dw0, 0, sizeof(float) * OC * C);
-	rs_dense_backward(NULL, C, dw0, NULL, ref, OC, in, C, w, B, C, OC);
+	rs_dense_backward(NULL, C, dw0, NULL, ref, OC, in, C, w, B, C, OC, NULL);
 	memcpy(io1, io0, sizeof(float) * B * LD);
 	memcpy(dio1, dio0, sizeof(float) * B * LD);
 	rs_residual_forward_train(io0, LD, w, bias, gamma, beta, lin, st0,
-							  st0 + OC, st0 + 2 * OC, st0 + 3 * OC, B, C, OC);
+							  st0 + OC, st0 + 2 * OC, st0 + 3 * OC, B, C, OC, NULL);
 	rs_residual_backward(dio0, LD, NULL, NULL, pg0, pg0 + OC, scratch, io0,
-						 lin, st0, st0 + OC, w, gamma, B, C, OC, 1);
+						 lin, st0, st0 + OC, w, gamma, B, C, OC, 1, NULL);
 	for (int t = 1; t <= 3; t++)
 		rs_adam_step(ap[0], ag, am[0], av[0], na, t, 1e-3f, 0.5f, 0.9f,
-					 1e-8f, 1e-6f);
+					 1e-8f, 1e-6f, NULL);
 
 	for (int n = 2; n <= 3; n++)
 	{
@@ -812,23 +721,21 @@ test_team_split(void)
 
 		rs_team_start(&team, n);
 		openblas_set_num_threads(1);
-		rs_nn_set_team(&team);
-		rs_dense_forward(out, OC, in, C, w, bias, B, C, OC);
+		rs_dense_forward(out, OC, in, C, w, bias, B, C, OC, &team);
 		memset(dw1, 0, sizeof(float) * OC * C);
-		rs_dense_backward(NULL, C, dw1, NULL, ref, OC, in, C, w, B, C, OC);
+		rs_dense_backward(NULL, C, dw1, NULL, ref, OC, in, C, w, B, C, OC, &team);
 		if (n == 2)
 		{
 			rs_residual_forward_train(io1, LD, w, bias, gamma, beta, lin, st1,
 									  st1 + OC, st1 + 2 * OC, st1 + 3 * OC,
-									  B, C, OC);
+									  B, C, OC, &team);
 			rs_residual_backward(dio1, LD, NULL, NULL, pg1, pg1 + OC, scratch,
 								 io1, lin, st1, st1 + OC, w, gamma, B, C, OC,
-								 1);
+								 1, &team);
 			for (int t = 1; t <= 3; t++)
 				rs_adam_step(ap[1], ag, am[1], av[1], na, t, 1e-3f, 0.5f,
-							 0.9f, 1e-8f, 1e-6f);
+							 0.9f, 1e-8f, 1e-6f, &team);
 		}
-		rs_nn_set_team(NULL);
 		openblas_set_num_threads(blas);
 		rs_team_stop(&team);
 		for (int i = 0; i < B * OC; i++)
@@ -953,23 +860,21 @@ test_team_parts_exact(void)
 
 		rs_team_start(&team, k + 1);
 		openblas_set_num_threads(1);
-		rs_nn_set_team(&team);
-		rs_dense_forward(out[k], OC, in, C, w, bias, B, C, OC);
+		rs_dense_forward(out[k], OC, in, C, w, bias, B, C, OC, &team);
 		rs_dense_backward(NULL, C, dw[k], NULL, out[k], OC, in, C, w, B, C,
-						  OC);
+						  OC, &team);
 		for (int rep = 0; rep < 3; rep++)
 		{
 			rs_residual_forward_train(io[k], LD, w, bias, gamma, beta, lin,
 									  st[k], st[k] + OC, st[k] + 2 * OC,
-									  st[k] + 3 * OC, B, C, OC);
+									  st[k] + 3 * OC, B, C, OC, &team);
 			rs_residual_backward(dio[k], LD, NULL, NULL, pg[k], pg[k] + OC,
 								 scratch, io[k], lin, st[k], st[k] + OC, w,
-								 gamma, B, C, OC, 1);
+								 gamma, B, C, OC, 1, &team);
 		}
 		for (int t = 1; t <= 3; t++)
 			rs_adam_step(ap[k], ag, am[k], av[k], na, t, 1e-3f, 0.5f, 0.9f,
-						 1e-8f, 1e-6f);
-		rs_nn_set_team(NULL);
+						 1e-8f, 1e-6f, &team);
 		openblas_set_num_threads(blas);
 		rs_team_stop(&team);
 	}
@@ -1022,7 +927,6 @@ main(void)
 	RUN(test_residual_grad);
 	RUN(test_residual_eval);
 	RUN(test_adam);
-	RUN(test_team);
 	RUN(test_team_split);
 	RUN(test_team_parts_exact);
 	return unit_summary("test_nn");

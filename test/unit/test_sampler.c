@@ -16,6 +16,7 @@
 #include "rng.h"
 #include "rs_common.h"
 #include "sampler.h"
+#include "sampler_test.h"
 #include "unit.h"
 
 /* spans: tanh, a 3-way cond span, a tanh with a 2-mode span, a 4-way cond span */
