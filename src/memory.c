@@ -159,11 +159,12 @@ gan_train_bytes(const RsWidths *w, int64 n, const rs_gan_config *cfg)
 		d_n += d * in + d;
 		in = d;
 		maxd = Max(maxd, d);
-		critic_act += 4 * R * d;	/* ca, ch, cmask, cga */
+		critic_act += 4 * R * d;	/* c_pre, c_out, c_mask, c_dpre */
 	}
 	d_n += in + 1;
-	/* layout_train(): act, dact, lin, bmean, brstd, gscratch, raw, draw,
-	 * gumbel, xbuf, dx, the critic's, cdh, y, dy, gpu, gpv, gpq, cond, alpha */
+	/* layout_train() in src/core/gan.c: act, dact, lin, bmean, brstd,
+	 * gscratch, raw, raw_grad, gumbel, xbuf, dx, the critic's, c_dout,
+	 * score, dscore, gp_dinput, gp_fwd, gp_gated, cond, alpha */
 	arena = 2 * B * W + B * sumg + 2 * sumg + B * maxg + 3 * B * D + 3 * B * X + B * X +
 		critic_act + R * maxd + 2 * R + Bp * P + 2 * Bp * maxd + B * c + Bp;
 	/* parameters, gradients and both Adam moments of each network */
