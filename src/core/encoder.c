@@ -188,28 +188,143 @@ col_name(const rs_table *t, int c)
 	return t->cols[c].name ? t->cols[c].name : "?";
 }
 
+/* Checks rs_encoder_fit's arguments. */
+static rs_status
+fit_check_args(const rs_table *t, int max_modes, rs_rng *rng, rs_error *err)
+{
+	if (!t || !rng || t->n_cols < 1 || !t->cols || (t->n_rows > 0 && !t->values))
+		return rs_fail(err, RS_ERR_INVALID, "invalid table for the encoder");
+	if (t->n_rows < 1)
+		return rs_fail(err, RS_ERR_INVALID, "cannot fit an encoder on a table without rows");
+	if (max_modes < 1 || max_modes > RS_MAX_MODES)
+		return rs_fail(err, RS_ERR_INVALID, "max_modes must be between 1 and %d, not %d",
+					   RS_MAX_MODES, max_modes);
+	return RS_OK;
+}
+
+/*
+ * Cell (r, c) of t for fitting col: notes in col that the column holds
+ * NULL if it is one; checks for interrupts every 65536 rows.
+ */
+static double
+fit_cell(const rs_table *t, int r, int c, rs_enc_col *col)
+{
+	double		v = RS_CELL(t, r, c);
+
+	if ((r & 65535) == 65535)
+		rs_check_interrupts();
+	if (rs_is_null(v))
+		col->has_null = 1;
+	return v;
+}
+
+/*
+ * Fits categorical column c of t into col: the category count and which
+ * categories (and whether NULL) occur.
+ */
+static rs_status
+fit_categorical(const rs_table *t, int c, rs_enc_col *col, rs_error *err)
+{
+	const rs_column *spec = &t->cols[c];
+
+	if (spec->n_categories < 0 || spec->n_categories > RS_ENCODER_MAX_DIM)
+		return rs_fail(err, RS_ERR_INVALID, "column \"%s\" has an invalid category count %d",
+					   col_name(t, c), spec->n_categories);
+	col->integral = 0;
+	col->lo = col->hi = NAN;
+	col->n_categories = spec->n_categories;
+	col->seen = rs_alloc(spec->n_categories ? (size_t) spec->n_categories : 1);
+	if (!col->seen)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
+	for (int r = 0; r < t->n_rows; r++)
+	{
+		double		v = fit_cell(t, r, c, col);
+
+		if (rs_is_null(v))
+			continue;
+		if (!(v >= 0.0 && v < spec->n_categories && v == floor(v)))
+			return rs_fail(err, RS_ERR_INVALID,
+						   "column \"%s\" holds %g, which is not a category index below %d",
+						   col_name(t, c), v, spec->n_categories);
+		col->seen[(int) v] = 1;
+	}
+	return RS_OK;
+}
+
+/*
+ * Fits continuous column c of t into col: its range, whether it holds NULL,
+ * and a mixture of at most max_modes modes fitted to a reservoir sample of
+ * at most RS_GMM_SAMPLE values (sample is that buffer).
+ */
+static rs_status
+fit_continuous(const rs_table *t, int c, rs_enc_col *col, double *sample,
+			   int max_modes, rs_rng *rng, rs_error *err)
+{
+	int64_t		seen = 0;
+	int			n_sample = 0;
+
+	col->lo = INFINITY;
+	col->hi = -INFINITY;
+	for (int r = 0; r < t->n_rows; r++)
+	{
+		double		v = fit_cell(t, r, c, col);
+
+		if (rs_is_null(v))
+			continue;
+		if (!isfinite(v))
+			return rs_fail(err, RS_ERR_NUMERIC, "column \"%s\" holds an infinite value",
+						   col_name(t, c));
+		if (v < col->lo)
+			col->lo = v;
+		if (v > col->hi)
+			col->hi = v;
+		/* reservoir sample (algorithm R) */
+		if (seen < RS_GMM_SAMPLE)
+			sample[n_sample++] = v;
+		else
+		{
+			uint64_t	j = rs_rng_below(rng, (uint64_t) seen + 1);
+
+			if (j < RS_GMM_SAMPLE)
+				sample[j] = v;
+		}
+		seen++;
+	}
+	if (seen == 0)
+	{
+		/* only NULLs: the column always decodes to NULL */
+		col->lo = col->hi = NAN;
+		col->n_modes = 1;
+		col->mu[0] = 0.0;
+		col->sigma[0] = 1.0;
+		col->weight[0] = 1.0;
+	}
+	else
+	{
+		rs_mixture	mix;
+		rs_status	st;
+
+		st = rs_mixture_fit(sample, n_sample, max_modes, col->integral, rng,
+							&mix, col_name(t, c), err);
+		if (st != RS_OK)
+			return st;
+		col->n_modes = mix.n_modes;
+		memcpy(col->mu, mix.mu, sizeof(mix.mu));
+		memcpy(col->sigma, mix.sigma, sizeof(mix.sigma));
+		memcpy(col->weight, mix.weight, sizeof(mix.weight));
+	}
+	col_prepare(col);
+	return RS_OK;
+}
+
 rs_encoder *
 rs_encoder_fit(const rs_table *t, int max_modes, rs_rng *rng, rs_error *err)
 {
 	rs_encoder *enc;
 	double	   *sample = NULL;
 
-	if (!t || !rng || t->n_cols < 1 || !t->cols || (t->n_rows > 0 && !t->values))
-	{
-		rs_fail(err, RS_ERR_INVALID, "invalid table for the encoder");
+	if (fit_check_args(t, max_modes, rng, err) != RS_OK)
 		return NULL;
-	}
-	if (t->n_rows < 1)
-	{
-		rs_fail(err, RS_ERR_INVALID, "cannot fit an encoder on a table without rows");
-		return NULL;
-	}
-	if (max_modes < 1 || max_modes > RS_MAX_MODES)
-	{
-		rs_fail(err, RS_ERR_INVALID, "max_modes must be between 1 and %d, not %d",
-				RS_MAX_MODES, max_modes);
-		return NULL;
-	}
 	enc = encoder_alloc(t->n_cols);
 	sample = rs_alloc_array(RS_GMM_SAMPLE, sizeof(double));
 	if (!enc || !sample)
@@ -222,115 +337,20 @@ rs_encoder_fit(const rs_table *t, int max_modes, rs_rng *rng, rs_error *err)
 	{
 		const rs_column *spec = &t->cols[c];
 		rs_enc_col *col = &enc->cols[c];
+		rs_status	st;
 
 		rs_check_interrupts();
 		col->kind = spec->kind;
 		col->integral = spec->integral ? 1 : 0;
 		if (spec->kind == RS_KIND_CATEGORICAL)
-		{
-			if (spec->n_categories < 0 || spec->n_categories > RS_ENCODER_MAX_DIM)
-			{
-				rs_fail(err, RS_ERR_INVALID, "column \"%s\" has an invalid category count %d",
-						col_name(t, c), spec->n_categories);
-				goto fail;
-			}
-			col->integral = 0;
-			col->lo = col->hi = NAN;
-			col->n_categories = spec->n_categories;
-			col->seen = rs_alloc(spec->n_categories ? (size_t) spec->n_categories : 1);
-			if (!col->seen)
-			{
-				rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
-				goto fail;
-			}
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, c);
-
-				if ((r & 65535) == 65535)
-					rs_check_interrupts();
-				if (rs_is_null(v))
-					col->has_null = 1;
-				else if (!(v >= 0.0 && v < spec->n_categories && v == floor(v)))
-				{
-					rs_fail(err, RS_ERR_INVALID,
-							"column \"%s\" holds %g, which is not a category index below %d",
-							col_name(t, c), v, spec->n_categories);
-					goto fail;
-				}
-				else
-					col->seen[(int) v] = 1;
-			}
-		}
+			st = fit_categorical(t, c, col, err);
 		else if (spec->kind == RS_KIND_CONTINUOUS)
-		{
-			int64_t		seen = 0;
-			int			n_sample = 0;
-
-			col->lo = INFINITY;
-			col->hi = -INFINITY;
-			for (int r = 0; r < t->n_rows; r++)
-			{
-				double		v = RS_CELL(t, r, c);
-
-				if ((r & 65535) == 65535)
-					rs_check_interrupts();
-				if (rs_is_null(v))
-				{
-					col->has_null = 1;
-					continue;
-				}
-				if (!isfinite(v))
-				{
-					rs_fail(err, RS_ERR_NUMERIC, "column \"%s\" holds an infinite value",
-							col_name(t, c));
-					goto fail;
-				}
-				if (v < col->lo)
-					col->lo = v;
-				if (v > col->hi)
-					col->hi = v;
-				/* reservoir sample (algorithm R) */
-				if (seen < RS_GMM_SAMPLE)
-					sample[n_sample++] = v;
-				else
-				{
-					uint64_t	j = rs_rng_below(rng, (uint64_t) seen + 1);
-
-					if (j < RS_GMM_SAMPLE)
-						sample[j] = v;
-				}
-				seen++;
-			}
-			if (seen == 0)
-			{
-				/* only NULLs: the column always decodes to NULL */
-				col->lo = col->hi = NAN;
-				col->n_modes = 1;
-				col->mu[0] = 0.0;
-				col->sigma[0] = 1.0;
-				col->weight[0] = 1.0;
-			}
-			else
-			{
-				rs_mixture	mix;
-
-				if (rs_mixture_fit(sample, n_sample, max_modes, col->integral, rng,
-								   &mix, col_name(t, c), err) != RS_OK)
-					goto fail;
-				col->n_modes = mix.n_modes;
-				memcpy(col->mu, mix.mu, sizeof(mix.mu));
-				memcpy(col->sigma, mix.sigma, sizeof(mix.sigma));
-				memcpy(col->weight, mix.weight, sizeof(mix.weight));
-			}
-			col_prepare(col);
-		}
+			st = fit_continuous(t, c, col, sample, max_modes, rng, err);
 		else
-		{
-			rs_fail(err, RS_ERR_INVALID, "column \"%s\" has an unknown kind %d",
-					col_name(t, c), (int) spec->kind);
+			st = rs_fail(err, RS_ERR_INVALID, "column \"%s\" has an unknown kind %d",
+						 col_name(t, c), (int) spec->kind);
+		if (st != RS_OK)
 			goto fail;
-		}
 	}
 	if (build_spans(enc, RS_ERR_INVALID, err) != RS_OK)
 		goto fail;
@@ -725,165 +745,184 @@ rs_encoder_save(const rs_encoder *enc, rs_wbuf *b)
 
 #define ENC_COL_MIN_BYTES 16	/* kind, integral, has_null, one count */
 
+/*
+ * The error for a section that ended early: the reader's own failure if it
+ * has one, else "truncated or corrupt".
+ */
+static rs_status
+load_truncated(const rs_rbuf *b, const char *what, rs_error *err)
+{
+	rs_status	st = rs_rbuf_finish(b, 0, what, err);
+
+	if (st == RS_OK)
+		st = rs_fail(err, RS_ERR_CORRUPT, "%s is truncated or corrupt", what);
+	return st;
+}
+
+/*
+ * Reads and checks the section header; *n_cols, *dim and *n_spans get its
+ * counts.
+ */
+static rs_status
+load_header(rs_rbuf *b, const rs_table *specs, const char *what, uint32_t *n_cols,
+			uint32_t *dim, uint32_t *n_spans, rs_error *err)
+{
+	uint32_t	format;
+	rs_status	st;
+
+	format = rs_rbuf_u32(b);
+	*n_cols = rs_rbuf_u32(b);
+	*dim = rs_rbuf_u32(b);
+	*n_spans = rs_rbuf_u32(b);
+	if ((st = rs_rbuf_finish(b, 0, what, err)) != RS_OK)
+		return st;
+	if (format != RS_ENCODER_FORMAT)
+		return rs_fail(err, format > RS_ENCODER_FORMAT ? RS_ERR_VERSION : RS_ERR_CORRUPT,
+					   "%s has unknown format %u", what, format);
+	if (*n_cols < 1 || *n_cols > (b->len - b->pos) / ENC_COL_MIN_BYTES)
+		return rs_fail(err, RS_ERR_CORRUPT, "%s has an invalid column count %u", what, *n_cols);
+	if (specs && (uint32_t) specs->n_cols != *n_cols)
+		return rs_fail(err, RS_ERR_CORRUPT, "%s has %u columns, the column specs %d",
+					   what, *n_cols, specs->n_cols);
+	return RS_OK;
+}
+
+/*
+ * Reads the rest of continuous column c (lo, hi, the modes) into col, whose
+ * flags are already set.
+ */
+static rs_status
+load_continuous(rs_rbuf *b, int c, rs_enc_col *col, const char *what, rs_error *err)
+{
+	uint32_t	n_modes;
+	double		wsum = 0.0;
+
+	col->lo = rs_rbuf_f64(b);
+	col->hi = rs_rbuf_f64(b);
+	n_modes = rs_rbuf_u32(b);
+	if (b->failed)
+		return load_truncated(b, what, err);
+	if (n_modes < 1 || n_modes > RS_MAX_MODES)
+		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has %u modes", what, c + 1, n_modes);
+	if (!((isfinite(col->lo) && isfinite(col->hi) && col->lo <= col->hi)
+		  || (isnan(col->lo) && isnan(col->hi) && col->has_null)))
+		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has an invalid range", what, c + 1);
+	col->n_modes = (int) n_modes;
+	for (int k = 0; k < col->n_modes; k++)
+	{
+		col->mu[k] = rs_rbuf_f64(b);
+		col->sigma[k] = rs_rbuf_f64(b);
+		col->weight[k] = rs_rbuf_f64(b);
+		if (b->failed)
+			return load_truncated(b, what, err);
+		if (!isfinite(col->mu[k]) || !isfinite(col->sigma[k])
+			|| !(col->sigma[k] > 0.0) || !(col->weight[k] > 0.0)
+			|| !(col->weight[k] <= 1.0))
+			return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has an invalid mode", what, c + 1);
+		wsum += col->weight[k];
+	}
+	if (!(fabs(wsum - 1.0) < 1e-6))
+		return rs_fail(err, RS_ERR_CORRUPT, "%s: mode weights of column %d do not sum to 1",
+					   what, c + 1);
+	col_prepare(col);
+	return RS_OK;
+}
+
+/*
+ * Reads the rest of categorical column c (the category count, the seen
+ * flags) into col, whose flags are already set.
+ */
+static rs_status
+load_categorical(rs_rbuf *b, int c, rs_enc_col *col, const char *what, rs_error *err)
+{
+	uint32_t	n_cat = rs_rbuf_u32(b);
+	int			any = 0;
+
+	if (b->failed)
+		return load_truncated(b, what, err);
+	if (n_cat > RS_ENCODER_MAX_DIM || n_cat > b->len - b->pos)
+	{
+		if (n_cat <= RS_ENCODER_MAX_DIM)
+			return load_truncated(b, what, err);
+		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has %u categories", what, c + 1, n_cat);
+	}
+	col->lo = col->hi = NAN;
+	col->n_categories = (int) n_cat;
+	col->seen = rs_alloc(n_cat ? n_cat : 1);
+	if (!col->seen)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
+	if (n_cat > 0 && !rs_rbuf_bytes(b, col->seen, n_cat))
+		return load_truncated(b, what, err);
+	for (uint32_t k = 0; k < n_cat; k++)
+	{
+		if (col->seen[k] > 1)
+			return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has invalid category flags",
+						   what, c + 1);
+		any |= col->seen[k];
+	}
+	if (!any && !col->has_null)
+		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has no category", what, c + 1);
+	return RS_OK;
+}
+
+/* Reads column c into col and checks it against specs (if not NULL). */
+static rs_status
+load_column(rs_rbuf *b, const rs_table *specs, int c, rs_enc_col *col,
+			const char *what, rs_error *err)
+{
+	uint32_t	kind = rs_rbuf_u32(b);
+	uint32_t	integral = rs_rbuf_u32(b);
+	uint32_t	has_null = rs_rbuf_u32(b);
+	rs_status	st;
+
+	if (b->failed)
+		return load_truncated(b, what, err);
+	if ((kind != RS_KIND_CONTINUOUS && kind != RS_KIND_CATEGORICAL)
+		|| integral > 1 || has_null > 1
+		|| (kind == RS_KIND_CATEGORICAL && integral))
+		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has invalid flags", what, c + 1);
+	col->kind = (rs_kind) kind;
+	col->integral = (int) integral;
+	col->has_null = (int) has_null;
+	if (col->kind == RS_KIND_CONTINUOUS)
+		st = load_continuous(b, c, col, what, err);
+	else
+		st = load_categorical(b, c, col, what, err);
+	if (st != RS_OK)
+		return st;
+	if (specs)
+	{
+		const rs_column *spec = &specs->cols[c];
+
+		if (spec->kind != col->kind
+			|| (col->kind == RS_KIND_CONTINUOUS && (spec->integral ? 1 : 0) != col->integral)
+			|| (col->kind == RS_KIND_CATEGORICAL && spec->n_categories != col->n_categories))
+			return rs_fail(err, RS_ERR_CORRUPT, "%s does not match the column specs at column %d",
+						   what, c + 1);
+	}
+	return RS_OK;
+}
+
 rs_encoder *
 rs_encoder_load(rs_rbuf *b, const rs_table *specs, rs_error *err)
 {
-	rs_encoder *enc = NULL;
-	uint32_t	format,
-				n_cols,
+	rs_encoder *enc;
+	uint32_t	n_cols,
 				dim,
 				n_spans;
 	const char *what = "encoder section";
 
-	format = rs_rbuf_u32(b);
-	n_cols = rs_rbuf_u32(b);
-	dim = rs_rbuf_u32(b);
-	n_spans = rs_rbuf_u32(b);
-	if (rs_rbuf_finish(b, 0, what, err) != RS_OK)
+	if (load_header(b, specs, what, &n_cols, &dim, &n_spans, err) != RS_OK)
 		return NULL;
-	if (format != RS_ENCODER_FORMAT)
-	{
-		rs_fail(err, format > RS_ENCODER_FORMAT ? RS_ERR_VERSION : RS_ERR_CORRUPT,
-				"%s has unknown format %u", what, format);
-		return NULL;
-	}
-	if (n_cols < 1 || n_cols > (b->len - b->pos) / ENC_COL_MIN_BYTES)
-	{
-		rs_fail(err, RS_ERR_CORRUPT, "%s has an invalid column count %u", what, n_cols);
-		return NULL;
-	}
-	if (specs && (uint32_t) specs->n_cols != n_cols)
-	{
-		rs_fail(err, RS_ERR_CORRUPT, "%s has %u columns, the column specs %d",
-				what, n_cols, specs->n_cols);
-		return NULL;
-	}
 	enc = encoder_alloc((int) n_cols);
 	if (!enc)
 	{
 		rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
 		return NULL;
 	}
-
 	for (int c = 0; c < (int) n_cols; c++)
-	{
-		rs_enc_col *col = &enc->cols[c];
-		uint32_t	kind = rs_rbuf_u32(b);
-		uint32_t	integral = rs_rbuf_u32(b);
-		uint32_t	has_null = rs_rbuf_u32(b);
-
-		if (b->failed)
-			goto truncated;
-		if ((kind != RS_KIND_CONTINUOUS && kind != RS_KIND_CATEGORICAL)
-			|| integral > 1 || has_null > 1
-			|| (kind == RS_KIND_CATEGORICAL && integral))
-		{
-			rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has invalid flags", what, c + 1);
+		if (load_column(b, specs, c, &enc->cols[c], what, err) != RS_OK)
 			goto fail;
-		}
-		col->kind = (rs_kind) kind;
-		col->integral = (int) integral;
-		col->has_null = (int) has_null;
-		if (col->kind == RS_KIND_CONTINUOUS)
-		{
-			uint32_t	n_modes;
-			double		wsum = 0.0;
-
-			col->lo = rs_rbuf_f64(b);
-			col->hi = rs_rbuf_f64(b);
-			n_modes = rs_rbuf_u32(b);
-			if (b->failed)
-				goto truncated;
-			if (n_modes < 1 || n_modes > RS_MAX_MODES)
-			{
-				rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has %u modes", what, c + 1, n_modes);
-				goto fail;
-			}
-			if (!((isfinite(col->lo) && isfinite(col->hi) && col->lo <= col->hi)
-				  || (isnan(col->lo) && isnan(col->hi) && has_null)))
-			{
-				rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has an invalid range", what, c + 1);
-				goto fail;
-			}
-			col->n_modes = (int) n_modes;
-			for (int k = 0; k < col->n_modes; k++)
-			{
-				col->mu[k] = rs_rbuf_f64(b);
-				col->sigma[k] = rs_rbuf_f64(b);
-				col->weight[k] = rs_rbuf_f64(b);
-				if (b->failed)
-					goto truncated;
-				if (!isfinite(col->mu[k]) || !isfinite(col->sigma[k])
-					|| !(col->sigma[k] > 0.0) || !(col->weight[k] > 0.0)
-					|| !(col->weight[k] <= 1.0))
-				{
-					rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has an invalid mode", what, c + 1);
-					goto fail;
-				}
-				wsum += col->weight[k];
-			}
-			if (!(fabs(wsum - 1.0) < 1e-6))
-			{
-				rs_fail(err, RS_ERR_CORRUPT, "%s: mode weights of column %d do not sum to 1",
-						what, c + 1);
-				goto fail;
-			}
-			col_prepare(col);
-		}
-		else
-		{
-			uint32_t	n_cat = rs_rbuf_u32(b);
-			int			any = 0;
-
-			if (b->failed)
-				goto truncated;
-			if (n_cat > RS_ENCODER_MAX_DIM || n_cat > b->len - b->pos)
-			{
-				if (n_cat <= RS_ENCODER_MAX_DIM)
-					goto truncated;
-				rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has %u categories", what, c + 1, n_cat);
-				goto fail;
-			}
-			col->lo = col->hi = NAN;
-			col->n_categories = (int) n_cat;
-			col->seen = rs_alloc(n_cat ? n_cat : 1);
-			if (!col->seen)
-			{
-				rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
-				goto fail;
-			}
-			if (n_cat > 0 && !rs_rbuf_bytes(b, col->seen, n_cat))
-				goto truncated;
-			for (uint32_t k = 0; k < n_cat; k++)
-			{
-				if (col->seen[k] > 1)
-				{
-					rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has invalid category flags",
-							what, c + 1);
-					goto fail;
-				}
-				any |= col->seen[k];
-			}
-			if (!any && !has_null)
-			{
-				rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has no category", what, c + 1);
-				goto fail;
-			}
-		}
-		if (specs)
-		{
-			const rs_column *spec = &specs->cols[c];
-
-			if (spec->kind != col->kind
-				|| (col->kind == RS_KIND_CONTINUOUS && (spec->integral ? 1 : 0) != col->integral)
-				|| (col->kind == RS_KIND_CATEGORICAL && spec->n_categories != col->n_categories))
-			{
-				rs_fail(err, RS_ERR_CORRUPT, "%s does not match the column specs at column %d",
-						what, c + 1);
-				goto fail;
-			}
-		}
-	}
 	if (build_spans(enc, RS_ERR_CORRUPT, err) != RS_OK)
 		goto fail;
 	if ((uint32_t) enc->dim != dim || (uint32_t) enc->n_spans != n_spans)
@@ -893,9 +932,6 @@ rs_encoder_load(rs_rbuf *b, const rs_table *specs, rs_error *err)
 	}
 	return enc;
 
-truncated:
-	if (rs_rbuf_finish(b, 0, what, err) == RS_OK)
-		rs_fail(err, RS_ERR_CORRUPT, "%s is truncated or corrupt", what);
 fail:
 	rs_encoder_free(enc);
 	return NULL;

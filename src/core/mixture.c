@@ -268,6 +268,63 @@ sort_modes(rs_mixture *col)
 		}
 }
 
+/*
+ * Fills col with the fitted modes of p, in the units of the column: x was
+ * divided by m, then standardized with mean and sd (scale = m * sd).  Drops
+ * modes whose expected stick-breaking weight is at most RS_GMM_MIN_WEIGHT,
+ * renormalizes the weights of the rest and sorts them by mean.
+ */
+static rs_status
+mixture_modes(const vb_params *p, double m, double mean, double sd, double scale,
+			  rs_mixture *col, const char *name, rs_error *err)
+{
+	double		w[RS_MAX_MODES];
+	double		wsum;
+	int			K = p->K;
+
+	/* expected stick-breaking weights */
+	wsum = 0.0;
+	{
+		double		rest = 1.0;
+
+		for (int k = 0; k < K; k++)
+		{
+			w[k] = rest * p->a[k] / (p->a[k] + p->b[k]);
+			rest *= p->b[k] / (p->a[k] + p->b[k]);
+			wsum += w[k];
+		}
+	}
+	col->n_modes = 0;
+	for (int k = 0; k < K; k++)
+	{
+		double		wk = w[k] / wsum;
+		double		sz = sqrt(p->cov[k]);
+		int			j = col->n_modes;
+
+		if (!(wk > RS_GMM_MIN_WEIGHT))
+			continue;
+		if (sz < RS_GMM_MIN_SIGMA)
+			sz = RS_GMM_MIN_SIGMA;
+		col->mu[j] = m * (mean + sd * p->m[k]);
+		col->sigma[j] = scale * sz;
+		col->weight[j] = wk;
+		col->n_modes++;
+	}
+	if (col->n_modes == 0)
+		return rs_fail(err, RS_ERR_INTERNAL, "mixture of column \"%s\" lost every mode", name);
+	wsum = 0.0;
+	for (int k = 0; k < col->n_modes; k++)
+		wsum += col->weight[k];
+	for (int k = 0; k < col->n_modes; k++)
+	{
+		col->weight[k] /= wsum;
+		if (!isfinite(col->mu[k]) || !isfinite(col->sigma[k]) || !(col->sigma[k] > 0.0))
+			return rs_fail(err, RS_ERR_NUMERIC, "mixture of column \"%s\" is not finite", name);
+	}
+	sort_modes(col);
+	return RS_OK;
+}
+
 /* See mixture.h. */
 rs_status
 rs_mixture_fit(double *x, int n, int max_modes, int integral, rs_rng *rng,
@@ -284,8 +341,6 @@ rs_mixture_fit(double *x, int n, int max_modes, int integral, rs_rng *rng,
 				var_min,
 				prev = -INFINITY;
 	vb_params	p;
-	double		w[RS_MAX_MODES];
-	double		wsum;
 	int			K;
 
 	/* scale into [-1, 1] first so that nothing below can overflow */
@@ -351,45 +406,5 @@ rs_mixture_fit(double *x, int n, int max_modes, int integral, rs_rng *rng,
 	rs_free(resp);
 	rs_free(d2);
 
-	/* expected stick-breaking weights */
-	wsum = 0.0;
-	{
-		double		rest = 1.0;
-
-		for (int k = 0; k < K; k++)
-		{
-			w[k] = rest * p.a[k] / (p.a[k] + p.b[k]);
-			rest *= p.b[k] / (p.a[k] + p.b[k]);
-			wsum += w[k];
-		}
-	}
-	col->n_modes = 0;
-	for (int k = 0; k < K; k++)
-	{
-		double		wk = w[k] / wsum;
-		double		sz = sqrt(p.cov[k]);
-		int			j = col->n_modes;
-
-		if (!(wk > RS_GMM_MIN_WEIGHT))
-			continue;
-		if (sz < RS_GMM_MIN_SIGMA)
-			sz = RS_GMM_MIN_SIGMA;
-		col->mu[j] = m * (mean + sd * p.m[k]);
-		col->sigma[j] = scale * sz;
-		col->weight[j] = wk;
-		col->n_modes++;
-	}
-	if (col->n_modes == 0)
-		return rs_fail(err, RS_ERR_INTERNAL, "mixture of column \"%s\" lost every mode", name);
-	wsum = 0.0;
-	for (int k = 0; k < col->n_modes; k++)
-		wsum += col->weight[k];
-	for (int k = 0; k < col->n_modes; k++)
-	{
-		col->weight[k] /= wsum;
-		if (!isfinite(col->mu[k]) || !isfinite(col->sigma[k]) || !(col->sigma[k] > 0.0))
-			return rs_fail(err, RS_ERR_NUMERIC, "mixture of column \"%s\" is not finite", name);
-	}
-	sort_modes(col);
-	return RS_OK;
+	return mixture_modes(&p, m, mean, sd, scale, col, name, err);
 }

@@ -409,6 +409,145 @@ dcr_row(const double *a, const double *b, const rs_table *t, double best)
 	return d < best ? d : best;
 }
 
+/*
+ * lo[nc], scale[nc] <- what dcr_normalize maps continuous columns of the
+ * reference with: its minimum and range (0 and 1 where it has none).
+ */
+static void
+dcr_ranges(const rs_table *reference, double *lo, double *scale)
+{
+	for (int c = 0; c < reference->n_cols; c++)
+	{
+		double		mn,
+					mx;
+
+		rs_table_column_range(reference, c, &mn, &mx);
+		lo[c] = mn < mx ? mn : (isfinite(mn) ? mn : 0.0);
+		scale[c] = mn < mx && isfinite(mx - mn) ? mx - mn : 1.0;
+	}
+}
+
+/* pick[0..nq) <- a uniform sample of nq of the n rows (partial Fisher-Yates). */
+static void
+dcr_pick(int n, int nq, rs_rng *rng, int *pick)
+{
+	for (int i = 0; i < n; i++)
+		pick[i] = i;
+	for (int i = 0; i < nq; i++)
+	{
+		int			j = i + (int) rs_rng_below(rng, (uint64_t) (n - i));
+		int			t = pick[i];
+
+		pick[i] = pick[j];
+		pick[j] = t;
+	}
+}
+
+/*
+ * The key column of the normalized reference tmp[nr x nc]: the continuous
+ * column with the most values (the first on ties), -1 if there is none.
+ */
+static int
+dcr_key_col(const rs_table *reference, const double *tmp, int nr)
+{
+	int			nc = reference->n_cols;
+	int			key_col = -1;
+	int			most = 0;
+
+	for (int c = 0; c < nc; c++)
+	{
+		int			cnt = 0;
+
+		if (reference->cols[c].kind != RS_KIND_CONTINUOUS)
+			continue;
+		for (int r = 0; r < nr; r++)
+			cnt += !isnan(tmp[(size_t) r * nc + c]);
+		if (cnt > most)
+		{
+			most = cnt;
+			key_col = c;
+		}
+	}
+	return key_col;
+}
+
+/*
+ * ref[nr x nc] <- the rows of tmp[nr x nc] sorted by their key (column
+ * key_col; all 0 without one), rows whose key is NULL last; order[nr] gets
+ * the sorted keys.  Returns the number of rows with a key.
+ */
+static int
+dcr_sort_reference(const double *tmp, int nr, int nc, int key_col, dcr_key *order,
+				   double *ref)
+{
+	int			n_keyed = 0;
+
+	for (int r = 0; r < nr; r++)
+	{
+		order[r].key = key_col >= 0 ? tmp[(size_t) r * nc + key_col] : 0.0;
+		order[r].row = r;
+	}
+	qsort(order, (size_t) nr, sizeof(dcr_key), cmp_key);
+	for (int r = 0; r < nr; r++)
+	{
+		memcpy(&ref[(size_t) r * nc], &tmp[(size_t) order[r].row * nc], sizeof(double) * (size_t) nc);
+		if (!isnan(order[r].key))
+			n_keyed++;
+	}
+	return n_keyed;
+}
+
+/*
+ * Sum of per-column distances from normalized query row a to the nearest
+ * row of the sorted reference ref[nr x nc] (see dcr_sort_reference).  With
+ * a key, searches outward from a's key among the n_keyed keyed rows and
+ * stops once the key gap alone reaches the best distance; then scans the
+ * rest.
+ */
+static double
+dcr_nearest(const double *a, const rs_table *reference, const double *ref,
+			const dcr_key *order, int nr, int n_keyed, int key_col)
+{
+	int			nc = reference->n_cols;
+	double		best = INFINITY;
+	int			first_unkeyed = 0;
+
+	if (key_col >= 0 && !isnan(a[key_col]))
+	{
+		double		k = a[key_col];
+		int			lo_i = 0,
+					hi_i = n_keyed;
+
+		/* lower bound of k among the keyed rows */
+		while (lo_i < hi_i)
+		{
+			int			mid = lo_i + (hi_i - lo_i) / 2;
+
+			if (order[mid].key < k)
+				lo_i = mid + 1;
+			else
+				hi_i = mid;
+		}
+		hi_i = lo_i;			/* next above: hi_i; next below: lo_i - 1 */
+		lo_i--;
+		while (best > 0.0 && (lo_i >= 0 || hi_i < n_keyed))
+		{
+			double		gap_lo = lo_i >= 0 ? k - order[lo_i].key : INFINITY;
+			double		gap_hi = hi_i < n_keyed ? order[hi_i].key - k : INFINITY;
+			int			r = gap_lo <= gap_hi ? lo_i-- : hi_i++;
+			double		gap = gap_lo <= gap_hi ? gap_lo : gap_hi;
+
+			if ((gap < 1.0 ? gap : 1.0) >= best)
+				break;
+			best = dcr_row(a, &ref[(size_t) r * nc], reference, best);
+		}
+		first_unkeyed = n_keyed;
+	}
+	for (int r = first_unkeyed; r < nr && best > 0.0; r++)
+		best = dcr_row(a, &ref[(size_t) r * nc], reference, best);
+	return best;
+}
+
 rs_status
 rs_quality_dcr(const rs_table *reference, const rs_table *query, int max_rows,
 			   rs_rng *rng, rs_dcr *out, rs_error *err)
@@ -460,30 +599,9 @@ rs_quality_dcr(const rs_table *reference, const rs_table *query, int max_rows,
 		goto done;
 	}
 
-	/* ranges of the reference's continuous columns */
-	for (int c = 0; c < nc; c++)
-	{
-		double		mn,
-					mx;
-
-		rs_table_column_range(reference, c, &mn, &mx);
-		lo[c] = mn < mx ? mn : (isfinite(mn) ? mn : 0.0);
-		scale[c] = mn < mx && isfinite(mx - mn) ? mx - mn : 1.0;
-	}
+	dcr_ranges(reference, lo, scale);
 	if (pick)
-	{
-		/* partial Fisher-Yates: the first nq entries are the sample */
-		for (int i = 0; i < query->n_rows; i++)
-			pick[i] = i;
-		for (int i = 0; i < nq; i++)
-		{
-			int			j = i + (int) rs_rng_below(rng, (uint64_t) (query->n_rows - i));
-			int			t = pick[i];
-
-			pick[i] = pick[j];
-			pick[j] = t;
-		}
-	}
+		dcr_pick(query->n_rows, nq, rng, pick);
 	dcr_normalize(reference, NULL, nr, lo, scale, tmp);
 	dcr_normalize(query, pick, nq, lo, scale, qry);
 
@@ -493,79 +611,16 @@ rs_quality_dcr(const rs_table *reference, const rs_table *query, int max_rows,
 	 * contributes min(|a - b|, 1) to the distance, so searching outward
 	 * from the query's key can stop once that reaches the best distance.
 	 */
-	key_col = -1;
-	{
-		int			most = 0;
-
-		for (int c = 0; c < nc; c++)
-		{
-			int			cnt = 0;
-
-			if (reference->cols[c].kind != RS_KIND_CONTINUOUS)
-				continue;
-			for (int r = 0; r < nr; r++)
-				cnt += !isnan(tmp[(size_t) r * nc + c]);
-			if (cnt > most)
-			{
-				most = cnt;
-				key_col = c;
-			}
-		}
-	}
-	for (int r = 0; r < nr; r++)
-	{
-		order[r].key = key_col >= 0 ? tmp[(size_t) r * nc + key_col] : 0.0;
-		order[r].row = r;
-	}
-	qsort(order, (size_t) nr, sizeof(dcr_key), cmp_key);
-	n_keyed = 0;
-	for (int r = 0; r < nr; r++)
-	{
-		memcpy(&ref[(size_t) r * nc], &tmp[(size_t) order[r].row * nc], sizeof(double) * (size_t) nc);
-		if (!isnan(order[r].key))
-			n_keyed++;
-	}
+	key_col = dcr_key_col(reference, tmp, nr);
+	n_keyed = dcr_sort_reference(tmp, nr, nc, key_col, order, ref);
 
 	for (int q = 0; q < nq; q++)
 	{
-		const double *a = &qry[(size_t) q * nc];
-		double		best = INFINITY;
-		int			first_unkeyed = 0;
+		double		best;
 
 		rs_check_interrupts();
-		if (key_col >= 0 && !isnan(a[key_col]))
-		{
-			double		k = a[key_col];
-			int			lo_i = 0,
-						hi_i = n_keyed;
-
-			/* lower bound of k among the keyed rows */
-			while (lo_i < hi_i)
-			{
-				int			mid = lo_i + (hi_i - lo_i) / 2;
-
-				if (order[mid].key < k)
-					lo_i = mid + 1;
-				else
-					hi_i = mid;
-			}
-			hi_i = lo_i;		/* next above: hi_i; next below: lo_i - 1 */
-			lo_i--;
-			while (best > 0.0 && (lo_i >= 0 || hi_i < n_keyed))
-			{
-				double		gap_lo = lo_i >= 0 ? k - order[lo_i].key : INFINITY;
-				double		gap_hi = hi_i < n_keyed ? order[hi_i].key - k : INFINITY;
-				int			r = gap_lo <= gap_hi ? lo_i-- : hi_i++;
-				double		gap = gap_lo <= gap_hi ? gap_lo : gap_hi;
-
-				if ((gap < 1.0 ? gap : 1.0) >= best)
-					break;
-				best = dcr_row(a, &ref[(size_t) r * nc], reference, best);
-			}
-			first_unkeyed = n_keyed;
-		}
-		for (int r = first_unkeyed; r < nr && best > 0.0; r++)
-			best = dcr_row(a, &ref[(size_t) r * nc], reference, best);
+		best = dcr_nearest(&qry[(size_t) q * nc], reference, ref, order, nr,
+						   n_keyed, key_col);
 		dist[q] = best / nc;
 		sum += dist[q];
 		if (best == 0.0)

@@ -335,41 +335,17 @@ check_cells(const rs_table *t, rs_error *err)
 	return RS_OK;
 }
 
-/* Encode the minority rows for the distance (see smote.h). */
-static rs_status
-encode_for_distance(const rs_table *t, dist_code *dc, rs_error *err)
+/*
+ * dc->X[n x dx] <- the continuous columns of t, centred, divided by the sd,
+ * NULL at the mean (0); sds[dx] <- each one's sd after scaling (1, or 0 for
+ * a constant column).
+ */
+static void
+encode_continuous(const rs_table *t, dist_code *dc, double *sds)
 {
 	int			n = t->n_rows;
-	double	   *sds = NULL;
-	int		   *slot_code = NULL;
-	int			max_slots = 1,
-				wide = 0,
-				xpos = 0,
-				cpos = 0;
-	double		med = 1.0;
-	rs_status	st = RS_OK;
+	int			xpos = 0;
 
-	memset(dc, 0, sizeof(*dc));
-	for (int c = 0; c < t->n_cols; c++)
-	{
-		if (t->cols[c].kind == RS_KIND_CONTINUOUS)
-			dc->dx++;
-		else
-		{
-			dc->n_cat++;
-			if (t->cols[c].n_categories + 1 > max_slots)
-				max_slots = t->cols[c].n_categories + 1;
-		}
-	}
-	sds = rs_alloc_array((size_t) (dc->dx ? dc->dx : 1), sizeof(double));
-	slot_code = rs_alloc_array((size_t) max_slots, sizeof(int));
-	if (!sds || !slot_code)
-		goto nomem;
-	if (dc->dx > 0 &&
-		!(dc->X = rs_alloc_array((size_t) n * (size_t) dc->dx, sizeof(double))))
-		goto nomem;
-
-	/* continuous: centred, divided by the sd, NULL at the mean (0) */
 	for (int c = 0; c < t->n_cols; c++)
 	{
 		double		s = 0.0,
@@ -410,27 +386,19 @@ encode_for_distance(const rs_table *t, dist_code *dc, rs_error *err)
 		}
 		xpos++;
 	}
+}
 
-	if (dc->dx > 0)
-	{
-		qsort(sds, dc->dx, sizeof(double), cmp_double);
-		med = (dc->dx % 2) ? sds[dc->dx / 2]
-			: 0.5 * (sds[dc->dx / 2 - 1] + sds[dc->dx / 2]);
-		if (med <= 0.0)
-			med = 1.0;
-	}
-	/* imbalanced-learn's one-hot entries of med/2: a mismatch is 2 (med/2)^2 */
-	dc->w = med * med / 2.0;
+/*
+ * dc->code16 or dc->code32 (wide) [n_cat x n] <- each categorical column of
+ * t coded by order of first appearance, NULL as one more code; slot_code
+ * is scratch of the largest n_categories + 1.
+ */
+static void
+encode_categorical(const rs_table *t, dist_code *dc, int *slot_code, int wide)
+{
+	int			n = t->n_rows;
+	int			cpos = 0;
 
-	if (dc->n_cat == 0)
-		goto done;
-	wide = max_slots > UINT16_MAX + 1;
-	if (wide)
-		dc->code32 = rs_alloc_array((size_t) dc->n_cat * (size_t) n, sizeof(int32_t));
-	else
-		dc->code16 = rs_alloc_array((size_t) dc->n_cat * (size_t) n, sizeof(uint16_t));
-	if (!dc->code16 && !dc->code32)
-		goto nomem;
 	for (int c = 0; c < t->n_cols; c++)
 	{
 		const rs_column *col = &t->cols[c];
@@ -454,6 +422,62 @@ encode_for_distance(const rs_table *t, dist_code *dc, rs_error *err)
 		}
 		cpos++;
 	}
+}
+
+/* Encode the minority rows for the distance (see smote.h). */
+static rs_status
+encode_for_distance(const rs_table *t, dist_code *dc, rs_error *err)
+{
+	int			n = t->n_rows;
+	double	   *sds = NULL;
+	int		   *slot_code = NULL;
+	int			max_slots = 1,
+				wide = 0;
+	double		med = 1.0;
+	rs_status	st = RS_OK;
+
+	memset(dc, 0, sizeof(*dc));
+	for (int c = 0; c < t->n_cols; c++)
+	{
+		if (t->cols[c].kind == RS_KIND_CONTINUOUS)
+			dc->dx++;
+		else
+		{
+			dc->n_cat++;
+			if (t->cols[c].n_categories + 1 > max_slots)
+				max_slots = t->cols[c].n_categories + 1;
+		}
+	}
+	sds = rs_alloc_array((size_t) (dc->dx ? dc->dx : 1), sizeof(double));
+	slot_code = rs_alloc_array((size_t) max_slots, sizeof(int));
+	if (!sds || !slot_code)
+		goto nomem;
+	if (dc->dx > 0 &&
+		!(dc->X = rs_alloc_array((size_t) n * (size_t) dc->dx, sizeof(double))))
+		goto nomem;
+
+	encode_continuous(t, dc, sds);
+	if (dc->dx > 0)
+	{
+		qsort(sds, dc->dx, sizeof(double), cmp_double);
+		med = (dc->dx % 2) ? sds[dc->dx / 2]
+			: 0.5 * (sds[dc->dx / 2 - 1] + sds[dc->dx / 2]);
+		if (med <= 0.0)
+			med = 1.0;
+	}
+	/* imbalanced-learn's one-hot entries of med/2: a mismatch is 2 (med/2)^2 */
+	dc->w = med * med / 2.0;
+
+	if (dc->n_cat == 0)
+		goto done;
+	wide = max_slots > UINT16_MAX + 1;
+	if (wide)
+		dc->code32 = rs_alloc_array((size_t) dc->n_cat * (size_t) n, sizeof(int32_t));
+	else
+		dc->code16 = rs_alloc_array((size_t) dc->n_cat * (size_t) n, sizeof(uint16_t));
+	if (!dc->code16 && !dc->code32)
+		goto nomem;
+	encode_categorical(t, dc, slot_code, wide);
 	goto done;
 
 nomem:
@@ -504,6 +528,75 @@ rs_smote_neighbors(const rs_table *minority, int k, int **nn, int *k_used,
 		*nn = NULL;
 	}
 	return st;
+}
+
+/*
+ * A continuous cell of a new row: a + u (b - a) between base value a and
+ * neighbour value b (a if b is NULL, NULL if a is), rounded for an integral
+ * column and clamped to the column's bounds when it has them.
+ */
+static double
+smote_interpolate(const rs_column *col, double a, double b, double u)
+{
+	double		v;
+
+	if (rs_is_null(a))
+		return RS_NULL;
+	v = rs_is_null(b) ? a : a + u * (b - a);
+	if (col->integral)
+		v = round(v);
+	if (col->min <= col->max)
+	{
+		if (v < col->min)
+			v = col->min;
+		if (v > col->max)
+			v = col->max;
+	}
+	return v;
+}
+
+/*
+ * A categorical cell of a new row: the most frequent value of column c
+ * among the kk neighbours nbrs (NULL counts as a value), ties broken
+ * uniformly with one draw of rng; votes is scratch of n_categories + 1.
+ */
+static double
+smote_vote(const rs_table *minority, int c, const int *nbrs, int kk, int *votes,
+		   rs_rng *rng)
+{
+	const rs_column *col = &minority->cols[c];
+	int			n_slots = col->n_categories + 1;
+	int			best = 0,
+				ties = 0,
+				chosen = -1;
+
+	memset(votes, 0, (size_t) n_slots * sizeof(int));
+	for (int j = 0; j < kk; j++)
+		votes[cat_slot(RS_CELL(minority, nbrs[j], c),
+					   col->n_categories)]++;
+	for (int sl = 0; sl < n_slots; sl++)
+	{
+		if (votes[sl] > best)
+		{
+			best = votes[sl];
+			ties = 1;
+			chosen = sl;
+		}
+		else if (votes[sl] == best)
+			ties++;
+	}
+	if (ties > 1)
+	{
+		int			r = (int) rs_rng_below(rng, (uint64_t) ties);
+
+		for (int sl = 0; sl < n_slots; sl++)
+			if (votes[sl] == best && r-- == 0)
+			{
+				chosen = sl;
+				break;
+			}
+	}
+	return (chosen == col->n_categories) ? RS_NULL : (double) chosen;
 }
 
 rs_table *
@@ -560,61 +653,10 @@ rs_smote(const rs_table *minority, int n_new, int k, rs_rng *rng,
 			double		v;
 
 			if (col->kind == RS_KIND_CONTINUOUS)
-			{
-				double		a = RS_CELL(minority, base, c);
-				double		b = RS_CELL(minority, other, c);
-
-				if (rs_is_null(a))
-					v = RS_NULL;
-				else
-				{
-					v = rs_is_null(b) ? a : a + u * (b - a);
-					if (col->integral)
-						v = round(v);
-					if (col->min <= col->max)
-					{
-						if (v < col->min)
-							v = col->min;
-						if (v > col->max)
-							v = col->max;
-					}
-				}
-			}
+				v = smote_interpolate(col, RS_CELL(minority, base, c),
+									  RS_CELL(minority, other, c), u);
 			else
-			{
-				int			n_slots = col->n_categories + 1;
-				int			best = 0,
-							ties = 0,
-							chosen = -1;
-
-				memset(votes, 0, (size_t) n_slots * sizeof(int));
-				for (int j = 0; j < kk; j++)
-					votes[cat_slot(RS_CELL(minority, nbrs[j], c),
-								   col->n_categories)]++;
-				for (int sl = 0; sl < n_slots; sl++)
-				{
-					if (votes[sl] > best)
-					{
-						best = votes[sl];
-						ties = 1;
-						chosen = sl;
-					}
-					else if (votes[sl] == best)
-						ties++;
-				}
-				if (ties > 1)
-				{
-					int			r = (int) rs_rng_below(rng, (uint64_t) ties);
-
-					for (int sl = 0; sl < n_slots; sl++)
-						if (votes[sl] == best && r-- == 0)
-						{
-							chosen = sl;
-							break;
-						}
-				}
-				v = (chosen == col->n_categories) ? RS_NULL : (double) chosen;
-			}
+				v = smote_vote(minority, c, nbrs, kk, votes, rng);
 			RS_CELL(out, s, c) = v;
 		}
 	}
