@@ -70,6 +70,20 @@ rs_format_type(Oid typid, int32 typmod)
 }
 
 /*
+ * SQL for the text of column colq's value (quoted), as its type's output
+ * function writes it, for labels compared as text.  Not colq::text: a
+ * role that owns the column's type (an enum, a composite or range type)
+ * can CREATE CAST to text WITH FUNCTION, and that function would run with
+ * the caller's rights.  format('%s') calls the output function only.
+ * NULL gives '': say IS NOT NULL where NULLs may reach it.
+ */
+char *
+rs_sql_value_text(const char *colq)
+{
+	return psprintf("pg_catalog.format('%%s', %s)", colq);
+}
+
+/*
  * The name of the first domain in typid's chain that has a CHECK
  * constraint (its own or inherited), or NULL.
  */

@@ -290,11 +290,11 @@ reader_open_cursor(RowReader *rr, const char *qualified, const char *class_value
 	for (int f = 0; f < rr->nf; f++)
 		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(rr->src->cols[rr->feat[f]].name));
 	if (labelled)
-		appendStringInfo(&q, ", %s::pg_catalog.text OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
-						 labq, qualified, labq);
+		appendStringInfo(&q, ", %s OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
+						 rs_sql_value_text(labq), qualified, labq);
 	else
-		appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-						 qualified, labq);
+		appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
+						 qualified, labq, rs_sql_value_text(labq));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -552,8 +552,9 @@ rs_count_class_rows(const char *qrel, const char *label, const char *value,
 {
 	Oid			argtype = TEXTOID;
 	Datum		arg = CStringGetTextDatum(value);
-	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-										   qrel, quote_identifier(label)),
+	const char *labq = quote_identifier(label);
+	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
+										   qrel, labq, rs_sql_value_text(labq)),
 								  1, &argtype);
 	int			ret;
 	bool		isnull;

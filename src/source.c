@@ -278,9 +278,10 @@ class_counts(RsSource *src, MemoryContext callercxt)
 	char	   *q;
 	int			ret;
 
-	q = psprintf("SELECT %s::pg_catalog.text, pg_catalog.count(*) FROM %s "
-				 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s LIMIT %d",
-				 labq, src->qualified_name, labq, labq, labq, RS_MAX_LABEL_CLASSES + 1);
+	q = psprintf("SELECT %s, pg_catalog.count(*) FROM %s "
+				 "WHERE %s IS NOT NULL GROUP BY %s, 1 ORDER BY 2, %s, 1 LIMIT %d",
+				 rs_sql_value_text(labq), src->qualified_name, labq, labq, labq,
+				 RS_MAX_LABEL_CLASSES + 1);
 	ret = SPI_execute(q, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "raresynth class count query failed: %s", SPI_result_code_string(ret));
@@ -480,8 +481,8 @@ rs_source_class_features(const RsSource *src, const char *class_value, bool *has
 		if (src->cols[i].kind == RS_COL_CATEGORICAL)
 			appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
 	}
-	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-					 src->qualified_name, labq);
+	appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
+					 src->qualified_name, labq, rs_sql_value_text(labq));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);

@@ -1,0 +1,74 @@
+-- Attacks that got past the first round of hardening.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+\i test/data/try.sql
+SET raresynth.progress = off;
+SET client_min_messages = warning;
+\set small '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}'
+
+-- 1. A label of a type another role owns, which has a cast to text WITH
+-- FUNCTION: raresynth compared labels as label::text, so that function ran
+-- with the caller's rights (here it copies the caller's private table).
+-- Labels are now written by the type's output function only.
+DROP ROLE IF EXISTS rs_rt_mal;
+DROP ROLE IF EXISTS rs_rt_vic;
+CREATE ROLE rs_rt_mal;
+CREATE ROLE rs_rt_vic;
+GRANT CREATE ON SCHEMA public TO rs_rt_mal, rs_rt_vic;
+SET ROLE rs_rt_vic;
+CREATE TABLE rt_secret (s text);
+INSERT INTO rt_secret VALUES ('the victim''s secret');
+RESET ROLE;
+SET ROLE rs_rt_mal;
+CREATE TABLE rt_log (who name, what text);
+GRANT INSERT ON rt_log TO PUBLIC;
+CREATE TYPE rt_lvl AS ENUM ('lo', 'hi');
+CREATE FUNCTION rt_lvl_text(rt_lvl) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.rt_log SELECT current_user, (SELECT pg_catalog.string_agg(s, ',') FROM public.rt_secret);
+    RETURN pg_catalog.textin(pg_catalog.enum_out($1));
+EXCEPTION WHEN OTHERS THEN
+    INSERT INTO public.rt_log VALUES (current_user, SQLERRM);
+    RETURN pg_catalog.textin(pg_catalog.enum_out($1));
+END $$;
+CREATE CAST (rt_lvl AS text) WITH FUNCTION rt_lvl_text(rt_lvl);
+CREATE TABLE rt_src AS
+    SELECT g % 50 AS age, CASE g % 3 WHEN 0 THEN 'a' ELSE 'b' END AS sex,
+           CASE WHEN g % 3 = 0 THEN 'hi' ELSE 'lo' END::rt_lvl AS y
+    FROM generate_series(1, 120) g;
+GRANT SELECT ON rt_src TO PUBLIC;
+RESET ROLE;
+SET ROLE rs_rt_vic;
+SELECT column_name, kind, class_counts FROM raresynth_profile('rt_src', 'y') WHERE kind = 'label';
+SELECT model, minority, rows FROM raresynth_train('rt_src', 'y', model => 'rt_m', epochs => 1, seed => 1, options => :'small');
+CREATE TABLE rt_own AS SELECT * FROM rt_src;
+SELECT model, rows FROM raresynth_train('rt_own', 'y', epochs => 1, seed => 1, options => :'small');
+SELECT raresynth_synthesize('rt_own_y');
+SELECT y, count(*) FROM rt_own_improved GROUP BY y ORDER BY y;
+SELECT raresynth_smote('rt_own', 'y', k => 3, seed => 1);
+SELECT count(*) > 0 AS scored FROM raresynth_score('rt_own', 'rt_src', 'y');
+SELECT count(*) > 0 AS measured FROM raresynth_quality('rt_own', 'rt_own_synthetic', 'y');
+RESET ROLE;
+-- nothing ran as rs_rt_vic
+SELECT who, what FROM rt_log;
+
+-- 2. Label values equal under the type's equality but written differently
+-- (numeric 1.0 and 1.00, float8 0 and -0) were one class of the profile
+-- but read as text: training failed with a misleading "changed while it
+-- was read".  Each text is now its own class, as it is everywhere else.
+CREATE TABLE rt_num AS
+    SELECT g % 50 AS age, CASE WHEN g % 3 = 0 THEN 1.0 WHEN g % 5 = 0 THEN 1.00 ELSE 0 END::numeric AS y
+    FROM generate_series(1, 150) g;
+SELECT class_counts FROM raresynth_profile('rt_num', 'y') WHERE kind = 'label';
+SELECT model, minority, rows FROM raresynth_train('rt_num', 'y', epochs => 1, seed => 1, options => :'small');
+SELECT model, minority, rows FROM raresynth_train('rt_num', 'y', minority => '1.0', model => 'rt_num_10', epochs => 1, seed => 1, options => :'small');
+CREATE TABLE rt_zero AS
+    SELECT g % 50 AS age, CASE WHEN g % 4 = 0 THEN 1 WHEN g % 3 = 0 THEN '-0'::float8 ELSE 0 END AS y
+    FROM generate_series(1, 150) g;
+SELECT class_counts FROM raresynth_profile('rt_zero', 'y') WHERE kind = 'label';
+SELECT model, minority, rows FROM raresynth_train('rt_zero', 'y', minority => '-0', epochs => 1, seed => 1, options => :'small');
+
+SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y') ORDER BY name;
+DROP OWNED BY rs_rt_mal, rs_rt_vic CASCADE;
+DROP ROLE rs_rt_mal;
+DROP ROLE rs_rt_vic;
