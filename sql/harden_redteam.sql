@@ -68,6 +68,16 @@ CREATE TABLE rt_zero AS
 SELECT class_counts FROM raresynth_profile('rt_zero', 'y') WHERE kind = 'label';
 SELECT model, minority, rows FROM raresynth_train('rt_zero', 'y', minority => '-0', epochs => 1, seed => 1, options => :'small');
 
+-- 3. A model used in the statement that trains it is not yet visible to
+-- that statement: its own owner was told "permission denied ... owned by
+-- another role".
+SET ROLE rs_rt_vic;
+SELECT * FROM pg_temp.try($$SELECT raresynth_model_info(model) FROM raresynth_train('rt_own', 'y', model => 'rt_same', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize(model, 5) FROM raresynth_train('rt_own', 'y', model => 'rt_same', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
+RESET ROLE;
+SELECT * FROM pg_temp.try($$SELECT raresynth_drop_model(model) FROM raresynth_train('rt_num', 'y', model => 'rt_same', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
+SELECT count(*) AS rt_same_rows FROM raresynth.models WHERE name = 'rt_same';
+
 SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y') ORDER BY name;
 DROP OWNED BY rs_rt_mal, rs_rt_vic CASCADE;
 DROP ROLE rs_rt_mal;

@@ -167,6 +167,17 @@ report_missing_model(const char *model)
 {
 	Oid			owner = model_owner(model);
 
+	/*
+	 * A model the caller may use that the latest snapshot sees and the
+	 * statement's does not: trained after the statement began (by
+	 * raresynth_train() in the same statement, or committed meanwhile).
+	 */
+	if (OidIsValid(owner) && (owner == GetUserId() || superuser()))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" is not visible to this statement", model),
+				 errdetail("It was trained after the statement began."),
+				 errhint("Use the model in a later statement.")));
 	if (OidIsValid(owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
