@@ -78,7 +78,23 @@ RESET ROLE;
 SELECT * FROM pg_temp.try($$SELECT raresynth_drop_model(model) FROM raresynth_train('rt_num', 'y', model => 'rt_same', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
 SELECT count(*) AS rt_same_rows FROM raresynth.models WHERE name = 'rt_same';
 
-SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y') ORDER BY name;
+-- 4. Long category values: the memory estimate counts 64 bytes a
+-- category, so two categories of 30 MB trained with maintenance_work_mem
+-- = 1MB (334 MB RSS), and over 1 GB of categories stored a truncated
+-- state.  The text of the categories read must fit in a quarter of
+-- maintenance_work_mem.
+CREATE TABLE rt_long AS
+    SELECT g % 2 AS y, g % 7 AS age, repeat(CASE WHEN g % 3 = 0 THEN 'a' ELSE 'b' END, 200000) AS note
+    FROM generate_series(1, 40) g;
+SET maintenance_work_mem = '1MB';
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('rt_long', 'y', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_smote('rt_long', 'y', k => 2, seed => 1)$$);
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('rt_long', 'y', exclude => '{note}', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
+RESET maintenance_work_mem;
+SELECT model, rows FROM raresynth_train('rt_long', 'y', epochs => 1, seed => 1, options => :'small');
+SELECT length(note) FROM (SELECT (raresynth_sample('rt_long_y', 3, NULL::rt_long, 1)).*) s GROUP BY 1;
+
+SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y', 'rt_long_y') ORDER BY name;
 DROP OWNED BY rs_rt_mal, rs_rt_vic CASCADE;
 DROP ROLE rs_rt_mal;
 DROP ROLE rs_rt_vic;

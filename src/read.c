@@ -191,7 +191,33 @@ typedef struct RowReader
 	RsValueClass *vclasses;
 	FmgrInfo   *outfns;			/* categorical: the result column's output function */
 	MemoryContext cxt;			/* the caller's: the table and categories live here */
+	double		cat_bytes;		/* text of the categories found so far */
 } RowReader;
+
+/*
+ * Error unless the text of the categories found so far fits in a quarter
+ * of maintenance_work_mem: a model state holds it, and training keeps
+ * about four copies of the state (saved, bytea, tuple, compressed).
+ * rs_check_memory counts 64 bytes a category; long values are found only
+ * as they are read.
+ */
+static void
+check_category_bytes(const RowReader *rr, int f)
+{
+	double		limit = (double) maintenance_work_mem * 1024.0 / 4;
+	const char *col = rr->src->cols[rr->feat[f]].name;
+
+	if (rr->cat_bytes <= limit)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("category text of \"%s\" exceeds a quarter of maintenance_work_mem (%.0f kB)",
+					rr->relname, limit / 1024),
+			 errdetail("Column \"%s\" has reached %lld categories; a model state holds the text of every category.",
+					   col, (long long) hash_get_num_entries(rr->dicts[f])),
+			 errhint("Exclude column \"%s\" (exclude => '{%s}'), or raise maintenance_work_mem.",
+					 col, quote_identifier(col))));
+}
 
 /*
  * Error unless n rows of nf features fit in maintenance_work_mem (what
@@ -234,6 +260,7 @@ reader_begin(RowReader *rr, const RsSource *src, const char *relname, int64 n,
 	rr->nf = nf;
 	rr->like = like;
 	rr->cxt = CurrentMemoryContext;
+	rr->cat_bytes = 0;
 	rr->feat = palloc(sizeof(int) * nf);
 	rr->dicts = palloc0(sizeof(HTAB *) * nf);
 	rr->basetypes = palloc(sizeof(Oid) * nf);
@@ -351,6 +378,8 @@ read_cell(RowReader *rr, int f, Datum d)
 			/* keep the string beyond SPI's memory */
 			e->key = MemoryContextStrdup(rr->cxt, s);
 			e->index = (int) hash_get_num_entries(rr->dicts[f]) - 1;
+			rr->cat_bytes += strlen(s) + 1;
+			check_category_bytes(rr, f);
 		}
 		v = (double) e->index;
 	}
