@@ -94,7 +94,27 @@ RESET maintenance_work_mem;
 SELECT model, rows FROM raresynth_train('rt_long', 'y', epochs => 1, seed => 1, options => :'small');
 SELECT length(note) FROM (SELECT (raresynth_sample('rt_long_y', 3, NULL::rt_long, 1)).*) s GROUP BY 1;
 
-SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y', 'rt_long_y') ORDER BY name;
+-- 5. Labels whose text depends on the session (DateStyle, TimeZone): a
+-- model trained in one session counted 0 rows of its class in another,
+-- and synthesize's default n went past 1:1.  Label text is now written
+-- under fixed settings (ISO dates, UTC, ...).
+CREATE TABLE rt_date AS
+    SELECT g % 50 AS age, CASE WHEN g % 3 = 0 THEN '2020-02-01'::date ELSE '2021-03-01' END AS y,
+           CASE WHEN g % 3 = 0 THEN '2020-01-01 00:00+00'::timestamptz ELSE '2021-01-01 00:00+00' END AS t
+    FROM generate_series(1, 150) g;
+SELECT model, minority, rows FROM raresynth_train('rt_date', 'y', exclude => '{t}', epochs => 1, seed => 1, options => :'small');
+SELECT model, minority, rows FROM raresynth_train('rt_date', 't', exclude => '{y}', epochs => 1, seed => 1, options => :'small');
+SET DateStyle = 'German, DMY';
+SET TimeZone = 'Asia/Tokyo';
+SELECT class_counts FROM raresynth_profile('rt_date', 'y', '{t}') WHERE kind = 'label';
+SELECT raresynth_synthesize('rt_date_y', target => 'rt_date_sy');
+SELECT y, count(*) FROM rt_date_improved GROUP BY y ORDER BY y;
+SELECT raresynth_synthesize('rt_date_t', target => 'rt_date_st');
+SELECT t, count(*) FROM rt_date_improved GROUP BY t ORDER BY t;
+RESET DateStyle;
+RESET TimeZone;
+
+SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y', 'rt_long_y', 'rt_date_y', 'rt_date_t') ORDER BY name;
 DROP OWNED BY rs_rt_mal, rs_rt_vic CASCADE;
 DROP ROLE rs_rt_mal;
 DROP ROLE rs_rt_vic;

@@ -12,6 +12,7 @@
 #include "nodes/execnodes.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -81,6 +82,39 @@ char *
 rs_sql_value_text(const char *colq)
 {
 	return psprintf("pg_catalog.format('%%s', %s)", colq);
+}
+
+/*
+ * Fixed settings for the text of values raresynth compares or stores
+ * (labels, categories) until rs_value_text_end(), or until an error
+ * unwinds them: DateStyle, IntervalStyle, TimeZone, extra_float_digits,
+ * bytea_output and lc_monetary change that text, and a model trained in
+ * one session would otherwise not find its class in another (a date
+ * label under DateStyle German counted 0 rows of the class).
+ */
+int
+rs_value_text_begin(void)
+{
+	static const char *const settings[][2] = {
+		{"DateStyle", "ISO, YMD"},
+		{"IntervalStyle", "postgres"},
+		{"TimeZone", "UTC"},
+		{"extra_float_digits", "1"},
+		{"bytea_output", "hex"},
+		{"lc_monetary", "C"},
+	};
+	int			nestlevel = NewGUCNestLevel();
+
+	for (int i = 0; i < lengthof(settings); i++)
+		(void) set_config_option(settings[i][0], settings[i][1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+rs_value_text_end(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
 }
 
 /*

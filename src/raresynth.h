@@ -77,6 +77,8 @@ extern RsValueClass rs_value_class(Oid typid);
 extern bool rs_value_class_is_numeric(RsValueClass vc);
 extern char *rs_format_type(Oid typid, int32 typmod);
 extern char *rs_sql_value_text(const char *colq);
+extern int	rs_value_text_begin(void);
+extern void rs_value_text_end(int nestlevel);
 extern char *rs_domain_with_check(Oid typid);
 extern double rs_datum_to_double(Datum d, RsValueClass vc, Oid basetype);
 extern Datum rs_double_to_datum(double v, RsValueClass vc, Oid basetype, int32 basetypmod);

@@ -525,14 +525,17 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 	rs_error	err;
 	Portal		portal;
 	int64		row;
+	int			nestlevel;
 
 	Assert(n_expected >= 0);
 	check_read_size(relname, class_value, y != NULL, n_expected, rs_source_n_features(src));
 	t = reader_begin(&rr, src, relname, n_expected, like);
+	nestlevel = rs_value_text_begin();
 	portal = reader_open_cursor(&rr, qualified, class_value, y != NULL);
 	row = reader_fetch(&rr, portal, t, n_expected, y);
 	SPI_cursor_close(portal);
 	SPI_finish();
+	rs_value_text_end(nestlevel);
 
 	if (row != n_expected)
 		ereport(ERROR,
@@ -586,12 +589,15 @@ rs_count_class_rows(const char *qrel, const char *label, const char *value,
 										   qrel, labq, rs_sql_value_text(labq)),
 								  1, &argtype);
 	int			ret;
+	int			nestlevel;
 	bool		isnull;
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare count query: %s", SPI_result_code_string(SPI_result));
+	nestlevel = rs_value_text_begin();
 	ret = SPI_execute_snapshot(plan, &arg, NULL, snapshot, InvalidSnapshot,
 							   read_only, false, 1);
+	rs_value_text_end(nestlevel);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "count query failed: %s", SPI_result_code_string(ret));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -315,6 +315,7 @@ gather_statistics(RsSource *src)
 	MemoryContext callercxt = CurrentMemoryContext;
 	RsSourceColumn *lab = &src->cols[src->label_index];
 	TypeCacheEntry *lab_tc;
+	int			nestlevel;
 
 	/* The label must be groupable. */
 	lab_tc = lookup_type_cache(lab->typid, TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR);
@@ -327,8 +328,10 @@ gather_statistics(RsSource *src)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	column_statistics(src, callercxt);
+	column_statistics(src, callercxt);	/* min and max as the session writes them */
+	nestlevel = rs_value_text_begin();
 	class_counts(src, callercxt);
+	rs_value_text_end(nestlevel);
 	SPI_finish();
 }
 
@@ -468,6 +471,7 @@ rs_source_class_features(const RsSource *src, const char *class_value, bool *has
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(class_value)};
 	int			ret;
+	int			nestlevel;
 
 	initStringInfo(&q);
 	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
@@ -483,6 +487,7 @@ rs_source_class_features(const RsSource *src, const char *class_value, bool *has
 	}
 	appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
 					 src->qualified_name, labq, rs_sql_value_text(labq));
+	nestlevel = rs_value_text_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
@@ -506,6 +511,7 @@ rs_source_class_features(const RsSource *src, const char *class_value, bool *has
 		}
 	}
 	SPI_finish();
+	rs_value_text_end(nestlevel);
 	pfree(q.data);
 }
 
