@@ -68,6 +68,13 @@ CREATE TABLE rt_zero AS
 SELECT class_counts FROM raresynth_profile('rt_zero', 'y') WHERE kind = 'label';
 SELECT model, minority, rows FROM raresynth_train('rt_zero', 'y', minority => '-0', epochs => 1, seed => 1, options => :'small');
 
+-- char(n) labels keep the text of their cast to text (no padding)
+CREATE TABLE rt_char AS
+    SELECT g % 50 AS age, (CASE WHEN g % 3 = 0 THEN 'ab' ELSE 'cde' END)::char(4) AS y
+    FROM generate_series(1, 150) g;
+SELECT class_counts FROM raresynth_profile('rt_char', 'y') WHERE kind = 'label';
+SELECT model, minority, rows FROM raresynth_train('rt_char', 'y', minority => 'ab', epochs => 1, seed => 1, options => :'small');
+
 -- 3. A model used in the statement that trains it is not yet visible to
 -- that statement: its own owner was told "permission denied ... owned by
 -- another role".
@@ -138,7 +145,7 @@ RESET maintenance_work_mem;
 RESET raresynth.categorical_max_distinct;
 SELECT count(*) FROM (SELECT (raresynth_sample('rt_wide_y', 3, NULL::rt_wide, 1)).*) s;
 
-SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y', 'rt_long_y', 'rt_date_y', 'rt_date_t', 'rt_wide_y') ORDER BY name;
+SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y', 'rt_long_y', 'rt_date_y', 'rt_date_t', 'rt_wide_y', 'rt_char_y') ORDER BY name;
 DROP OWNED BY rs_rt_mal, rs_rt_vic CASCADE;
 DROP ROLE rs_rt_mal;
 DROP ROLE rs_rt_vic;

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/pg_type.h"
 #include "nodes/execnodes.h"
 #include "utils/builtins.h"
@@ -71,16 +72,20 @@ rs_format_type(Oid typid, int32 typmod)
 }
 
 /*
- * SQL for the text of column colq's value (quoted), as its type's output
- * function writes it, for labels compared as text.  Not colq::text: a
- * role that owns the column's type (an enum, a composite or range type)
- * can CREATE CAST to text WITH FUNCTION, and that function would run with
- * the caller's rights.  format('%s') calls the output function only.
- * NULL gives '': say IS NOT NULL where NULLs may reach it.
+ * SQL for the text of column colq's value (quoted; of type typid), for
+ * labels compared as text.  colq::text only for a built-in base type,
+ * whose casts only a superuser can define (domains' casts are ignored):
+ * a role that owns the column's type (an enum, a composite, range or
+ * array type) can CREATE CAST to text WITH FUNCTION, and that function
+ * would run with the caller's rights.  For those, format('%s'), which
+ * calls the output function only; it gives '' for NULL: say IS NOT NULL
+ * where NULLs may reach it.
  */
 char *
-rs_sql_value_text(const char *colq)
+rs_sql_value_text(const char *colq, Oid typid)
 {
+	if (getBaseType(typid) < FirstNormalObjectId)
+		return psprintf("%s::pg_catalog.text", colq);
 	return psprintf("pg_catalog.format('%%s', %s)", colq);
 }
 

@@ -318,10 +318,10 @@ reader_open_cursor(RowReader *rr, const char *qualified, const char *class_value
 		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(rr->src->cols[rr->feat[f]].name));
 	if (labelled)
 		appendStringInfo(&q, ", %s OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
-						 rs_sql_value_text(labq), qualified, labq);
+						 rs_sql_value_text(labq, rr->src->cols[rr->src->label_index].typid), qualified, labq);
 	else
 		appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
-						 qualified, labq, rs_sql_value_text(labq));
+						 qualified, labq, rs_sql_value_text(labq, rr->src->cols[rr->src->label_index].typid));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -579,14 +579,14 @@ rs_source_read_class(const RsSource *src, const char *class_value)
  * SERIALIZABLE the transaction's).
  */
 int64
-rs_count_class_rows(const char *qrel, const char *label, const char *value,
+rs_count_class_rows(const char *qrel, const char *label, Oid labtype, const char *value,
 					Snapshot snapshot, bool read_only)
 {
 	Oid			argtype = TEXTOID;
 	Datum		arg = CStringGetTextDatum(value);
 	const char *labq = quote_identifier(label);
 	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
-										   qrel, labq, rs_sql_value_text(labq)),
+										   qrel, labq, rs_sql_value_text(labq, labtype)),
 								  1, &argtype);
 	int			ret;
 	int			nestlevel;
@@ -635,7 +635,8 @@ rs_read_class_like(const RsSource *src, Oid relid, const char *class_value, cons
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	n = rs_count_class_rows(lr.qualified, src->cols[src->label_index].name, class_value,
+	n = rs_count_class_rows(lr.qualified, src->cols[src->label_index].name,
+							src->cols[src->label_index].typid, class_value,
 							InvalidSnapshot, true);
 	SPI_finish();
 	return read_rows(src, lr.qualified, lr.relname, class_value, n, like, NULL);

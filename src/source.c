@@ -287,7 +287,7 @@ class_counts(RsSource *src, MemoryContext callercxt)
 
 	q = psprintf("SELECT %s, pg_catalog.count(*) FROM %s "
 				 "WHERE %s IS NOT NULL GROUP BY %s, 1 ORDER BY 2, %s, 1 LIMIT %d",
-				 rs_sql_value_text(labq), src->qualified_name, labq, labq, labq,
+				 rs_sql_value_text(labq, lab->typid), src->qualified_name, labq, labq, labq,
 				 RS_MAX_LABEL_CLASSES + 1);
 	ret = SPI_execute(q, true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -508,7 +508,8 @@ rs_source_class_features(const RsSource *src, const char *class_value, bool *has
 				appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
 		}
 		appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
-						 src->qualified_name, labq, rs_sql_value_text(labq));
+						 src->qualified_name, labq,
+						 rs_sql_value_text(labq, src->cols[src->label_index].typid));
 		ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "raresynth width query failed: %s", SPI_result_code_string(ret));
