@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -167,6 +168,17 @@ report_missing_model(const char *model)
 {
 	Oid			owner = model_owner(model);
 
+	/*
+	 * A model the caller may use that the latest snapshot sees and the
+	 * statement's does not: trained after the statement began (by
+	 * raresynth_train() in the same statement, or committed meanwhile).
+	 */
+	if (OidIsValid(owner) && (owner == GetUserId() || superuser()))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" is not visible to this statement", model),
+				 errdetail("It was trained after the statement began."),
+				 errhint("Use the model in a later statement.")));
 	if (OidIsValid(owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -316,6 +328,17 @@ rs_catalog_store_model(const RsStoredModel *sm)
 	int			ret;
 	bool		stored;
 
+	/*
+	 * A bytea holds at most 1 GB: a longer length would wrap in
+	 * SET_VARSIZE and store a truncated state that never loads.
+	 */
+	if (sm->state_len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("state of model \"%s\" would be %zu bytes, more than the %zu bytes a bytea can hold",
+						sm->name, sm->state_len, (Size) (MaxAllocSize - VARHDRSZ)),
+				 errdetail("Most of a large state is the text of the categories of its categorical columns."),
+				 errhint("Exclude the categorical columns with long values (exclude => '{...}').")));
 	rs_catalog_lock_model(sm->name);
 	namestrcpy(&name, sm->name);
 	namestrcpy(&label, sm->label);

@@ -8,10 +8,12 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/pg_type.h"
 #include "nodes/execnodes.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -67,6 +69,57 @@ char *
 rs_format_type(Oid typid, int32 typmod)
 {
 	return format_type_with_typemod(typid, typmod);
+}
+
+/*
+ * SQL for the text of column colq's value (quoted; of type typid), for
+ * labels compared as text.  colq::text only for a built-in base type,
+ * whose casts only a superuser can define (domains' casts are ignored):
+ * a role that owns the column's type (an enum, a composite, range or
+ * array type) can CREATE CAST to text WITH FUNCTION, and that function
+ * would run with the caller's rights.  For those, format('%s'), which
+ * calls the output function only; it gives '' for NULL: say IS NOT NULL
+ * where NULLs may reach it.
+ */
+char *
+rs_sql_value_text(const char *colq, Oid typid)
+{
+	if (getBaseType(typid) < FirstNormalObjectId)
+		return psprintf("%s::pg_catalog.text", colq);
+	return psprintf("pg_catalog.format('%%s', %s)", colq);
+}
+
+/*
+ * Fixed settings for the text of values raresynth compares or stores
+ * (labels, categories) until rs_value_text_end(), or until an error
+ * unwinds them: DateStyle, IntervalStyle, TimeZone, extra_float_digits,
+ * bytea_output and lc_monetary change that text, and a model trained in
+ * one session would otherwise not find its class in another (a date
+ * label under DateStyle German counted 0 rows of the class).
+ */
+int
+rs_value_text_begin(void)
+{
+	static const char *const settings[][2] = {
+		{"DateStyle", "ISO, YMD"},
+		{"IntervalStyle", "postgres"},
+		{"TimeZone", "UTC"},
+		{"extra_float_digits", "1"},
+		{"bytea_output", "hex"},
+		{"lc_monetary", "C"},
+	};
+	int			nestlevel = NewGUCNestLevel();
+
+	for (int i = 0; i < lengthof(settings); i++)
+		(void) set_config_option(settings[i][0], settings[i][1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+rs_value_text_end(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
 }
 
 /*

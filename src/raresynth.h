@@ -76,6 +76,9 @@ typedef enum RsValueClass		/* how a type's values reach the core */
 extern RsValueClass rs_value_class(Oid typid);
 extern bool rs_value_class_is_numeric(RsValueClass vc);
 extern char *rs_format_type(Oid typid, int32 typmod);
+extern char *rs_sql_value_text(const char *colq, Oid typid);
+extern int	rs_value_text_begin(void);
+extern void rs_value_text_end(int nestlevel);
 extern char *rs_domain_with_check(Oid typid);
 extern double rs_datum_to_double(Datum d, RsValueClass vc, Oid basetype);
 extern Datum rs_double_to_datum(double v, RsValueClass vc, Oid basetype, int32 basetypmod);
@@ -154,7 +157,7 @@ extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *
 extern int64 rs_count_labelled_like(const RsSource *src, Oid relid);
 extern rs_table *rs_read_labelled_like(const RsSource *src, Oid relid, const char *positive,
 									   const rs_table *like, int64 n, int **y_out);
-extern int64 rs_count_class_rows(const char *qrel, const char *label, const char *value,
+extern int64 rs_count_class_rows(const char *qrel, const char *label, Oid labtype, const char *value,
 								 Snapshot snapshot, bool read_only);
 extern Size rs_read_bytes(int64 n, int nf);
 

@@ -191,7 +191,33 @@ typedef struct RowReader
 	RsValueClass *vclasses;
 	FmgrInfo   *outfns;			/* categorical: the result column's output function */
 	MemoryContext cxt;			/* the caller's: the table and categories live here */
+	double		cat_bytes;		/* text of the categories found so far */
 } RowReader;
+
+/*
+ * Error unless the text of the categories found so far fits in a quarter
+ * of maintenance_work_mem: a model state holds it, and training keeps
+ * about four copies of the state (saved, bytea, tuple, compressed).
+ * rs_check_memory counts 64 bytes a category; long values are found only
+ * as they are read.
+ */
+static void
+check_category_bytes(const RowReader *rr, int f)
+{
+	double		limit = (double) maintenance_work_mem * 1024.0 / 4;
+	const char *col = rr->src->cols[rr->feat[f]].name;
+
+	if (rr->cat_bytes <= limit)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("category text of \"%s\" exceeds a quarter of maintenance_work_mem (%.0f kB)",
+					rr->relname, limit / 1024),
+			 errdetail("Column \"%s\" has reached %lld categories; a model state holds the text of every category.",
+					   col, (long long) hash_get_num_entries(rr->dicts[f])),
+			 errhint("Exclude column \"%s\" (exclude => '{%s}'), or raise maintenance_work_mem.",
+					 col, quote_identifier(col))));
+}
 
 /*
  * Error unless n rows of nf features fit in maintenance_work_mem (what
@@ -234,6 +260,7 @@ reader_begin(RowReader *rr, const RsSource *src, const char *relname, int64 n,
 	rr->nf = nf;
 	rr->like = like;
 	rr->cxt = CurrentMemoryContext;
+	rr->cat_bytes = 0;
 	rr->feat = palloc(sizeof(int) * nf);
 	rr->dicts = palloc0(sizeof(HTAB *) * nf);
 	rr->basetypes = palloc(sizeof(Oid) * nf);
@@ -290,11 +317,11 @@ reader_open_cursor(RowReader *rr, const char *qualified, const char *class_value
 	for (int f = 0; f < rr->nf; f++)
 		appendStringInfo(&q, "%s%s", f ? ", " : "", quote_identifier(rr->src->cols[rr->feat[f]].name));
 	if (labelled)
-		appendStringInfo(&q, ", %s::pg_catalog.text OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
-						 labq, qualified, labq);
+		appendStringInfo(&q, ", %s OPERATOR(pg_catalog.=) $1 FROM %s WHERE %s IS NOT NULL",
+						 rs_sql_value_text(labq, rr->src->cols[rr->src->label_index].typid), qualified, labq);
 	else
-		appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-						 qualified, labq);
+		appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
+						 qualified, labq, rs_sql_value_text(labq, rr->src->cols[rr->src->label_index].typid));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -351,6 +378,8 @@ read_cell(RowReader *rr, int f, Datum d)
 			/* keep the string beyond SPI's memory */
 			e->key = MemoryContextStrdup(rr->cxt, s);
 			e->index = (int) hash_get_num_entries(rr->dicts[f]) - 1;
+			rr->cat_bytes += strlen(s) + 1;
+			check_category_bytes(rr, f);
 		}
 		v = (double) e->index;
 	}
@@ -496,14 +525,17 @@ read_rows(const RsSource *src, const char *qualified, const char *relname,
 	rs_error	err;
 	Portal		portal;
 	int64		row;
+	int			nestlevel;
 
 	Assert(n_expected >= 0);
 	check_read_size(relname, class_value, y != NULL, n_expected, rs_source_n_features(src));
 	t = reader_begin(&rr, src, relname, n_expected, like);
+	nestlevel = rs_value_text_begin();
 	portal = reader_open_cursor(&rr, qualified, class_value, y != NULL);
 	row = reader_fetch(&rr, portal, t, n_expected, y);
 	SPI_cursor_close(portal);
 	SPI_finish();
+	rs_value_text_end(nestlevel);
 
 	if (row != n_expected)
 		ereport(ERROR,
@@ -547,21 +579,25 @@ rs_source_read_class(const RsSource *src, const char *class_value)
  * SERIALIZABLE the transaction's).
  */
 int64
-rs_count_class_rows(const char *qrel, const char *label, const char *value,
+rs_count_class_rows(const char *qrel, const char *label, Oid labtype, const char *value,
 					Snapshot snapshot, bool read_only)
 {
 	Oid			argtype = TEXTOID;
 	Datum		arg = CStringGetTextDatum(value);
-	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-										   qrel, quote_identifier(label)),
+	const char *labq = quote_identifier(label);
+	SPIPlanPtr	plan = SPI_prepare(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
+										   qrel, labq, rs_sql_value_text(labq, labtype)),
 								  1, &argtype);
 	int			ret;
+	int			nestlevel;
 	bool		isnull;
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare count query: %s", SPI_result_code_string(SPI_result));
+	nestlevel = rs_value_text_begin();
 	ret = SPI_execute_snapshot(plan, &arg, NULL, snapshot, InvalidSnapshot,
 							   read_only, false, 1);
+	rs_value_text_end(nestlevel);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "count query failed: %s", SPI_result_code_string(ret));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -599,7 +635,8 @@ rs_read_class_like(const RsSource *src, Oid relid, const char *class_value, cons
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	n = rs_count_class_rows(lr.qualified, src->cols[src->label_index].name, class_value,
+	n = rs_count_class_rows(lr.qualified, src->cols[src->label_index].name,
+							src->cols[src->label_index].typid, class_value,
 							InvalidSnapshot, true);
 	SPI_finish();
 	return read_rows(src, lr.qualified, lr.relname, class_value, n, like, NULL);

@@ -191,12 +191,19 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 }
 
 /*
- * The per-column statistics query: rows, and per column its non-NULL
- * values, distinct values, range (numeric) and integrality (float,
- * numeric).  Inside SPI; strings are copied into callercxt.
+ * Columns per statistics query: at most 5 aggregates a column, within the
+ * 1664 entries of a target list (a table may have 1600 columns).
+ */
+#define RS_STAT_COLUMNS 300
+
+/*
+ * The per-column statistics query for columns [first, end): rows, and per
+ * column its non-NULL values, distinct values, range (numeric) and
+ * integrality (float, numeric).  Inside SPI; strings are copied into
+ * callercxt.
  */
 static void
-column_statistics(RsSource *src, MemoryContext callercxt)
+column_statistics(RsSource *src, MemoryContext callercxt, int first, int end)
 {
 	StringInfoData q;
 	HeapTuple	tup;
@@ -207,7 +214,7 @@ column_statistics(RsSource *src, MemoryContext callercxt)
 
 	initStringInfo(&q);
 	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
-	for (int i = 0; i < src->ncols; i++)
+	for (int i = first; i < end; i++)
 	{
 		RsSourceColumn *col = &src->cols[i];
 		const char *cq = quote_identifier(col->name);
@@ -236,7 +243,7 @@ column_statistics(RsSource *src, MemoryContext callercxt)
 	td = SPI_tuptable->tupdesc;
 	fno = 1;
 	src->n_rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
-	for (int i = 0; i < src->ncols; i++)
+	for (int i = first; i < end; i++)
 	{
 		RsSourceColumn *col = &src->cols[i];
 		int64		nonnull = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
@@ -278,9 +285,10 @@ class_counts(RsSource *src, MemoryContext callercxt)
 	char	   *q;
 	int			ret;
 
-	q = psprintf("SELECT %s::pg_catalog.text, pg_catalog.count(*) FROM %s "
-				 "WHERE %s IS NOT NULL GROUP BY %s ORDER BY 2, %s LIMIT %d",
-				 labq, src->qualified_name, labq, labq, labq, RS_MAX_LABEL_CLASSES + 1);
+	q = psprintf("SELECT %s, pg_catalog.count(*) FROM %s "
+				 "WHERE %s IS NOT NULL GROUP BY %s, 1 ORDER BY 2, %s, 1 LIMIT %d",
+				 rs_sql_value_text(labq, lab->typid), src->qualified_name, labq, labq, labq,
+				 RS_MAX_LABEL_CLASSES + 1);
 	ret = SPI_execute(q, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "raresynth class count query failed: %s", SPI_result_code_string(ret));
@@ -314,6 +322,7 @@ gather_statistics(RsSource *src)
 	MemoryContext callercxt = CurrentMemoryContext;
 	RsSourceColumn *lab = &src->cols[src->label_index];
 	TypeCacheEntry *lab_tc;
+	int			nestlevel;
 
 	/* The label must be groupable. */
 	lab_tc = lookup_type_cache(lab->typid, TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR);
@@ -326,8 +335,12 @@ gather_statistics(RsSource *src)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	column_statistics(src, callercxt);
+	/* min and max as the session writes them */
+	for (int first = 0; first == 0 || first < src->ncols; first += RS_STAT_COLUMNS)
+		column_statistics(src, callercxt, first, Min(first + RS_STAT_COLUMNS, src->ncols));
+	nestlevel = rs_value_text_begin();
 	class_counts(src, callercxt);
+	rs_value_text_end(nestlevel);
 	SPI_finish();
 }
 
@@ -462,39 +475,48 @@ void
 rs_source_class_features(const RsSource *src, const char *class_value, bool *has_null,
 						 int64 *n_distinct)
 {
-	StringInfoData q;
 	const char *labq = quote_identifier(src->cols[src->label_index].name);
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(class_value)};
-	int			ret;
+	int			nestlevel;
 
-	initStringInfo(&q);
-	appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
-	for (int i = 0; i < src->ncols; i++)
-	{
-		const char *cq = quote_identifier(src->cols[i].name);
-
-		if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
-			continue;
-		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
-		if (src->cols[i].kind == RS_COL_CATEGORICAL)
-			appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
-	}
-	appendStringInfo(&q, " FROM %s WHERE %s::pg_catalog.text OPERATOR(pg_catalog.=) $1",
-					 src->qualified_name, labq);
+	nestlevel = rs_value_text_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "raresynth width query failed: %s", SPI_result_code_string(ret));
+	/* columns in chunks, like the statistics: a target list's limit */
+	for (int first = 0, f = 0; first == 0 || first < src->ncols; first += RS_STAT_COLUMNS)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	td = SPI_tuptable->tupdesc;
+		int			end = Min(first + RS_STAT_COLUMNS, src->ncols);
+		StringInfoData q;
+		HeapTuple	tup;
+		TupleDesc	td;
 		bool		isnull;
 		int			fno = 1;
-		int64		rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		int64		rows;
+		int			ret;
 
-		for (int i = 0, f = 0; i < src->ncols; i++)
+		initStringInfo(&q);
+		appendStringInfoString(&q, "SELECT pg_catalog.count(*)");
+		for (int i = first; i < end; i++)
+		{
+			const char *cq = quote_identifier(src->cols[i].name);
+
+			if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
+				continue;
+			appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
+			if (src->cols[i].kind == RS_COL_CATEGORICAL)
+				appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
+		}
+		appendStringInfo(&q, " FROM %s WHERE %s IS NOT NULL AND %s OPERATOR(pg_catalog.=) $1",
+						 src->qualified_name, labq,
+						 rs_sql_value_text(labq, src->cols[src->label_index].typid));
+		ret = SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "raresynth width query failed: %s", SPI_result_code_string(ret));
+		tup = SPI_tuptable->vals[0];
+		td = SPI_tuptable->tupdesc;
+		rows = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
+		for (int i = first; i < end; i++)
 		{
 			if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
 				continue;
@@ -503,9 +525,11 @@ rs_source_class_features(const RsSource *src, const char *class_value, bool *has
 				n_distinct[f] = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
 			f++;
 		}
+		SPI_freetuptable(SPI_tuptable);
+		pfree(q.data);
 	}
 	SPI_finish();
-	pfree(q.data);
+	rs_value_text_end(nestlevel);
 }
 
 /*

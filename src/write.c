@@ -446,6 +446,7 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
 	int64		majority,
 				minority,
 				in_target;
+	Oid			labtype = get_atttype(t->source_relid, get_attnum(t->source_relid, label));
 	bool		isnull;
 	int			ret;
 
@@ -457,10 +458,10 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
 	majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
 		majority = 0;
-	minority = rs_count_class_rows(t->qsource, label, value, InvalidSnapshot, false);
-	in_target = rs_count_class_rows(t->qname, label, value, InvalidSnapshot, false);
+	minority = rs_count_class_rows(t->qsource, label, labtype, value, InvalidSnapshot, false);
+	in_target = rs_count_class_rows(t->qname, label, labtype, value, InvalidSnapshot, false);
 	if (IsolationUsesXactSnapshot() &&
-		rs_count_class_rows(t->qname, label, value, GetLatestSnapshot(), true) != in_target)
+		rs_count_class_rows(t->qname, label, labtype, value, GetLatestSnapshot(), true) != in_target)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to concurrent write of %s", t->qname),
