@@ -19,12 +19,14 @@ CREATE ROLE rs_alice;
 CREATE ROLE rs_bob;
 
 -- models are written by raresynth_train(); here a superuser writes one for alice
-INSERT INTO raresynth.models (name, owner, source, label, minority, rows, epochs, seed, state)
-VALUES ('alice_model', 'rs_alice', 'public.heart', 'risk', '1', 3139, 300, 42, '\x00');
+INSERT INTO raresynth.models (name, owner, source, source_owner, label, minority, rows, epochs, seed, state)
+VALUES ('alice_model', 'rs_alice', 'public.heart',
+        (SELECT oid FROM pg_roles WHERE rolname = current_user)::regrole,
+        'risk', '1', 3139, 300, 42, '\x00');
 
 SET ROLE rs_alice;
 SELECT name, owner, source, minority FROM raresynth.models;
-SELECT raresynth_model_info('alice_model') - 'created';
+SELECT raresynth_model_info('alice_model') - 'created' - 'source_owner';
 -- a role reads its rows but writes none directly, not even its own
 SELECT * FROM pg_temp.try($$INSERT INTO raresynth.models (name, source, label, minority, rows, epochs, seed, state)
 VALUES ('forged', 'public.heart', 'risk', '1', 1, 1, 1, '\x00')$$);

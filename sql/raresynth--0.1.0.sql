@@ -22,6 +22,7 @@ CREATE TABLE raresynth.models (
     name      name        PRIMARY KEY,
     owner     regrole     NOT NULL DEFAULT raresynth.current_role_id(),
     source    text        NOT NULL,
+    source_owner regrole  NOT NULL,
     label     name        NOT NULL,
     minority  text        NOT NULL,
     created   timestamptz NOT NULL DEFAULT now(),
@@ -39,6 +40,7 @@ COMMENT ON TABLE raresynth.models IS
 COMMENT ON COLUMN raresynth.models.name IS 'model name (default <source>_<label>)';
 COMMENT ON COLUMN raresynth.models.owner IS 'role that trained the model (its OID: follows a rename; a number once the role is dropped)';
 COMMENT ON COLUMN raresynth.models.source IS 'schema-qualified source table the model learned';
+COMMENT ON COLUMN raresynth.models.source_owner IS 'role that owned the source at training: a table of that name owned by another role is not the model''s source';
 COMMENT ON COLUMN raresynth.models.label IS 'label column of the source';
 COMMENT ON COLUMN raresynth.models.minority IS 'label value (as text) of the class the model learned';
 COMMENT ON COLUMN raresynth.models.created IS 'when the model was trained';

@@ -227,7 +227,7 @@ raresynth_model_info(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args(
 		"SELECT pg_catalog.jsonb_build_object("
-		"'name', name, 'owner', owner, 'source', source, 'label', label, "
+		"'name', name, 'owner', owner, 'source', source, 'source_owner', source_owner, 'label', label, "
 		"'minority', minority, 'created', created, 'rows', rows, "
 		"'epochs', epochs, 'seed', seed, 'seconds', seconds, "
 		"'options', options, 'columns', columns, 'losses', losses, "
@@ -318,9 +318,9 @@ rs_catalog_check_writable(const char *model)
 void
 rs_catalog_store_model(const RsStoredModel *sm)
 {
-	Oid			argtypes[13] = {NAMEOID, REGROLEOID, TEXTOID, NAMEOID, TEXTOID, INT8OID, INT4OID,
-	INT8OID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID};
-	Datum		args[13];
+	Oid			argtypes[14] = {NAMEOID, REGROLEOID, TEXTOID, NAMEOID, TEXTOID, INT8OID, INT4OID,
+	INT8OID, FLOAT8OID, TEXTOID, TEXTOID, TEXTOID, BYTEAOID, REGROLEOID};
+	Datum		args[14];
 	NameData	name,
 				label;
 	bytea	   *state;
@@ -358,6 +358,7 @@ rs_catalog_store_model(const RsStoredModel *sm)
 	args[10] = CStringGetTextDatum(sm->columns);
 	args[11] = CStringGetTextDatum(sm->losses);
 	args[12] = PointerGetDatum(state);
+	args[13] = ObjectIdGetDatum(sm->source_owner);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -370,10 +371,10 @@ rs_catalog_store_model(const RsStoredModel *sm)
 	/* a name held by another role is not overwritten (ON CONFLICT skips it) */
 	ret = SPI_execute_with_args(
 		"INSERT INTO raresynth.models (name, owner, source, label, minority, rows, epochs, seed, "
-		"seconds, options, columns, losses, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-		"$10::pg_catalog.jsonb, $11::pg_catalog.jsonb, $12::pg_catalog.jsonb, $13) "
+		"seconds, options, columns, losses, state, source_owner) VALUES ($1, $2, $3, $4, $5, $6, "
+		"$7, $8, $9, $10::pg_catalog.jsonb, $11::pg_catalog.jsonb, $12::pg_catalog.jsonb, $13, $14) "
 		"ON CONFLICT (name) DO NOTHING",
-		13, argtypes, args, NULL, false, 0);
+		14, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "model insert failed: %s", SPI_result_code_string(ret));
 	stored = SPI_processed == 1;
@@ -403,7 +404,8 @@ rs_catalog_load_model(const char *model)
 	args[0] = NameGetDatum(&n);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT source, label::pg_catalog.text, minority, state "
+	ret = SPI_execute_with_args("SELECT source, label::pg_catalog.text, minority, state, "
+								"source_owner::pg_catalog.oid "
 								"FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1",
 								1, argtypes, args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
@@ -420,6 +422,7 @@ rs_catalog_load_model(const char *model)
 	sm->state_len = VARSIZE_ANY_EXHDR(state);
 	sm->state = MemoryContextAllocHuge(callercxt, Max(sm->state_len, 1));
 	memcpy(sm->state, VARDATA_ANY(state), sm->state_len);
+	sm->source_owner = DatumGetObjectId(SPI_getbinval(tup, td, 5, &isnull));
 	SPI_finish();
 	return sm;
 }

@@ -116,6 +116,7 @@ typedef struct RsSourceColumn
 typedef struct RsSource
 {
 	Oid			relid;
+	Oid			owner;			/* the relation's owner */
 	char	   *qualified_name; /* quoted, schema-qualified */
 	char	   *relname;		/* unquoted, for messages */
 	int			ncols;			/* non-dropped columns, in attnum order */
@@ -141,7 +142,7 @@ extern void rs_source_class_features(const RsSource *src, const char *class_valu
 									 bool *has_null, int64 *n_distinct);
 extern void rs_source_meta(const RsSource *src, const char *minority, uint64 seed,
 						   struct rs_model_meta *meta);
-extern Oid	rs_model_source_relid(const char *source, const struct rs_model *m,
+extern Oid	rs_model_source_relid(const char *source, Oid source_owner, const struct rs_model *m,
 								  const char *model_name);
 
 /*
@@ -244,6 +245,7 @@ typedef struct RsStoredModel	/* one row of raresynth.models */
 {
 	char	   *name;
 	char	   *source;			/* quoted, schema-qualified */
+	Oid			source_owner;	/* its owner at training */
 	char	   *label;
 	char	   *minority;
 	int64		rows;

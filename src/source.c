@@ -76,6 +76,29 @@ rs_check_source_relation(Oid relid)
 		aclcheck_error(aclresult, get_relkind_objtype(relkind), get_rel_name(relid));
 }
 
+/* The owner of relation relid (it exists: rs_check_source_relation). */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* A role's name for messages, or its OID when it was dropped. */
+static const char *
+role_name(Oid roleid)
+{
+	char	   *name = GetUserNameFromId(roleid, true);
+
+	return name ? quote_identifier(name) : psprintf("(dropped role %u)", roleid);
+}
+
 /* Mark columns that are single-column keys (primary key or unique index). */
 static void
 mark_key_columns(Relation rel, RsSource *src)
@@ -423,6 +446,7 @@ rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
 
 	rs_check_source_relation(relid);
 	src->relid = relid;
+	src->owner = relation_owner(relid);
 	src->relname = get_rel_name(relid);
 	src->qualified_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 													 src->relname);
@@ -594,9 +618,16 @@ rs_source_meta(const RsSource *src, const char *minority, uint64 seed, rs_model_
 	}
 }
 
-/* Resolve a model's source; error if it is gone or changed since training. */
+/*
+ * Resolve a model's source; error if it is gone, changed since training,
+ * or another role's table now carries its name: a source dropped and
+ * created again by another role would have the caller read that role's
+ * table (and run its row-level security policies) for the 1:1 count and
+ * the view.
+ */
 Oid
-rs_model_source_relid(const char *source, const rs_model *m, const char *model_name)
+rs_model_source_relid(const char *source, Oid source_owner, const rs_model *m,
+					  const char *model_name)
 {
 	List	   *names = stringToQualifiedNameList(source);
 	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(names), AccessShareLock, true);
@@ -609,6 +640,14 @@ rs_model_source_relid(const char *source, const rs_model *m, const char *model_n
 				 errmsg("source %s of model \"%s\" does not exist", source, model_name),
 				 errhint("Retrain the model on an existing table with raresynth_train().")));
 	rs_check_source_relation(relid);
+	if (relation_owner(relid) != source_owner)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("source %s of model \"%s\" has another owner than when the model was trained",
+						source, model_name),
+				 errdetail("It was owned by %s when the model was trained and is owned by %s now.",
+						   role_name(source_owner), role_name(relation_owner(relid))),
+				 errhint("Retrain the model on the table you mean with raresynth_train().")));
 	rel = relation_open(relid, AccessShareLock);
 	mismatch = rs_describe_mismatch(RelationGetDescr(rel), m);
 	relation_close(rel, NoLock);

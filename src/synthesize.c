@@ -55,7 +55,7 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	}
 	sm = rs_catalog_load_model(model_name);
 	m = rs_model_from_state(sm);
-	t = rs_target_open(rs_model_source_relid(sm->source, m, sm->name),
+	t = rs_target_open(rs_model_source_relid(sm->source, sm->source_owner, m, sm->name),
 					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
 					   "_synthetic", &m->meta, true);
 	if (n < 0)

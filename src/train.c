@@ -230,6 +230,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 
 		sm.name = model_name;
 		sm.source = src->qualified_name;
+		sm.source_owner = src->owner;
 		sm.label = label;
 		sm.minority = minority;
 		sm.rows = rows->n_rows;
