@@ -111,6 +111,8 @@ typedef struct RsSourceColumn
 	char	   *min_text;		/* NULL when not ordered/unknown */
 	char	   *max_text;
 	bool		integral;		/* all non-null values are whole numbers */
+	int			determinant;	/* index into cols of the categorical column
+								 * that determines this one (depend.h), or -1 */
 } RsSourceColumn;
 
 typedef struct RsSource

@@ -164,6 +164,7 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 		col->typname = format_type_with_typemod(att->atttypid, att->atttypmod);
 		col->vclass = rs_value_class(att->atttypid);
 		col->n_distinct = -1;
+		col->determinant = -1;
 		if (strcmp(col->name, label) == 0)
 			src->label_index = src->ncols;
 		src->ncols++;
