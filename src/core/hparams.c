@@ -4,6 +4,7 @@
  *	  defaults, bounds in words, the check of an rs_gan_config.
  */
 #include "hparams.h"
+#include "rules.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -69,6 +70,12 @@ const rs_hparam rs_hparam_table[] = {
 		  "weight of conditional moment matching (0: off, CTGAN's loss)"),
 	INT("max_modes", max_modes, 1, RS_MAX_MODES, 10, ANY,
 		"most modes of a continuous column's mixture"),
+	INT("rare_category_k", rare_category_k, 1, RS_RULES_MAX_K, 5, ANY,
+		"a category held by fewer training rows is never emitted (1: off)"),
+	INT("extreme_value_k", extreme_value_k, 1, RS_RULES_MAX_K, 5, ANY,
+		"values are clamped to the k-th smallest and k-th largest training value (1: min and max)"),
+	INT("dependencies", dependencies, 0, 1, 1, ANY,
+		"1: columns another column determines are derived from it (0: learned)"),
 	INT("epochs", gan.epochs, 1, 100000, 300, ARG,
 		"training epochs: each max(1, rows / batch_size) generator steps"),
 	INT("batch_size", gan.batch_size, 2, RS_GAN_MAX_BATCH, 500, ARG,

@@ -22,6 +22,9 @@ typedef struct rs_hparams
 {
 	rs_gan_config gan;			/* epochs and batch_size included */
 	int			max_modes;		/* encoder modes per continuous column */
+	int			rare_category_k;	/* rules.h: rare_k */
+	int			extreme_value_k;	/* rules.h: clamp_k */
+	int			dependencies;	/* 1: derive dependent columns (depend.h) */
 	int			smote_k;		/* evaluation only */
 	double		C;				/* evaluation only: logistic regression */
 } rs_hparams;
