@@ -3,7 +3,11 @@
  *	  The `options jsonb` of raresynth_train and raresynth_evaluate and
  *	  raresynth_train's epochs and batch_size, read through the table of
  *	  src/core/hparams.c (names, bounds, defaults): checked key by key, and
- *	  the settings in force as JSON for the catalog.
+ *	  the settings in force as JSON for the catalog.  The declared
+ *	  constraints (keys RS_OPT_FIXED and RS_OPT_INEQ, docs/privacy.md) are
+ *	  lists of column names rather than numbers: rs_options_parse checks
+ *	  their shape, rs_options_add_rules resolves them against an analysed
+ *	  source into a model's rules (src/core/rules.h).
  */
 #include "postgres.h"
 
@@ -13,6 +17,17 @@
 #include "utils/numeric.h"
 
 #include "raresynth.h"
+#include "rules.h"
+
+/* The declared constraints' keys: arrays of arrays of column names. */
+#define RS_OPT_FIXED	"fixed_combinations"
+#define RS_OPT_INEQ		"inequalities"
+
+static bool
+is_constraint_key(const char *key)
+{
+	return strcmp(key, RS_OPT_FIXED) == 0 || strcmp(key, RS_OPT_INEQ) == 0;
+}
 
 /* May raresynth_train (or, for_evaluate, raresynth_evaluate) take p in options? */
 static bool
@@ -30,6 +45,7 @@ rs_option_list(bool for_evaluate)
 	for (int i = 0; i < rs_hparam_count; i++)
 		if (option_allowed(&rs_hparam_table[i], for_evaluate))
 			appendStringInfo(&s, "%s%s", s.len ? ", " : "", rs_hparam_table[i].name);
+	appendStringInfoString(&s, ", " RS_OPT_FIXED ", " RS_OPT_INEQ);
 	return s.data;
 }
 
@@ -129,6 +145,129 @@ jsonb_dims(const rs_hparam *p, JsonbValue *v, int *dims)
 }
 
 /*
+ * Column cname of src for constraint option key: a feature of the kind the
+ * constraint takes (categorical for a fixed combination, continuous for an
+ * inequality).  Returns its index into src->cols.
+ */
+static int
+constraint_column(const RsSource *src, const char *key, const char *cname)
+{
+	bool		ineq = strcmp(key, RS_OPT_INEQ) == 0;
+	RsColumnKind want = ineq ? RS_COL_CONTINUOUS : RS_COL_CATEGORICAL;
+
+	for (int i = 0; i < src->ncols; i++)
+	{
+		const RsSourceColumn *c = &src->cols[i];
+
+		if (strcmp(c->name, cname) != 0)
+			continue;
+		if (c->kind == RS_COL_LABEL || c->kind == RS_COL_EXCLUDED)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" in option \"%s\" is not a feature", cname, key),
+					 errdetail("It is %s: %s.", rs_column_kind_name(c->kind), c->reason)));
+		if (c->kind != want)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" in option \"%s\" is %s", cname, key,
+							rs_column_kind_name(c->kind)),
+					 errhint(ineq ? "An inequality is between two continuous columns."
+							 : "A fixed combination is of categorical columns.")));
+		return i;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of relation \"%s\" does not exist", cname, src->relname),
+			 errdetail("It is listed in option \"%s\".", key)));
+	return -1;					/* keep the compiler quiet */
+}
+
+/* The one way a constraint is written, for messages. */
+static const char *
+constraint_example(const char *key)
+{
+	return strcmp(key, RS_OPT_FIXED) == 0 ?
+		"{\"" RS_OPT_FIXED "\": [[\"city\", \"region\"]]}" :
+		"{\"" RS_OPT_INEQ "\": [[\"diastolic\", \"systolic\"]]}";
+}
+
+static void
+constraint_shape_error(const char *key, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" %s", key, what),
+			 errhint("Write it as %s%s.", constraint_example(key),
+					 strcmp(key, RS_OPT_INEQ) == 0 ? ": each pair is low < high" : "")));
+}
+
+/*
+ * The lists of column names of constraint option key: checks the shape (an
+ * array of arrays of 2..RS_RULES_MAX_GROUP_COLS names, exactly 2 for an
+ * inequality, at most RS_RULES_MAX_GROUPS / RS_RULES_MAX_INEQ lists) and,
+ * when src is given, resolves each name to a column of src: add(cols, n,
+ * arg) is called per list with indexes into src->cols.
+ */
+static void
+constraint_lists(const char *key, JsonbValue *v, const RsSource *src,
+				 void (*add) (const RsSource *src, const char *key, const int *cols, int n, void *arg),
+				 void *arg)
+{
+	bool		ineq = strcmp(key, RS_OPT_INEQ) == 0;
+	int			max_lists = ineq ? RS_RULES_MAX_INEQ : RS_RULES_MAX_GROUPS;
+	int			max_names = ineq ? 2 : RS_RULES_MAX_GROUP_COLS;
+	int			n_lists = 0;
+	JsonbIterator *it;
+	JsonbValue	e;
+	JsonbIteratorToken r;
+
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		constraint_shape_error(key, "must be an array of arrays of column names");
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((r = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+	{
+		JsonbIterator *it2;
+		JsonbValue	name;
+		int			cols[RS_RULES_MAX_GROUP_COLS];
+		int			n = 0;
+
+		if (r != WJB_ELEM)
+			continue;
+		if (++n_lists > max_lists)
+			constraint_shape_error(key, psprintf("may hold at most %d entries", max_lists));
+		if (e.type != jbvBinary || !JsonContainerIsArray(e.val.binary.data))
+			constraint_shape_error(key, "must be an array of arrays of column names");
+		it2 = JsonbIteratorInit(e.val.binary.data);
+		while ((r = JsonbIteratorNext(&it2, &name, true)) != WJB_DONE)
+		{
+			char	   *cname;
+
+			if (r != WJB_ELEM)
+				continue;
+			if (name.type != jbvString)
+				constraint_shape_error(key, "must list column names as strings");
+			if (n >= max_names)
+				constraint_shape_error(key, ineq ? "must list pairs of columns" :
+									   psprintf("may list at most %d columns together", max_names));
+			cname = pnstrdup(name.val.string.val, name.val.string.len);
+			cols[n] = src ? constraint_column(src, key, cname) : -1;
+			for (int j = 0; src && j < n; j++)
+				if (cols[j] == cols[n])
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("column \"%s\" is listed twice in one entry of option \"%s\"",
+									cname, key)));
+			n++;
+		}
+		if (n < 2 || (ineq && n != 2))
+			constraint_shape_error(key, ineq ? "must list pairs of columns" :
+								   "must list at least two columns together");
+		if (add)
+			add(src, key, cols, n, arg);
+	}
+}
+
+/*
  * Apply `options` to o; unknown keys and bad types are errors, and so are
  * integers and the settings outside rs_gan_config out of bounds.  Then
  * check the GAN settings as a whole (batch_size a multiple of pac, the
@@ -163,6 +302,11 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 		r = JsonbIteratorNext(&it, &v, true);
 		Assert(r == WJB_VALUE);
 
+		if (is_constraint_key(key))
+		{
+			constraint_lists(key, &v, NULL, NULL, NULL);
+			continue;
+		}
 		p = rs_hparam_find(key);
 		if (p == NULL || !option_allowed(p, for_evaluate))
 			ereport(ERROR,
@@ -249,4 +393,45 @@ rs_options_json(const RsOptions *o)
 	}
 	appendStringInfo(&s, "\"threads\": %d}", rs_threads);
 	return s.data;
+}
+
+/* constraint_lists' add for rs_options_add_rules: columns as features. */
+static void
+add_constraint(const RsSource *src, const char *key, const int *cols, int n, void *arg)
+{
+	rs_rules   *rules = arg;
+	int			f[RS_RULES_MAX_GROUP_COLS];
+	rs_error	err;
+	rs_status	st;
+
+	for (int j = 0; j < n; j++)
+		f[j] = rs_source_feature_index(src, cols[j]);
+	if (strcmp(key, RS_OPT_INEQ) == 0)
+		st = rs_rules_add_inequality(rules, f[0], f[1], &err);
+	else
+		st = rs_rules_add_group(rules, RS_GROUP_FIXED, f, n, &err);
+	if (st != RS_OK)
+		ereport(ERROR,
+				(errcode(st == RS_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid option \"%s\": %s", key, err.msg)));
+}
+
+/*
+ * Add the constraints declared in options (already checked in shape by
+ * rs_options_parse) to rules, as feature column indexes of src.
+ */
+void
+rs_options_add_rules(Jsonb *opts, const RsSource *src, rs_rules *rules)
+{
+	const char *keys[] = {RS_OPT_FIXED, RS_OPT_INEQ};
+
+	if (opts == NULL || !JB_ROOT_IS_OBJECT(opts))
+		return;
+	for (int i = 0; i < lengthof(keys); i++)
+	{
+		JsonbValue *v = getKeyJsonValueFromContainer(&opts->root, keys[i], strlen(keys[i]), NULL);
+
+		if (v != NULL)
+			constraint_lists(keys[i], v, src, add_constraint, rules);
+	}
 }

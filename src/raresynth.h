@@ -27,6 +27,7 @@
 #include "gan.h"
 #include "hparams.h"
 #include "model.h"
+#include "rules.h"
 #include "rs_common.h"
 #include "table.h"
 
@@ -138,6 +139,8 @@ extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *excl
 extern void rs_check_source_relation(Oid relid);
 extern const char *rs_column_kind_name(RsColumnKind kind);
 extern int	rs_source_n_features(const RsSource *src);
+/* The feature index of src->cols[i] (a feature), as in the model's specs. */
+extern int	rs_source_feature_index(const RsSource *src, int i);
 extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
 extern char *rs_source_minority(const RsSource *src, char *value);
 extern void rs_source_class_features(const RsSource *src, const char *class_value,
@@ -173,6 +176,7 @@ extern char *rs_options_json(const RsOptions *o);
 extern char *rs_option_list(bool for_evaluate);
 extern int	rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void rs_check_1d_array(ArrayType *arr, const char *argname);
+extern void rs_options_add_rules(Jsonb *opts, const RsSource *src, rs_rules *rules);
 
 /*
  * ---- memory.c: memory bounds ----

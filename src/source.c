@@ -435,6 +435,18 @@ rs_source_n_features(const RsSource *src)
 	return n;
 }
 
+int
+rs_source_feature_index(const RsSource *src, int i)
+{
+	int			f = 0;
+
+	Assert(src->cols[i].kind == RS_COL_CONTINUOUS || src->cols[i].kind == RS_COL_CATEGORICAL);
+	for (int j = 0; j < i; j++)
+		if (src->cols[j].kind == RS_COL_CONTINUOUS || src->cols[j].kind == RS_COL_CATEGORICAL)
+			f++;
+	return f;
+}
+
 /*
  * Look at a source relation the way the encoder will.  Errors for a missing
  * label, an empty table, a label with fewer than two classes, and a table
