@@ -100,6 +100,23 @@ FROM raresynth_profile('nulls', 'y')
 WHERE column_name IN ('city', 'region', 'country');
 DROP TABLE nulls;
 
+-- every categorical type as determinant and dependent: integer, enum,
+-- numeric, boolean, varchar; a boolean whose group mixes NULL and true is
+-- not fixed, one whose group is all NULL is
+CREATE TYPE zone AS ENUM ('north', 'south', 'east');
+CREATE TABLE typed AS
+SELECT g % 12 AS site,
+       (ARRAY['north','south','east'])[1 + g % 12 % 3]::zone AS zone,
+       (g % 12 % 4)::numeric(4,1) AS shelf,
+       CASE WHEN g % 12 = 0 THEN NULL ELSE g % 12 % 2 = 0 END AS even,
+       CASE WHEN g % 12 IN (0, 1) AND g % 7 = 0 THEN NULL ELSE g % 12 > 5 END AS high,
+       ('v' || g % 12 % 6)::varchar(4) AS "Six ""v""",
+       g % 2 AS y
+FROM generate_series(1, 240) g;
+SELECT column_name, type, kind, reason FROM raresynth_profile('typed', 'y');
+DROP TABLE typed;
+DROP TYPE zone;
+
 -- training takes include too
 SET raresynth.progress = off;
 CREATE TABLE small_ids AS SELECT g AS patient_id, g % 7 AS a, (g % 11)::float8 AS b, g % 3 = 0 AS y

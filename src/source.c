@@ -4,7 +4,9 @@
  *	  the way the encoder will.  It checks the relation and the caller's
  *	  privilege, gathers per-column statistics with one aggregate query,
  *	  counts the label's classes and gives every column a kind (continuous,
- *	  categorical, label or excluded with a reason).  The rest answers
+ *	  categorical, label or excluded with a reason: identifiers, keys, the
+ *	  caller's exclude and include), then finds the functional dependencies
+ *	  between the categorical features (depend.h).  The rest answers
  *	  questions about an analysed source: its features, the minority class
  *	  a job uses, a class's per-feature NULLs and categories (for the memory
  *	  estimate), what a model records of it (rs_source_meta), and finding it
@@ -658,28 +660,72 @@ classify_columns(RsSource *src)
 
 /*
  * At most this many categorical features (the first, in column order)
- * take part in the dependency search: up to n (n - 1) / 2 pair counts,
- * each a sort of every row.
+ * take part in the dependency search: one scan of the source per column
+ * that may determine others.
  */
 #define RS_DEPEND_MAX_COLUMNS 100
 
-/* Append "name" to a column's reason, after "; " when it has one. */
+/* Append a part to a column's reason, after "; " when it has one. */
 static void
-append_reason(RsSourceColumn *col, const char *fmt, const char *name)
+append_reason(RsSourceColumn *col, const char *part)
 {
-	char	   *part = psprintf(fmt, name);
+	col->reason = col->reason ? psprintf("%s; %s", col->reason, part) : pstrdup(part);
+}
 
-	col->reason = col->reason ? psprintf("%s; %s", col->reason, part) : part;
+/*
+ * Whether column a fixes column b on every row of the source, for the n
+ * columns bs[]: fixed[k] for bs[k].  One query, grouping by a (NULL one
+ * group, a value like any other): in a group, b has one value when all
+ * its rows are NULL, or none is and the least value equals the greatest
+ * (booleans: bool_and equals bool_or).  Inside SPI.
+ */
+static void
+columns_fixed_by(const RsSource *src, int a, const int *bs, int n, bool *fixed)
+{
+	StringInfoData q;
+	int			ret;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT ");
+	for (int k = 0; k < n; k++)
+		appendStringInfo(&q, "%spg_catalog.bool_and(f%d)", k ? ", " : "", k);
+	appendStringInfoString(&q, " FROM (SELECT ");
+	for (int k = 0; k < n; k++)
+	{
+		const RsSourceColumn *b = &src->cols[bs[k]];
+		const char *bq = quote_identifier(b->name);
+		bool		is_bool = (b->vclass == RS_VAL_BOOL);
+
+		appendStringInfo(&q, "%s(pg_catalog.count(%s) OPERATOR(pg_catalog.=) 0 OR "
+						 "(pg_catalog.count(%s) OPERATOR(pg_catalog.=) pg_catalog.count(*) AND "
+						 "pg_catalog.%s(%s) OPERATOR(pg_catalog.=) pg_catalog.%s(%s))) AS f%d",
+						 k ? ", " : "", bq, bq, is_bool ? "bool_and" : "min", bq,
+						 is_bool ? "bool_or" : "max", bq, k);
+	}
+	appendStringInfo(&q, " FROM %s GROUP BY %s) s", src->qualified_name,
+					 quote_identifier(src->cols[a].name));
+	ret = SPI_execute(q.data, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "raresynth dependency query failed: %s", SPI_result_code_string(ret));
+	for (int k = 0; k < n; k++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, k + 1, &isnull);
+
+		fixed[k] = !isnull && DatumGetBool(d);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	pfree(q.data);
 }
 
 /*
  * Functional dependencies between the categorical features (depend.h),
- * counted over every row of the source: each column's distinct values
- * with NULL as one value come from the statistics; the distinct (a, b)
- * pairs (ROW(a, b): NULL fields are values, and equal) are counted only
- * for pairs where the rule's cheap part holds, RS_STAT_COLUMNS counts a
- * query.  Sets determinant and the reasons "determined by" and
- * "determines".
+ * over every row of the source.  Each column's distinct values, NULL
+ * counted as one, come from the statistics; a pair is looked at only
+ * where the rule's cheap part holds (rs_depend_holds with n_ab = n_a),
+ * with one query per column a for all its pairs (columns_fixed_by).  a
+ * fixing b means n_ab = n_a, and else n_ab > n_a.  Sets determinant and
+ * the reasons "determined by" and "determines".
  */
 static void
 find_dependencies(RsSource *src)
@@ -689,9 +735,10 @@ find_dependencies(RsSource *src)
 	int64	   *n_values;
 	uint8_t    *holds;
 	int		   *det;
-	int		   *pair_a,
-			   *pair_b;
-	int			n_pairs = 0;
+	int		   *bs;
+	int		   *which;
+	bool	   *fixed;
+	bool		connected = false;
 
 	for (int i = 0; i < src->ncols && m < RS_DEPEND_MAX_COLUMNS; i++)
 		if (src->cols[i].kind == RS_COL_CATEGORICAL)
@@ -701,58 +748,36 @@ find_dependencies(RsSource *src)
 	n_values = palloc(sizeof(int64) * m);
 	holds = palloc0((Size) m * m);
 	det = palloc(sizeof(int) * m);
-	pair_a = palloc(sizeof(int) * m * (m - 1));
-	pair_b = palloc(sizeof(int) * m * (m - 1));
+	bs = palloc(sizeof(int) * m);
+	which = palloc(sizeof(int) * m);
+	fixed = palloc(sizeof(bool) * m);
+	for (int a = 0; a < m; a++)
+		n_values[a] = src->cols[cand[a]].n_distinct + (src->cols[cand[a]].n_null > 0 ? 1 : 0);
+
 	for (int a = 0; a < m; a++)
 	{
-		RsSourceColumn *col = &src->cols[cand[a]];
+		int			n = 0;
 
-		n_values[a] = col->n_distinct + (col->n_null > 0 ? 1 : 0);
-	}
-	for (int a = 0; a < m; a++)
 		for (int b = 0; b < m; b++)
-			if (a != b && rs_depend_holds(src->n_rows, n_values[a], n_values[b], n_values[a]))
+			if (b != a && rs_depend_holds(src->n_rows, n_values[a], n_values[b], n_values[a]))
 			{
-				pair_a[n_pairs] = a;
-				pair_b[n_pairs++] = b;
+				which[n] = b;
+				bs[n++] = cand[b];
 			}
-
-	if (n_pairs > 0)
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
+		if (n == 0)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		if (!connected && SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		for (int first = 0; first < n_pairs; first += RS_STAT_COLUMNS)
-		{
-			int			end = Min(first + RS_STAT_COLUMNS, n_pairs);
-			StringInfoData q;
-			int			ret;
-
-			CHECK_FOR_INTERRUPTS();
-			initStringInfo(&q);
-			appendStringInfoString(&q, "SELECT ");
-			for (int p = first; p < end; p++)
-				appendStringInfo(&q, "%spg_catalog.count(DISTINCT ROW(%s, %s))", p > first ? ", " : "",
-								 quote_identifier(src->cols[cand[pair_a[p]]].name),
-								 quote_identifier(src->cols[cand[pair_b[p]]].name));
-			appendStringInfo(&q, " FROM %s", src->qualified_name);
-			ret = SPI_execute(q.data, true, 1);
-			if (ret != SPI_OK_SELECT || SPI_processed != 1)
-				elog(ERROR, "raresynth dependency query failed: %s", SPI_result_code_string(ret));
-			for (int p = first; p < end; p++)
-			{
-				bool		isnull;
-				int64		n_ab = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-															   p - first + 1, &isnull));
-				int			a = pair_a[p],
-							b = pair_b[p];
-
-				holds[a * m + b] = (uint8_t) rs_depend_holds(src->n_rows, n_values[a], n_values[b], n_ab);
-			}
-			SPI_freetuptable(SPI_tuptable);
-			pfree(q.data);
-		}
-		SPI_finish();
+		connected = true;
+		columns_fixed_by(src, cand[a], bs, n, fixed);
+		for (int k = 0; k < n; k++)
+			holds[a * m + which[k]] = (uint8_t)
+				rs_depend_holds(src->n_rows, n_values[a], n_values[which[k]],
+								fixed[k] ? n_values[a] : n_values[a] + 1);
 	}
+	if (connected)
+		SPI_finish();
 
 	rs_depend_choose(m, holds, n_values, det);
 	for (int b = 0; b < m; b++)
@@ -762,23 +787,18 @@ find_dependencies(RsSource *src)
 		if (det[b] < 0)
 			continue;
 		col->determinant = cand[det[b]];
-		append_reason(col, "determined by \"%s\"", src->cols[col->determinant].name);
+		append_reason(col, psprintf("determined by \"%s\"", src->cols[col->determinant].name));
 	}
 	for (int a = 0; a < m; a++)
 	{
-		RsSourceColumn *col = &src->cols[cand[a]];
-		bool		any = false;
+		StringInfoData d;
 
+		initStringInfo(&d);
 		for (int b = 0; b < m; b++)
-		{
-			if (det[b] != a)
-				continue;
-			if (!any)
-				append_reason(col, "determines \"%s\"", src->cols[cand[b]].name);
-			else
-				col->reason = psprintf("%s, \"%s\"", col->reason, src->cols[cand[b]].name);
-			any = true;
-		}
+			if (det[b] == a)
+				appendStringInfo(&d, "%s\"%s\"", d.len ? ", " : "determines ", src->cols[cand[b]].name);
+		if (d.len)
+			append_reason(&src->cols[cand[a]], d.data);
 	}
 }
 
