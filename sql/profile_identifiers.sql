@@ -117,6 +117,21 @@ SELECT column_name, type, kind, reason FROM raresynth_profile('typed', 'y');
 DROP TABLE typed;
 DROP TYPE zone;
 
+-- at most the first 100 categorical columns take part: c101 is fixed by c001
+-- as c002 .. c100 are, but past the cap; excluding one of them lets it in
+DO $$
+BEGIN
+    EXECUTE 'CREATE TABLE wide AS SELECT ''x'' || g % 12 AS c001, '
+        || (SELECT string_agg(format('''y'' || g %% 12 %% 2 AS c%s', lpad(i::text, 3, '0')), ', ')
+            FROM generate_series(2, 100) i)
+        || ', ''z'' || g % 12 % 3 AS c101, g % 2 AS y FROM generate_series(1, 120) g';
+END $$;
+SELECT count(*) FILTER (WHERE reason = 'determined by "c001"') AS determined,
+       max(reason) FILTER (WHERE column_name = 'c101') AS c101
+FROM raresynth_profile('wide', 'y');
+SELECT reason FROM raresynth_profile('wide', 'y', exclude => '{c050}') WHERE column_name = 'c101';
+DROP TABLE wide;
+
 -- training takes include too
 SET raresynth.progress = off;
 CREATE TABLE small_ids AS SELECT g AS patient_id, g % 7 AS a, (g % 11)::float8 AS b, g % 3 = 0 AS y
