@@ -33,13 +33,16 @@ SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('narrow', 'y', epochs 
 SELECT model, rows, columns FROM raresynth_train('wide', 'y', epochs => 1, seed => 1,
     exclude => '{code}', options => :'small');
 -- the table's statistics only bound the categories of a class: the minority
--- here holds 2 of the 3000 values, which the exact count finds
+-- here holds 2 of the 3000 values, which the exact count finds (the
+-- values held by one row make code an identifier: include keeps it)
 CREATE TABLE skewed AS
 SELECT CASE WHEN g <= 1500 THEN 'ab'::text || g % 2 ELSE 'c' || g END AS code, g % 97 AS x,
        (g <= 1500)::int AS y
 FROM generate_series(1, 4500) g;
-SELECT column_name, kind, distinct_count FROM raresynth_profile('skewed', 'y') WHERE column_name = 'code';
-SELECT model, rows, columns FROM raresynth_train('skewed', 'y', epochs => 1, seed => 1, options => :'small');
+SELECT column_name, kind, distinct_count FROM raresynth_profile('skewed', 'y', include => '{code}')
+WHERE column_name = 'code';
+SELECT model, rows, columns FROM raresynth_train('skewed', 'y', epochs => 1, seed => 1,
+    include => '{code}', options => :'small');
 RESET maintenance_work_mem;
 SELECT name FROM raresynth.models ORDER BY name;
 

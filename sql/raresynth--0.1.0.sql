@@ -82,14 +82,15 @@ COMMENT ON FUNCTION raresynth.model_owner(name) IS
 CREATE FUNCTION raresynth_profile(
         source regclass,
         label name,
-        exclude name[] DEFAULT '{}')
+        exclude name[] DEFAULT '{}',
+        include name[] DEFAULT '{}')
     RETURNS TABLE (column_name name, type text, kind text, reason text,
                    null_fraction float8, distinct_count bigint,
                    min text, max text, class_counts jsonb)
     AS 'MODULE_PATHNAME', 'raresynth_profile'
     LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION raresynth_profile(regclass, name, name[]) IS
-    'one row per column of source: SQL type, kind (continuous, categorical, label, excluded) and why, null fraction, distinct count, min, max; the label row carries the class counts';
+COMMENT ON FUNCTION raresynth_profile(regclass, name, name[], name[]) IS
+    'one row per column of source: SQL type, kind (continuous, categorical, label, excluded) and why (identifiers, keys, the caller''s exclude and include, functional dependencies between categorical columns), null fraction, distinct count, min, max; the label row carries the class counts';
 
 -------------------------------------------------------------------------------
 -- Catalog helpers
@@ -120,13 +121,14 @@ CREATE FUNCTION raresynth_train(
         batch_size integer DEFAULT 500,
         seed bigint DEFAULT NULL,
         exclude name[] DEFAULT '{}',
+        include name[] DEFAULT '{}',
         options jsonb DEFAULT '{}')
     RETURNS TABLE (model name, minority text, rows bigint, columns integer,
                    epochs integer, seconds float8, seed bigint)
     AS 'MODULE_PATHNAME', 'raresynth_train'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION raresynth_train(regclass, name, text, name, integer, integer, bigint, name[], jsonb) IS
-    'train a GAN on the rare class of source (minority NULL: the rarest label value) and store it in raresynth.models as <source>_<label> unless model is given';
+COMMENT ON FUNCTION raresynth_train(regclass, name, text, name, integer, integer, bigint, name[], name[], jsonb) IS
+    'train a GAN on the rare class of source (minority NULL: the rarest label value) and store it in raresynth.models as <source>_<label> unless model is given; exclude leaves columns out, include keeps columns the profile takes for identifiers';
 
 CREATE FUNCTION raresynth_sample(
         model name,

@@ -324,7 +324,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	rs_options_default(&opts);
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, true);
 
-	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
+	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL, NULL);
 	positive = src->class_values[0];
 	if (src->n_classes > 2)
 		ereport(NOTICE,

@@ -33,7 +33,7 @@ class_counts_jsonb(const RsSource *src)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(s.data));
 }
 
-/* raresynth_profile(source regclass, label name, exclude name[]) */
+/* raresynth_profile(source regclass, label name, exclude name[], include name[]) */
 PG_FUNCTION_INFO_V1(raresynth_profile);
 Datum
 raresynth_profile(PG_FUNCTION_ARGS)
@@ -42,6 +42,7 @@ raresynth_profile(PG_FUNCTION_ARGS)
 	Oid			relid;
 	const char *label;
 	ArrayType  *exclude;
+	ArrayType  *include;
 	RsSource   *src;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -51,8 +52,9 @@ raresynth_profile(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	label = NameStr(*PG_GETARG_NAME(1));
 	exclude = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
+	include = PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3);
 
-	src = rs_source_analyze(relid, label, exclude);
+	src = rs_source_analyze(relid, label, exclude, include);
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < src->ncols; i++)

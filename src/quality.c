@@ -85,7 +85,7 @@ raresynth_quality(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("real, synthetic and label must not be NULL")));
 
-	src = rs_source_analyze(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(2)), NULL);
+	src = rs_source_analyze(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(2)), NULL, NULL);
 	minority = rs_source_minority(src, PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	if (PG_GETARG_OID(0) == PG_GETARG_OID(1))
 		ereport(ERROR,

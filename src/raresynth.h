@@ -97,6 +97,13 @@ typedef enum RsColumnKind
 	RS_COL_EXCLUDED
 } RsColumnKind;
 
+typedef enum RsListed			/* a column the caller named */
+{
+	RS_LISTED_NONE,
+	RS_LISTED_EXCLUDE,			/* in exclude: never a feature */
+	RS_LISTED_INCLUDE			/* in include: a feature even if a key */
+} RsListed;
+
 typedef struct RsSourceColumn
 {
 	AttrNumber	attnum;
@@ -114,6 +121,10 @@ typedef struct RsSourceColumn
 	bool		integral;		/* all non-null values are whole numbers */
 	int			determinant;	/* index into cols of the categorical column
 								 * that determines this one (depend.h), or -1 */
+	RsListed	listed;
+	const char *id_sign;		/* integer column: why it may be an identifier
+								 * ("identity column", ...), or NULL */
+	int64		n_singletons;	/* values held by one row; -1 not counted */
 } RsSourceColumn;
 
 typedef struct RsSource
@@ -135,7 +146,8 @@ typedef struct RsSource
 /* A label may have at most this many classes (distinct non-NULL values). */
 #define RS_MAX_LABEL_CLASSES 100
 
-extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude);
+extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *exclude,
+								   ArrayType *include);
 extern void rs_check_source_relation(Oid relid);
 extern const char *rs_column_kind_name(RsColumnKind kind);
 extern int	rs_source_n_features(const RsSource *src);

@@ -55,7 +55,7 @@ raresynth_score(PG_FUNCTION_ARGS)
 				 errmsg("train, test and label must not be NULL")));
 	rs_check_classifier(PG_ARGISNULL(3) ? "logistic" : text_to_cstring(PG_GETARG_TEXT_PP(3)));
 
-	src = rs_source_analyze(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(2)), NULL);
+	src = rs_source_analyze(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(2)), NULL, NULL);
 	positive = src->class_values[0];
 	if (src->n_classes > 2)
 		ereport(NOTICE,

@@ -73,7 +73,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 	target = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	seed = rs_seed_arg(fcinfo, 5);
 
-	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL);
+	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL, NULL);
 	minority = rs_source_minority(src, PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6)));
 	if (rs_source_class_count(src, minority) < 2)
 		ereport(ERROR,

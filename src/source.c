@@ -4,7 +4,9 @@
  *	  the way the encoder will.  It checks the relation and the caller's
  *	  privilege, gathers per-column statistics with one aggregate query,
  *	  counts the label's classes and gives every column a kind (continuous,
- *	  categorical, label or excluded with a reason).  The rest answers
+ *	  categorical, label or excluded with a reason: identifiers, keys, the
+ *	  caller's exclude and include), then finds the functional dependencies
+ *	  between the categorical features (depend.h).  The rest answers
  *	  questions about an analysed source: its features, the minority class
  *	  a job uses, a class's per-feature NULLs and categories (for the memory
  *	  estimate), what a model records of it (rs_source_meta), and finding it
@@ -17,14 +19,18 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
@@ -32,6 +38,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "depend.h"
 #include "model.h"
 #include "raresynth.h"
 
@@ -136,15 +143,160 @@ mark_key_columns(Relation rel, RsSource *src)
 	list_free(indexes);
 }
 
-/* Collect the columns of the relation, find the label, apply exclusions. */
+/*
+ * A column whose values are held by one row each in more than this share
+ * of its non-NULL rows is an identifier (a text-like column, or an integer
+ * column that is an identity or serial column or named like one): a
+ * record number in which a few values repeat is still a record number.
+ */
+#define RS_IDENTIFIER_SINGLETON_SHARE 0.5
+
+/*
+ * Whether a name is one an identifier goes by (case-insensitive): id,
+ * mrn, ssn, uuid, guid, or id_*, *_id, *_no, *_number, *_mrn.
+ */
+static bool
+identifier_name(const char *name)
+{
+	static const char *const exact[] = {"id", "mrn", "ssn", "uuid", "guid"};
+	static const char *const suffix[] = {"_id", "_no", "_number", "_mrn"};
+	size_t		len = strlen(name);
+
+	for (int i = 0; i < lengthof(exact); i++)
+		if (pg_strcasecmp(name, exact[i]) == 0)
+			return true;
+	if (pg_strncasecmp(name, "id_", 3) == 0)
+		return true;
+	for (int i = 0; i < lengthof(suffix); i++)
+	{
+		size_t		n = strlen(suffix[i]);
+
+		if (len > n && pg_strcasecmp(name + len - n, suffix[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether an expression calls nextval() (a serial column's default). */
+static bool
+calls_nextval(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr) && ((FuncExpr *) node)->funcid == F_NEXTVAL)
+		return true;
+	return expression_tree_walker(node, calls_nextval, context);
+}
+
+/*
+ * Why an integer column may be an identifier (it is one when nearly
+ * unique too), or NULL: an identity column, a serial one (its default
+ * calls nextval()), or one named like an identifier.
+ */
+static const char *
+integer_identifier_sign(TupleDesc desc, Form_pg_attribute att)
+{
+	if (rs_value_class(att->atttypid) != RS_VAL_INT)
+		return NULL;
+	if (att->attidentity != '\0')
+		return "identity column";
+	if (att->atthasdef && desc->constr != NULL)
+	{
+		for (int d = 0; d < desc->constr->num_defval; d++)
+		{
+			AttrDefault *def = &desc->constr->defval[d];
+
+			if (def->adnum == att->attnum && calls_nextval(stringToNode(def->adbin), NULL))
+				return "serial column";
+		}
+	}
+	if (identifier_name(NameStr(att->attname)))
+		return "named like an identifier";
+	return NULL;
+}
+
+/*
+ * Whether values of type typid are free-form strings that may be record
+ * numbers: text, varchar, char, name, uuid and citext (the extension's),
+ * or a domain over one.  Not an enum, whose values are a fixed list.
+ */
+static bool
+text_like_type(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+	Oid			ext;
+	char	   *extname;
+	char		category;
+	bool		preferred;
+
+	if (base == TEXTOID || base == VARCHAROID || base == BPCHAROID || base == NAMEOID ||
+		base == UUIDOID)
+		return true;
+	ext = getExtensionOfObject(TypeRelationId, base);
+	if (!OidIsValid(ext) || (extname = get_extension_name(ext)) == NULL)
+		return false;
+	get_type_category_preferred(base, &category, &preferred);
+	return strcmp(extname, "citext") == 0 && category == TYPCATEGORY_STRING;
+}
+
+/*
+ * Mark the columns listed in the caller's exclude or include (argname):
+ * errors for a non-1-D array, a NULL, the label, an unknown column and a
+ * column in both lists.
+ */
 static void
-collect_columns(RsSource *src, const char *label, ArrayType *exclude)
+mark_listed(RsSource *src, ArrayType *arr, const char *argname, RsListed how)
+{
+	Datum	   *datums;
+	bool	   *nulls;
+	int			n;
+
+	if (arr == NULL)
+		return;
+	rs_check_1d_array(arr, argname);
+	deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &datums, &nulls, &n);
+	for (int e = 0; e < n; e++)
+	{
+		const char *name;
+		bool		found = false;
+
+		if (nulls[e])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL", argname)));
+		name = NameStr(*DatumGetName(datums[e]));
+		for (int i = 0; i < src->ncols; i++)
+		{
+			RsSourceColumn *col = &src->cols[i];
+
+			if (strcmp(col->name, name) != 0)
+				continue;
+			if (i == src->label_index)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cannot %s the label column \"%s\"", argname, name)));
+			if (col->listed != RS_LISTED_NONE && col->listed != how)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" is listed in both exclude and include", name),
+						 errhint("Name a column in exclude to leave it out, or in include to keep it.")));
+			col->listed = how;
+			found = true;
+		}
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist", name, src->relname),
+					 errdetail("It is listed in %s.", argname)));
+	}
+}
+
+/* Collect the columns of the relation, find the label, mark the caller's lists and the keys. */
+static void
+collect_columns(RsSource *src, const char *label, ArrayType *exclude, ArrayType *include)
 {
 	Relation	rel = relation_open(src->relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
-	Datum	   *ex_datums = NULL;
-	bool	   *ex_nulls = NULL;
-	int			n_ex = 0;
 
 	src->cols = palloc0(sizeof(RsSourceColumn) * Max(desc->natts, 1));
 	src->ncols = 0;
@@ -165,6 +317,9 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 		col->vclass = rs_value_class(att->atttypid);
 		col->n_distinct = -1;
 		col->determinant = -1;
+		col->listed = RS_LISTED_NONE;
+		col->id_sign = integer_identifier_sign(desc, att);
+		col->n_singletons = -1;
 		if (strcmp(col->name, label) == 0)
 			src->label_index = src->ncols;
 		src->ncols++;
@@ -176,40 +331,8 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 				 errmsg("label column \"%s\" of relation \"%s\" does not exist",
 						label, src->relname)));
 
-	if (exclude != NULL)
-	{
-		rs_check_1d_array(exclude, "exclude");
-		deconstruct_array(exclude, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
-						  &ex_datums, &ex_nulls, &n_ex);
-	}
-	for (int e = 0; e < n_ex; e++)
-	{
-		const char *exname;
-		bool		found = false;
-
-		if (ex_nulls[e])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("exclude must not contain NULL")));
-		exname = NameStr(*DatumGetName(ex_datums[e]));
-		for (int i = 0; i < src->ncols; i++)
-		{
-			if (strcmp(src->cols[i].name, exname) != 0)
-				continue;
-			if (i == src->label_index)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("cannot exclude the label column \"%s\"", exname)));
-			src->cols[i].reason = pstrdup("excluded by the caller");
-			found = true;
-		}
-		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist", exname, src->relname),
-					 errdetail("It is listed in exclude.")));
-	}
-
+	mark_listed(src, exclude, "exclude", RS_LISTED_EXCLUDE);
+	mark_listed(src, include, "include", RS_LISTED_INCLUDE);
 	mark_key_columns(rel, src);
 	relation_close(rel, NoLock);	/* keep the lock until commit */
 }
@@ -221,8 +344,18 @@ collect_columns(RsSource *src, const char *label, ArrayType *exclude)
 #define RS_STAT_COLUMNS 300
 
 /*
+ * Whether the statistics count a column's distinct values: a supported
+ * type, or an unsupported one that may hold identifiers (uuid).
+ */
+static bool
+counts_distinct(const RsSourceColumn *col)
+{
+	return col->vclass != RS_VAL_UNSUPPORTED || text_like_type(col->typid);
+}
+
+/*
  * The per-column statistics query for columns [first, end): rows, and per
- * column its non-NULL values, distinct values, range (numeric) and
+ * column its non-NULL values, distinct values (counts_distinct), range (numeric) and
  * integrality (float, numeric).  Inside SPI; strings are copied into
  * callercxt.
  */
@@ -244,7 +377,7 @@ column_statistics(RsSource *src, MemoryContext callercxt, int first, int end)
 		const char *cq = quote_identifier(col->name);
 
 		appendStringInfo(&q, ", pg_catalog.count(%s)", cq);
-		if (col->vclass == RS_VAL_UNSUPPORTED)
+		if (!counts_distinct(col))
 			continue;
 		appendStringInfo(&q, ", pg_catalog.count(DISTINCT %s)", cq);
 		if (rs_value_class_is_numeric(col->vclass))
@@ -275,7 +408,7 @@ column_statistics(RsSource *src, MemoryContext callercxt, int first, int end)
 
 		col->n_null = src->n_rows - nonnull;
 		col->integral = (col->vclass == RS_VAL_INT);
-		if (col->vclass == RS_VAL_UNSUPPORTED)
+		if (!counts_distinct(col))
 			continue;
 		col->n_distinct = DatumGetInt64(SPI_getbinval(tup, td, fno++, &isnull));
 		if (rs_value_class_is_numeric(col->vclass))
@@ -339,7 +472,50 @@ class_counts(RsSource *src, MemoryContext callercxt)
 	pfree(q);
 }
 
-/* Run the per-column statistics query and the class count query. */
+/*
+ * Values held by one row (n_singletons) of each column that may be an
+ * identifier (text-like, or an integer with an identifier's sign) and is
+ * not a key or excluded by the caller, where the share of such rows can
+ * exceed RS_IDENTIFIER_SINGLETON_SHARE: that needs more distinct values
+ * than that share of the non-NULL rows.  All distinct: every value is
+ * held by one row.  Else one GROUP BY query per column.  Inside SPI.
+ */
+static void
+count_singletons(RsSource *src)
+{
+	for (int i = 0; i < src->ncols; i++)
+	{
+		RsSourceColumn *col = &src->cols[i];
+		int64		nonnull = src->n_rows - col->n_null;
+		const char *cq = quote_identifier(col->name);
+		char	   *q;
+		bool		isnull;
+		int			ret;
+
+		if (i == src->label_index || col->listed == RS_LISTED_EXCLUDE || col->reason != NULL ||
+			(col->id_sign == NULL && !text_like_type(col->typid)) || col->n_distinct < 2 ||
+			(double) col->n_distinct <= RS_IDENTIFIER_SINGLETON_SHARE * (double) nonnull)
+			continue;
+		if (col->n_distinct == nonnull)
+		{
+			col->n_singletons = nonnull;
+			continue;
+		}
+		CHECK_FOR_INTERRUPTS();
+		q = psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM %s WHERE %s IS NOT NULL "
+					 "GROUP BY %s HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 1) s",
+					 src->qualified_name, cq, cq);
+		ret = SPI_execute(q, true, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "raresynth singleton query failed: %s", SPI_result_code_string(ret));
+		col->n_singletons = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 1, &isnull));
+		SPI_freetuptable(SPI_tuptable);
+		pfree(q);
+	}
+}
+
+/* Run the per-column statistics query, the singleton counts and the class count query. */
 static void
 gather_statistics(RsSource *src)
 {
@@ -362,6 +538,7 @@ gather_statistics(RsSource *src)
 	/* min and max as the session writes them */
 	for (int first = 0; first == 0 || first < src->ncols; first += RS_STAT_COLUMNS)
 		column_statistics(src, callercxt, first, Min(first + RS_STAT_COLUMNS, src->ncols));
+	count_singletons(src);
 	nestlevel = rs_value_text_begin();
 	class_counts(src, callercxt);
 	rs_value_text_end(nestlevel);
@@ -369,7 +546,35 @@ gather_statistics(RsSource *src)
 }
 
 /*
- * Give every column its kind and, if excluded, the reason.
+ * Why a column is an identifier, or NULL: a key (mark_key_columns), or
+ * nearly unique values (count_singletons) in a text-like column or in an
+ * integer column with an identifier's sign.
+ */
+static char *
+identifier_reason(const RsSource *src, const RsSourceColumn *col)
+{
+	int64		nonnull = src->n_rows - col->n_null;
+	char	   *spread;
+
+	if (col->reason != NULL)
+		return col->reason;
+	if (col->n_singletons < 0 ||
+		(double) col->n_singletons <= RS_IDENTIFIER_SINGLETON_SHARE * (double) nonnull)
+		return NULL;
+	if (col->n_distinct == nonnull)
+		spread = pstrdup("every value is distinct");
+	else
+		spread = psprintf(INT64_FORMAT " distinct values over " INT64_FORMAT " %s, "
+						  INT64_FORMAT " of them held by one row",
+						  col->n_distinct, nonnull, col->n_null > 0 ? "non-NULL rows" : "rows",
+						  col->n_singletons);
+	return col->id_sign ? psprintf("identifier: %s, %s", col->id_sign, spread)
+		: psprintf("identifier: %s", spread);
+}
+
+/*
+ * The kind a non-label column has by its type and values, with the reason
+ * when that is excluded (an identifier aside).
  *
  * A continuous column whose type is a domain with a CHECK constraint is
  * excluded: the generator makes new values in the column's range, and no
@@ -378,13 +583,46 @@ gather_statistics(RsSource *src)
  * only values seen in the table are generated, and each of them passed
  * the check.
  */
+static RsColumnKind
+value_kind(const RsSource *src, const RsSourceColumn *col, char **reason)
+{
+	int64		nonnull = src->n_rows - col->n_null;
+	char	   *dom;
+
+	*reason = NULL;
+	if (col->vclass == RS_VAL_UNSUPPORTED)
+		*reason = psprintf("unsupported type %s", col->typname);
+	else if (nonnull == 0)
+		*reason = pstrdup("all values are NULL");
+	else if (col->n_distinct + (col->n_null > 0 ? 1 : 0) <= 1)
+		*reason = pstrdup("constant: every value is the same");
+	else if (col->vclass == RS_VAL_TEXT || col->vclass == RS_VAL_BOOL)
+		return RS_COL_CATEGORICAL;
+	else if ((col->vclass == RS_VAL_INT || col->vclass == RS_VAL_NUMERIC) &&
+			 col->integral && col->n_distinct <= rs_categorical_max_distinct)
+		return RS_COL_CATEGORICAL;
+	else if ((dom = rs_domain_with_check(col->typid)) != NULL)
+		*reason = psprintf("domain %s has a CHECK constraint that generated values may not satisfy",
+						   dom);
+	else
+		return RS_COL_CONTINUOUS;
+	return RS_COL_EXCLUDED;
+}
+
+/*
+ * Give every column its kind and, if excluded, the reason: the caller's
+ * exclusion, then identifiers (unless the caller includes the column),
+ * then the type and values (value_kind; an included column they exclude
+ * is an error).
+ */
 static void
 classify_columns(RsSource *src)
 {
 	for (int i = 0; i < src->ncols; i++)
 	{
 		RsSourceColumn *col = &src->cols[i];
-		int64		nonnull = src->n_rows - col->n_null;
+		char	   *ident;
+		char	   *why;
 
 		if (i == src->label_index)
 		{
@@ -392,35 +630,175 @@ classify_columns(RsSource *src)
 			col->reason = psprintf("label: minority class \"%s\"", src->class_values[0]);
 			continue;
 		}
-		col->kind = RS_COL_EXCLUDED;
-		if (col->reason != NULL)	/* caller's exclusion or a key */
-			continue;
-		if (col->vclass == RS_VAL_UNSUPPORTED)
-			col->reason = psprintf("unsupported type %s", col->typname);
-		else if (nonnull == 0)
-			col->reason = pstrdup("all values are NULL");
-		else if (col->n_distinct + (col->n_null > 0 ? 1 : 0) <= 1)
-			col->reason = pstrdup("constant: every value is the same");
-		else if (col->vclass == RS_VAL_TEXT && col->n_distinct == nonnull)
-			col->reason = pstrdup("identifier: every value is distinct");
-		else if (col->vclass == RS_VAL_TEXT || col->vclass == RS_VAL_BOOL)
-			col->kind = RS_COL_CATEGORICAL;
-		else if ((col->vclass == RS_VAL_INT || col->vclass == RS_VAL_NUMERIC) &&
-				 col->integral && col->n_distinct <= rs_categorical_max_distinct)
-			col->kind = RS_COL_CATEGORICAL;
-		else
-			col->kind = RS_COL_CONTINUOUS;
-		if (col->kind == RS_COL_CONTINUOUS)
+		if (col->listed == RS_LISTED_EXCLUDE)
 		{
-			char	   *dom = rs_domain_with_check(col->typid);
-
-			if (dom != NULL)
-			{
-				col->kind = RS_COL_EXCLUDED;
-				col->reason = psprintf("domain %s has a CHECK constraint that generated values may not satisfy",
-									   dom);
-			}
+			col->kind = RS_COL_EXCLUDED;
+			col->reason = pstrdup("excluded by the caller");
+			continue;
 		}
+		ident = identifier_reason(src, col);
+		col->kind = value_kind(src, col, &why);
+		if (col->listed == RS_LISTED_INCLUDE)
+		{
+			if (col->kind == RS_COL_EXCLUDED)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" listed in include cannot be a feature", col->name),
+						 errdetail("The profile excludes it: %s.", why)));
+			col->reason = ident ? psprintf("included by the caller (%s)", ident)
+				: pstrdup("included by the caller");
+		}
+		else if (ident != NULL)
+		{
+			col->kind = RS_COL_EXCLUDED;
+			col->reason = ident;
+		}
+		else
+			col->reason = why;
+	}
+}
+
+/*
+ * At most this many categorical features (the first, in column order)
+ * take part in the dependency search: one scan of the source per column
+ * that may determine others.
+ */
+#define RS_DEPEND_MAX_COLUMNS 100
+
+/* Append a part to a column's reason, after "; " when it has one. */
+static void
+append_reason(RsSourceColumn *col, const char *part)
+{
+	col->reason = col->reason ? psprintf("%s; %s", col->reason, part) : pstrdup(part);
+}
+
+/*
+ * Whether column a fixes column b on every row of the source, for the n
+ * columns bs[]: fixed[k] for bs[k].  One query, grouping by a (NULL one
+ * group, a value like any other): in a group, b has one value when all
+ * its rows are NULL, or none is and the least value equals the greatest
+ * (booleans: bool_and equals bool_or).  Inside SPI.
+ */
+static void
+columns_fixed_by(const RsSource *src, int a, const int *bs, int n, bool *fixed)
+{
+	StringInfoData q;
+	int			ret;
+
+	initStringInfo(&q);
+	appendStringInfoString(&q, "SELECT ");
+	for (int k = 0; k < n; k++)
+		appendStringInfo(&q, "%spg_catalog.bool_and(f%d)", k ? ", " : "", k);
+	appendStringInfoString(&q, " FROM (SELECT ");
+	for (int k = 0; k < n; k++)
+	{
+		const RsSourceColumn *b = &src->cols[bs[k]];
+		const char *bq = quote_identifier(b->name);
+		bool		is_bool = (b->vclass == RS_VAL_BOOL);
+
+		appendStringInfo(&q, "%s(pg_catalog.count(%s) OPERATOR(pg_catalog.=) 0 OR "
+						 "(pg_catalog.count(%s) OPERATOR(pg_catalog.=) pg_catalog.count(*) AND "
+						 "pg_catalog.%s(%s) OPERATOR(pg_catalog.=) pg_catalog.%s(%s))) AS f%d",
+						 k ? ", " : "", bq, bq, is_bool ? "bool_and" : "min", bq,
+						 is_bool ? "bool_or" : "max", bq, k);
+	}
+	appendStringInfo(&q, " FROM %s GROUP BY %s) s", src->qualified_name,
+					 quote_identifier(src->cols[a].name));
+	ret = SPI_execute(q.data, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "raresynth dependency query failed: %s", SPI_result_code_string(ret));
+	for (int k = 0; k < n; k++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, k + 1, &isnull);
+
+		fixed[k] = !isnull && DatumGetBool(d);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	pfree(q.data);
+}
+
+/*
+ * Functional dependencies between the categorical features (depend.h),
+ * over every row of the source.  Each column's distinct values, NULL
+ * counted as one, come from the statistics; a pair is looked at only
+ * where the rule's cheap part holds (rs_depend_holds with n_ab = n_a),
+ * with one query per column a for all its pairs (columns_fixed_by).  a
+ * fixing b means n_ab = n_a, and else n_ab > n_a.  Sets determinant and
+ * the reasons "determined by" and "determines".
+ */
+static void
+find_dependencies(RsSource *src)
+{
+	int		   *cand = palloc(sizeof(int) * Max(src->ncols, 1));
+	int			m = 0;
+	int64	   *n_values;
+	uint8_t    *holds;
+	int		   *det;
+	int		   *bs;
+	int		   *which;
+	bool	   *fixed;
+	bool		connected = false;
+
+	for (int i = 0; i < src->ncols && m < RS_DEPEND_MAX_COLUMNS; i++)
+		if (src->cols[i].kind == RS_COL_CATEGORICAL)
+			cand[m++] = i;
+	if (m < 2)
+		return;
+	n_values = palloc(sizeof(int64) * m);
+	holds = palloc0((Size) m * m);
+	det = palloc(sizeof(int) * m);
+	bs = palloc(sizeof(int) * m);
+	which = palloc(sizeof(int) * m);
+	fixed = palloc(sizeof(bool) * m);
+	for (int a = 0; a < m; a++)
+		n_values[a] = src->cols[cand[a]].n_distinct + (src->cols[cand[a]].n_null > 0 ? 1 : 0);
+
+	for (int a = 0; a < m; a++)
+	{
+		int			n = 0;
+
+		for (int b = 0; b < m; b++)
+			if (b != a && rs_depend_holds(src->n_rows, n_values[a], n_values[b], n_values[a]))
+			{
+				which[n] = b;
+				bs[n++] = cand[b];
+			}
+		if (n == 0)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		if (!connected && SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		connected = true;
+		columns_fixed_by(src, cand[a], bs, n, fixed);
+		for (int k = 0; k < n; k++)
+			holds[a * m + which[k]] = (uint8_t)
+				rs_depend_holds(src->n_rows, n_values[a], n_values[which[k]],
+								fixed[k] ? n_values[a] : n_values[a] + 1);
+	}
+	if (connected)
+		SPI_finish();
+
+	rs_depend_choose(m, holds, n_values, det);
+	for (int b = 0; b < m; b++)
+	{
+		RsSourceColumn *col = &src->cols[cand[b]];
+
+		if (det[b] < 0)
+			continue;
+		col->determinant = cand[det[b]];
+		append_reason(col, psprintf("determined by \"%s\"", src->cols[col->determinant].name));
+	}
+	for (int a = 0; a < m; a++)
+	{
+		StringInfoData d;
+
+		initStringInfo(&d);
+		for (int b = 0; b < m; b++)
+			if (det[b] == a)
+				appendStringInfo(&d, "%s\"%s\"", d.len ? ", " : "determines ", src->cols[cand[b]].name);
+		if (d.len)
+			append_reason(&src->cols[cand[a]], d.data);
 	}
 }
 
@@ -453,7 +831,7 @@ rs_source_feature_index(const RsSource *src, int i)
  * with no usable feature column.
  */
 RsSource *
-rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
+rs_source_analyze(Oid relid, const char *label, ArrayType *exclude, ArrayType *include)
 {
 	RsSource   *src = palloc0(sizeof(RsSource));
 
@@ -463,7 +841,7 @@ rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
 	src->relname = get_rel_name(relid);
 	src->qualified_name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 													 src->relname);
-	collect_columns(src, label, exclude);
+	collect_columns(src, label, exclude, include);
 	gather_statistics(src);
 
 	if (src->n_rows == 0)
@@ -499,6 +877,7 @@ rs_source_analyze(Oid relid, const char *label, ArrayType *exclude)
 				 d.len ? errdetail("Excluded: %s.", d.data) : errdetail("The label is the only column."),
 				 errhint("Features must be numeric, date, timestamp, text, boolean or enum columns that are not identifiers or constant.")));
 	}
+	find_dependencies(src);
 	return src;
 }
 

@@ -145,7 +145,7 @@ put_result(FunctionCallInfo fcinfo, const char *model_name, const char *minority
 /*
  * raresynth_train(source regclass, label name, minority text, model name,
  *				   epochs int, batch_size int, seed bigint, exclude name[],
- *				   options jsonb)
+ *				   include name[], options jsonb)
  *	 returns table (model name, minority text, rows bigint, columns int,
  *					epochs int, seconds float8, seed bigint)
  */
@@ -186,10 +186,11 @@ raresynth_train(PG_FUNCTION_ARGS)
 	rs_options_default(&opts);
 	opts.gan.epochs = epochs;
 	opts.gan.batch_size = rs_option_arg(fcinfo, 5, "batch_size");
-	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, false);
+	rs_options_parse(PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9), &opts, false);
 	seed = rs_seed_arg(fcinfo, 6);
 
-	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7));
+	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7),
+							PG_ARGISNULL(8) ? NULL : PG_GETARG_ARRAYTYPE_P(8));
 
 	minority = rs_source_minority(src, PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
 
