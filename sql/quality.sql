@@ -107,6 +107,9 @@ SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('small_train', 'smal
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('small_train', 'small_copy', 'y', holdout => 'small_train')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('small_train', 'small_copy', 'y', holdout => 'small_copy')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('small_train', 'small_copy', 'y', holdout => 'no_such')$$);
+-- holdout 0 is a relation that does not exist, as for synthetic (not "no holdout")
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('small_train', 'small_copy', 'y', holdout => 0::regclass)$$);
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('small_train', 0::regclass, 'y')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('heart', 'heart', 'risk')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('heart', 'heart_copy', 'risk', '7')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_quality('heart', 'heart_copy', 'risk', '0')$$);

@@ -203,6 +203,7 @@ raresynth_quality(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	RsSource   *src;
 	char	   *minority;
+	bool		has_holdout;
 	Oid			holdout = InvalidOid;
 	QualityRun	run;
 	MemoryContext cxt,
@@ -212,8 +213,9 @@ raresynth_quality(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("real, synthetic and label must not be NULL")));
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
-		holdout = PG_GETARG_OID(4);
+	has_holdout = PG_NARGS() > 4 && !PG_ARGISNULL(4);
+	if (has_holdout)
+		holdout = PG_GETARG_OID(4);	/* 0 too: read, and refused, like synthetic */
 
 	src = rs_source_analyze(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(2)), NULL);
 	minority = rs_source_minority(src, PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)));
@@ -221,7 +223,7 @@ raresynth_quality(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("real and synthetic must be different relations")));
-	if (OidIsValid(holdout) && (holdout == PG_GETARG_OID(0) || holdout == PG_GETARG_OID(1)))
+	if (has_holdout && (holdout == PG_GETARG_OID(0) || holdout == PG_GETARG_OID(1)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("holdout must be a relation other than real and synthetic"),
@@ -232,7 +234,7 @@ raresynth_quality(PG_FUNCTION_ARGS)
 	memset(&run, 0, sizeof(run));
 	run.real = rs_source_read_class(src, minority);
 	run.syn = read_compared(src, PG_GETARG_OID(1), "synthetic", minority, run.real);
-	if (OidIsValid(holdout))
+	if (has_holdout)
 		run.holdout = read_compared(src, holdout, "holdout", minority, run.real);
 	measure(&run);
 	MemoryContextSwitchTo(old);
