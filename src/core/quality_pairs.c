@@ -7,8 +7,10 @@
  *
  * Every column is coded once into small integers (a category index, a
  * quantile bin, NULL and "not a category" codes of their own); a pair's
- * joint distribution is then two sorted arrays of pair codes, compared in
- * one merge (O(n log n) per pair, no table of categories x categories).
+ * joint distribution is then counted cell by cell when its table has no
+ * more cells than the two tables have rows (O(n) per pair), else taken
+ * from two sorted arrays of pair codes compared in one merge (O(n log n),
+ * memory O(n) whatever the categories).
  */
 #include "quality_int.h"
 
@@ -127,27 +129,14 @@ cmp_int64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * 1 - TVD of the joint distribution of codes (a, b) in the real rows
- * (ra, rb: nr rows) and the synthetic ones (sa, sb: ns rows); kb the
- * count of b's codes; jr[nr], js[ns] scratch.  NaN without rows.
- */
+/* 1 - TVD of two sorted arrays of pair codes, by one merge. */
 static double
-contingency_codes(const int32_t *ra, const int32_t *rb, int nr, const int32_t *sa,
-				  const int32_t *sb, int ns, int kb, int64_t *jr, int64_t *js)
+contingency_sorted(const int64_t *jr, int nr, const int64_t *js, int ns)
 {
 	int			i = 0,
 				j = 0;
 	double		tvd = 0.0;
 
-	if (nr == 0 || ns == 0)
-		return NAN;
-	for (int r = 0; r < nr; r++)
-		jr[r] = (int64_t) ra[r] * kb + rb[r];
-	for (int r = 0; r < ns; r++)
-		js[r] = (int64_t) sa[r] * kb + sb[r];
-	qsort(jr, (size_t) nr, sizeof(int64_t), cmp_int64);
-	qsort(js, (size_t) ns, sizeof(int64_t), cmp_int64);
 	while (i < nr || j < ns)
 	{
 		int64_t		v = (j >= ns || (i < nr && jr[i] < js[j])) ? jr[i] : js[j];
@@ -163,6 +152,43 @@ contingency_codes(const int32_t *ra, const int32_t *rb, int nr, const int32_t *s
 	return 1.0 - 0.5 * tvd;
 }
 
+/*
+ * 1 - TVD of the joint distribution of codes (a, b) in the real rows
+ * (ra, rb: nr rows) and the synthetic ones (sa, sb: ns rows); ka, kb the
+ * counts of a's and b's codes.  Counts the cells directly when the table
+ * of ka x kb cells fits the scratch (cells[n_cells] pairs of counts),
+ * else sorts the pair codes (jr[nr], js[ns]).  NaN without rows.
+ */
+static double
+contingency_codes(const int32_t *ra, const int32_t *rb, int nr, const int32_t *sa,
+				  const int32_t *sb, int ns, int ka, int kb, int64_t *jr, int64_t *js,
+				  int32_t *cells, size_t n_cells)
+{
+	size_t		nk = (size_t) ka * (size_t) kb;
+	double		tvd = 0.0;
+
+	if (nr == 0 || ns == 0)
+		return NAN;
+	if (nk <= n_cells)
+	{
+		memset(cells, 0, sizeof(int32_t) * 2 * nk);
+		for (int r = 0; r < nr; r++)
+			cells[2 * ((size_t) ra[r] * kb + rb[r])]++;
+		for (int r = 0; r < ns; r++)
+			cells[2 * ((size_t) sa[r] * kb + sb[r]) + 1]++;
+		for (size_t k = 0; k < nk; k++)
+			tvd += fabs((double) cells[2 * k] / nr - (double) cells[2 * k + 1] / ns);
+		return 1.0 - 0.5 * tvd;
+	}
+	for (int r = 0; r < nr; r++)
+		jr[r] = (int64_t) ra[r] * kb + rb[r];
+	for (int r = 0; r < ns; r++)
+		js[r] = (int64_t) sa[r] * kb + sb[r];
+	qsort(jr, (size_t) nr, sizeof(int64_t), cmp_int64);
+	qsort(js, (size_t) ns, sizeof(int64_t), cmp_int64);
+	return contingency_sorted(jr, nr, js, ns);
+}
+
 /* Codes of every column of both tables, and the scratch of a pair. */
 typedef struct pair_codes
 {
@@ -172,6 +198,8 @@ typedef struct pair_codes
 	int		   *k;				/* nc: codes per column */
 	int64_t    *jr,
 			   *js;
+	int32_t    *cells;			/* n_cells pairs of counts */
+	size_t		n_cells;
 } pair_codes;
 
 static void
@@ -182,6 +210,7 @@ pair_codes_free(pair_codes *pc)
 	rs_free(pc->k);
 	rs_free(pc->jr);
 	rs_free(pc->js);
+	rs_free(pc->cells);
 }
 
 /* Code columns cols[0..n) (every column when cols is NULL) of both tables. */
@@ -200,7 +229,10 @@ pair_codes_build(pair_codes *pc, const rs_table *real, const rs_table *syn,
 	pc->k = rs_alloc_array((size_t) n, sizeof(int));
 	pc->jr = rs_alloc_array(nr, sizeof(int64_t));
 	pc->js = rs_alloc_array(ns, sizeof(int64_t));
-	if (!pc->real || !pc->syn || !pc->k || !pc->jr || !pc->js)
+	/* direct counts for tables of up to as many cells as rows (4096 at least) */
+	pc->n_cells = nr + ns > 4096 ? nr + ns : 4096;
+	pc->cells = rs_alloc_array(pc->n_cells * 2, sizeof(int32_t));
+	if (!pc->real || !pc->syn || !pc->k || !pc->jr || !pc->js || !pc->cells)
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the column pairs");
 	for (int i = 0; i < n && st == RS_OK; i++)
 	{
@@ -222,7 +254,7 @@ pair_codes_similarity(const pair_codes *pc, int i, int j, int nr, int ns)
 
 	return contingency_codes(pc->real + (size_t) i * sr, pc->real + (size_t) j * sr, nr,
 							 pc->syn + (size_t) i * ss, pc->syn + (size_t) j * ss, ns,
-							 pc->k[j], pc->jr, pc->js);
+							 pc->k[i], pc->k[j], pc->jr, pc->js, pc->cells, pc->n_cells);
 }
 
 rs_status
