@@ -4,36 +4,38 @@
 
 -- the real positives against themselves: perfect fidelity, every row a copy
 CREATE TABLE heart_copy AS SELECT * FROM heart WHERE risk = 1;
+CREATE TEMP TABLE copy_q AS SELECT * FROM raresynth_quality('heart', 'heart_copy', 'risk');
 SELECT metric, round(value::numeric, 6) AS value
-FROM raresynth_quality('heart', 'heart_copy', 'risk')
+FROM copy_q
 WHERE column_name IS NULL AND metric NOT LIKE 'dcr_real%'
   AND metric NOT IN ('logistic_detection', 'logistic_detection_auc', 'dcr_random_median');
 -- a logistic regression cannot tell a table from itself
-SELECT metric, value > 0.9 AS alike FROM raresynth_quality('heart', 'heart_copy', 'risk')
+SELECT metric, value > 0.9 AS alike FROM copy_q
 WHERE metric = 'logistic_detection';
 
 -- real negatives posing as positives: close, but not copies (the data set is
 -- itself synthetic: its classes barely differ)
 CREATE TABLE negatives AS SELECT * FROM heart WHERE risk = 0;
 UPDATE negatives SET risk = 1;
+CREATE TEMP TABLE negatives_q AS SELECT * FROM raresynth_quality('heart', 'negatives', 'risk');
 SELECT metric, value >= 0.95 AS high
-FROM raresynth_quality('heart', 'negatives', 'risk')
+FROM negatives_q
 WHERE metric IN ('ks_complement_mean', 'tv_complement_mean', 'correlation_similarity_mean');
 SELECT metric, value
-FROM raresynth_quality('heart', 'negatives', 'risk')
+FROM negatives_q
 WHERE metric IN ('rows_real', 'rows_synthetic', 'exact_matches');
 -- pair trends, detection and the overall score as the real rows of the
 -- other class score them; no unseen country/continent/hemisphere combination
 SELECT metric, value >= 0.95 AS high
-FROM raresynth_quality('heart', 'negatives', 'risk')
+FROM negatives_q
 WHERE metric IN ('pair_trend_mean', 'logistic_detection', 'overall_score', 'column_shape_mean');
 SELECT metric, column_name, value
-FROM raresynth_quality('heart', 'negatives', 'risk')
+FROM negatives_q
 WHERE metric IN ('dependency_groups', 'unseen_combination', 'unseen_combination_share');
 -- per column: one KS or TV score for each feature, one out-of-range count,
 -- one unseen-combination share per determinant; one pair trend per pair
 SELECT metric, count(*), count(column_name_2) AS with_second_column
-FROM raresynth_quality('heart', 'negatives', 'risk')
+FROM negatives_q
 WHERE column_name IS NOT NULL GROUP BY metric ORDER BY metric;
 
 -- out of range and non-integral values are counted
