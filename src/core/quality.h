@@ -149,7 +149,7 @@ int64_t		rs_quality_exact_matches(const rs_table *real, const rs_table *syn,
  * n_bins - 1 into edges: the quantiles k / n_bins, k = 1 .. n_bins - 1, of
  * its non-NULL values (linear interpolation between order statistics, as
  * numpy's default), repeated values once.  Returns their count (0 without
- * values).  A value v falls in bin rs_quality_bin(v): the count of edges
+ * values, -1 out of memory).  A value v falls in bin rs_quality_bin(v): the count of edges
  * below it (bins (e_k-1, e_k], the first and last unbounded).
  */
 int			rs_quality_quantile_edges(const rs_table *t, int c, int n_bins, double *edges);
