@@ -671,6 +671,9 @@ test_detection(void)
 	CHECK(d.n_real == n && d.n_syn == n);
 	CHECK(d.score > 0.85 && d.score <= 1.0);
 	CHECK(d.auc < 0.58);
+	/* the very same rows on both sides */
+	CHECK(rs_quality_detection(a, a, 0, &rng, &d, &err) == RS_OK);
+	CHECK(d.score > 0.9);
 	CHECK(rs_quality_detection(a, far, 0, &rng, &d, &err) == RS_OK);
 	CHECK(d.score < 0.01);
 	CHECK(d.auc > 0.995);
