@@ -3,7 +3,9 @@
 # train the GAN on the rare class, write heart_synthetic (1:1), measure
 # its quality, then run the paper's experiment (none vs SMOTE vs GAN at
 # sizes 1000, 2000, 4000 and all) and draw its two figures into out/:
-# accuracy.png, recall.png, evaluation.csv, results.md.
+# accuracy.png, recall.png, evaluation.csv, results.md; the quality
+# report goes to out/quality.csv and its figures to docs/figures/
+# (column_shapes.png, pair_trends.png).
 #   bash scripts/demo.sh            3 runs per size (a few minutes)
 #   bash scripts/demo.sh --paper    the paper's 100 runs (about two hours)
 #   RUNS=10 bash scripts/demo.sh    any other count  Installs and builds
@@ -46,9 +48,17 @@ SELECT raresynth_synthesize('heart_risk', seed => 1) AS rows_written;
 SELECT risk, count(*) FROM heart_improved GROUP BY risk ORDER BY risk;
 \echo '== five synthetic rows'
 SELECT * FROM heart_synthetic LIMIT 5;
-\echo '== raresynth_quality(''heart'', ''heart_synthetic'', ''risk''): fidelity and privacy'
-SELECT metric, round(value::numeric, 4) AS value
-FROM raresynth_quality('heart', 'heart_synthetic', 'risk') WHERE column_name IS NULL;
+\echo '== raresynth_quality(''heart'', ''heart_synthetic'', ''risk''): fidelity and privacy (docs/quality.md)'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS heart_quality;
+RESET client_min_messages;
+CREATE TABLE heart_quality AS
+SELECT metric, column_name, column_name_2, value FROM raresynth_quality('heart', 'heart_synthetic', 'risk');
+SELECT metric, round(value::numeric, 4) AS value FROM heart_quality WHERE column_name IS NULL;
+\echo '== the five weakest column pairs'
+SELECT column_name, column_name_2, round(value::numeric, 4) AS pair_trend
+FROM heart_quality WHERE metric = 'pair_trend' ORDER BY value LIMIT 5;
+\copy heart_quality TO 'out/quality.csv' WITH (FORMAT csv, HEADER true)
 \echo '== raresynth_evaluate(''heart'', ''risk''): the paper''s experiment,' :runs 'runs per size'
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS heart_evaluation;
@@ -58,7 +68,9 @@ SELECT * FROM raresynth_evaluate('heart', 'risk', runs => :runs, sizes => '{1000
 \copy heart_evaluation TO 'out/evaluation.csv' WITH (FORMAT csv, HEADER true)
 SQL
 bash scripts/figures.sh out/evaluation.csv out
+bash scripts/figures.sh --quality out/quality.csv docs/figures
 echo
 cat out/results.md
 echo
 echo "demo: figures in out/accuracy.png and out/recall.png, table in out/evaluation.csv and out/results.md"
+echo "demo: quality in out/quality.csv, docs/figures/column_shapes.png and docs/figures/pair_trends.png"

@@ -4,7 +4,65 @@
 # recall_sd,...): accuracy.png and recall.png, x = data set size, one line
 # per method with error bars (one standard deviation over the runs); and
 # the table as Markdown (results.md).
+#   figures.sh --quality CSV OUTDIR: the quality figures from
+# raresynth_quality's rows (CSV with a header: metric,column_name,
+# column_name_2,value): column_shapes.png (per column, the KS or TV
+# complement) and pair_trends.png (a heat map of every pair's trend).
 set -euo pipefail
+
+quality_figures() {  # csv outdir
+  local csv=$1 out=$2 cols n xt
+  mkdir -p "$out"
+  # the columns in table order, as the per-column scores come
+  cols=$(awk -F, 'NR > 1 && ($1 == "ks_complement" || $1 == "tv_complement") {print $2}' "$csv")
+  n=$(echo "$cols" | wc -l)
+  awk -F, 'NR > 1 && ($1 == "ks_complement" || $1 == "tv_complement") {
+      printf "%d %s %s %s\n", n++, $2, ($1 == "ks_complement" ? 1 : 2), ($4 == "" ? "NaN" : $4) }' \
+    "$csv" > "$out/.shapes.dat"
+  # pair trends: index of each name, both halves, the diagonal 1
+  awk -F, 'NR == FNR { idx[$0] = FNR - 1; next }
+           FNR > 1 && $1 == "pair_trend" && $4 != "" {
+             print idx[$2], idx[$3], $4; print idx[$3], idx[$2], $4 }
+           END { for (c in idx) print idx[c], idx[c], 1 }' <(echo "$cols") "$csv" |
+    sort -k2,2n -k1,1n > "$out/.pairs.dat"
+  xt=$(echo "$cols" | awk '{printf "%s\"%s\" %d", (NR > 1 ? ", " : ""), $0, NR - 1}')
+  gnuplot <<GP
+set terminal pngcairo size 1000,560 font "DejaVu Sans,10" noenhanced
+set output '$out/column_shapes.png'
+set title "Column shapes: KS complement (continuous) and TV complement (categorical), synthetic vs real rows"
+set ylabel "score (1 = the real distribution)"
+set yrange [0.8:1.005]
+set xrange [-0.7:$n - 0.3]
+set xtics ($xt) rotate by 45 right
+set grid ytics
+set style fill solid 0.8 border -1
+set boxwidth 0.75
+set key top right
+plot '$out/.shapes.dat' using 1:(\$3 == 1 ? \$4 : 1/0) with boxes lc rgb '#4477aa' title 'KS complement', \
+     '' using 1:(\$3 == 2 ? \$4 : 1/0) with boxes lc rgb '#ee7733' title 'TV complement'
+GP
+  gnuplot <<GP
+set terminal pngcairo size 900,820 font "DejaVu Sans,9" noenhanced
+set output '$out/pair_trends.png'
+set title "Column pair trends (correlation or contingency similarity; 1 = as in the real rows)"
+set xtics ($xt) rotate by 60 right
+set ytics ($xt)
+set xrange [-0.5:$n - 0.5]
+set yrange [$n - 0.5:-0.5]
+set cbrange [0:1]
+set palette defined (0 '#b2182b', 0.8 '#f4a582', 0.9 '#fddbc7', 0.95 '#d1e5f0', 1 '#2166ac')
+set size square
+unset key
+plot '$out/.pairs.dat' using 1:2:3 with image
+GP
+  rm -f "$out/.shapes.dat" "$out/.pairs.dat"
+}
+
+if [ "${1:-}" = "--quality" ]; then
+  quality_figures "$2" "$3"
+  exit 0
+fi
+
 csv=$1
 out=$2
 mkdir -p "$out"

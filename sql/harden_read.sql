@@ -35,10 +35,10 @@ SELECT * INTO ref_score FROM raresynth_score('t', 't_copy', 'y');
 SELECT other, (SELECT row(s.*) FROM raresynth_score('t', other::regclass, 'y') s)
               = (SELECT row(r.*) FROM ref_score r) AS same_score
 FROM unnest(array['t_extra', 't_order', 't_dropped', 't_domain', 't_view', 't_amount_mod']) other;
-SELECT metric, column_name, value INTO ref_quality FROM raresynth_quality('t', 't_copy', 'y');
-SELECT other, (SELECT array_agg(row(q.*) ORDER BY q.metric, q.column_name)
+SELECT * INTO ref_quality FROM raresynth_quality('t', 't_copy', 'y');
+SELECT other, (SELECT array_agg(row(q.*) ORDER BY q.metric, q.column_name, q.column_name_2)
                FROM raresynth_quality('t', other::regclass, 'y') q)
-              = (SELECT array_agg(row(r.*) ORDER BY r.metric, r.column_name) FROM ref_quality r) AS same_quality
+              = (SELECT array_agg(row(r.*) ORDER BY r.metric, r.column_name, r.column_name_2) FROM ref_quality r) AS same_quality
 FROM unnest(array['t_extra', 't_order', 't_dropped', 't_domain', 't_view']) other;
 
 -- relations whose columns differ in type: text where the source has int

@@ -160,12 +160,13 @@ CREATE FUNCTION raresynth_quality(
         "real" regclass,
         synthetic regclass,
         label name,
-        minority text DEFAULT NULL)
-    RETURNS TABLE (metric text, column_name name, value float8)
+        minority text DEFAULT NULL,
+        holdout regclass DEFAULT NULL)
+    RETURNS TABLE (metric text, column_name name, value float8, column_name_2 name)
     AS 'MODULE_PATHNAME', 'raresynth_quality'
     LANGUAGE C STABLE;
-COMMENT ON FUNCTION raresynth_quality(regclass, regclass, name, text) IS
-    'fidelity (KS and TV complements, correlation similarity), validity (out-of-range cells) and privacy (exact copies, distance to closest real record) of the synthetic rows of a class against the real ones';
+COMMENT ON FUNCTION raresynth_quality(regclass, regclass, name, text, regclass) IS
+    'SDMetrics-style quality of the synthetic rows of a class against the real ones: column shapes (KS and TV complements), pair trends of every column pair (column_name, column_name_2), overall score, logistic detection, unseen combinations of dependent columns, validity (out-of-range cells) and privacy (exact copies, distance to closest record, DCR baseline protection; with holdout, real rows the model did not see: their DCR and DCR overfitting protection); see docs/quality.md';
 
 -------------------------------------------------------------------------------
 -- The baseline and the paper's experiment

@@ -1,17 +1,13 @@
 /*
  * quality.c
- *	  Fidelity, validity and privacy metrics of synthetic rows (see
- *	  quality.h).
+ *	  Fidelity and validity metrics of synthetic rows, and the whole report
+ *	  (see quality.h); column pairs are in quality_pairs.c, distances and
+ *	  detection in quality_privacy.c and quality_detect.c.
  *
  * KS sorts the non-NULL values of each column once (O(n log n)); TV and the
- * correlations are single passes; exact matches hash every real row into an
- * open-addressing table (O(n)); DCR sorts the reference by one continuous
- * column and searches outward from each query row's value, stopping once
- * that column alone is as far as the best row found, and stops adding up a
- * row once its partial distance reaches the best (exact; worst case still
- * O(query * reference * cols), hence the query sampling).
+ * correlations are single passes.
  */
-#include "quality.h"
+#include "quality_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,8 +15,8 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static int
-cmp_double(const void *a, const void *b)
+int
+rs_quality_cmp_double(const void *a, const void *b)
 {
 	double		x = *(const double *) a,
 				y = *(const double *) b;
@@ -34,8 +30,8 @@ col_name(const rs_table *t, int c)
 	return t->cols[c].name ? t->cols[c].name : "?";
 }
 
-static rs_status
-check_pair(const rs_table *real, const rs_table *syn, rs_error *err)
+rs_status
+rs_quality_check_pair(const rs_table *real, const rs_table *syn, rs_error *err)
 {
 	if (!real || !syn || real->n_cols < 1 || real->n_rows < 0 || syn->n_rows < 0
 		|| !real->cols || !syn->cols)
@@ -52,6 +48,29 @@ check_pair(const rs_table *real, const rs_table *syn, rs_error *err)
 	return RS_OK;
 }
 
+void
+rs_quality_pick(int n, int nq, rs_rng *rng, int *pick)
+{
+	for (int i = 0; i < n; i++)
+		pick[i] = i;
+	for (int i = 0; i < nq; i++)
+	{
+		int			j = i + (int) rs_rng_below(rng, (uint64_t) (n - i));
+		int			t = pick[i];
+
+		pick[i] = pick[j];
+		pick[j] = t;
+	}
+}
+
+double
+rs_quality_median_sorted(const double *v, int n)
+{
+	if (n == 0)
+		return NAN;
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 /* Non-NULL values of column c of t into buf (sorted); returns their count. */
 static int
 sorted_values(const rs_table *t, int c, double *buf)
@@ -65,7 +84,7 @@ sorted_values(const rs_table *t, int c, double *buf)
 		if (!rs_is_null(v))
 			buf[n++] = v;
 	}
-	qsort(buf, (size_t) n, sizeof(double), cmp_double);
+	qsort(buf, (size_t) n, sizeof(double), rs_quality_cmp_double);
 	return n;
 }
 
@@ -157,7 +176,7 @@ rs_quality_ks(const rs_table *real, const rs_table *syn, int column,
 	int			na,
 				nb;
 
-	if ((st = check_pair(real, syn, err)) != RS_OK)
+	if ((st = rs_quality_check_pair(real, syn, err)) != RS_OK)
 		return st;
 	if (column < 0 || column >= real->n_cols || real->cols[column].kind != RS_KIND_CONTINUOUS)
 		return rs_fail(err, RS_ERR_INVALID, "KS needs a continuous column");
@@ -186,7 +205,7 @@ rs_quality_tv(const rs_table *real, const rs_table *syn, int column,
 	int64_t    *cnt;			/* (nc + 2) x 2: categories, NULL, invalid */
 	double		tv = 0.0;
 
-	if ((st = check_pair(real, syn, err)) != RS_OK)
+	if ((st = rs_quality_check_pair(real, syn, err)) != RS_OK)
 		return st;
 	if (column < 0 || column >= real->n_cols || real->cols[column].kind != RS_KIND_CATEGORICAL)
 		return rs_fail(err, RS_ERR_INVALID, "TV needs a categorical column");
@@ -241,409 +260,6 @@ rs_quality_corr(const rs_table *real, const rs_table *syn, int c1, int c2)
 	return 1.0 - fabs(rr - rs) / 2.0;
 }
 
-/* ---------------------------------------------------------------- privacy */
-
-static uint64_t
-hash_row(const double *v, int nc)
-{
-	uint64_t	h = UINT64_C(0x9E3779B97F4A7C15);
-
-	for (int c = 0; c < nc; c++)
-	{
-		double		x = v[c];
-		uint64_t	bits;
-
-		if (isnan(x))
-			bits = UINT64_C(0x7FF8000000000000);	/* every NaN alike */
-		else
-		{
-			if (x == 0.0)
-				x = 0.0;		/* -0 equals 0 */
-			memcpy(&bits, &x, sizeof(bits));
-		}
-		h ^= bits + UINT64_C(0x9E3779B97F4A7C15) + (h << 6) + (h >> 2);
-		h *= UINT64_C(0xFF51AFD7ED558CCD);
-		h ^= h >> 33;
-	}
-	return h;
-}
-
-static int
-rows_equal(const double *a, const double *b, int nc)
-{
-	for (int c = 0; c < nc; c++)
-	{
-		int			na = isnan(a[c]),
-					nb = isnan(b[c]);
-
-		if (na != nb || (!na && a[c] != b[c]))
-			return 0;
-	}
-	return 1;
-}
-
-int64_t
-rs_quality_exact_matches(const rs_table *real, const rs_table *syn, rs_error *err)
-{
-	int			nc;
-	size_t		cap = 1,
-				mask;
-	int32_t    *slot;			/* cap entries: real row + 1, 0 empty */
-	int64_t		matches = 0;
-
-	if (check_pair(real, syn, err) != RS_OK)
-		return -1;
-	nc = real->n_cols;
-	if (real->n_rows == 0 || syn->n_rows == 0)
-		return 0;
-	while (cap < (size_t) real->n_rows * 2)
-		cap <<= 1;
-	mask = cap - 1;
-	slot = rs_alloc_array(cap, sizeof(int32_t));
-	if (!slot)
-	{
-		rs_fail(err, RS_ERR_NOMEM, "out of memory for matching rows");
-		return -1;
-	}
-	for (int r = 0; r < real->n_rows; r++)
-	{
-		size_t		i = (size_t) hash_row(&RS_CELL(real, r, 0), nc) & mask;
-
-		while (slot[i])
-			i = (i + 1) & mask;
-		slot[i] = r + 1;
-	}
-	for (int r = 0; r < syn->n_rows; r++)
-	{
-		const double *row = &RS_CELL(syn, r, 0);
-		size_t		i = (size_t) hash_row(row, nc) & mask;
-
-		if ((r & 4095) == 0)
-			rs_check_interrupts();
-		while (slot[i])
-		{
-			if (rows_equal(row, &RS_CELL(real, slot[i] - 1, 0), nc))
-			{
-				matches++;
-				break;
-			}
-			i = (i + 1) & mask;
-		}
-	}
-	rs_free(slot);
-	return matches;
-}
-
-/*
- * Normalized copy of rows of t for DCR: continuous values (x - lo) / scale,
- * categorical values as they are, NULL as NaN.  rows NULL: every row.
- */
-static void
-dcr_normalize(const rs_table *t, const int *rows, int n, const double *lo,
-			  const double *scale, double *out)
-{
-	int			nc = t->n_cols;
-
-	for (int i = 0; i < n; i++)
-	{
-		int			r = rows ? rows[i] : i;
-
-		for (int c = 0; c < nc; c++)
-		{
-			double		v = RS_CELL(t, r, c);
-
-			if (!rs_is_null(v) && t->cols[c].kind == RS_KIND_CONTINUOUS)
-				v = (v - lo[c]) / scale[c];
-			out[(size_t) i * nc + c] = v;
-		}
-	}
-}
-
-/* A reference row's sort key (NaN: NULL key, sorted last). */
-typedef struct dcr_key
-{
-	double		key;
-	int			row;
-} dcr_key;
-
-static int
-cmp_key(const void *a, const void *b)
-{
-	const dcr_key *x = a,
-			   *y = b;
-	int			nx = isnan(x->key),
-				ny = isnan(y->key);
-
-	if (nx || ny)
-		return nx != ny ? nx - ny : (x->row > y->row) - (x->row < y->row);
-	if (x->key != y->key)
-		return (x->key > y->key) - (x->key < y->key);
-	return (x->row > y->row) - (x->row < y->row);
-}
-
-/*
- * min(best, sum of per-column distances of normalized rows a and b); stops
- * adding once the sum reaches best.
- */
-static double
-dcr_row(const double *a, const double *b, const rs_table *t, double best)
-{
-	double		d = 0.0;
-
-	for (int c = 0; c < t->n_cols && d < best; c++)
-	{
-		int			na = isnan(a[c]),
-					nb = isnan(b[c]);
-
-		if (na || nb)
-			d += (na && nb) ? 0.0 : 1.0;
-		else if (t->cols[c].kind == RS_KIND_CATEGORICAL)
-			d += a[c] != b[c] ? 1.0 : 0.0;
-		else
-		{
-			double		x = fabs(a[c] - b[c]);
-
-			d += x < 1.0 ? x : 1.0;
-		}
-	}
-	return d < best ? d : best;
-}
-
-/*
- * lo[nc], scale[nc] <- what dcr_normalize maps continuous columns of the
- * reference with: its minimum and range (0 and 1 where it has none).
- */
-static void
-dcr_ranges(const rs_table *reference, double *lo, double *scale)
-{
-	for (int c = 0; c < reference->n_cols; c++)
-	{
-		double		mn,
-					mx;
-
-		rs_table_column_range(reference, c, &mn, &mx);
-		lo[c] = mn < mx ? mn : (isfinite(mn) ? mn : 0.0);
-		scale[c] = mn < mx && isfinite(mx - mn) ? mx - mn : 1.0;
-	}
-}
-
-/* pick[0..nq) <- a uniform sample of nq of the n rows (partial Fisher-Yates). */
-static void
-dcr_pick(int n, int nq, rs_rng *rng, int *pick)
-{
-	for (int i = 0; i < n; i++)
-		pick[i] = i;
-	for (int i = 0; i < nq; i++)
-	{
-		int			j = i + (int) rs_rng_below(rng, (uint64_t) (n - i));
-		int			t = pick[i];
-
-		pick[i] = pick[j];
-		pick[j] = t;
-	}
-}
-
-/*
- * The key column of the normalized reference tmp[nr x nc]: the continuous
- * column with the most values (the first on ties), -1 if there is none.
- */
-static int
-dcr_key_col(const rs_table *reference, const double *tmp, int nr)
-{
-	int			nc = reference->n_cols;
-	int			key_col = -1;
-	int			most = 0;
-
-	for (int c = 0; c < nc; c++)
-	{
-		int			cnt = 0;
-
-		if (reference->cols[c].kind != RS_KIND_CONTINUOUS)
-			continue;
-		for (int r = 0; r < nr; r++)
-			cnt += !isnan(tmp[(size_t) r * nc + c]);
-		if (cnt > most)
-		{
-			most = cnt;
-			key_col = c;
-		}
-	}
-	return key_col;
-}
-
-/*
- * ref[nr x nc] <- the rows of tmp[nr x nc] sorted by their key (column
- * key_col; all 0 without one), rows whose key is NULL last; order[nr] gets
- * the sorted keys.  Returns the number of rows with a key.
- */
-static int
-dcr_sort_reference(const double *tmp, int nr, int nc, int key_col, dcr_key *order,
-				   double *ref)
-{
-	int			n_keyed = 0;
-
-	for (int r = 0; r < nr; r++)
-	{
-		order[r].key = key_col >= 0 ? tmp[(size_t) r * nc + key_col] : 0.0;
-		order[r].row = r;
-	}
-	qsort(order, (size_t) nr, sizeof(dcr_key), cmp_key);
-	for (int r = 0; r < nr; r++)
-	{
-		memcpy(&ref[(size_t) r * nc], &tmp[(size_t) order[r].row * nc], sizeof(double) * (size_t) nc);
-		if (!isnan(order[r].key))
-			n_keyed++;
-	}
-	return n_keyed;
-}
-
-/*
- * Sum of per-column distances from normalized query row a to the nearest
- * row of the sorted reference ref[nr x nc] (see dcr_sort_reference).  With
- * a key, searches outward from a's key among the n_keyed keyed rows and
- * stops once the key gap alone reaches the best distance; then scans the
- * rest.
- */
-static double
-dcr_nearest(const double *a, const rs_table *reference, const double *ref,
-			const dcr_key *order, int nr, int n_keyed, int key_col)
-{
-	int			nc = reference->n_cols;
-	double		best = INFINITY;
-	int			first_unkeyed = 0;
-
-	if (key_col >= 0 && !isnan(a[key_col]))
-	{
-		double		k = a[key_col];
-		int			lo_i = 0,
-					hi_i = n_keyed;
-
-		/* lower bound of k among the keyed rows */
-		while (lo_i < hi_i)
-		{
-			int			mid = lo_i + (hi_i - lo_i) / 2;
-
-			if (order[mid].key < k)
-				lo_i = mid + 1;
-			else
-				hi_i = mid;
-		}
-		hi_i = lo_i;			/* next above: hi_i; next below: lo_i - 1 */
-		lo_i--;
-		while (best > 0.0 && (lo_i >= 0 || hi_i < n_keyed))
-		{
-			double		gap_lo = lo_i >= 0 ? k - order[lo_i].key : INFINITY;
-			double		gap_hi = hi_i < n_keyed ? order[hi_i].key - k : INFINITY;
-			int			r = gap_lo <= gap_hi ? lo_i-- : hi_i++;
-			double		gap = gap_lo <= gap_hi ? gap_lo : gap_hi;
-
-			if ((gap < 1.0 ? gap : 1.0) >= best)
-				break;
-			best = dcr_row(a, &ref[(size_t) r * nc], reference, best);
-		}
-		first_unkeyed = n_keyed;
-	}
-	for (int r = first_unkeyed; r < nr && best > 0.0; r++)
-		best = dcr_row(a, &ref[(size_t) r * nc], reference, best);
-	return best;
-}
-
-rs_status
-rs_quality_dcr(const rs_table *reference, const rs_table *query, int max_rows,
-			   rs_rng *rng, rs_dcr *out, rs_error *err)
-{
-	rs_status	st;
-	int			nc,
-				nq,
-				nr;
-	int		   *pick = NULL;
-	double	   *lo = NULL,
-			   *scale = NULL,
-			   *ref = NULL,
-			   *qry = NULL,
-			   *dist = NULL,
-			   *tmp = NULL;
-	dcr_key    *order = NULL;
-	int			key_col,
-				n_keyed;
-	double		sum = 0.0;
-
-	if ((st = check_pair(reference, query, err)) != RS_OK)
-		return st;
-	if (max_rows < 0 || (max_rows > 0 && max_rows < query->n_rows && !rng))
-		return rs_fail(err, RS_ERR_INVALID, "invalid DCR sample size");
-	nc = reference->n_cols;
-	nr = reference->n_rows;
-	nq = query->n_rows;
-	if (max_rows > 0 && nq > max_rows)
-		nq = max_rows;
-	out->n_rows = 0;
-	out->mean = out->median = NAN;
-	out->n_zero = 0;
-	if (nr == 0 || nq == 0)
-		return RS_OK;
-
-	lo = rs_alloc_array((size_t) nc, sizeof(double));
-	scale = rs_alloc_array((size_t) nc, sizeof(double));
-	ref = rs_alloc_array((size_t) nr * (size_t) nc, sizeof(double));
-	qry = rs_alloc_array((size_t) nq * (size_t) nc, sizeof(double));
-	dist = rs_alloc_array((size_t) nq, sizeof(double));
-	tmp = rs_alloc_array((size_t) nr * (size_t) nc, sizeof(double));
-	order = rs_alloc_array((size_t) nr, sizeof(dcr_key));
-	if (nq < query->n_rows)
-		pick = rs_alloc_array((size_t) query->n_rows, sizeof(int));
-	if (!lo || !scale || !ref || !qry || !dist || !tmp || !order
-		|| (nq < query->n_rows && !pick))
-	{
-		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the DCR");
-		goto done;
-	}
-
-	dcr_ranges(reference, lo, scale);
-	if (pick)
-		dcr_pick(query->n_rows, nq, rng, pick);
-	dcr_normalize(reference, NULL, nr, lo, scale, tmp);
-	dcr_normalize(query, pick, nq, lo, scale, qry);
-
-	/*
-	 * Sort the reference rows by a key column (the continuous column with
-	 * the most values), rows whose key is NULL last.  The key column alone
-	 * contributes min(|a - b|, 1) to the distance, so searching outward
-	 * from the query's key can stop once that reaches the best distance.
-	 */
-	key_col = dcr_key_col(reference, tmp, nr);
-	n_keyed = dcr_sort_reference(tmp, nr, nc, key_col, order, ref);
-
-	for (int q = 0; q < nq; q++)
-	{
-		double		best;
-
-		rs_check_interrupts();
-		best = dcr_nearest(&qry[(size_t) q * nc], reference, ref, order, nr,
-						   n_keyed, key_col);
-		dist[q] = best / nc;
-		sum += dist[q];
-		if (best == 0.0)
-			out->n_zero++;
-	}
-	qsort(dist, (size_t) nq, sizeof(double), cmp_double);
-	out->n_rows = nq;
-	out->mean = sum / nq;
-	out->median = nq % 2 ? dist[nq / 2] : 0.5 * (dist[nq / 2 - 1] + dist[nq / 2]);
-	st = RS_OK;
-
-done:
-	rs_free(lo);
-	rs_free(scale);
-	rs_free(ref);
-	rs_free(qry);
-	rs_free(dist);
-	rs_free(pick);
-	rs_free(tmp);
-	rs_free(order);
-	return st;
-}
-
 /* ---------------------------------------------------------------- all */
 
 void
@@ -653,8 +269,9 @@ rs_quality_free(rs_quality *q)
 		return;
 	rs_free(q->column_score);
 	rs_free(q->pair_score);
+	rs_free(q->pair_trend);
 	rs_free(q->out_of_range);
-	q->column_score = q->pair_score = NULL;
+	q->column_score = q->pair_score = q->pair_trend = NULL;
 	q->out_of_range = NULL;
 }
 
@@ -696,45 +313,17 @@ count_out_of_range(const rs_table *real, const rs_table *syn, const double *lo,
 	}
 }
 
-rs_status
-rs_quality_compute(const rs_table *real, const rs_table *syn, int dcr_max_rows,
-				   rs_rng *rng, rs_quality *q, rs_error *err)
+/* column_score, the KS and TV means and the column shapes' mean; a, b scratch. */
+static rs_status
+column_scores(const rs_table *real, const rs_table *syn, double *a, double *b,
+			  rs_quality *q, rs_error *err)
 {
 	rs_status	st;
-	int			nc;
-	double	   *a = NULL,
-			   *b = NULL,
-			   *lo = NULL,
-			   *hi = NULL;
-	double		sum;
+	double		shapes = 0.0;
+	int			n_shapes = 0;
 
-	memset(q, 0, sizeof(*q));
-	if ((st = check_pair(real, syn, err)) != RS_OK)
-		return st;
-	nc = real->n_cols;
-	q->n_cols = nc;
-	q->column_score = rs_alloc_array((size_t) nc, sizeof(double));
-	q->pair_score = rs_alloc_array((size_t) nc * (size_t) nc, sizeof(double));
-	q->out_of_range = rs_alloc_array((size_t) nc, sizeof(int64_t));
-	a = rs_alloc_array(real->n_rows ? (size_t) real->n_rows : 1, sizeof(double));
-	b = rs_alloc_array(syn->n_rows ? (size_t) syn->n_rows : 1, sizeof(double));
-	lo = rs_alloc_array((size_t) nc, sizeof(double));
-	hi = rs_alloc_array((size_t) nc, sizeof(double));
-	if (!q->column_score || !q->pair_score || !q->out_of_range || !a || !b
-		|| !lo || !hi)
-	{
-		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the quality metrics");
-		goto fail;
-	}
-
-	/* validity: the real range of each column */
-	for (int c = 0; c < nc; c++)
-		rs_table_column_range(real, c, &lo[c], &hi[c]);
-	count_out_of_range(real, syn, lo, hi, q);
-
-	/* per column scores */
 	q->ks_mean = q->tv_mean = 0.0;
-	for (int c = 0; c < nc; c++)
+	for (int c = 0; c < real->n_cols; c++)
 	{
 		double		s;
 
@@ -754,7 +343,7 @@ rs_quality_compute(const rs_table *real, const rs_table *syn, int dcr_max_rows,
 		else
 		{
 			if ((st = rs_quality_tv(real, syn, c, &s, err)) != RS_OK)
-				goto fail;
+				return st;
 			if (!isnan(s))
 			{
 				q->tv_mean += s;
@@ -762,12 +351,25 @@ rs_quality_compute(const rs_table *real, const rs_table *syn, int dcr_max_rows,
 			}
 		}
 		q->column_score[c] = s;
+		if (!isnan(s))
+		{
+			shapes += s;
+			n_shapes++;
+		}
 	}
 	q->ks_mean = q->n_ks ? q->ks_mean / q->n_ks : NAN;
 	q->tv_mean = q->n_tv ? q->tv_mean / q->n_tv : NAN;
+	q->column_shape_mean = n_shapes ? shapes / n_shapes : NAN;
+	return RS_OK;
+}
 
-	/* pairs of continuous columns */
-	sum = 0.0;
+/* pair_score and corr_mean: correlation similarity of continuous pairs. */
+static void
+correlation_pairs(const rs_table *real, const rs_table *syn, rs_quality *q)
+{
+	int			nc = real->n_cols;
+	double		sum = 0.0;
+
 	for (int i = 0; i < nc; i++)
 	{
 		q->pair_score[(size_t) i * nc + i] = NAN;
@@ -791,6 +393,53 @@ rs_quality_compute(const rs_table *real, const rs_table *syn, int dcr_max_rows,
 		}
 	}
 	q->corr_mean = q->n_pairs ? sum / q->n_pairs : NAN;
+}
+
+rs_status
+rs_quality_compute(const rs_table *real, const rs_table *syn, int dcr_max_rows,
+				   rs_rng *rng, rs_quality *q, rs_error *err)
+{
+	rs_status	st;
+	int			nc;
+	double	   *a = NULL,
+			   *b = NULL,
+			   *lo = NULL,
+			   *hi = NULL;
+
+	memset(q, 0, sizeof(*q));
+	if ((st = rs_quality_check_pair(real, syn, err)) != RS_OK)
+		return st;
+	nc = real->n_cols;
+	q->n_cols = nc;
+	q->column_score = rs_alloc_array((size_t) nc, sizeof(double));
+	q->pair_score = rs_alloc_array((size_t) nc * (size_t) nc, sizeof(double));
+	q->pair_trend = rs_alloc_array((size_t) nc * (size_t) nc, sizeof(double));
+	q->out_of_range = rs_alloc_array((size_t) nc, sizeof(int64_t));
+	a = rs_alloc_array(real->n_rows ? (size_t) real->n_rows : 1, sizeof(double));
+	b = rs_alloc_array(syn->n_rows ? (size_t) syn->n_rows : 1, sizeof(double));
+	lo = rs_alloc_array((size_t) nc, sizeof(double));
+	hi = rs_alloc_array((size_t) nc, sizeof(double));
+	if (!q->column_score || !q->pair_score || !q->pair_trend || !q->out_of_range
+		|| !a || !b || !lo || !hi)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the quality metrics");
+		goto fail;
+	}
+
+	/* validity: the real range of each column */
+	for (int c = 0; c < nc; c++)
+		rs_table_column_range(real, c, &lo[c], &hi[c]);
+	count_out_of_range(real, syn, lo, hi, q);
+
+	/* fidelity: column shapes, pairs, the overall score */
+	if ((st = column_scores(real, syn, a, b, q, err)) != RS_OK)
+		goto fail;
+	correlation_pairs(real, syn, q);
+	if ((st = rs_quality_pair_trends(real, syn, q, err)) != RS_OK)
+		goto fail;
+	q->overall = isnan(q->pair_trend_mean) ? q->column_shape_mean
+		: isnan(q->column_shape_mean) ? q->pair_trend_mean
+		: 0.5 * (q->column_shape_mean + q->pair_trend_mean);
 
 	/* privacy */
 	q->exact_matches = rs_quality_exact_matches(real, syn, err);

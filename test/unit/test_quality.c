@@ -428,6 +428,356 @@ test_dcr_matches_brute_force(void)
 	}
 }
 
+/* Quantile edges as numpy.quantile gives them, repeated values once. */
+static void
+test_quantile_bins(void)
+{
+	double		v1[] = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+	double		v2[] = {1, 1, 1, 1, 1, N, 1, 1, 1, 2, 3};
+	double		v3[] = {5, 5, 5};
+	double		e[10];
+	rs_table   *a = make(10, "c", 0, v1),
+			   *b = make(11, "c", 0, v2),
+			   *c = make(3, "c", 0, v3);
+
+	/* 5 bins of 1..10: positions 1.8, 3.6, 5.4, 7.2 of the sorted values */
+	CHECK(rs_quality_quantile_edges(a, 0, 5, e) == 4);
+	CHECK_NEAR(e[0], 2.8, 1e-12);
+	CHECK_NEAR(e[1], 4.6, 1e-12);
+	CHECK_NEAR(e[2], 6.4, 1e-12);
+	CHECK_NEAR(e[3], 8.2, 1e-12);
+	/* bins (-inf, 2.8], (2.8, 4.6], ... (8.2, inf), NULL its own */
+	CHECK(rs_quality_bin(1.0, e, 4) == 0);
+	CHECK(rs_quality_bin(2.8, e, 4) == 0);
+	CHECK(rs_quality_bin(2.9, e, 4) == 1);
+	CHECK(rs_quality_bin(8.2, e, 4) == 3);
+	CHECK(rs_quality_bin(100.0, e, 4) == 4);
+	CHECK(rs_quality_bin(-100.0, e, 4) == 0);
+	CHECK(rs_quality_bin(N, e, 4) == 5);
+	/* deciles of {1 x8, 2, 3}: 1 (seven times), 1.2, 2.1; NULL ignored */
+	CHECK(rs_quality_quantile_edges(b, 0, 10, e) == 3);
+	CHECK_NEAR(e[0], 1.0, 1e-12);
+	CHECK_NEAR(e[1], 1.2, 1e-12);
+	CHECK_NEAR(e[2], 2.1, 1e-12);
+	/* a constant column: one edge, two bins */
+	CHECK(rs_quality_quantile_edges(c, 0, 10, e) == 1);
+	CHECK(e[0] == 5.0);
+	CHECK(rs_quality_bin(5.0, e, 1) == 0 && rs_quality_bin(6.0, e, 1) == 1);
+	rs_table_free(a);
+	rs_table_free(b);
+	rs_table_free(c);
+}
+
+/* ContingencySimilarity of a tiny pair, by hand. */
+static void
+test_contingency(void)
+{
+	double		r[] = {0, 0, 0, 1, 1, 1, 1, 1};
+	double		s[] = {0, 0, 0, 0, 1, 1, N, 1};
+	double		s2[] = {0, 0, 0, 0, 1, 1, 7, 1};	/* 7: not a category */
+	double		rc[] = {0, 1, 0, 2, 1, 3, 1, 4};	/* (category, value) */
+	double		sc[] = {0, 1, 0, 1, 1, 3, 1, 9};
+	rs_table   *a = make(4, "kk", 2, r),
+			   *b = make(4, "kk", 2, s),
+			   *b2 = make(4, "kk", 2, s2),
+			   *c = make(4, "kc", 2, rc),
+			   *d = make(4, "kc", 2, sc);
+	rs_error	err;
+	double		v;
+
+	/*
+	 * real (0,0) .25 (0,1) .25 (1,1) .5; synthetic (0,0) .5 (1,1) .25
+	 * (NULL,1) .25: |differences| .25 each, TVD .5, similarity .5
+	 */
+	CHECK(rs_quality_contingency(a, b, 0, 1, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 0.5, 1e-12);
+	CHECK(rs_quality_contingency(a, b2, 0, 1, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 0.5, 1e-12);
+	CHECK(rs_quality_contingency(a, a, 0, 1, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 1.0, 1e-12);
+	CHECK(rs_quality_contingency(a, b, 1, 0, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 0.5, 1e-12);
+
+	/*
+	 * a continuous column binned at the real values' deciles {1, 2, 3, 4}:
+	 * edges 1.3 1.6 1.9 2.2 2.5 2.8 3.1 3.4 3.7; real (0, bin 0) (0, bin 3)
+	 * (1, bin 9) (1, bin 6); synthetic (0, bin 0) x2 (1, bin 6) (1, bin 9)
+	 * (9 is past the last edge): TVD .5 * (.25 + .25) = .25
+	 */
+	CHECK(rs_quality_contingency(c, d, 0, 1, &v, &err) == RS_OK);
+	CHECK_NEAR(v, 0.75, 1e-12);
+	CHECK(rs_quality_contingency(a, b, 0, 2, &v, &err) != RS_OK);
+	rs_table_free(a);
+	rs_table_free(b);
+	rs_table_free(b2);
+	rs_table_free(c);
+	rs_table_free(d);
+}
+
+/* 1 - TVD of the pairs (c1, c2) by brute force, NULL equal to NULL. */
+static double
+brute_contingency(const rs_table *a, const rs_table *b, int c1, int c2)
+{
+	double		tvd = 0.0;
+
+	for (int side = 0; side < 2; side++)
+	{
+		const rs_table *t = side ? b : a;
+
+		for (int r = 0; r < t->n_rows; r++)
+		{
+			double		x = RS_CELL(t, r, c1),
+						y = RS_CELL(t, r, c2);
+			int			first = 1,
+						na = 0,
+						nb = 0;
+
+			/* count each distinct pair once: at its first row over a then b */
+			for (int s2 = 0; s2 <= side && first; s2++)
+			{
+				const rs_table *u = s2 ? b : a;
+				int			end = s2 == side ? r : u->n_rows;
+
+				for (int k = 0; k < end && first; k++)
+					if ((RS_CELL(u, k, c1) == x || (isnan(x) && isnan(RS_CELL(u, k, c1))))
+						&& (RS_CELL(u, k, c2) == y || (isnan(y) && isnan(RS_CELL(u, k, c2)))))
+						first = 0;
+			}
+			if (!first)
+				continue;
+			for (int k = 0; k < a->n_rows; k++)
+				na += (RS_CELL(a, k, c1) == x || (isnan(x) && isnan(RS_CELL(a, k, c1))))
+					&& (RS_CELL(a, k, c2) == y || (isnan(y) && isnan(RS_CELL(a, k, c2))));
+			for (int k = 0; k < b->n_rows; k++)
+				nb += (RS_CELL(b, k, c1) == x || (isnan(x) && isnan(RS_CELL(b, k, c1))))
+					&& (RS_CELL(b, k, c2) == y || (isnan(y) && isnan(RS_CELL(b, k, c2))));
+			tvd += fabs((double) na / a->n_rows - (double) nb / b->n_rows);
+		}
+	}
+	return 1.0 - 0.5 * tvd;
+}
+
+/*
+ * Both ways of counting a joint distribution (cells for a small table of
+ * categories, sorted pair codes for 102 x 102 cells over 60 rows) agree
+ * with brute force.
+ */
+static void
+test_contingency_large(void)
+{
+	rs_rng		rng;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 21);
+	for (int trial = 0; trial < 6; trial++)
+	{
+		int			ncat = trial % 2 ? 100 : 3;
+		rs_table   *a = make(40, "kk", ncat, NULL),
+				   *b = make(20, "kk", ncat, NULL);
+		double		v;
+
+		for (int side = 0; side < 2; side++)
+		{
+			rs_table   *t = side ? b : a;
+
+			for (int r = 0; r < t->n_rows; r++)
+				for (int c = 0; c < 2; c++)
+					RS_CELL(t, r, c) = rs_rng_uniform(&rng) < 0.1 ? RS_NULL
+						: (double) rs_rng_below(&rng, (uint64_t) (ncat > 3 ? 5 : 3)) * (ncat > 3 ? 20 : 1);
+		}
+		CHECK(rs_quality_contingency(a, b, 0, 1, &v, &err) == RS_OK);
+		CHECK_NEAR(v, brute_contingency(a, b, 0, 1), 1e-12);
+		rs_table_free(a);
+		rs_table_free(b);
+	}
+}
+
+/* Pair trends of every pair in the report, and the overall score. */
+static void
+test_pair_trends(void)
+{
+	int			n = 200;
+	rs_table   *a = make(n, "cck", 3, NULL),
+			   *b = make(n, "cck", 3, NULL);
+	rs_rng		rng;
+	rs_quality	q;
+	rs_error	err;
+	double		v,
+				mean;
+
+	rs_rng_seed(&rng, 5);
+	for (int r = 0; r < n; r++)
+	{
+		double		x = rs_rng_normal(&rng);
+
+		RS_CELL(a, r, 0) = x;
+		RS_CELL(a, r, 1) = x + 0.5 * rs_rng_normal(&rng);
+		RS_CELL(a, r, 2) = x > 0 ? 0 : 1 + (double) rs_rng_below(&rng, 2);
+		/* synthetic: the same marginals, the pairs broken */
+		RS_CELL(b, r, 0) = rs_rng_normal(&rng);
+		RS_CELL(b, r, 1) = RS_CELL(a, (r + 7) % n, 1);
+		RS_CELL(b, r, 2) = RS_CELL(a, (r * 13 + 5) % n, 2);
+	}
+	CHECK(rs_quality_compute(a, b, 0, NULL, &q, &err) == RS_OK);
+	CHECK(q.n_pair_trends == 3);
+	/* the continuous pair: correlation similarity, as pair_score */
+	CHECK(q.pair_trend[0 * 3 + 1] == q.pair_score[0 * 3 + 1]);
+	CHECK(q.pair_trend[1 * 3 + 0] == q.pair_trend[0 * 3 + 1]);
+	CHECK(isnan(q.pair_trend[0]));
+	/* the others: contingency similarity */
+	CHECK(rs_quality_contingency(a, b, 0, 2, &v, &err) == RS_OK);
+	CHECK(q.pair_trend[0 * 3 + 2] == v);
+	CHECK(v < 0.8);				/* x > 0 <=> category 0 is broken */
+	mean = (q.pair_trend[1] + q.pair_trend[2] + q.pair_trend[5]) / 3;
+	CHECK_NEAR(q.pair_trend_mean, mean, 1e-12);
+	CHECK_NEAR(q.column_shape_mean,
+			   (q.column_score[0] + q.column_score[1] + q.column_score[2]) / 3, 1e-12);
+	CHECK_NEAR(q.overall, 0.5 * (q.column_shape_mean + mean), 1e-12);
+	rs_quality_free(&q);
+	/* against itself: every pair 1 */
+	CHECK(rs_quality_compute(a, a, 0, NULL, &q, &err) == RS_OK);
+	CHECK_NEAR(q.pair_trend_mean, 1.0, 1e-12);
+	CHECK_NEAR(q.overall, 1.0, 1e-12);
+	rs_quality_free(&q);
+	rs_table_free(a);
+	rs_table_free(b);
+}
+
+/* Detection: ~1 when the rows are alike, ~0 when a column gives them away. */
+static void
+test_detection(void)
+{
+	int			n = 300;
+	rs_table   *a = make(n, "cck", 3, NULL),
+			   *same = make(n, "cck", 3, NULL),
+			   *far = make(n, "cck", 3, NULL);
+	rs_rng		rng;
+	rs_detection d,
+				d2;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 11);
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < 3; c++)
+		{
+			RS_CELL(a, r, c) = c == 2 ? (double) rs_rng_below(&rng, 3) : rs_rng_normal(&rng);
+			RS_CELL(same, r, c) = c == 2 ? (double) rs_rng_below(&rng, 3) : rs_rng_normal(&rng);
+			RS_CELL(far, r, c) = c == 2 ? (double) rs_rng_below(&rng, 3)
+				: rs_rng_normal(&rng) + (c == 0 ? 6.0 : 0.0);
+		}
+	RS_CELL(far, 0, 2) = 3;		/* not a category: the "other" one-hot */
+	rs_rng_seed(&rng, 1);
+	CHECK(rs_quality_detection(a, same, 0, &rng, &d, &err) == RS_OK);
+	CHECK(d.n_real == n && d.n_syn == n);
+	CHECK(d.score > 0.85 && d.score <= 1.0);
+	CHECK(d.auc < 0.58);
+	/* the very same rows on both sides */
+	CHECK(rs_quality_detection(a, a, 0, &rng, &d, &err) == RS_OK);
+	CHECK(d.score > 0.9);
+	CHECK(rs_quality_detection(a, far, 0, &rng, &d, &err) == RS_OK);
+	CHECK(d.score < 0.01);
+	CHECK(d.auc > 0.995);
+	/* the sample bound and the seed: the same rows, the same score */
+	rs_rng_seed(&rng, 3);
+	CHECK(rs_quality_detection(a, same, 100, &rng, &d, &err) == RS_OK);
+	CHECK(d.n_real == 100 && d.n_syn == 100);
+	rs_rng_seed(&rng, 3);
+	CHECK(rs_quality_detection(a, same, 100, &rng, &d2, &err) == RS_OK);
+	CHECK(d.score == d2.score);
+	/* too few rows for three folds: no score */
+	CHECK(rs_quality_detection(a, same, 2, &rng, &d, &err) == RS_OK);
+	CHECK(isnan(d.score));
+	rs_table_free(a);
+	rs_table_free(same);
+	rs_table_free(far);
+}
+
+/* Unseen combinations of a determinant and the column it determines. */
+static void
+test_unseen(void)
+{
+	/* country (4) determines continent (2), 5 rows each; x is free */
+	rs_table   *real = make(20, "kkc", 4, NULL),
+			   *syn = make(10, "kkc", 4, NULL);
+	double		sv[][2] = {{0, 0}, {1, 0}, {2, 1}, {3, 1}, {0, 0}, {0, 1}, {1, 1}, {3, 0},
+	{2, N}, {3, 1}};
+	rs_unseen	u;
+	rs_error	err;
+
+	for (int r = 0; r < 20; r++)
+	{
+		RS_CELL(real, r, 0) = r % 4;
+		RS_CELL(real, r, 1) = (r % 4) / 2;
+		RS_CELL(real, r, 2) = r;
+	}
+	for (int r = 0; r < 10; r++)
+	{
+		RS_CELL(syn, r, 0) = sv[r][0];
+		RS_CELL(syn, r, 1) = sv[r][1];
+		RS_CELL(syn, r, 2) = 100 + r;	/* never seen, but no group */
+	}
+	CHECK(rs_quality_unseen(real, syn, &u, &err) == RS_OK);
+	CHECK(u.n_groups == 1);
+	CHECK(u.determinant[1] == 0 && u.determinant[0] == -1 && u.determinant[2] == -1);
+	/* (0,1) (1,1) (3,0) (2,NULL) never occur: 4 of 10 */
+	CHECK_NEAR(u.group_share[0], 0.4, 1e-12);
+	CHECK(isnan(u.group_share[1]) && isnan(u.group_share[2]));
+	CHECK_NEAR(u.any_share, 0.4, 1e-12);
+	rs_unseen_free(&u);
+	CHECK(rs_quality_unseen(real, real, &u, &err) == RS_OK);
+	CHECK(u.any_share == 0.0);
+	rs_unseen_free(&u);
+	/* without a dependency: no group, no share */
+	for (int r = 0; r < 20; r++)
+		RS_CELL(real, r, 1) = (r / 4) % 2;
+	CHECK(rs_quality_unseen(real, syn, &u, &err) == RS_OK);
+	CHECK(u.n_groups == 0 && isnan(u.any_share));
+	rs_unseen_free(&u);
+	rs_table_free(real);
+	rs_table_free(syn);
+}
+
+/* Overfitting protection: copies of training rows are closer to training. */
+static void
+test_overfitting(void)
+{
+	double		tv[] = {0, 2, 4, 6, 8, 10};
+	double		hv[] = {1, 3, 5, 7, 9};
+	double		sv[] = {0, 2, 2, 4, 6, 8, 10, 10, 3, 7};	/* 8 copies of
+															 * training, 2 of
+															 * holdout */
+	double		fv[] = {0, 3, 5, 7, 9, 1, 1, 3, 5, 9};	/* 1 of training */
+	rs_table   *t = make(6, "c", 0, tv),
+			   *h = make(5, "c", 0, hv),
+			   *s = make(10, "c", 0, sv),
+			   *f = make(10, "c", 0, fv);
+	rs_overfit	o;
+	rs_baseline b;
+	rs_rng		rng;
+	rs_error	err;
+
+	CHECK(rs_quality_overfitting(t, h, s, 0, NULL, &o, &err) == RS_OK);
+	CHECK(o.n_rows == 10);
+	CHECK_NEAR(o.closer_to_training, 0.8, 1e-12);
+	CHECK_NEAR(o.score, 0.4, 1e-12);	/* 2 (1 - 0.8) */
+	CHECK(rs_quality_overfitting(t, h, f, 0, NULL, &o, &err) == RS_OK);
+	CHECK_NEAR(o.closer_to_training, 0.1, 1e-12);
+	CHECK_NEAR(o.score, 1.0, 1e-12);	/* min(1, 1.8) */
+	/* baseline: copies of the training rows have median DCR 0: score 0 */
+	rs_rng_seed(&rng, 4);
+	CHECK(rs_quality_baseline(t, s, 0, &rng, &b, &err) == RS_OK);
+	CHECK(b.synthetic_median == 0.0 && b.score == 0.0);
+	CHECK(b.random_median > 0.0 && b.random_median <= 0.1);
+	/* holdout rows sit 0.1 from training, random rows about 0.05: score 1 */
+	CHECK(rs_quality_baseline(t, h, 0, &rng, &b, &err) == RS_OK);
+	CHECK_NEAR(b.synthetic_median, 0.1, 1e-12);
+	CHECK(b.score == 1.0);
+	rs_table_free(t);
+	rs_table_free(h);
+	rs_table_free(s);
+	rs_table_free(f);
+}
+
 int
 main(void)
 {
@@ -439,5 +789,12 @@ main(void)
 	RUN(test_dcr_matches_brute_force);
 	RUN(test_compute);
 	RUN(test_holdout_dcr);
+	RUN(test_quantile_bins);
+	RUN(test_contingency);
+	RUN(test_contingency_large);
+	RUN(test_pair_trends);
+	RUN(test_detection);
+	RUN(test_unseen);
+	RUN(test_overfitting);
 	return unit_summary("test_quality");
 }
