@@ -354,7 +354,8 @@ rs_model_load(const void *buf, size_t len, rs_error *err)
 		!(m->gan = rs_gan_load(&sec, err)) ||
 		rs_rbuf_finish(&sec, 1, "generator section", err) != RS_OK)
 		goto fail;
-	for (int i = 0; i < view.n_sections; i++)
+	/* optional (tags are unique: rs_state_open) */
+	for (int i = 0; i < view.n_sections && !m->rules; i++)
 		if (view.tags[i] == RS_SEC_RULES &&
 			(rs_state_get(&view, RS_SEC_RULES, &sec, err) != RS_OK ||
 			 !(m->rules = rs_rules_load(&sec, m->specs, err)) ||
