@@ -904,6 +904,29 @@ test_corrupt(void)
 	rs_model_free(m);
 }
 
+/* Rules that change nothing (k = 1, no group): the rows of a model without rules. */
+static void
+test_inactive_rules_same_rows(void)
+{
+	rs_error	err;
+	rs_status	st;
+	rs_model   *a = train(rare_rows(), NULL, 2, &st, &err),
+			   *b = train(rare_rows(), rs_rules_create(2, 1, 1, &err), 2, &st, &err);
+
+	CHECK(a && b);
+	if (a && b)
+	{
+		rs_table   *sa = sample(a, 3000, NULL, 8),
+				   *sb = sample(b, 3000, NULL, 8);
+
+		CHECK(same_table(sa, sb));
+		rs_table_free(sa);
+		rs_table_free(sb);
+	}
+	rs_model_free(a);
+	rs_model_free(b);
+}
+
 /* ---------------------------------------------------------------- evaluation */
 
 static void
@@ -951,6 +974,7 @@ main(void)
 	RUN(test_inequality);
 	RUN(test_round_trip);
 	RUN(test_corrupt);
+	RUN(test_inactive_rules_same_rows);
 	RUN(test_augment);
 	return unit_summary("test_rules");
 }
