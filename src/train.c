@@ -299,7 +299,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 	rs_source_meta(src, minority, seed, &model.meta);
 	/* the rules pool and clamp rows (= the specs) in place */
 	model.specs = rows;
-	model.rules = rs_build_rules(src, &opts, PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8));
+	model.rules = rs_build_rules(src, &opts, PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9));
 	loss_g = palloc(sizeof(double) * epochs);
 	loss_d = palloc(sizeof(double) * epochs);
 	seconds = fit_model(&model, rows, &opts, seed, loss_g, loss_d);
