@@ -78,13 +78,19 @@ SELECT DISTINCT risk FROM raresynth_sample('heart_negatives', 20, NULL::heart, s
 -- a handful of minority rows still trains, with a NOTICE
 CREATE TABLE tiny AS (SELECT * FROM heart WHERE risk = 0 LIMIT 200)
     UNION ALL (SELECT * FROM heart WHERE risk = 1 ORDER BY patient_id LIMIT 5);
+-- with 5 rows every category of a column is rare (held by fewer than
+-- rare_category_k = 5 rows): refused, nothing written
 SELECT model, minority, rows FROM raresynth_train('tiny', 'risk', epochs => 2, seed => 1, options => :'small');
+SELECT count(*) FROM raresynth.models WHERE name = 'tiny_risk';
+-- without the protections a few rows still train
+\set tinyopts '{"embedding_dim": 16, "generator_dims": [32, 32], "discriminator_dims": [32, 32], "rare_category_k": 1, "extreme_value_k": 1}'
+SELECT model, minority, rows FROM raresynth_train('tiny', 'risk', epochs => 2, seed => 1, options => :'tinyopts');
 SELECT count(*), min(risk) FROM raresynth_sample('tiny_risk', 50, NULL::tiny, seed => 1);
 DELETE FROM tiny WHERE risk = 1 AND patient_id <> (SELECT min(patient_id) FROM tiny WHERE risk = 1);
-SELECT model, minority, rows FROM raresynth_train('tiny', 'risk', epochs => 2, seed => 1, options => :'small');
+SELECT model, minority, rows FROM raresynth_train('tiny', 'risk', epochs => 2, seed => 1, options => :'tinyopts');
 SELECT count(*) FROM raresynth_sample('tiny_risk', 50, NULL::tiny, seed => 1);
 INSERT INTO tiny (SELECT * FROM heart WHERE risk = 1 ORDER BY patient_id OFFSET 10 LIMIT 19);
-SELECT model, minority, rows FROM raresynth_train('tiny', 'risk', epochs => 2, seed => 1, options => :'small');
+SELECT model, minority, rows FROM raresynth_train('tiny', 'risk', epochs => 2, seed => 1, options => :'tinyopts');
 
 -- NULLs are learned, not dropped
 CREATE TABLE holes AS SELECT * FROM heart;

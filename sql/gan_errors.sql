@@ -79,6 +79,43 @@ SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('heart_risk', 
 UPDATE raresynth.models SET state = (SELECT state FROM saved) WHERE name = 'heart_risk';
 SELECT count(*) FROM raresynth_sample('heart_risk', 3, NULL::heart);
 
+-- the model's rules (rare_category_k, extreme_value_k, both 5 by default):
+-- a country held by one patient and the oldest patient's age never leave
+-- the model, not even in its state
+CREATE TABLE rarity AS SELECT * FROM heart WHERE risk = 1 ORDER BY patient_id LIMIT 400;
+UPDATE rarity SET country = 'Atlantis' WHERE patient_id = (SELECT min(patient_id) FROM rarity);
+UPDATE rarity SET age = 131 WHERE patient_id = (SELECT max(patient_id) FROM rarity);
+INSERT INTO rarity SELECT * FROM heart WHERE risk = 0 ORDER BY patient_id LIMIT 50;
+SELECT model FROM raresynth_train('rarity', 'risk', minority => '1', epochs => 1, seed => 1, options => :'small');
+SELECT raresynth_model_info('rarity_risk') -> 'rules' AS rules;
+-- a float8 as the state writes it (little-endian)
+CREATE FUNCTION pg_temp.f64le(x float8) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT string_agg(substring(float8send(x) FROM 9 - i FOR 1), ''::bytea ORDER BY i)
+    FROM generate_series(1, 8) i $$;
+SELECT position(convert_to('Atlantis', 'UTF8') IN state) AS rare_text_at,
+       position(pg_temp.f64le(131) IN state) AS real_max_at,
+       position(pg_temp.f64le((SELECT age FROM rarity WHERE risk = 1 ORDER BY age DESC OFFSET 4 LIMIT 1)) IN state) > 0 AS fifth_largest_kept
+FROM raresynth.models WHERE name = 'rarity_risk';
+SELECT count(*) AS rows, count(*) FILTER (WHERE country = 'Atlantis') AS rare_country,
+       max(age) <= (SELECT age FROM rarity WHERE risk = 1 ORDER BY age DESC OFFSET 4 LIMIT 1) AS within_5th_largest,
+       min(age) >= (SELECT age FROM rarity WHERE risk = 1 ORDER BY age OFFSET 4 LIMIT 1) AS within_5th_smallest
+FROM raresynth_sample('rarity_risk', 3000, NULL::rarity, seed => 1);
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('rarity_risk', 10, NULL::rarity, given => '{"country": "Atlantis"}')$$);
+-- every category of a column rare: refused with the column named, nothing written
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('rarity', 'risk', minority => '1', model => 'never', epochs => 1, options => '{"rare_category_k": 400}')$$);
+SELECT count(*) FROM raresynth.models WHERE name = 'never';
+-- both off: the real values are learned as they are
+SELECT model FROM raresynth_train('rarity', 'risk', minority => '1', model => 'rarity_off', epochs => 1, seed => 1,
+    options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32], "rare_category_k": 1, "extreme_value_k": 1}');
+SELECT raresynth_model_info('rarity_off') -> 'rules' AS rules;
+SELECT position(convert_to('Atlantis', 'UTF8') IN state) > 0 AS rare_text_kept,
+       position(pg_temp.f64le(131) IN state) > 0 AS real_max_kept
+FROM raresynth.models WHERE name = 'rarity_off';
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('rarity', 'risk', model => 'never', options => '{"rare_category_k": 0}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('rarity', 'risk', model => 'never', options => '{"extreme_value_k": 1000001}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('rarity', 'risk', model => 'never', options => '{"dependencies": 2}')$$);
+DROP TABLE rarity;
+
 -- the source changed since training
 ALTER TABLE heart DROP COLUMN income;
 SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk')$$);

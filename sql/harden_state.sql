@@ -143,7 +143,7 @@ INSERT INTO hs SELECT chr(97 + i % 12), (i % 7)::float8 + 0.5, i % 3 = 0,
     CASE WHEN i % 4 = 0 THEN 'ab' ELSE 'xyz' END, CASE WHEN i % 5 = 0 THEN 1 ELSE 0 END
 FROM generate_series(1, 200) i;
 SELECT model FROM raresynth_train('hs', 'y', epochs => 1, seed => 1,
-    options => '{"embedding_dim": 4, "generator_dims": [8], "discriminator_dims": [8]}');
+    options => '{"embedding_dim": 4, "generator_dims": [8], "discriminator_dims": [8], "rare_category_k": 1}');
 CREATE TABLE saved AS SELECT state FROM raresynth.models WHERE name = 'hs_y';
 -- the helpers write back what raresynth wrote
 SELECT pg_temp.with_section(state, 4, pg_temp.section(state, 4)) = state AS same FROM saved;
@@ -182,6 +182,50 @@ SELECT pg_temp.craft(9, '\x00000000') AS crafted;
 SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
 -- nothing was written by the failures, and the real state still works
 SELECT count(*) AS synthetic_tables FROM pg_class WHERE relname = 'hs_synthetic';
+
+-- the rules section (RS_SEC_RULES, tag 6): k12 | x | flag | code are
+-- features 0..3; each crafted section is refused on load, never used
+CREATE FUNCTION pg_temp.rules(pooled bytea, groups bytea, ineq bytea, rare_k int DEFAULT 1)
+RETURNS bytea LANGUAGE sql AS $$
+    SELECT pg_temp.le(1, 4) || pg_temp.le(4, 4) || pg_temp.le(rare_k, 4) || pg_temp.le(5, 4)
+           || pooled || groups || ineq $$;
+\set nopool 'pg_temp.le(-1, 4) || pg_temp.le(0, 4) || pg_temp.le(-1, 4) || pg_temp.le(0, 4) || pg_temp.le(-1, 4) || pg_temp.le(0, 4) || pg_temp.le(-1, 4) || pg_temp.le(0, 4)'
+SELECT pg_temp.sec(6) = pg_temp.rules(:nopool, pg_temp.le(0, 4), pg_temp.le(0, 4)) AS layout_as_documented;
+-- truncated
+SELECT pg_temp.craft(6, substring(pg_temp.sec(6) FROM 1 FOR 21)) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
+-- a pooled slot that is not k12's last category (12 categories: slot 11)
+SELECT pg_temp.craft(6, pg_temp.rules(pg_temp.le(40, 4) || pg_temp.le(3, 4) || substring(:nopool FROM 9),
+                                      pg_temp.le(0, 4), pg_temp.le(0, 4), 5)) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
+-- a group of k12 and flag claiming 2^31 combinations in a few bytes
+SELECT pg_temp.craft(6, pg_temp.rules(:nopool, pg_temp.le(1, 4) || pg_temp.le(1, 4) || pg_temp.le(2, 4)
+                                      || pg_temp.le(0, 4) || pg_temp.le(2, 4) || pg_temp.le(2147483648, 4),
+                                      pg_temp.le(0, 4))) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
+-- a combination holding category 99 of k12
+SELECT pg_temp.craft(6, pg_temp.rules(:nopool, pg_temp.le(1, 4) || pg_temp.le(1, 4) || pg_temp.le(2, 4)
+                                      || pg_temp.le(0, 4) || pg_temp.le(2, 4) || pg_temp.le(1, 4)
+                                      || pg_temp.le(99, 4) || pg_temp.le(0, 4),
+                                      pg_temp.le(0, 4))) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
+-- a group on the continuous column x
+SELECT pg_temp.craft(6, pg_temp.rules(:nopool, pg_temp.le(1, 4) || pg_temp.le(1, 4) || pg_temp.le(2, 4)
+                                      || pg_temp.le(0, 4) || pg_temp.le(1, 4) || pg_temp.le(1, 4)
+                                      || pg_temp.le(0, 4) || pg_temp.le(0, 4),
+                                      pg_temp.le(0, 4))) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
+-- an inequality between x and the categorical column flag
+SELECT pg_temp.craft(6, pg_temp.rules(:nopool, pg_temp.le(0, 4),
+                                      pg_temp.le(1, 4) || pg_temp.le(1, 4) || pg_temp.le(2, 4)
+                                      || pg_temp.f64(0) || pg_temp.f64(1))) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
+-- a newer rules format
+SELECT pg_temp.craft(6, pg_temp.le(2, 4) || substring(pg_temp.sec(6) FROM 5)) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
+-- an unknown section tag
+SELECT pg_temp.craft(7, pg_temp.le(0, 4)) AS crafted;
+SELECT * FROM pg_temp.try($$SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs)$$);
 UPDATE raresynth.models SET state = (SELECT state FROM saved) WHERE name = 'hs_y';
 SELECT count(*) FROM raresynth_sample('hs_y', 10, NULL::hs, given => '{"flag": "t"}');
 \x off

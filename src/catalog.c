@@ -23,6 +23,7 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -211,29 +212,109 @@ raresynth_current_role_id(PG_FUNCTION_ARGS)
 	PG_RETURN_OID(GetUserId());
 }
 
+/*
+ * The rules a model state keeps, as JSON text: {"rare_category_k",
+ * "extreme_value_k", "pooled": {column: categories pooled}, "groups":
+ * [{"kind", "columns", "combinations"}], "inequalities": [{"low",
+ * "high"}]}; "null" for a state without rules or one that does not load.
+ */
+static char *
+rules_json(const void *state, size_t len)
+{
+	rs_state_view view;
+	rs_rbuf		sec;
+	rs_error	err;
+	rs_table   *specs;
+	rs_rules   *r;
+	StringInfoData s;
+	bool		first = true;
+
+	if (rs_state_open(&view, state, len, &err) != RS_OK ||
+		rs_state_get(&view, RS_SEC_COLUMNS, &sec, &err) != RS_OK ||
+		!(specs = rs_columns_load(&sec, &err)))
+		return "null";
+	if (rs_state_get(&view, RS_SEC_RULES, &sec, &err) != RS_OK ||
+		!(r = rs_rules_load(&sec, specs, &err)))
+		return "null";
+#define COLNAME(c) (specs->cols[c].name ? specs->cols[c].name : "?")
+	initStringInfo(&s);
+	appendStringInfo(&s, "{\"rare_category_k\": %d, \"extreme_value_k\": %d, \"pooled\": {",
+					 r->rare_k, r->clamp_k);
+	for (int c = 0; c < r->n_cols; c++)
+		if (r->pooled[c] >= 0)
+		{
+			if (!first)
+				appendStringInfoString(&s, ", ");
+			first = false;
+			escape_json(&s, COLNAME(c));
+			appendStringInfo(&s, ": %d", r->n_pooled[c]);
+		}
+	appendStringInfoString(&s, "}, \"groups\": [");
+	for (int g = 0; g < r->n_groups; g++)
+	{
+		appendStringInfo(&s, "%s{\"kind\": \"%s\", \"columns\": [", g ? ", " : "",
+						 r->groups[g].kind == RS_GROUP_DEPENDENCY ? "dependency" : "fixed");
+		for (int i = 0; i < r->groups[g].n_cols; i++)
+		{
+			if (i)
+				appendStringInfoString(&s, ", ");
+			escape_json(&s, COLNAME(r->groups[g].cols[i]));
+		}
+		appendStringInfo(&s, "], \"combinations\": %d}", r->groups[g].n_tuples);
+	}
+	appendStringInfoString(&s, "], \"inequalities\": [");
+	for (int i = 0; i < r->n_ineq; i++)
+	{
+		appendStringInfo(&s, "%s{\"low\": ", i ? ", " : "");
+		escape_json(&s, COLNAME(r->ineq[i].low));
+		appendStringInfoString(&s, ", \"high\": ");
+		escape_json(&s, COLNAME(r->ineq[i].high));
+		appendStringInfoChar(&s, '}');
+	}
+	appendStringInfoString(&s, "]}");
+#undef COLNAME
+	return s.data;
+}
+
 /* raresynth_model_info(model name) returns jsonb */
 PG_FUNCTION_INFO_V1(raresynth_model_info);
 Datum
 raresynth_model_info(PG_FUNCTION_ARGS)
 {
 	const char *model = model_name_arg(PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0)));
-	Oid			argtypes[1] = {NAMEOID};
-	Datum		args[1] = {PG_GETARG_DATUM(0)};
+	Oid			argtypes[2] = {NAMEOID, TEXTOID};
+	Datum		args[2] = {PG_GETARG_DATUM(0), (Datum) 0};
 	Datum		result;
 	bool		isnull;
 	int			ret;
+	bytea	   *state;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT state FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1",
+								1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "model lookup failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		report_missing_model(model);
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		args[1] = CStringGetTextDatum("null");
+	else
+	{
+		state = DatumGetByteaPP(result);
+		args[1] = CStringGetTextDatum(rules_json(VARDATA_ANY(state), VARSIZE_ANY_EXHDR(state)));
+	}
 	ret = SPI_execute_with_args(
 		"SELECT pg_catalog.jsonb_build_object("
 		"'name', name, 'owner', owner, 'source', source, 'source_owner', source_owner, 'label', label, "
 		"'minority', minority, 'created', created, 'rows', rows, "
 		"'epochs', epochs, 'seed', seed, 'seconds', seconds, "
 		"'options', options, 'columns', columns, 'losses', losses, "
+		"'rules', $2::pg_catalog.jsonb, "
 		"'state_bytes', pg_catalog.octet_length(state)) "
 		"FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) $1",
-		1, argtypes, args, NULL, true, 1);
+		2, argtypes, args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "model lookup failed: %s", SPI_result_code_string(ret));
 	if (SPI_processed == 0)

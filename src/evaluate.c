@@ -342,6 +342,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.smote_k = opts.smote_k;
 	cfg.gan = &opts.gan;
 	cfg.max_modes = opts.max_modes;
+	/* the GAN arm keeps the rules a trained model keeps */
+	cfg.rules = rs_build_rules(src, &opts, PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8));
 	rs_progress_begin(&ps.progress);
 	ps.sizes = sizes;
 	ps.runs = cfg.runs;

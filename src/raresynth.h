@@ -162,6 +162,7 @@ extern void rs_source_meta(const RsSource *src, const char *minority, uint64 see
 extern Oid	rs_model_source_relid(const char *source, Oid source_owner, const struct rs_model *m,
 								  const char *model_name);
 
+
 /*
  * ---- read.c: rows of a table for the core (the one reader of rows) ----
  * The source's rows of one class, or every labelled row with y (1: the
@@ -186,6 +187,12 @@ extern void rs_options_default(RsOptions *o);
 extern void rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate);
 extern char *rs_options_json(const RsOptions *o);
 extern char *rs_option_list(bool for_evaluate);
+
+/* ---- train.c: the rules a model keeps (core/rules.h) ---- */
+struct rs_rules;
+extern struct rs_rules *rs_build_rules(const RsSource *src, const RsOptions *opts, Jsonb *options);
+extern void rs_report_rules_error(const struct rs_rules *rules, const struct rs_error *err,
+								  const char *context);
 extern int	rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void rs_check_1d_array(ArrayType *arr, const char *argname);
 extern void rs_options_add_rules(Jsonb *opts, const RsSource *src, rs_rules *rules);

@@ -209,12 +209,26 @@ parse_given(Jsonb *given, const rs_model *m, const char *model_name, TupleDesc d
 				if (strcmp(spec->categories[j], canon) == 0)
 					cat = j;
 		}
-		if (cat < 0 || !rs_encoder_category_seen(m->enc, col, cat))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("value %s%s%s of \"%s\" was not seen in training",
-							val ? "\"" : "", val ? val : "NULL", val ? "\"" : "", key),
-					 errhint("A model generates only values it learned.")));
+		{
+			/* seen in training, emitted (not pooled), in a seen combination */
+			const char *why = NULL,
+					   *hint = NULL;
+
+			if (cat < 0 || !rs_encoder_category_seen(m->enc, col, cat))
+				why = "was not seen in training", hint = "A model generates only values it learned.";
+			else if (!rs_rules_category_allowed(m->rules, col, cat))
+				why = "is a rare category the model does not generate",
+					hint = "Categories held by fewer than rare_category_k training rows are pooled and never emitted.";
+			else if (!rs_rules_category_in_group(m->rules, col, cat))
+				why = "completes no combination of columns seen in training",
+					hint = "Its dependent columns are derived from the combinations in the training rows.";
+			if (why)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("value %s%s%s of \"%s\" %s",
+								val ? "\"" : "", val ? val : "NULL", val ? "\"" : "", key, why),
+						 errhint("%s", hint)));
+		}
 		if (rs_model_set_given(m, col, cat, cond, &err) != RS_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),

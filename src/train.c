@@ -25,8 +25,88 @@
 
 #include "model.h"
 #include "raresynth.h"
+#include "rules.h"
 
 #define RS_WEAK_ROWS 50			/* fewer minority rows: warn the model is weak */
+
+/*
+ * The rules a model keeps (core/rules.h) from the options: rare_category_k,
+ * extreme_value_k and, with dependencies, one group per determinant found
+ * by the analysis (RsSourceColumn.determinant: the determinant first, then
+ * the columns it determines, in source order); then the constraints
+ * declared in options.  Column indexes are feature indexes: the source's
+ * columns without the label and the excluded ones (rs_source_meta).
+ */
+rs_rules *
+rs_build_rules(const RsSource *src, const RsOptions *opts, Jsonb *options)
+{
+	int		   *feature = palloc(sizeof(int) * Max(src->ncols, 1));
+	int		   *cols = palloc(sizeof(int) * Max(src->ncols, 1));
+	int			nf = 0;
+	rs_rules   *rules;
+	rs_error	err;
+
+	for (int i = 0; i < src->ncols; i++)
+		feature[i] = src->cols[i].kind == RS_COL_LABEL || src->cols[i].kind == RS_COL_EXCLUDED
+			? -1 : nf++;
+	if (!(rules = rs_rules_create(Max(nf, 1), opts->rare_category_k, opts->extreme_value_k, &err)))
+		rs_report_core_error(&err, "could not set up the model's rules");
+	for (int a = 0; opts->dependencies && a < src->ncols; a++)
+	{
+		int			n = 0;
+
+		if (feature[a] < 0)
+			continue;
+		cols[n++] = feature[a];
+		for (int b = 0; b < src->ncols; b++)
+			if (src->cols[b].determinant == a && feature[b] >= 0 && b != a &&
+				n < RS_RULES_MAX_GROUP_COLS)
+				cols[n++] = feature[b];
+		if (n >= 2 && rs_rules_add_group(rules, RS_GROUP_DEPENDENCY, cols, n, &err) != RS_OK)
+			rs_report_core_error(&err, "could not set up the model's rules");
+	}
+	/* DECLARED CONSTRAINTS: rs_options_add_rules(options, src, rules); (src/options.c) */
+	pfree(feature);
+	pfree(cols);
+	return rules;
+}
+
+/*
+ * An error of rs_model_prepare: the rules' own failures (rules->failed)
+ * with their SQLSTATE and hint, anything else as rs_report_core_error.
+ */
+void
+rs_report_rules_error(const rs_rules *rules, const rs_error *err, const char *context)
+{
+	const char *hint = NULL;
+	int			sqlstate = ERRCODE_INVALID_PARAMETER_VALUE;
+
+	switch (rules ? rules->failed : RS_RULES_FAIL_NONE)
+	{
+		case RS_RULES_FAIL_INEQ:
+			sqlstate = ERRCODE_CHECK_VIOLATION;
+			hint = "Every training row must satisfy a declared inequality: correct the rows or remove the inequality from options.";
+			break;
+		case RS_RULES_FAIL_NULL:
+			hint = "A column of a declared inequality must not be NULL in the training rows.";
+			break;
+		case RS_RULES_FAIL_RARE:
+			hint = "Lower rare_category_k in options, or exclude the column (exclude => '{...}').";
+			break;
+		case RS_RULES_FAIL_GROUP:
+			hint = "Lower rare_category_k in options, or remove the combination from options.";
+			break;
+		case RS_RULES_FAIL_KIND:
+			hint = "A combination of columns takes categorical columns, an inequality numeric ones.";
+			break;
+		default:
+			rs_report_core_error(err, context);
+	}
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("%s", err->msg),
+			 errhint("%s", hint)));
+}
 
 /* [{"name": ..., "type": ..., "kind": ..., "reason": ...}, ...] */
 static char *
@@ -79,7 +159,7 @@ train_model_name(const char *given, const RsSource *src, const char *label)
  * seconds it took.
  */
 static double
-fit_model(rs_model *model, const rs_table *rows, const RsOptions *opts, uint64 seed,
+fit_model(rs_model *model, rs_table *rows, const RsOptions *opts, uint64 seed,
 		  double *loss_g, double *loss_d)
 {
 	int			epochs = opts->gan.epochs;
@@ -91,7 +171,7 @@ fit_model(rs_model *model, const rs_table *rows, const RsOptions *opts, uint64 s
 	rs_progress_begin(&progress);
 	rs_rng_seed(&rng, seed);
 	if (rs_model_prepare(model, rows, &opts->gan, opts->max_modes, &rng, &encoded, &err) != RS_OK)
-		rs_report_core_error(&err, "could not prepare training");
+		rs_report_rules_error(model->rules, &err, "could not prepare training");
 	for (int e = 0; e < epochs; e++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -217,7 +297,9 @@ raresynth_train(PG_FUNCTION_ARGS)
 
 	memset(&model, 0, sizeof(model));
 	rs_source_meta(src, minority, seed, &model.meta);
+	/* the rules pool and clamp rows (= the specs) in place */
 	model.specs = rows;
+	model.rules = rs_build_rules(src, &opts, PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9));
 	loss_g = palloc(sizeof(double) * epochs);
 	loss_d = palloc(sizeof(double) * epochs);
 	seconds = fit_model(&model, rows, &opts, seed, loss_g, loss_d);

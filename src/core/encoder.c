@@ -39,7 +39,9 @@ typedef struct rs_enc_col
 
 	/* continuous */
 	double		lo;				/* clamp range of decoded values: the */
-	double		hi;				/* fitted values' range; NaN if all NULL */
+	double		hi;				/* spec's range (or the fitted values'
+								 * when the spec has none); NaN if all
+								 * NULL */
 	int			n_modes;
 	double		mu[RS_MAX_MODES];
 	double		sigma[RS_MAX_MODES];
@@ -290,6 +292,13 @@ fit_continuous(const rs_table *t, int c, rs_enc_col *col, double *sample,
 		}
 		seen++;
 	}
+	/* the spec's range (rules.h: the protected one) is what decoding emits */
+	if (seen > 0 && isfinite(t->cols[c].min) && isfinite(t->cols[c].max) &&
+		t->cols[c].min <= t->cols[c].max)
+	{
+		col->lo = t->cols[c].min;
+		col->hi = t->cols[c].max;
+	}
 	if (seen == 0)
 	{
 		/* only NULLs: the column always decodes to NULL */
@@ -404,6 +413,16 @@ rs_encoder_column_modes(const rs_encoder *enc, int column, double *mu,
 			weight[k] = col->weight[k];
 	}
 	return col->n_modes;
+}
+
+int
+rs_encoder_column_range(const rs_encoder *enc, int column, double *lo, double *hi)
+{
+	if (column < 0 || column >= enc->n_cols || enc->cols[column].kind != RS_KIND_CONTINUOUS)
+		return 0;
+	*lo = enc->cols[column].lo;
+	*hi = enc->cols[column].hi;
+	return 1;
 }
 
 int

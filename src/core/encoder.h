@@ -11,7 +11,9 @@
  * in training gets one more softmax slot meaning NULL (alpha 0 then).
  * Categorical column: one-hot over its categories, plus one NULL slot if
  * NULLs were seen.  Decoding rounds integral columns, clamps continuous
- * values to the real [min, max], and returns only categories seen.
+ * values to the spec's [min, max] when fitted on specs with a range (the
+ * protected range of rules.h; else to the fitted values' range), and
+ * returns only categories seen.
  */
 #ifndef RS_ENCODER_H
 #define RS_ENCODER_H
@@ -87,6 +89,8 @@ rs_status	rs_encoder_inverse(const rs_encoder *enc, const float *in, int n,
  */
 int			rs_encoder_column_modes(const rs_encoder *enc, int column,
 									double *mu, double *sigma, double *weight);
+/* A continuous column's clamp range into *lo, *hi (NaN: only NULLs); 0 if not continuous. */
+int			rs_encoder_column_range(const rs_encoder *enc, int column, double *lo, double *hi);
 /* 1 if the column's softmax span ends with a NULL slot. */
 int			rs_encoder_column_has_null(const rs_encoder *enc, int column);
 /*

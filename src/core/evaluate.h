@@ -14,6 +14,7 @@
 #include "table.h"
 
 struct rs_gan_config;
+struct rs_rules;
 
 typedef enum rs_augment
 {
@@ -37,6 +38,7 @@ typedef struct rs_eval_config
 	int			smote_k;
 	const struct rs_gan_config *gan;	/* GAN settings (epochs included) */
 	int			max_modes;
+	const struct rs_rules *rules;	/* the GAN's rules, declared (NULL: none) */
 	uint64_t	seed;
 	/* called after every (size, run): done of total units; may be NULL */
 	void		(*progress) (void *arg, int size_index, int run, int done, int total);

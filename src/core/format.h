@@ -38,6 +38,7 @@
 #define RS_SEC_GENERATOR 4		/* generator shape + weights */
 #define RS_SEC_CRITIC    5		/* reserved (a resumable state's critic): a
 								 * loader accepts and skips it; nothing writes it */
+#define RS_SEC_RULES     6		/* the model's rules (rules.h), optional */
 
 /* ---- growable write buffer ---- */
 typedef struct rs_wbuf

@@ -155,6 +155,13 @@ rs_status	rs_gan_sample_bytes(rs_gan *gan, int threads, int task_rows,
 rs_status	rs_gan_sample_reserve(rs_gan *gan, int threads, int task_rows,
 								  rs_error *err);
 
+/*
+ * Rules every later rs_gan_sample / _start enforces (sampler.h), NULL for
+ * none.  The caller keeps r alive as long as gan (the sampler copies it,
+ * the gan keeps the pointer to apply it to a recompiled sampler).
+ */
+rs_status	rs_gan_set_sample_rules(rs_gan *gan, const rs_sample_rules *r, rs_error *err);
+
 /* The generator's shape and weights (pointers into gan), for the sampler. */
 void		rs_gan_generator_view(const rs_gan *gan, rs_gen_view *v);
 

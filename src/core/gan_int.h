@@ -142,6 +142,7 @@ struct rs_gan
 	rs_sampler *sampler;
 	int			sampler_t_g;
 	int			sampler_stale;
+	const rs_sample_rules *sample_rules;	/* rs_gan_set_sample_rules, or NULL */
 	int			sample_threads;	/* rs_gan_sample_reserve, or 0 */
 	int			sample_rows;
 

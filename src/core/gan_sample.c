@@ -63,8 +63,24 @@ gan_compile_sampler(rs_gan *g, rs_error *err)
 		return err->code;
 	g->sampler_t_g = g->t_g;
 	g->sampler_stale = 0;
+	if (g->sample_rules && rs_sampler_set_rules(g->sampler, g->sample_rules, err) != RS_OK)
+	{
+		/* never a sampler without its rules */
+		rs_sampler_free(g->sampler);
+		g->sampler = NULL;
+		return err->code;
+	}
 	if (g->sample_rows > 0)
 		return rs_sampler_reserve(g->sampler, g->sample_threads, g->sample_rows, err);
+	return RS_OK;
+}
+
+rs_status
+rs_gan_set_sample_rules(rs_gan *g, const rs_sample_rules *r, rs_error *err)
+{
+	g->sample_rules = r;
+	if (g->sampler)
+		return rs_sampler_set_rules(g->sampler, r, err);
 	return RS_OK;
 }
 

@@ -18,11 +18,86 @@
  */
 #include "model.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RS_META_FORMAT 1
 #define RS_MAX_META_STR ((size_t) 1 << 16)
+
+/* The sampler's view of a model's rules (rs_sample_rules), owned by the model. */
+struct rs_model_srules
+{
+	rs_sample_rules view;
+	int		   *masked_span;
+	int		   *masked_slot;
+	rs_sample_group *groups;
+	int		   *spans;			/* every group's spans, one after the other */
+};
+
+static void
+free_srules(struct rs_model_srules *sr)
+{
+	if (!sr)
+		return;
+	rs_free(sr->masked_span);
+	rs_free(sr->masked_slot);
+	rs_free(sr->groups);
+	rs_free(sr->spans);
+	rs_free(sr);
+}
+
+rs_status
+rs_model_install_rules(rs_model *m, rs_error *err)
+{
+	const rs_rules *r = m->rules;
+	struct rs_model_srules *sr;
+	int			n_masked = 0,
+				n_spans = 0;
+
+	if (m->gan && rs_gan_set_sample_rules(m->gan, NULL, err) != RS_OK)
+		return err->code;
+	free_srules(m->srules);
+	m->srules = NULL;
+	if (!r || !m->gan || !m->enc)
+		return RS_OK;
+	for (int c = 0; c < r->n_cols; c++)
+		n_masked += r->pooled[c] >= 0;
+	for (int g = 0; g < r->n_groups; g++)
+		n_spans += r->groups[g].n_cols;
+	if (!(sr = rs_alloc(sizeof(*sr))))
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the rules");
+	m->srules = sr;
+	sr->masked_span = rs_alloc_array((size_t) n_masked + 1, sizeof(int));
+	sr->masked_slot = rs_alloc_array((size_t) n_masked + 1, sizeof(int));
+	sr->groups = rs_alloc_array((size_t) r->n_groups + 1, sizeof(rs_sample_group));
+	sr->spans = rs_alloc_array((size_t) n_spans + 1, sizeof(int));
+	if (!sr->masked_span || !sr->masked_slot || !sr->groups || !sr->spans)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the rules");
+	for (int c = 0; c < r->n_cols; c++)
+		if (r->pooled[c] >= 0)
+		{
+			sr->masked_span[sr->view.n_masked] = rs_encoder_column_span(m->enc, c);
+			sr->masked_slot[sr->view.n_masked++] = r->pooled[c];
+		}
+	n_spans = 0;
+	for (int g = 0; g < r->n_groups; g++)
+	{
+		rs_sample_group *sg = &sr->groups[g];
+
+		sg->spans = sr->spans + n_spans;
+		for (int i = 0; i < r->groups[g].n_cols; i++)
+			sr->spans[n_spans++] = rs_encoder_column_span(m->enc, r->groups[g].cols[i]);
+		sg->n_spans = r->groups[g].n_cols;
+		sg->n_tuples = r->groups[g].n_tuples;
+		sg->tuples = r->groups[g].tuples;	/* category k is slot k */
+	}
+	sr->view.masked_span = sr->masked_span;
+	sr->view.masked_slot = sr->masked_slot;
+	sr->view.n_groups = r->n_groups;
+	sr->view.groups = sr->groups;
+	return rs_gan_set_sample_rules(m->gan, &sr->view, err);
+}
 
 rs_status
 rs_model_save(const rs_model *m, uint8_t **out, size_t *out_len, rs_error *err)
@@ -50,6 +125,9 @@ rs_model_save(const rs_model *m, uint8_t **out, size_t *out_len, rs_error *err)
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory while saving the model");
 	if (st == RS_OK)
 		st = rs_gan_save(m->gan, rs_state_section(&sb, RS_SEC_GENERATOR), err);
+	if (st == RS_OK && m->rules &&
+		rs_rules_save(m->rules, rs_state_section(&sb, RS_SEC_RULES)) != RS_OK)
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory while saving the model");
 	if (st == RS_OK)
 		st = rs_state_finish(&sb, out, out_len, err);
 	rs_state_builder_free(&sb);
@@ -135,6 +213,55 @@ has_duplicate(char *const *strs, int n)
 	return dup;
 }
 
+/*
+ * The rules against the encoder (rs_rules_load checked them against the
+ * specs): a combination's NULL slot exists, inequality columns have none,
+ * a pooled slot was seen; and every continuous column decodes within its
+ * spec's range (the protected one: the state holds no other).
+ */
+static rs_status
+check_rules(const rs_model *m, rs_error *err)
+{
+	const rs_rules *r = m->rules;
+
+	for (int c = 0; c < m->specs->n_cols; c++)
+	{
+		double		lo,
+					hi;
+
+		if (rs_encoder_column_range(m->enc, c, &lo, &hi) && !isnan(lo) &&
+			m->specs->cols[c].min <= m->specs->cols[c].max &&
+			(lo != m->specs->cols[c].min || hi != m->specs->cols[c].max))
+			return rs_fail(err, RS_ERR_CORRUPT,
+						   "encoder range of column %d is not its spec's", c + 1);
+	}
+	if (!r)
+		return RS_OK;
+	for (int c = 0; c < r->n_cols; c++)
+		if (r->pooled[c] >= 0 && !rs_encoder_category_seen(m->enc, c, r->pooled[c]))
+			return rs_fail(err, RS_ERR_CORRUPT, "rules section pools column %d into an unseen slot",
+						   c + 1);
+	for (int g = 0; g < r->n_groups; g++)
+	{
+		const rs_rule_group *gr = &r->groups[g];
+
+		for (size_t t = 0; t < (size_t) gr->n_tuples; t++)
+			for (int i = 0; i < gr->n_cols; i++)
+			{
+				int			c = gr->cols[i];
+
+				if (!rs_encoder_category_seen(m->enc, c, gr->tuples[t * gr->n_cols + i]))
+					return rs_fail(err, RS_ERR_CORRUPT,
+								   "rules section has a combination with a category the encoder did not see");
+			}
+	}
+	for (int i = 0; i < r->n_ineq; i++)
+		if (rs_encoder_column_has_null(m->enc, r->ineq[i].low) ||
+			rs_encoder_column_has_null(m->enc, r->ineq[i].high))
+			return rs_fail(err, RS_ERR_CORRUPT, "rules section has an inequality on a column with NULLs");
+	return RS_OK;
+}
+
 /* What ties the sections together (see the top of the file). */
 static rs_status
 check_model(const rs_model *m, const rs_state_view *view, rs_error *err)
@@ -148,7 +275,7 @@ check_model(const rs_model *m, const rs_state_view *view, rs_error *err)
 				dup;
 
 	for (int i = 0; i < view->n_sections; i++)
-		if (view->tags[i] < RS_SEC_META || view->tags[i] > RS_SEC_CRITIC)
+		if (view->tags[i] < RS_SEC_META || view->tags[i] > RS_SEC_RULES)
 			return rs_fail(err, RS_ERR_CORRUPT, "model state has an unknown section (tag %u)",
 						   view->tags[i]);
 
@@ -165,10 +292,14 @@ check_model(const rs_model *m, const rs_state_view *view, rs_error *err)
 	if ((dup = has_duplicate(meta->source_names, meta->n_source_cols)) != 0)
 		return dup < 0 ? rs_fail(err, RS_ERR_NOMEM, "out of memory")
 			: rs_fail(err, RS_ERR_CORRUPT, "model meta section names a column twice");
+	/* a pooled slot (the last category) copies a kept category's text */
 	for (int c = 0; c < specs->n_cols; c++)
-		if ((dup = has_duplicate(specs->cols[c].categories, specs->cols[c].n_categories)) != 0)
+		if ((dup = has_duplicate(specs->cols[c].categories, specs->cols[c].n_categories -
+								 (m->rules && m->rules->pooled[c] >= 0))) != 0)
 			return dup < 0 ? rs_fail(err, RS_ERR_NOMEM, "out of memory")
 				: rs_fail(err, RS_ERR_CORRUPT, "column spec %d has a category twice", c + 1);
+	if (check_rules(m, err) != RS_OK)
+		return err->code;
 
 	/* the generator's layout is the encoder's, span for span */
 	es = rs_encoder_spans(m->enc);
@@ -223,7 +354,14 @@ rs_model_load(const void *buf, size_t len, rs_error *err)
 		!(m->gan = rs_gan_load(&sec, err)) ||
 		rs_rbuf_finish(&sec, 1, "generator section", err) != RS_OK)
 		goto fail;
-	if (check_model(m, &view, err) != RS_OK)
+	/* optional (tags are unique: rs_state_open) */
+	for (int i = 0; i < view.n_sections && !m->rules; i++)
+		if (view.tags[i] == RS_SEC_RULES &&
+			(rs_state_get(&view, RS_SEC_RULES, &sec, err) != RS_OK ||
+			 !(m->rules = rs_rules_load(&sec, m->specs, err)) ||
+			 rs_rbuf_finish(&sec, 1, "rules section", err) != RS_OK))
+			goto fail;
+	if (check_model(m, &view, err) != RS_OK || rs_model_install_rules(m, err) != RS_OK)
 		goto fail;
 	return m;
 
@@ -253,16 +391,35 @@ rs_model_free(rs_model *m)
 		rs_encoder_free(m->enc);
 	if (m->gan)
 		rs_gan_free(m->gan);
+	rs_rules_free(m->rules);
+	free_srules(m->srules);
 	rs_free(m);
 }
 
 rs_status
-rs_model_prepare(rs_model *m, const rs_table *rows, const rs_gan_config *cfg,
+rs_model_prepare(rs_model *m, rs_table *rows, const rs_gan_config *cfg,
 				 int max_modes, rs_rng *rng, float **encoded, rs_error *err)
 {
 	int			dim;
 
 	*encoded = NULL;
+	if (m->rules)
+	{
+		if (rs_rules_prepare(m->rules, rows, err) != RS_OK)
+			return err->code;
+		if (m->specs && m->specs != rows)
+		{
+			rs_table   *specs = rs_table_create(0, rows->n_cols, err);
+
+			if (!specs || rs_table_copy_specs(specs, rows, err) != RS_OK)
+			{
+				rs_table_free(specs);
+				return err->code;
+			}
+			rs_table_free(m->specs);
+			m->specs = specs;
+		}
+	}
 	m->enc = rs_encoder_fit(rows, max_modes, rng, err);
 	if (!m->enc)
 		return err->code;
@@ -274,7 +431,9 @@ rs_model_prepare(rs_model *m, const rs_table *rows, const rs_gan_config *cfg,
 		return err->code;
 	m->gan = rs_gan_create(cfg, dim, rs_encoder_spans(m->enc), rs_encoder_n_spans(m->enc),
 						   rs_rng_next(rng), err);
-	return m->gan ? RS_OK : err->code;
+	if (!m->gan)
+		return err->code;
+	return rs_model_install_rules(m, err);
 }
 
 rs_status
@@ -297,7 +456,10 @@ rs_status
 rs_model_decode(const rs_model *m, int n, const float *buf, rs_table *t,
 				int row0, rs_error *err)
 {
-	return rs_encoder_inverse(m->enc, buf, n, t, row0, err);
+	if (rs_encoder_inverse(m->enc, buf, n, t, row0, err) != RS_OK)
+		return err->code;
+	rs_rules_finish(m->rules, t, row0, n);
+	return RS_OK;
 }
 
 void
@@ -335,6 +497,13 @@ rs_model_set_given(const rs_model *m, int column, int category, int *given,
 	if (!rs_encoder_category_seen(m->enc, column, category))
 		return rs_fail(err, RS_ERR_INVALID,
 					   "category %d of column %d was not seen in training", category, column + 1);
+	if (!rs_rules_category_allowed(m->rules, column, category))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "category %d of column %d is a pooled rare category", category, column + 1);
+	if (!rs_rules_category_in_group(m->rules, column, category))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "category %d of column %d completes no combination seen in training",
+					   category, column + 1);
 	given[k] = category;
 	return RS_OK;
 }
@@ -391,51 +560,116 @@ rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch,
 				   plan->min_bytes, budget);
 }
 
+/*
+ * Rows of the model's pooled specs (syn) as rows of the real specs (out):
+ * a kept category keeps its text, and the kept texts are the real ones in
+ * their order, so one walk maps them.
+ */
+static rs_status
+unpool_rows(const rs_table *syn, rs_table *out, rs_error *err)
+{
+	for (int c = 0; c < syn->n_cols; c++)
+	{
+		const rs_column *ps = &syn->cols[c],
+				   *rs = &out->cols[c];
+		int		   *map;
+
+		if (ps->kind != RS_KIND_CATEGORICAL || ps->n_categories == rs->n_categories)
+		{
+			for (int r = 0; r < syn->n_rows; r++)
+				RS_CELL(out, r, c) = RS_CELL(syn, r, c);
+			continue;
+		}
+		if (!(map = rs_alloc_array((size_t) ps->n_categories, sizeof(int))))
+			return rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		for (int k = 0, j = 0; k < rs->n_categories && j < ps->n_categories - 1; k++)
+			if (strcmp(rs->categories[k], ps->categories[j]) == 0)
+				map[j++] = k;
+		map[ps->n_categories - 1] = map[0];	/* the pooled slot: never emitted */
+		for (int r = 0; r < syn->n_rows; r++)
+		{
+			double		v = RS_CELL(syn, r, c);
+
+			RS_CELL(out, r, c) = rs_is_null(v) ? RS_NULL : (double) map[(int) v];
+		}
+		rs_free(map);
+	}
+	return RS_OK;
+}
+
 rs_table *
 rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
-				 int max_modes, uint64_t seed, rs_error *err)
+				 int max_modes, const rs_rules *rules, uint64_t seed, rs_error *err)
 {
 	rs_model	m;
 	rs_rng		rng;
 	float	   *encoded = NULL;
 	float	   *buf = NULL;
-	rs_table   *out = NULL;
+	rs_table   *train = NULL,
+			   *syn = NULL,
+			   *out = NULL;
 	int			chunk = 1024;
+	int		   *all = NULL;
 
 	memset(&m, 0, sizeof(m));
 	rs_rng_seed(&rng, seed);
-	if (rs_model_prepare(&m, rows, cfg, max_modes, &rng, &encoded, err) != RS_OK)
+	/* the rules change the rows they are prepared on: a copy (without
+	 * rules rs_model_prepare leaves them alone) */
+	if (!rules)
+		train = (rs_table *) rows;
+	else if (!(all = rs_alloc_array((size_t) (rows->n_rows ? rows->n_rows : 1), sizeof(int))))
+	{
+		rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	else
+	{
+		for (int r = 0; r < rows->n_rows; r++)
+			all[r] = r;
+		if (!(train = rs_table_take(rows, all, rows->n_rows, err)) ||
+			!(m.rules = rs_rules_copy_declared(rules, err)))
+			goto done;
+	}
+	if (rs_model_prepare(&m, train, cfg, max_modes, &rng, &encoded, err) != RS_OK)
 		goto done;
 	for (int e = 0; e < cfg->epochs; e++)
-		if (rs_gan_fit_epoch(m.gan, encoded, rows->n_rows, NULL, NULL, err) != RS_OK)
+		if (rs_gan_fit_epoch(m.gan, encoded, train->n_rows, NULL, NULL, err) != RS_OK)
 			goto done;
+	syn = rs_table_create(n_new, rows->n_cols, err);
 	out = rs_table_create(n_new, rows->n_cols, err);
 	buf = rs_alloc_array((size_t) chunk * (size_t) rs_encoder_dim(m.enc), sizeof(float));
-	if (!out || !buf || rs_table_copy_specs(out, rows, err) != RS_OK)
+	if (!syn || !out || !buf || rs_table_copy_specs(syn, train, err) != RS_OK ||
+		rs_table_copy_specs(out, rows, err) != RS_OK)
 	{
 		if (!buf)
 			rs_fail(err, RS_ERR_NOMEM, "out of memory");
-		rs_table_free(out);
-		out = NULL;
-		goto done;
+		goto fail;
 	}
 	for (int row = 0; row < n_new; row += chunk)
 	{
 		int			b = n_new - row < chunk ? n_new - row : chunk;
 
-		if (rs_model_generate(&m, b, NULL, buf, out, row, &rng, err) != RS_OK)
-		{
-			rs_table_free(out);
-			out = NULL;
-			goto done;
-		}
+		if (rs_model_generate(&m, b, NULL, buf, syn, row, &rng, err) != RS_OK)
+			goto fail;
 	}
+	if (unpool_rows(syn, out, err) != RS_OK)
+		goto fail;
+	goto done;
+fail:
+	rs_table_free(out);
+	out = NULL;
 done:
+	rs_free(all);
 	rs_free(buf);
 	rs_free(encoded);
+	rs_table_free(syn);
+	if (train != rows)
+		rs_table_free(train);
 	if (m.enc)
 		rs_encoder_free(m.enc);
 	if (m.gan)
 		rs_gan_free(m.gan);
+	rs_rules_free(m.rules);
+	free_srules(m.srules);
 	return out;
 }

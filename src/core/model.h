@@ -3,7 +3,8 @@
  *	  A trained model as one unit: what the source looked like (meta), the
  *	  feature column specs, the encoder and the generator; and the model
  *	  state bytes that hold all of it (format.h container, sections
- *	  RS_SEC_META, RS_SEC_COLUMNS, RS_SEC_ENCODER, RS_SEC_GENERATOR).
+ *	  RS_SEC_META, RS_SEC_COLUMNS, RS_SEC_ENCODER, RS_SEC_GENERATOR, and
+ *	  RS_SEC_RULES when the model keeps rules).
  */
 #ifndef RS_MODEL_H
 #define RS_MODEL_H
@@ -12,6 +13,7 @@
 
 #include "encoder.h"
 #include "gan.h"
+#include "rules.h"
 #include "table.h"
 
 #define RS_ROLE_LABEL		(-1)
@@ -34,6 +36,8 @@ typedef struct rs_model
 	rs_table   *specs;			/* 0 rows: feature column specs */
 	rs_encoder *enc;
 	rs_gan	   *gan;
+	rs_rules   *rules;			/* NULL: none (a state without RS_SEC_RULES) */
+	struct rs_model_srules *srules; /* the sampler's view of rules (model.c) */
 } rs_model;
 
 /* Serialize a model into one rs_alloc'ed buffer. */
@@ -43,11 +47,15 @@ rs_status	rs_model_save(const rs_model *m, uint8_t **out, size_t *out_len, rs_er
 rs_model   *rs_model_load(const void *buf, size_t len, rs_error *err);
 
 /*
- * The start of training: fit m->enc on rows (max_modes 1..10), encode the
- * rows into *encoded (rs_alloc'ed, rows->n_rows x dim) and build an
- * untrained m->gan seeded from rng.  m->specs is not touched.
+ * The start of training: with m->rules (declared, not yet prepared),
+ * rs_rules_prepare on rows, which changes them in place (pooled, clamped,
+ * each inequality's high replaced by high - low) and then m->specs, if it
+ * is another table than rows, becomes a copy of rows' specs; without
+ * rules m->specs is not touched.  Then fit m->enc on rows (max_modes
+ * 1..10), encode the rows into *encoded (rs_alloc'ed, rows->n_rows x dim)
+ * and build an untrained m->gan seeded from rng, sampling by the rules.
  */
-rs_status	rs_model_prepare(rs_model *m, const rs_table *rows, const rs_gan_config *cfg,
+rs_status	rs_model_prepare(rs_model *m, rs_table *rows, const rs_gan_config *cfg,
 							 int max_modes, rs_rng *rng, float **encoded, rs_error *err);
 
 /*
@@ -64,7 +72,8 @@ rs_status	rs_model_generate(const rs_model *m, int n, const int *given, float *b
  * into buf on worker threads and returns; _wait returns when they are
  * there (the calling thread helps); rs_model_decode decodes them into t.
  * The same rows as rs_model_generate from the same rng.  Between start and
- * wait the caller must leave buf (and the model) alone.
+ * wait the caller must leave buf (and the model) alone.  Decoding applies
+ * rs_rules_finish (inequalities).
  */
 rs_status	rs_model_generate_start(const rs_model *m, int n, const int *given,
 									float *buf, rs_rng *rng, rs_error *err);
@@ -78,8 +87,9 @@ rs_status	rs_model_decode(const rs_model *m, int n, const float *buf,
  * if it has none (a continuous column).  rs_model_set_given sets
  * given[that index] = category (n_categories is the NULL slot of a column
  * that had NULLs), checked against the generator's own span width and
- * against what the encoder saw in training (decoding returns only that);
- * RS_ERR_INVALID otherwise.  given has rs_gan_n_cond_spans entries.
+ * against what the encoder saw in training (decoding returns only that)
+ * and against the rules (not a pooled slot; in a seen combination of its
+ * group); RS_ERR_INVALID otherwise.  given has rs_gan_n_cond_spans entries.
  */
 int			rs_model_cond_index(const rs_model *m, int column);
 rs_status	rs_model_set_given(const rs_model *m, int column, int category,
@@ -109,12 +119,21 @@ rs_status	rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch
 
 /*
  * Everything at once, for the evaluation: fit a model on rows with cfg
- * (cfg->epochs epochs), then return n_new decoded synthetic rows.
+ * (cfg->epochs epochs) and the rules declared in rules (NULL: none; a copy
+ * is prepared on a copy of rows), then return n_new decoded synthetic rows
+ * with rows' specs (categories as indexes of rows' categories).
  */
 rs_table   *rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
-							 int max_modes, uint64_t seed, rs_error *err);
+							 int max_modes, const rs_rules *rules, uint64_t seed,
+							 rs_error *err);
 
-/* Free the model and everything it owns (meta strings, specs, enc, gan). */
+/*
+ * Make the sampler of m->gan enforce m->rules (rs_model_prepare and
+ * rs_model_load do it; call again after replacing m->rules or m->gan).
+ */
+rs_status	rs_model_install_rules(rs_model *m, rs_error *err);
+
+/* Free the model and everything it owns (meta strings, specs, enc, gan, rules). */
 void		rs_model_free(rs_model *m);
 
 #endif

@@ -72,6 +72,19 @@ typedef struct sampler_work
 	void	   *scratch;		/* rs_gemm16 scratch */
 } sampler_work;
 
+/* A group of the rules (rs_sample_group), with the call's candidates. */
+typedef struct sampler_group
+{
+	int			m;				/* spans */
+	int		   *spans;			/* [m] */
+	int			n_tuples;
+	int		   *tuples;			/* [n_tuples, m] */
+	int		   *idx;			/* [n_tuples] the call's tuples (those of the
+								 * fixed category), in order */
+	int			n_idx;
+	int			fixed_pos;		/* the fixed span's position, or -1 */
+} sampler_group;
+
 /* One thread of a call: takes chunks until none is left. */
 typedef struct sampler_worker
 {
@@ -99,6 +112,15 @@ struct rs_sampler
 	double	   *cond_cum;		/* [cond_dim] cumulative probability within
 								 * each condition span */
 	sampler_layer layer[RS_SAMPLER_MAX_BLOCKS + 1];
+
+	/* rs_sampler_set_rules: none when rules_on is 0 */
+	int			rules_on;
+	int			n_masked;
+	int		   *masked_span,
+			   *masked_slot;
+	int			n_groups;
+	sampler_group *groups;
+
 	sampler_work work[RS_THREADS_MAX + 1];	/* work[threads]: the
 													 * caller's */
 	sampler_worker worker[RS_THREADS_MAX];
@@ -357,6 +379,119 @@ ensure_work(rs_sampler *s, rs_error *err)
 	return rs_sampler_reserve(s, s->threads, s->task_rows, err);
 }
 
+static void
+free_rules(rs_sampler *s)
+{
+	for (int g = 0; g < s->n_groups; g++)
+	{
+		rs_free(s->groups[g].spans);
+		rs_free(s->groups[g].tuples);
+		rs_free(s->groups[g].idx);
+	}
+	rs_free(s->groups);
+	rs_free(s->masked_span);
+	rs_free(s->masked_slot);
+	s->groups = NULL;
+	s->masked_span = s->masked_slot = NULL;
+	s->n_groups = s->n_masked = 0;
+	s->rules_on = 0;
+}
+
+/* 1 if span is a softmax span of s and slot one of its slots. */
+static int
+softmax_slot(const rs_sampler *s, int span, int slot)
+{
+	return span >= 0 && span < s->n_spans && s->spans[span].act == RS_ACT_SOFTMAX &&
+		slot >= 0 && slot < s->spans[span].width;
+}
+
+rs_status
+rs_sampler_set_rules(rs_sampler *s, const rs_sample_rules *r, rs_error *err)
+{
+	if (s->running)
+		return rs_fail(err, RS_ERR_INVALID, "the sampler is still running");
+	free_rules(s);
+	if (!r || (r->n_masked == 0 && r->n_groups == 0))
+		return RS_OK;
+	if (r->n_masked < 0 || r->n_groups < 0)
+		return rs_fail(err, RS_ERR_INVALID, "invalid sampling rules");
+	s->masked_span = rs_alloc_array((size_t) r->n_masked + 1, sizeof(int));
+	s->masked_slot = rs_alloc_array((size_t) r->n_masked + 1, sizeof(int));
+	s->groups = rs_alloc_array((size_t) r->n_groups + 1, sizeof(sampler_group));
+	if (!s->masked_span || !s->masked_slot || !s->groups)
+		goto nomem;
+	for (int i = 0; i < r->n_masked; i++)
+	{
+		if (!softmax_slot(s, r->masked_span[i], r->masked_slot[i]))
+			goto invalid;
+		s->masked_span[i] = r->masked_span[i];
+		s->masked_slot[i] = r->masked_slot[i];
+	}
+	s->n_masked = r->n_masked;
+	for (int g = 0; g < r->n_groups; g++)
+	{
+		const rs_sample_group *in = &r->groups[g];
+		sampler_group *G = &s->groups[g];
+		int			m = in->n_spans;
+
+		if (m < 1 || in->n_tuples < 1)
+			goto invalid;
+		G->spans = rs_alloc_array((size_t) m, sizeof(int));
+		G->tuples = rs_alloc_array((size_t) in->n_tuples, sizeof(int) * (size_t) m);
+		G->idx = rs_alloc_array((size_t) in->n_tuples, sizeof(int));
+		s->n_groups = g + 1;
+		if (!G->spans || !G->tuples || !G->idx)
+			goto nomem;
+		G->m = m;
+		G->n_tuples = in->n_tuples;
+		memcpy(G->spans, in->spans, sizeof(int) * (size_t) m);
+		memcpy(G->tuples, in->tuples, sizeof(int) * (size_t) m * in->n_tuples);
+		for (int t = 0; t < in->n_tuples; t++)
+		{
+			const int  *p = G->tuples + (size_t) t * m;
+			int			cmp = t == 0;
+
+			for (int i = 0; i < m; i++)
+			{
+				if (!softmax_slot(s, G->spans[i], p[i]))
+					goto invalid;
+				if (!cmp)
+					cmp = p[i] > p[i - m] ? 1 : p[i] < p[i - m] ? -1 : 0;
+			}
+			if (cmp <= 0)
+				goto invalid;
+		}
+	}
+	s->rules_on = 1;
+	return RS_OK;
+
+nomem:
+	free_rules(s);
+	return rs_fail(err, RS_ERR_NOMEM, "out of memory for the sampler");
+invalid:
+	free_rules(s);
+	return rs_fail(err, RS_ERR_INVALID, "invalid sampling rules");
+}
+
+/* Each group's candidate tuples for a call fixing span fixed_span to fixed_j. */
+static void
+rules_for_call(rs_sampler *s, int fixed_span, int fixed_j)
+{
+	for (int g = 0; g < s->n_groups; g++)
+	{
+		sampler_group *G = &s->groups[g];
+
+		G->fixed_pos = -1;
+		for (int i = 0; i < G->m; i++)
+			if (G->spans[i] == fixed_span)
+				G->fixed_pos = i;
+		G->n_idx = 0;
+		for (int t = 0; t < G->n_tuples; t++)
+			if (G->fixed_pos < 0 || G->tuples[(size_t) t * G->m + G->fixed_pos] == fixed_j)
+				G->idx[G->n_idx++] = t;
+	}
+}
+
 void
 rs_sampler_free(rs_sampler *s)
 {
@@ -370,6 +505,7 @@ rs_sampler_free(rs_sampler *s)
 		rs_free(s->layer[l].tab);
 	}
 	free_work(s);
+	free_rules(s);
 	rs_free(s->spans);
 	rs_free(s->cond_off);
 	rs_free(s->cond_span);
@@ -414,6 +550,9 @@ draw_cond_category(const rs_sampler *s, int k, rs_rng *rng)
 			return j;
 	return w - 1;
 }
+
+static void apply_rules(const rs_sampler *s, const float *x, float *y,
+						const float *prob, rs_rng *rng, int fixed_span);
 
 /*
  * Activated output of one row: tanh values, one-hot categories drawn by
@@ -482,6 +621,137 @@ activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
 
 		for (int j = 0; j < sp->width; j++)
 			y[sp->start + j] = j == fixed_j ? 1.0f : 0.0f;
+	}
+	if (s->rules_on)
+		apply_rules(s, x, y, prob, rng, fixed_k >= 0 ? s->cond_span[fixed_k] : -1);
+}
+
+/* Slot j's probability mass from a span's cumulative sums. */
+static inline float
+slot_mass(const float *cum, int j)
+{
+	return j ? cum[j] - cum[j - 1] : cum[0];
+}
+
+/* The slot holding the 1 of a one-hot span. */
+static int
+one_hot_slot(const float *y, int w)
+{
+	for (int j = 0; j < w; j++)
+		if (y[j] != 0.0f)
+			return j;
+	return 0;
+}
+
+/* Tuple value of group G at candidate a, position i. */
+#define GT(G, a, i) ((G)->tuples[(size_t) (G)->idx[a] * (G)->m + (i)])
+
+/* First candidate in [lo, hi) whose position i is >= v (they are sorted there). */
+static int
+lower_bound(const sampler_group *G, int lo, int hi, int i, int v)
+{
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (GT(G, mid, i) < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The rules on one drawn row (see rs_sample_rules): x its logits, y its
+ * one-hot output, prob each softmax span's cumulative sums.
+ */
+static void
+apply_rules(const rs_sampler *s, const float *x, float *y, const float *prob,
+			rs_rng *rng, int fixed_span)
+{
+	for (int i = 0; i < s->n_masked; i++)
+	{
+		const rs_span *sp = &s->spans[s->masked_span[i]];
+		const float *cum = prob + sp->start;
+		float	   *ys = y + sp->start;
+		int			p = s->masked_slot[i],
+					w = sp->width,
+					pick = -1;
+		float		total,
+					t;
+
+		if (s->masked_span[i] == fixed_span || ys[p] == 0.0f)
+			continue;
+		total = cum[w - 1] - slot_mass(cum, p);
+		t = (float) rs_rng_uniform(rng) * total;
+		for (int j = 0; j < w && total > 0.0f; j++)
+		{
+			if (j == p)
+				continue;
+			pick = j;
+			if ((t -= slot_mass(cum, j)) < 0.0f)
+				break;
+		}
+		if (!(total > 0.0f))
+			for (int j = 0; j < w; j++)
+				if (j != p && (pick < 0 || x[sp->start + j] > x[sp->start + pick]))
+					pick = j;
+		if (pick < 0)
+			continue;			/* a span of one slot: nothing else to emit */
+		ys[p] = 0.0f;
+		ys[pick] = 1.0f;
+	}
+	for (int g = 0; g < s->n_groups; g++)
+	{
+		const sampler_group *G = &s->groups[g];
+		int			lo = 0,
+					hi = G->n_idx;
+
+		for (int i = 0; i < G->m && lo < hi; i++)
+		{
+			const rs_span *sp = &s->spans[G->spans[i]];
+			const float *cum = prob + sp->start;
+			float	   *ys = y + sp->start;
+			int			cur,
+						a,
+						pick = -1;
+			float		total = 0.0f,
+						t;
+
+			if (i == G->fixed_pos)
+				continue;
+			cur = one_hot_slot(ys, sp->width);
+			a = lower_bound(G, lo, hi, i, cur);
+			if (a < hi && GT(G, a, i) == cur)
+			{
+				lo = a;
+				hi = lower_bound(G, a, hi, i, cur + 1);
+				continue;
+			}
+			/* redraw among the values the candidates hold at i */
+			for (a = lo; a < hi; a = lower_bound(G, a, hi, i, GT(G, a, i) + 1))
+				total += slot_mass(cum, GT(G, a, i));
+			t = (float) rs_rng_uniform(rng) * total;
+			for (a = lo; a < hi; a = lower_bound(G, a, hi, i, GT(G, a, i) + 1))
+			{
+				int			v = GT(G, a, i);
+
+				if (total > 0.0f)
+				{
+					pick = v;
+					if ((t -= slot_mass(cum, v)) < 0.0f)
+						break;
+				}
+				else if (pick < 0 || x[sp->start + v] > x[sp->start + pick])
+					pick = v;
+			}
+			ys[cur] = 0.0f;
+			ys[pick] = 1.0f;
+			a = lower_bound(G, lo, hi, i, pick);
+			hi = lower_bound(G, a, hi, i, pick + 1);
+			lo = a;
+		}
 	}
 }
 
@@ -572,6 +842,8 @@ launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
 	s->fixed_k = fixed_k;
 	s->fixed_j = fixed_j;
 	s->out = out;
+	if (s->rules_on)
+		rules_for_call(s, fixed_k >= 0 ? s->cond_span[fixed_k] : -1, fixed_j);
 	if (n_workers > s->n_chunks)
 		n_workers = s->n_chunks;
 	s->running = 1;
@@ -670,6 +942,8 @@ rs_sampler_test_activate(rs_sampler *s, int n, const float *raw, float *out,
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments");
 	if (ensure_work(s, err) != RS_OK)
 		return err->code;
+	if (s->rules_on)
+		rules_for_call(s, -1, -1);
 	for (int r = 0; r < n; r++)
 		activate_row(s, raw + (size_t) r * s->D, out + (size_t) r * s->D,
 					 s->work[0].prob, rng, -1, -1);

@@ -99,6 +99,41 @@ rs_status	rs_sampler_start(rs_sampler *s, int n, int fixed_k, int fixed_j,
 							 float *out, rs_rng *rng, rs_error *err);
 void		rs_sampler_wait(rs_sampler *s);
 
+/*
+ * Rules enforced by construction (rules.h, in span terms): after a row's
+ * categories are drawn (and the fixed one set), a masked slot of a span
+ * (a pooled category) is drawn again among the span's other slots, then
+ * each group's spans in turn (the fixed span first) keep their category
+ * if it completes a seen combination with the spans already decided, or
+ * draw again among the categories that do; each redraw uses the row's own
+ * probabilities restricted to the allowed slots (so the result follows
+ * the generator's distribution renormalised to them).  Tuples are slot
+ * indexes, n_tuples x n_spans, in strictly increasing lexicographic
+ * order.  A row that needs no redraw is the row drawn without rules.
+ */
+typedef struct rs_sample_group
+{
+	int			n_spans;		/* 2.. */
+	const int  *spans;			/* softmax spans, in group order */
+	int			n_tuples;
+	const int  *tuples;
+} rs_sample_group;
+
+typedef struct rs_sample_rules
+{
+	int			n_masked;
+	const int  *masked_span;	/* [n_masked] softmax span */
+	const int  *masked_slot;	/* [n_masked] the slot never emitted */
+	int			n_groups;
+	const rs_sample_group *groups;
+} rs_sample_rules;
+
+/*
+ * Copy rules into s for every later call (NULL or empty: none); checks
+ * every span, slot and the tuples' order.  Not while a call runs.
+ */
+rs_status	rs_sampler_set_rules(rs_sampler *s, const rs_sample_rules *r, rs_error *err);
+
 /* 1 when the products run in bfloat16, 0 when in fp32. */
 int			rs_sampler_is_bf16(const rs_sampler *s);
 

@@ -20,9 +20,11 @@
  *	   the next mutation breaks disagrees);
  *	 - a string replaced (invalid UTF-8, NUL, empty, another string);
  *	 - a section taken from another seed model, dropped, or added under an
- *	   unknown tag; byte-level mutation inside one section.
+ *	   unknown tag; byte-level mutation inside one section (the rules
+ *	   section, RS_SEC_RULES, is mutated this way only).
  * Inputs that do not parse are replaced by a seed: the states of small
- * models trained at start-up (test/unit/model_fixture.h).
+ * models trained at start-up (test/unit/model_fixture.h), without and
+ * with rules (pooled categories, a combination, an inequality).
  *
  * On every input that loads, the harness checks what the loader promises:
  * saving the model gives back the input's bytes; every categorical column
@@ -1081,8 +1083,10 @@ reshape_column(fz_state *st)
 }
 
 /* A section of seed s, or a new unknown section, or one dropped. */
-static uint8_t *seeds[FIXTURE_VARIANTS];
-static size_t seed_len[FIXTURE_VARIANTS];
+/* every fixture variant without rules, then with them (RS_SEC_RULES) */
+#define FZ_SEEDS (2 * FIXTURE_VARIANTS)
+static uint8_t *seeds[FZ_SEEDS];
+static size_t seed_len[FZ_SEEDS];
 
 /* Section i becomes the bytes b (taken over), written as they are. */
 static void
@@ -1112,7 +1116,7 @@ mutate_sections(fz_state *st)
 			{
 				/* the same section of another model */
 				fz_state	o;
-				int			s = (int) below(FIXTURE_VARIANTS);
+				int			s = (int) below(FZ_SEEDS);
 
 				if (!st->n_sec || !state_parse(&o, seeds[s], seed_len[s]))
 					break;
@@ -1167,7 +1171,7 @@ LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned in
 	if (!state_parse(&st, data, size) || below(64) == 0)
 	{
 		/* start again from a seed */
-		int			s = (int) below(FIXTURE_VARIANTS);
+		int			s = (int) below(FZ_SEEDS);
 
 		state_free(&st);
 		if (!state_parse(&st, seeds[s], seed_len[s]))
@@ -1330,8 +1334,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		atexit(print_stats);
 	openblas_set_num_threads(1);
 	rs_set_thread_count(1);
-	for (int v = 0; v < FIXTURE_VARIANTS; v++)
-		if (!(seeds[v] = fixture_state(v, 100 + v, &seed_len[v])))
+	for (int v = 0; v < FZ_SEEDS; v++)
+		if (!(seeds[v] = fixture_state_rules(v % FIXTURE_VARIANTS, 100 + v, v >= FIXTURE_VARIANTS,
+											 &seed_len[v])))
 			abort();
 	return 0;
 }

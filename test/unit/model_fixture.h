@@ -75,9 +75,24 @@ fixture_category(const fixture_col *fc, int k)
 	return rs_strdup(s);
 }
 
-/* The model of a variant, trained one epoch from seed; NULL and err on failure. */
+/*
+ * The model of a variant, trained one epoch from seed; NULL and err on
+ * failure.  With_rules: the model keeps rules (rules.h): rare_k 3 and
+ * clamp_k 2, a fixed combination of its categorical columns when it has
+ * two, and in variant 0 the inequality x < n (x's NULLs filled and n set
+ * above x for it).
+ */
+static inline rs_model *fixture_model_rules(int variant, uint64_t seed, int with_rules,
+											rs_error *err);
+
 static inline rs_model *
 fixture_model(int variant, uint64_t seed, rs_error *err)
+{
+	return fixture_model_rules(variant, seed, 0, err);
+}
+
+static inline rs_model *
+fixture_model_rules(int variant, uint64_t seed, int with_rules, rs_error *err)
 {
 	const fixture_col *fcs = fixture_cols[variant];
 	int			n_src = fixture_n_cols(variant),
@@ -144,6 +159,32 @@ fixture_model(int variant, uint64_t seed, rs_error *err)
 			rows->cols[f].min = rows->cols[f].max = 0;
 		f++;
 	}
+	if (with_rules)
+	{
+		int			cats[2],
+					n_cats = 0;
+
+		if (variant == 0)
+		{
+			/* features x, k, n, f: n (integral) above x on every row */
+			for (int r = 0; r < FIXTURE_ROWS; r++)
+			{
+				if (rs_is_null(RS_CELL(rows, r, 0)))
+					RS_CELL(rows, r, 0) = 1.5;
+				RS_CELL(rows, r, 2) = floor(RS_CELL(rows, r, 0)) + 1 + r % 3;
+			}
+			for (int f2 = 0; f2 < 3; f2 += 2)
+				rs_table_column_range(rows, f2, &rows->cols[f2].min, &rows->cols[f2].max);
+		}
+		if (!(m->rules = rs_rules_create(nf, 3, 2, err)))
+			goto fail;
+		for (int f2 = 0; f2 < nf && n_cats < 2; f2++)
+			if (rows->cols[f2].kind == RS_KIND_CATEGORICAL)
+				cats[n_cats++] = f2;
+		if ((n_cats == 2 && rs_rules_add_group(m->rules, RS_GROUP_FIXED, cats, 2, err) != RS_OK) ||
+			(variant == 0 && rs_rules_add_inequality(m->rules, 0, 2, err) != RS_OK))
+			goto fail;
+	}
 	m->specs = rs_table_create(0, nf, err);
 	if (!m->specs || rs_table_copy_specs(m->specs, rows, err) != RS_OK)
 		goto fail;
@@ -173,10 +214,10 @@ fail:
 
 /* The saved state of a fixture model (rs_alloc'ed), or NULL. */
 static inline uint8_t *
-fixture_state(int variant, uint64_t seed, size_t *len)
+fixture_state_rules(int variant, uint64_t seed, int with_rules, size_t *len)
 {
 	rs_error	err;
-	rs_model   *m = fixture_model(variant, seed, &err);
+	rs_model   *m = fixture_model_rules(variant, seed, with_rules, &err);
 	uint8_t    *buf = NULL;
 
 	*len = 0;
@@ -186,6 +227,12 @@ fixture_state(int variant, uint64_t seed, size_t *len)
 		buf = NULL;
 	rs_model_free(m);
 	return buf;
+}
+
+static inline uint8_t *
+fixture_state(int variant, uint64_t seed, size_t *len)
+{
+	return fixture_state_rules(variant, seed, 0, len);
 }
 
 #endif							/* MODEL_FIXTURE_H */
