@@ -96,9 +96,9 @@ CREATE TABLE rt_long AS
 SET maintenance_work_mem = '1MB';
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('rt_long', 'y', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_smote('rt_long', 'y', k => 2, seed => 1)$$);
-SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('rt_long', 'y', exclude => '{note}', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}')$$);
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('rt_long', 'y', exclude => '{note}', epochs => 1, seed => 1, options => '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32], "rare_category_k": 1}')$$);
 RESET maintenance_work_mem;
-SELECT model, rows FROM raresynth_train('rt_long', 'y', epochs => 1, seed => 1, options => :'small');
+SELECT model, rows FROM raresynth_train('rt_long', 'y', epochs => 1, seed => 1, options => (:'small')::jsonb || '{"rare_category_k": 1}');
 SELECT length(note) FROM (SELECT (raresynth_sample('rt_long_y', 3, NULL::rt_long, 1)).*) s GROUP BY 1;
 
 -- 5. Labels whose text depends on the session (DateStyle, TimeZone): a

@@ -143,7 +143,7 @@ INSERT INTO hs SELECT chr(97 + i % 12), (i % 7)::float8 + 0.5, i % 3 = 0,
     CASE WHEN i % 4 = 0 THEN 'ab' ELSE 'xyz' END, CASE WHEN i % 5 = 0 THEN 1 ELSE 0 END
 FROM generate_series(1, 200) i;
 SELECT model FROM raresynth_train('hs', 'y', epochs => 1, seed => 1,
-    options => '{"embedding_dim": 4, "generator_dims": [8], "discriminator_dims": [8], "rare_category_k": 1}');
+    options => '{"embedding_dim": 4, "generator_dims": [8], "discriminator_dims": [8], "rare_category_k": 1, "dependencies": 0}');
 CREATE TABLE saved AS SELECT state FROM raresynth.models WHERE name = 'hs_y';
 -- the helpers write back what raresynth wrote
 SELECT pg_temp.with_section(state, 4, pg_temp.section(state, 4)) = state AS same FROM saved;

@@ -121,16 +121,16 @@ DROP TYPE zone;
 -- as c002 .. c100 are, but past the cap; excluding one of them lets it in
 DO $$
 BEGIN
-    EXECUTE 'CREATE TABLE wide AS SELECT ''x'' || g % 12 AS c001, '
+    EXECUTE 'CREATE TABLE pi_wide AS SELECT ''x'' || g % 12 AS c001, '
         || (SELECT string_agg(format('''y'' || g %% 12 %% 2 AS c%s', lpad(i::text, 3, '0')), ', ')
             FROM generate_series(2, 100) i)
         || ', ''z'' || g % 12 % 3 AS c101, g % 2 AS y FROM generate_series(1, 120) g';
 END $$;
 SELECT count(*) FILTER (WHERE reason = 'determined by "c001"') AS determined,
        max(reason) FILTER (WHERE column_name = 'c101') AS c101
-FROM raresynth_profile('wide', 'y');
-SELECT reason FROM raresynth_profile('wide', 'y', exclude => '{c050}') WHERE column_name = 'c101';
-DROP TABLE wide;
+FROM raresynth_profile('pi_wide', 'y');
+SELECT reason FROM raresynth_profile('pi_wide', 'y', exclude => '{c050}') WHERE column_name = 'c101';
+DROP TABLE pi_wide;
 
 -- training takes include too
 SET raresynth.progress = off;
@@ -163,12 +163,12 @@ SELECT * FROM pg_temp.try($$SELECT raresynth_train('ids', 'y', epochs => 1, incl
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('ids', 'y', epochs => 1, exclude => '{cat}', include => '{cat}')$$);
 -- a domain with a CHECK on a continuous column cannot be included either
 CREATE DOMAIN positive AS float8 CHECK (VALUE > 0);
-CREATE TABLE dom AS SELECT (g * 1.5)::positive AS w, g % 4 AS v, g % 2 AS y FROM generate_series(1, 40) g;
-SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_profile('dom', 'y', include => '{w}')$$);
+CREATE TABLE pi_dom AS SELECT (g * 1.5)::positive AS w, g % 4 AS v, g % 2 AS y FROM generate_series(1, 40) g;
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_profile('pi_dom', 'y', include => '{w}')$$);
 \x off
 -- a NULL include is no include
 SELECT count(*) FROM raresynth_profile('ids', 'y', include => NULL);
 
 -- clean up for the tests that follow
-DROP TABLE ids, small_ids, dom;
+DROP TABLE ids, small_ids, pi_dom;
 DROP DOMAIN positive;

@@ -406,6 +406,22 @@ add_constraint(const RsSource *src, const char *key, const int *cols, int n, voi
 
 	for (int j = 0; j < n; j++)
 		f[j] = rs_source_feature_index(src, cols[j]);
+	for (int i = 0; strcmp(key, RS_OPT_INEQ) == 0 && i < rules->n_ineq; i++)
+	{
+		/* what rs_rules_add_inequality refuses, with the columns' names */
+		if (rules->ineq[i].high == f[1])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" is the upper side of two inequalities",
+							src->cols[cols[1]].name),
+					 errhint("Declare one inequality per upper column; a chain a < b < c is not supported.")));
+		if (rules->ineq[i].low == f[1] || rules->ineq[i].high == f[0])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" cannot be the upper side of one inequality and the lower side of another",
+							src->cols[rules->ineq[i].low == f[1] ? cols[1] : cols[0]].name),
+					 errhint("A chain a < b < c is not supported.")));
+	}
 	if (strcmp(key, RS_OPT_INEQ) == 0)
 		st = rs_rules_add_inequality(rules, f[0], f[1], &err);
 	else

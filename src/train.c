@@ -65,7 +65,7 @@ rs_build_rules(const RsSource *src, const RsOptions *opts, Jsonb *options)
 		if (n >= 2 && rs_rules_add_group(rules, RS_GROUP_DEPENDENCY, cols, n, &err) != RS_OK)
 			rs_report_core_error(&err, "could not set up the model's rules");
 	}
-	/* DECLARED CONSTRAINTS: rs_options_add_rules(options, src, rules); (src/options.c) */
+	rs_options_add_rules(options, src, rules);
 	pfree(feature);
 	pfree(cols);
 	return rules;
