@@ -180,6 +180,9 @@ fit_model(rs_model *model, rs_table *rows, const RsOptions *opts, uint64 seed,
 		rs_progress_step(&progress, e + 1, epochs, "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
 						 e + 1, epochs, loss_g[e], loss_d[e]);
 	}
+	CHECK_FOR_INTERRUPTS();
+	if (rs_gan_calibrate(model->gan, encoded, rows->n_rows, opts->gan.calibration, &rng, &err) != RS_OK)
+		rs_report_core_error(&err, "could not calibrate the generator");
 	return rs_progress_elapsed(&progress);
 }
 

@@ -79,6 +79,7 @@ typedef struct rs_gan_config
 	double		beta2;
 	double		weight_decay;	/* L2, both networks */
 	double		dropout;		/* critic dropout probability */
+	int			calibration;	/* rounds of rs_gan_calibrate after training */
 	double		moment_weight;	/* conditional moment matching (0: off,
 								 * pure CTGAN); see above */
 } rs_gan_config;
@@ -133,6 +134,21 @@ rs_status	rs_gan_fit_epoch(rs_gan *gan, const float *data, int64_t n,
  */
 rs_status	rs_gan_sample(rs_gan *gan, int64_t n, const int *given_cond,
 						  float *out, rs_rng *rng, rs_error *err);
+
+/*
+ * Calibration after training: `rounds` times, sample RS_CALIBRATE_ROWS
+ * (4 per training row, within 20,000..200,000) rows
+ * (rs_gan_sample: the cond vector drawn like CTGAN, the rules enforced)
+ * and shift the output bias of every softmax category by the log ratio of
+ * its frequency in the n_rows encoded training rows to its sampled
+ * frequency, so that the generator's category and mode frequencies match
+ * the training rows' (docs/gan.md).  Changes only those biases; draws
+ * from rng.
+ */
+#define RS_CALIBRATE_ROWS(n) \
+	((n) * 4 < 20000 ? (int64_t) 20000 : (n) * 4 > 200000 ? (int64_t) 200000 : (int64_t) (n) * 4)
+rs_status	rs_gan_calibrate(rs_gan *gan, const float *encoded, int n_rows, int rounds,
+							 rs_rng *rng, rs_error *err);
 
 /*
  * The same rows as rs_gan_sample, for n <= RS_SAMPLER_MAX_ROWS, generated

@@ -179,3 +179,111 @@ rs_gan_sample_wait(rs_gan *g)
 	if (g && g->sampler)
 		rs_sampler_wait(g->sampler);
 }
+
+/* ------------------------------------------------------------- calibration */
+
+/*
+ * Category frequencies of every softmax span in n_rows encoded rows
+ * (one-hot blocks), into freq[D] (0 in tanh positions).
+ */
+static void
+span_frequencies(const rs_gan *g, const float *rows, int64_t n_rows, double *freq)
+{
+	memset(freq, 0, sizeof(double) * (size_t) g->D);
+	for (int64_t r = 0; r < n_rows; r++)
+	{
+		const float *x = rows + (size_t) r * g->D;
+
+		for (int s = 0; s < g->n_spans; s++)
+		{
+			const rs_span *sp = &g->spans[s];
+
+			if (sp->act != RS_ACT_SOFTMAX)
+				continue;
+			for (int j = 0; j < sp->width; j++)
+				freq[sp->start + j] += x[sp->start + j];
+		}
+	}
+	for (int i = 0; i < g->D && n_rows > 0; i++)
+		freq[i] /= (double) n_rows;
+}
+
+/*
+ * See gan.h.  Each round samples rows the way rs_gan_sample does (rules
+ * included) and moves every softmax logit's output bias by the log ratio
+ * of the training frequency to the sampled one, within +-RS_CALIBRATE_STEP;
+ * a category never sampled, or absent from training (a pooled slot the
+ * rules never emit, say), is left alone.
+ */
+#define RS_CALIBRATE_STEP 1.0
+#define RS_CALIBRATE_CHUNK 1024
+
+rs_status
+rs_gan_calibrate(rs_gan *g, const float *encoded, int n_rows, int rounds,
+				 rs_rng *rng, rs_error *err)
+{
+	int64_t		sample_rows = RS_CALIBRATE_ROWS(n_rows);
+	double	   *target = NULL,
+			   *seen = NULL,
+			   *part = NULL;
+	float	   *buf = NULL;
+	float	   *bout;
+	rs_status	st = RS_OK;
+
+	if (!g || !rng || rounds < 0 || n_rows < 1 || !encoded)
+		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to calibration");
+	if (rounds == 0)
+		return RS_OK;
+	target = rs_alloc_array((size_t) g->D, sizeof(double));
+	seen = rs_alloc_array((size_t) g->D, sizeof(double));
+	part = rs_alloc_array((size_t) g->D, sizeof(double));
+	buf = rs_alloc_array((size_t) RS_CALIBRATE_CHUNK * (size_t) g->D, sizeof(float));
+	if (!target || !seen || !part || !buf)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for calibration");
+		goto done;
+	}
+	span_frequencies(g, encoded, n_rows, target);
+	bout = g->g_params + g->g_bout;
+	for (int round = 0; round < rounds; round++)
+	{
+		memset(seen, 0, sizeof(double) * (size_t) g->D);
+		for (int64_t done = 0; done < sample_rows; done += RS_CALIBRATE_CHUNK)
+		{
+			int64_t		b = sample_rows - done < RS_CALIBRATE_CHUNK ?
+				sample_rows - done : RS_CALIBRATE_CHUNK;
+
+			if ((st = rs_gan_sample(g, b, NULL, buf, rng, err)) != RS_OK)
+				goto done;
+			span_frequencies(g, buf, b, part);
+			for (int i = 0; i < g->D; i++)
+				seen[i] += part[i] * (double) b;
+		}
+		for (int s = 0; s < g->n_spans; s++)
+		{
+			const rs_span *sp = &g->spans[s];
+
+			if (sp->act != RS_ACT_SOFTMAX)
+				continue;
+			for (int j = sp->start; j < sp->start + sp->width; j++)
+			{
+				double		p = seen[j] / (double) sample_rows,
+							d;
+
+				if (seen[j] <= 0.0 || target[j] <= 0.0)
+					continue;
+				d = log(target[j] / p);
+				d = d > RS_CALIBRATE_STEP ? RS_CALIBRATE_STEP :
+					d < -RS_CALIBRATE_STEP ? -RS_CALIBRATE_STEP : d;
+				bout[j] += (float) d;
+			}
+		}
+		g->sampler_stale = 1;	/* the weights changed: compile again */
+	}
+done:
+	rs_free(target);
+	rs_free(seen);
+	rs_free(part);
+	rs_free(buf);
+	return st;
+}

@@ -68,6 +68,8 @@ const rs_hparam rs_hparam_table[] = {
 		  "dropout probability in the critic"),
 	FLOAT("moment_weight", NULL, gan.moment_weight, 0, 0, 0, 0, 1e6, 0, 10, ANY,
 		  "weight of conditional moment matching (0: off, CTGAN's loss)"),
+	INT("calibration", gan.calibration, 0, 10, 3, ANY,
+		"rounds matching the generator's category frequencies to the training rows' after training (0: off)"),
 	INT("max_modes", max_modes, 1, RS_MAX_MODES, 10, ANY,
 		"most modes of a continuous column's mixture"),
 	INT("rare_category_k", rare_category_k, 1, RS_RULES_MAX_K, 5, ANY,

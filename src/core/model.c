@@ -635,6 +635,8 @@ rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
 	for (int e = 0; e < cfg->epochs; e++)
 		if (rs_gan_fit_epoch(m.gan, encoded, train->n_rows, NULL, NULL, err) != RS_OK)
 			goto done;
+	if (rs_gan_calibrate(m.gan, encoded, train->n_rows, cfg->calibration, &rng, err) != RS_OK)
+		goto done;
 	syn = rs_table_create(n_new, rows->n_cols, err);
 	out = rs_table_create(n_new, rows->n_cols, err);
 	buf = rs_alloc_array((size_t) chunk * (size_t) rs_encoder_dim(m.enc), sizeof(float));

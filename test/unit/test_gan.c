@@ -76,6 +76,16 @@ spans_dim(const rs_span *spans, int n)
 }
 
 /* Random encoded rows; softmax categories skewed towards low indexes. */
+/* 1 if encoded position i is a tanh value. */
+static int
+spans_is_tanh(const rs_span *spans, int ns, int i)
+{
+	for (int s = 0; s < ns; s++)
+		if (i >= spans[s].start && i < spans[s].start + spans[s].width)
+			return spans[s].act == RS_ACT_TANH;
+	return 0;
+}
+
 static float *
 make_data(const rs_span *spans, int ns, int n, uint64_t seed)
 {
@@ -1090,6 +1100,82 @@ test_step_flops(void)
 	rs_gan_free(g);
 }
 
+/* ---------------------------------------------------------------- calibration */
+
+/* Largest |sampled - training| category frequency over the softmax spans. */
+static double
+frequency_gap(rs_gan *g, const rs_span *spans, int ns, const float *data, int n,
+			  uint64_t seed)
+{
+	int			D = spans_dim(spans, ns),
+				m = 20000;
+	float	   *out = malloc(sizeof(float) * (size_t) m * D);
+	rs_rng		rng;
+	rs_error	err;
+	double		gap = 0.0;
+
+	rs_rng_seed(&rng, seed);
+	CHECK(rs_gan_sample(g, m, NULL, out, &rng, &err) == RS_OK);
+	for (int i = 0; i < D; i++)
+	{
+		double		want = 0.0,
+					got = 0.0;
+
+		if (spans_is_tanh(spans, ns, i))
+			continue;
+		for (int r = 0; r < n; r++)
+			want += data[(size_t) r * D + i];
+		for (int r = 0; r < m; r++)
+			got += out[(size_t) r * D + i];
+		gap = fmax(gap, fabs(want / n - got / m));
+	}
+	free(out);
+	return gap;
+}
+
+/*
+ * rs_gan_calibrate brings an untrained generator's category frequencies
+ * (far from the skewed training ones) to the training frequencies, and
+ * changes nothing with 0 rounds.
+ */
+static void
+test_calibrate(void)
+{
+	rs_gan_config cfg;
+	rs_error	err;
+	rs_span		spans[8];
+	int			ns = make_spans("t3m2", spans),
+				D = spans_dim(spans, ns),
+				n = 1000;
+	float	   *data = calloc((size_t) n * D, sizeof(float));
+	rs_gan	   *g;
+	rs_rng		rng;
+	double		before,
+				after;
+
+	for (int r = 0; r < n; r++)
+	{
+		float	   *x = data + (size_t) r * D;
+
+		x[0] = 0.1f;
+		x[spans[1].start + (r % 10 < 7 ? 0 : r % 10 < 9 ? 1 : 2)] = 1.0f;	/* 70/20/10 */
+		x[spans[2].start + (r % 20 < 17 ? 0 : 1)] = 1.0f;	/* 85/15 */
+	}
+	small_config(&cfg);
+	g = rs_gan_create(&cfg, D, spans, ns, 7, &err);
+	CHECK(g != NULL);
+	rs_rng_seed(&rng, 3);
+	CHECK(rs_gan_calibrate(g, data, n, 0, &rng, &err) == RS_OK);
+	before = frequency_gap(g, spans, ns, data, n, 11);
+	CHECK(rs_gan_calibrate(g, data, n, 3, &rng, &err) == RS_OK);
+	after = frequency_gap(g, spans, ns, data, n, 11);
+	CHECK(before > 0.1);
+	CHECK(after < 0.02);
+	CHECK(rs_gan_calibrate(g, data, n, -1, &rng, &err) == RS_ERR_INVALID);
+	rs_gan_free(g);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -1112,5 +1198,6 @@ main(void)
 	RUN(test_save_load_roundtrip);
 	RUN(test_load_hostile);
 	RUN(test_step_flops);
+	RUN(test_calibrate);
 	return unit_summary("test_gan");
 }
