@@ -105,11 +105,16 @@ widths_bound(const RsSource *src, int64 n, int max_modes)
 	return w;
 }
 
-/* The exact categories and NULL flags of the rows of one class. */
+/*
+ * The exact categories and NULL flags of the rows of one class, with the
+ * categories held by fewer than rare_k rows pooled into one (training's
+ * rules; 1 for SMOTE, which keeps them).
+ */
 static void
-widths_exact(const RsSource *src, const char *class_value, int max_modes, RsWidths *w)
+widths_exact(const RsSource *src, const char *class_value, int max_modes, int rare_k,
+			 RsWidths *w)
 {
-	rs_source_class_features(src, class_value, w->has_null, w->categories);
+	rs_source_class_features(src, class_value, rare_k, w->has_null, w->categories);
 	w->exact = true;
 	sum_widths(src, max_modes, w);
 }
@@ -330,7 +335,8 @@ rs_check_memory(const RsSource *src, const RsJobShape *job)
 		return;
 	if (j.class_value)
 	{
-		widths_exact(src, j.class_value, max_modes, w);
+		widths_exact(src, j.class_value, max_modes,
+					 j.job == RS_JOB_TRAIN ? j.opts->rare_category_k : 1, w);
 		need = job_bytes(src, &j, w, n);
 		if (need <= limit)
 			return;

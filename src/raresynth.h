@@ -156,7 +156,7 @@ extern int	rs_source_feature_index(const RsSource *src, int i);
 extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
 extern char *rs_source_minority(const RsSource *src, char *value);
 extern void rs_source_class_features(const RsSource *src, const char *class_value,
-									 bool *has_null, int64 *n_distinct);
+									 int rare_k, bool *has_null, int64 *n_distinct);
 extern void rs_source_meta(const RsSource *src, const char *minority, uint64 seed,
 						   struct rs_model_meta *meta);
 extern Oid	rs_model_source_relid(const char *source, Oid source_owner, const struct rs_model *m,

@@ -882,14 +882,64 @@ rs_source_analyze(Oid relid, const char *label, ArrayType *exclude, ArrayType *i
 }
 
 /*
+ * For rs_source_class_features: the categories a categorical feature keeps
+ * when those held by fewer than rare_k rows of the class are pooled into
+ * one (rules.h), so that the memory estimate counts the encoded width
+ * training will have.  One GROUP BY query per categorical column with more
+ * than one value; inside SPI.
+ */
+static void
+pooled_widths(const RsSource *src, const char *labq, Datum class_text, int rare_k,
+			  int64 *n_distinct)
+{
+	Oid			argtypes[2] = {TEXTOID, INT8OID};
+	Datum		args[2] = {class_text, Int64GetDatum(rare_k)};
+
+	for (int i = 0, f = 0; i < src->ncols; i++)
+	{
+		const char *cq;
+		char	   *q;
+		int64		kept,
+					pooled;
+		bool		isnull;
+		int			ret;
+
+		if (src->cols[i].kind != RS_COL_CONTINUOUS && src->cols[i].kind != RS_COL_CATEGORICAL)
+			continue;
+		if (src->cols[i].kind != RS_COL_CATEGORICAL || n_distinct[f] <= 1)
+		{
+			f++;
+			continue;
+		}
+		CHECK_FOR_INTERRUPTS();
+		cq = quote_identifier(src->cols[i].name);
+		q = psprintf("SELECT pg_catalog.count(*) FILTER (WHERE n OPERATOR(pg_catalog.>=) $2), "
+					 "pg_catalog.count(*) FILTER (WHERE n OPERATOR(pg_catalog.<) $2) "
+					 "FROM (SELECT pg_catalog.count(*) AS n FROM %s WHERE %s IS NOT NULL "
+					 "AND %s OPERATOR(pg_catalog.=) $1 AND %s IS NOT NULL GROUP BY %s) s",
+					 src->qualified_name, labq,
+					 rs_sql_value_text(labq, src->cols[src->label_index].typid), cq, cq);
+		ret = SPI_execute_with_args(q, 2, argtypes, args, NULL, true, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "raresynth pooled width query failed: %s", SPI_result_code_string(ret));
+		kept = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		pooled = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		n_distinct[f] = Max(kept + (pooled > 0 ? 1 : 0), 1);
+		SPI_freetuptable(SPI_tuptable);
+		pfree(q);
+		f++;
+	}
+}
+
+/*
  * Within the rows of class class_value: per feature column (in order)
  * whether it has a NULL and, for a categorical one, how many distinct
  * values (n_distinct[f]; untouched for a continuous one).  One aggregate
  * query; rs_check_memory counts the encoded widths exactly with it.
  */
 void
-rs_source_class_features(const RsSource *src, const char *class_value, bool *has_null,
-						 int64 *n_distinct)
+rs_source_class_features(const RsSource *src, const char *class_value, int rare_k,
+						 bool *has_null, int64 *n_distinct)
 {
 	const char *labq = quote_identifier(src->cols[src->label_index].name);
 	Oid			argtypes[1] = {TEXTOID};
@@ -944,6 +994,8 @@ rs_source_class_features(const RsSource *src, const char *class_value, bool *has
 		SPI_freetuptable(SPI_tuptable);
 		pfree(q.data);
 	}
+	if (rare_k > 1)
+		pooled_widths(src, labq, args[0], rare_k, n_distinct);
 	SPI_finish();
 	rs_value_text_end(nestlevel);
 }
