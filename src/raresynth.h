@@ -150,6 +150,8 @@ extern RsSource *rs_source_analyze(Oid relid, const char *label, ArrayType *excl
 								   ArrayType *include);
 extern void rs_check_source_relation(Oid relid);
 extern const char *rs_column_kind_name(RsColumnKind kind);
+/* dependencies.c: determinants and their reasons (depend.h), over every row */
+extern void rs_source_find_dependencies(RsSource *src);
 extern int	rs_source_n_features(const RsSource *src);
 /* The feature index of src->cols[i] (a feature), as in the model's specs. */
 extern int	rs_source_feature_index(const RsSource *src, int i);
