@@ -16,13 +16,15 @@ CREATE TABLE wide (code text, x float8, y int);
 INSERT INTO wide SELECT 'c' || g % 1000, g % 97, (g <= 1200)::int FROM generate_series(1, 2600) g;
 SET maintenance_work_mem = '16MB';
 \x on
+-- (by default every code, held by one or two rows, is rare: nothing to learn)
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('wide', 'y', epochs => 1)$$);
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('wide', 'y', epochs => 1, options => '{"rare_category_k": 1}')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_score('wide', 'wide', 'y')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_evaluate('wide', 'y', methods => '{none}', runs => 1)$$);
 -- an integer column is categorical below raresynth.categorical_max_distinct: the hint says so
 CREATE TABLE wide_int AS SELECT (substr(code, 2))::int AS k, code, x, y FROM wide;
 SET raresynth.categorical_max_distinct = 1000;
-SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('wide_int', 'y', epochs => 1, exclude => '{code}')$$);
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_train('wide_int', 'y', epochs => 1, exclude => '{code}', options => '{"rare_category_k": 1}')$$);
 RESET raresynth.categorical_max_distinct;
 -- large layers are counted too
 CREATE TABLE narrow AS SELECT x, y FROM wide;
