@@ -2,8 +2,8 @@
 # demo.sh: the main job on the bundled heart data: profile the table,
 # train the GAN on the rare class, write heart_synthetic (1:1), measure
 # its quality, then run the paper's experiment (none vs SMOTE vs GAN at
-# sizes 1000, 2000, 4000 and all) and draw its two figures into out/:
-# accuracy.png, recall.png, evaluation.csv, results.md; the quality
+# sizes 1000, 2000, 4000 and all) and draw its figures into out/:
+# accuracy.png, recall.png, f1.png, pr_auc.png, evaluation.csv, results.md; the quality
 # report goes to out/quality.csv and its figures to docs/figures/
 # (column_shapes.png, pair_trends.png).
 #   bash scripts/demo.sh            3 runs per size (a few minutes)
@@ -72,5 +72,5 @@ bash scripts/figures.sh --quality out/quality.csv docs/figures
 echo
 cat out/results.md
 echo
-echo "demo: figures in out/accuracy.png and out/recall.png, table in out/evaluation.csv and out/results.md"
+echo "demo: figures in out/accuracy.png, out/recall.png, out/f1.png and out/pr_auc.png, table in out/evaluation.csv and out/results.md"
 echo "demo: quality in out/quality.csv, docs/figures/column_shapes.png and docs/figures/pair_trends.png"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # figures.sh CSV OUTDIR: the paper's two figures from raresynth_evaluate's
 # table (CSV with a header: method,size,runs,accuracy,accuracy_sd,recall,
-# recall_sd,...): accuracy.png and recall.png, x = data set size, one line
-# per method with error bars (one standard deviation over the runs); and
+# recall_sd,...): accuracy.png, recall.png, f1.png and pr_auc.png, x = data
+# set size, one line per method with error bars (one standard deviation
+# over the runs); and
 # the table as Markdown (results.md).
 #   figures.sh --quality CSV OUTDIR: the quality figures from
 # raresynth_quality's rows (CSV with a header: metric,column_name,
@@ -71,9 +72,14 @@ xtics=$(awk -F, 'NR > 1 && !seen[$2]++ {printf "%s%s", (n++ ? ", " : ""), $2}' "
 xmin=$(awk -F, 'NR > 1 {if (m == "" || $2 < m) m = $2} END {print m * 0.7}' "$csv")
 xmax=$(awk -F, 'NR > 1 {if ($2 > m) m = $2} END {print m * 1.4}' "$csv")
 
-# one data file per method: size mean sd (accuracy) mean sd (recall)
+# one data file per method: size, then mean and sd of accuracy, recall,
+# F1 and PR-AUC (found by their header names; NaN where a column is absent)
 for m in $methods; do
-  awk -F, -v m="$m" 'NR > 1 && $1 == m {print $2, $4, $5, $6, $7}' "$csv" | sort -n > "$out/.$m.dat"
+  awk -F, -v m="$m" '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    function v(name) { return (name in col && $col[name] != "") ? $col[name] : "NaN" }
+    $1 == m { print $2, v("accuracy"), v("accuracy_sd"), v("recall"), v("recall_sd"),
+              v("f1"), v("f1_sd"), v("pr_auc"), v("pr_auc_sd") }' "$csv" | sort -n > "$out/.$m.dat"
 done
 
 plot() {  # metric column-of-mean title file
@@ -100,13 +106,26 @@ GP
 }
 plot "accuracy" 2 "Accuracy" accuracy.png
 plot "recall of the rare class" 4 "Recall" recall.png
+plot "F1 of the rare class" 6 "F1" f1.png
+plot "PR-AUC (average precision)" 8 "PR-AUC" pr_auc.png
 
 {
-  echo "| method | size | runs | accuracy | recall | precision | F1 | balanced accuracy | ROC AUC | recall vs none (95% CI) | seconds/run |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
-  awk -F, 'NR > 1 {
-    ci = ($13 == "") ? "" : sprintf("%+.3f (%+.3f, %+.3f)", $16, $17, $18)
-    printf "| %s | %s | %s | %.3f ± %.3f | %.3f ± %.3f | %.3f | %.3f | %.3f | %.3f | %s | %.2f |\n",
-           $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ci, $12 }' "$csv"
+  echo "| method | size | runs | accuracy | recall | precision | F1 | balanced accuracy | ROC AUC | PR-AUC | MCC | recall vs none (95% CI) | F1 vs none (95% CI) | F1 vs best non-GAN (95% CI) | seconds/run |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    function v(name) { return (name in col) ? $col[name] : "" }
+    function num(name) { return v(name) == "" ? "" : sprintf("%.3f", v(name)) }
+    function ci(name) {
+      if (v(name) == "") return ""
+      if (v(name "_lo") == "") return sprintf("%+.3f", v(name))
+      return sprintf("%+.3f (%+.3f, %+.3f)", v(name), v(name "_lo"), v(name "_hi"))
+    }
+    {
+      best = v("best_non_gan") == "" ? "" : " vs " v("best_non_gan")
+      printf "| %s | %s | %s | %.3f ± %.3f | %.3f ± %.3f | %s | %s | %s | %s | %s | %s | %s | %s | %s%s | %.2f |\n",
+             v("method"), v("size"), v("runs"), v("accuracy"), v("accuracy_sd"), v("recall"), v("recall_sd"),
+             num("precision"), num("f1"), num("balanced_accuracy"), num("roc_auc"), num("pr_auc"), num("mcc"),
+             ci("recall_vs_none"), ci("f1_vs_none"), ci("f1_vs_best"), best, v("seconds") }' "$csv"
 } > "$out/results.md"
 rm -f "$out"/.*.dat

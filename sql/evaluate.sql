@@ -62,6 +62,64 @@ CREATE TABLE three AS SELECT *, (CASE WHEN risk = 1 THEN 'high' WHEN age > 60 TH
 ALTER TABLE three DROP COLUMN risk;
 SELECT method, size FROM raresynth_evaluate('three', 'band', '{none}', runs => 2, sizes => '{2000}', seed => 1);
 
+-- threshold-free metrics and paired differences against none and the best
+-- method that is not the GAN: every interval holds its mean difference,
+-- a method against itself differs by exactly 0 (the verdict NOTICE is
+-- tested below, where it cannot depend on rounding)
+SET client_min_messages = warning;
+CREATE TABLE heart_eval AS
+SELECT * FROM raresynth_evaluate('heart', 'risk', runs => 3, sizes => '{600}', seed => 1,
+                                 options => '{"epochs": 2, "embedding_dim": 8, "generator_dims": [16], "discriminator_dims": [16]}');
+RESET client_min_messages;
+SELECT method, pr_auc BETWEEN 0 AND 1 AS pr_auc_ok, pr_auc_sd >= 0 AS pr_auc_sd_ok,
+       mcc BETWEEN -1 AND 1 AS mcc_ok, mcc_sd >= 0 AND f1_sd >= 0 AND balanced_accuracy_sd >= 0 AS sds_ok,
+       best_non_gan = (SELECT method FROM heart_eval WHERE method <> 'gan' ORDER BY f1 DESC LIMIT 1) AS best_by_f1,
+       f1_vs_none_lo <= f1_vs_none AND f1_vs_none <= f1_vs_none_hi
+       AND balanced_accuracy_vs_none_lo <= balanced_accuracy_vs_none AND balanced_accuracy_vs_none <= balanced_accuracy_vs_none_hi
+       AND pr_auc_vs_none_lo <= pr_auc_vs_none AND pr_auc_vs_none <= pr_auc_vs_none_hi AS vs_none_holds,
+       f1_vs_best_lo <= f1_vs_best AND f1_vs_best <= f1_vs_best_hi
+       AND balanced_accuracy_vs_best_lo <= balanced_accuracy_vs_best AND balanced_accuracy_vs_best <= balanced_accuracy_vs_best_hi
+       AND pr_auc_vs_best_lo <= pr_auc_vs_best AND pr_auc_vs_best <= pr_auc_vs_best_hi AS vs_best_holds,
+       (method = 'none') = (f1_vs_none = 0 AND f1_vs_none_lo = 0 AND f1_vs_none_hi = 0 AND pr_auc_vs_none_hi = 0) AS zero_vs_self,
+       (method = best_non_gan) = (f1_vs_best = 0 AND f1_vs_best_lo = 0 AND pr_auc_vs_best_hi = 0) AS zero_vs_best
+FROM heart_eval ORDER BY method;
+-- the differences are those of the paired runs: f1_vs_none is the
+-- difference of the means
+SELECT bool_and(abs(e.f1_vs_none - (e.f1 - n.f1)) < 1e-12
+                AND abs(e.pr_auc_vs_none - (e.pr_auc - n.pr_auc)) < 1e-12
+                AND abs(e.f1_vs_best - (e.f1 - b.f1)) < 1e-12) AS differences_of_means
+FROM heart_eval e, heart_eval n, heart_eval b
+WHERE n.method = 'none' AND b.method = e.best_non_gan;
+-- the verdict NOTICE: every method perfect on a separable table, so the
+-- best by mean F1 is the first listed and the GAN's difference is 0
+CREATE TABLE sep AS
+SELECT g AS id, CASE WHEN g % 10 = 0 THEN 1000 + g % 7 ELSE g % 90 END AS x,
+       CASE WHEN g % 10 = 0 THEN 1 ELSE 0 END AS y,
+       CASE WHEN g % 3 = 0 THEN 'a' ELSE 'b' END AS c
+FROM generate_series(1, 400) g;
+SELECT method, f1, mcc, pr_auc, best_non_gan, f1_vs_best, f1_vs_best_lo, f1_vs_best_hi
+FROM raresynth_evaluate('sep', 'y', '{none,smote,gan}', runs => 3, seed => 1,
+                        options => '{"epochs": 2, "embedding_dim": 8, "generator_dims": [16], "discriminator_dims": [16]}');
+-- one run: no sd, no interval (the difference itself is still given)
+SELECT method, f1_sd IS NULL AND pr_auc_sd IS NULL AND mcc_sd IS NULL AS no_sd,
+       f1_vs_none IS NOT NULL AND f1_vs_none_lo IS NULL AND f1_vs_none_hi IS NULL
+       AND balanced_accuracy_vs_none_lo IS NULL AND pr_auc_vs_best_hi IS NULL AS no_interval, best_non_gan
+FROM raresynth_evaluate('sep', 'y', '{gan,none}', runs => 1, seed => 1,
+                        options => '{"epochs": 2, "embedding_dim": 8, "generator_dims": [16], "discriminator_dims": [16]}');
+-- no GAN: the NOTICE names the best method only; no none: no vs_none
+SELECT method, f1_vs_none IS NULL AS no_none, best_non_gan
+FROM raresynth_evaluate('sep', 'y', '{smotenc}', runs => 2, seed => 1);
+-- only the GAN: no other method to compare with
+SELECT method, best_non_gan IS NULL AND f1_vs_best IS NULL AND f1_vs_best_lo IS NULL AS no_best
+FROM raresynth_evaluate('sep', 'y', '{gan}', runs => 2, seed => 1,
+                        options => '{"epochs": 1, "embedding_dim": 8, "generator_dims": [16], "discriminator_dims": [16]}');
+-- raresynth_score reports them too
+SELECT pr_auc > 0.95 AS pr_auc_high, mcc > 0.7 AS mcc_high FROM raresynth_score('signal', 'signal', 'y');
+-- a test part without the positive class: PR-AUC undefined (NULL), MCC 0
+CREATE TABLE signal_negatives AS SELECT * FROM signal WHERE y = 0;
+SELECT roc_auc IS NULL AND pr_auc IS NULL AS undefined, mcc = 0 AS mcc_zero
+FROM raresynth_score('signal', 'signal_negatives', 'y');
+
 \x on
 -- bad input
 SELECT * FROM pg_temp.try($$SELECT raresynth_smote('heart', 'risk', k => 0)$$);
@@ -90,4 +148,4 @@ SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_evaluate('heart', 'risk', ru
 \x off
 
 -- clean up
-DROP TABLE heart_smote, heart_smote_small, few, few_smote, heart_train, heart_test, signal, three, lonely, unlabelled;
+DROP TABLE heart_smote, heart_smote_small, few, few_smote, heart_train, heart_test, signal, three, lonely, unlabelled, heart_eval, sep, signal_negatives;

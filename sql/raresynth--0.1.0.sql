@@ -191,11 +191,11 @@ CREATE FUNCTION raresynth_score(
         label name,
         classifier text DEFAULT 'logistic')
     RETURNS TABLE (accuracy float8, recall float8, "precision" float8, f1 float8,
-                   balanced_accuracy float8, roc_auc float8)
+                   balanced_accuracy float8, roc_auc float8, pr_auc float8, mcc float8)
     AS 'MODULE_PATHNAME', 'raresynth_score'
     LANGUAGE C STABLE;
 COMMENT ON FUNCTION raresynth_score(regclass, regclass, name, text) IS
-    'the built-in classifier (L2 logistic regression, C = 1, standardised and one-hot features) fitted on train and scored on test; positive = the rarest class of train';
+    'the built-in classifier (L2 logistic regression, C = 1, standardised and one-hot features) fitted on train and scored on test; positive = the rarest class of train; pr_auc is the average precision, mcc the Matthews correlation at the 0.5 probability threshold';
 
 CREATE FUNCTION raresynth_evaluate(
         source regclass,
@@ -214,8 +214,17 @@ CREATE FUNCTION raresynth_evaluate(
                    accuracy_vs_none float8, accuracy_vs_none_lo float8, accuracy_vs_none_hi float8,
                    recall_vs_none float8, recall_vs_none_lo float8, recall_vs_none_hi float8,
                    accuracy_vs_smote float8, accuracy_vs_smote_lo float8, accuracy_vs_smote_hi float8,
-                   recall_vs_smote float8, recall_vs_smote_lo float8, recall_vs_smote_hi float8)
+                   recall_vs_smote float8, recall_vs_smote_lo float8, recall_vs_smote_hi float8,
+                   f1_sd float8, balanced_accuracy_sd float8,
+                   pr_auc float8, pr_auc_sd float8, mcc float8, mcc_sd float8,
+                   f1_vs_none float8, f1_vs_none_lo float8, f1_vs_none_hi float8,
+                   balanced_accuracy_vs_none float8, balanced_accuracy_vs_none_lo float8, balanced_accuracy_vs_none_hi float8,
+                   pr_auc_vs_none float8, pr_auc_vs_none_lo float8, pr_auc_vs_none_hi float8,
+                   best_non_gan text,
+                   f1_vs_best float8, f1_vs_best_lo float8, f1_vs_best_hi float8,
+                   balanced_accuracy_vs_best float8, balanced_accuracy_vs_best_lo float8, balanced_accuracy_vs_best_hi float8,
+                   pr_auc_vs_best float8, pr_auc_vs_best_lo float8, pr_auc_vs_best_hi float8)
     AS 'MODULE_PATHNAME', 'raresynth_evaluate'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_evaluate(regclass, name, text[], integer, integer[], float8, text, bigint, jsonb) IS
-    'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part augmented to 1:1 (none, smote, gan), the classifier scored on the untouched test part; means, sds and paired differences with 95% intervals';
+    'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part augmented to 1:1 (none, smote, gan), the classifier scored on the untouched test part; means, sds and paired differences with 95% intervals against none, smote and best_non_gan (the method other than gan with the highest mean F1 at that size; PR-AUC is average precision, MCC the Matthews correlation); a NOTICE per size names the method with the best mean F1 and says whether the GAN is significantly better, worse or indistinguishable from best_non_gan';

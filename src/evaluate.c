@@ -25,7 +25,7 @@
 
 #define RS_EVAL_MAX_RUNS 10000
 #define RS_EVAL_MAX_SIZES 64
-#define RS_EVAL_COLUMNS 24
+#define RS_EVAL_COLUMNS 49
 
 static const char *const method_names[] = {"none", "smote", "gan", "smotenc"};
 
@@ -204,16 +204,58 @@ check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *op
 	rs_check_memory(src, &job);
 }
 
+/* The mean and sd of one metric of cell into columns col and col + 1. */
+static void
+put_mean_sd(Datum *values, bool *nulls, int col, const rs_eval_result *cell,
+			int runs, size_t field)
+{
+	double		mean,
+				sd;
+
+	summarize(cell, runs, field, &mean, &sd);
+	set_float(values, nulls, col, mean);
+	set_float(values, nulls, col + 1, sd);
+}
+
+/*
+ * The paired difference of one metric of cell against base (NULL: not
+ * run) into three columns from *col: mean, lo, hi.
+ */
+static void
+put_paired(Datum *values, bool *nulls, int *col, const rs_eval_result *cell,
+		   const rs_eval_result *base, int runs, size_t field)
+{
+	rs_paired	p;
+
+	if (base == NULL)
+	{
+		nulls[*col] = nulls[*col + 1] = nulls[*col + 2] = true;
+		*col += 3;
+		return;
+	}
+	paired(cell, base, runs, field, &p);
+	set_float(values, nulls, (*col)++, p.mean);
+	set_float(values, nulls, (*col)++, p.lo);
+	set_float(values, nulls, (*col)++, p.hi);
+}
+
+/* The metrics compared against none and the best method that is not gan. */
+static const size_t compared[3] = {
+	offsetof(rs_eval_result, f1),
+	offsetof(rs_eval_result, balanced_accuracy),
+	offsetof(rs_eval_result, pr_auc)
+};
+
 /*
  * The result row of method m (cfg->methods[m]) at one size: its runs in
- * cell, those of none and smote (NULL when not run) for the paired
- * differences.  Returns whether its balanced accuracy is indistinguishable
- * from 0.5.
+ * cell; those of none, smote and the best method that is not gan (index
+ * best, -1 when none ran), NULL when not run, for the paired differences.
+ * Returns whether its balanced accuracy is indistinguishable from 0.5.
  */
 static bool
 put_result_row(ReturnSetInfo *rsinfo, const rs_eval_config *cfg, int m, int size,
 			   const rs_eval_result *cell, const rs_eval_result *none,
-			   const rs_eval_result *smote)
+			   const rs_eval_result *smote, int best, const rs_eval_result *best_cell)
 {
 	Datum		values[RS_EVAL_COLUMNS];
 	bool		nulls[RS_EVAL_COLUMNS] = {0};
@@ -226,12 +268,8 @@ put_result_row(ReturnSetInfo *rsinfo, const rs_eval_config *cfg, int m, int size
 	values[0] = CStringGetTextDatum(method_names[cfg->methods[m]]);
 	values[1] = Int32GetDatum(size);
 	values[2] = Int32GetDatum(cfg->runs);
-	summarize(cell, cfg->runs, offsetof(rs_eval_result, accuracy), &mean, &sd);
-	set_float(values, nulls, 3, mean);
-	set_float(values, nulls, 4, sd);
-	summarize(cell, cfg->runs, offsetof(rs_eval_result, recall), &mean, &sd);
-	set_float(values, nulls, 5, mean);
-	set_float(values, nulls, 6, sd);
+	put_mean_sd(values, nulls, 3, cell, cfg->runs, offsetof(rs_eval_result, accuracy));
+	put_mean_sd(values, nulls, 5, cell, cfg->runs, offsetof(rs_eval_result, recall));
 	summarize(cell, cfg->runs, offsetof(rs_eval_result, precision), &mean, &sd);
 	set_float(values, nulls, 7, mean);
 	summarize(cell, cfg->runs, offsetof(rs_eval_result, f1), &mean, &sd);
@@ -247,26 +285,77 @@ put_result_row(ReturnSetInfo *rsinfo, const rs_eval_config *cfg, int m, int size
 	set_float(values, nulls, 11, mean);
 	for (int b = 0; b < 2; b++)
 	{
-		size_t		fields[2] = {offsetof(rs_eval_result, accuracy), offsetof(rs_eval_result, recall)};
-
-		for (int f = 0; f < 2; f++)
-		{
-			rs_paired	p;
-
-			if (base[b] == NULL)
-			{
-				nulls[col] = nulls[col + 1] = nulls[col + 2] = true;
-				col += 3;
-				continue;
-			}
-			paired(cell, base[b], cfg->runs, fields[f], &p);
-			set_float(values, nulls, col++, p.mean);
-			set_float(values, nulls, col++, p.lo);
-			set_float(values, nulls, col++, p.hi);
-		}
+		put_paired(values, nulls, &col, cell, base[b], cfg->runs, offsetof(rs_eval_result, accuracy));
+		put_paired(values, nulls, &col, cell, base[b], cfg->runs, offsetof(rs_eval_result, recall));
 	}
+
+	/* appended later: the sds of f1 and balanced accuracy, PR-AUC, MCC */
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, f1), &mean, &sd);
+	set_float(values, nulls, col++, sd);
+	summarize(cell, cfg->runs, offsetof(rs_eval_result, balanced_accuracy), &mean, &sd);
+	set_float(values, nulls, col++, sd);
+	put_mean_sd(values, nulls, col, cell, cfg->runs, offsetof(rs_eval_result, pr_auc));
+	col += 2;
+	put_mean_sd(values, nulls, col, cell, cfg->runs, offsetof(rs_eval_result, mcc));
+	col += 2;
+	for (int f = 0; f < 3; f++)
+		put_paired(values, nulls, &col, cell, none, cfg->runs, compared[f]);
+	if (best >= 0)
+		values[col] = CStringGetTextDatum(method_names[cfg->methods[best]]);
+	else
+		nulls[col] = true;
+	col++;
+	for (int f = 0; f < 3; f++)
+		put_paired(values, nulls, &col, cell, best_cell, cfg->runs, compared[f]);
+	Assert(col == RS_EVAL_COLUMNS);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return flat;
+}
+
+/*
+ * The verdict of one size: a NOTICE naming the method with the best mean
+ * F1 and, when the GAN ran beside another method, what the 95% interval
+ * of its F1 difference from the best other method says.
+ */
+static void
+report_verdict(const rs_eval_config *cfg, int size, const double *f1_mean,
+			   int gan, int best_other, const rs_eval_result *gan_cell,
+			   const rs_eval_result *other_cell)
+{
+	int			best = rs_best_index(f1_mean, NULL, cfg->n_methods);
+	const char *other;
+	char	   *detail = NULL;
+	rs_paired	p;
+	rs_verdict	v = RS_VERDICT_NONE;
+
+	if (best < 0)
+		return;
+	if (gan >= 0 && best_other >= 0)
+	{
+		other = method_names[cfg->methods[best_other]];
+		paired(gan_cell, other_cell, cfg->runs, offsetof(rs_eval_result, f1), &p);
+		v = rs_paired_verdict(&p);
+		switch (v)
+		{
+			case RS_VERDICT_BETTER:
+				detail = psprintf("The GAN's F1 is significantly higher than that of \"%s\", the best other method: the 95%% interval of the difference lies above 0.", other);
+				break;
+			case RS_VERDICT_WORSE:
+				detail = psprintf("The GAN's F1 is significantly lower than that of \"%s\", the best other method: the 95%% interval of the difference lies below 0.", other);
+				break;
+			case RS_VERDICT_SAME:
+				detail = psprintf("The GAN's F1 is indistinguishable from that of \"%s\", the best other method: the 95%% interval of the difference holds 0.", other);
+				break;
+			case RS_VERDICT_NONE:
+				detail = psprintf("One run gives no interval, so whether the GAN's F1 differs from that of \"%s\", the best other method, cannot be told.", other);
+				break;
+		}
+	}
+	ereport(NOTICE,
+			(errmsg("best method by mean F1 at size %d: \"%s\"",
+					size, method_names[cfg->methods[best]]),
+			 detail ? errdetail("%s", detail) : 0,
+			 detail && v == RS_VERDICT_NONE ? errhint("Use two runs or more.") : 0));
 }
 
 /*
@@ -296,6 +385,10 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	ProgressState ps;
 	bool		has_smote = false;
 	bool		all_flat = true;
+	double	   *f1_mean;
+	int		   *not_gan,
+			   *gan,
+			   *best_other;
 	MemoryContext cxt,
 				old;
 
@@ -365,29 +458,50 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 						k_used, cfg.smote_k)));
 
 	InitMaterializedSRF(fcinfo, 0);
+	f1_mean = palloc(sizeof(double) * n_sizes * cfg.n_methods);
+	not_gan = palloc(sizeof(int) * cfg.n_methods);
+	gan = palloc(sizeof(int) * n_sizes);
+	best_other = palloc(sizeof(int) * n_sizes);
 	for (int s = 0; s < n_sizes; s++)
 	{
+		const rs_eval_result *cells = &res[(size_t) s * cfg.n_methods * cfg.runs];
 		const rs_eval_result *none = NULL,
 				   *smote = NULL;
 
+		gan[s] = -1;
 		for (int m = 0; m < cfg.n_methods; m++)
 		{
-			const rs_eval_result *cell = &res[((size_t) s * cfg.n_methods + m) * cfg.runs];
+			const rs_eval_result *cell = &cells[(size_t) m * cfg.runs];
 
 			if (cfg.methods[m] == RS_AUG_NONE)
 				none = cell;
 			else if (cfg.methods[m] == RS_AUG_SMOTE)
 				smote = cell;
+			else if (cfg.methods[m] == RS_AUG_GAN)
+				gan[s] = m;
+			not_gan[m] = cfg.methods[m] != RS_AUG_GAN;
+			summarize(cell, cfg.runs, offsetof(rs_eval_result, f1),
+					  &f1_mean[s * cfg.n_methods + m], NULL);
 		}
+		best_other[s] = rs_best_index(&f1_mean[s * cfg.n_methods], not_gan, cfg.n_methods);
 		for (int m = 0; m < cfg.n_methods; m++)
-			if (!put_result_row(rsinfo, &cfg, m, sizes[s],
-								&res[((size_t) s * cfg.n_methods + m) * cfg.runs], none, smote))
+			if (!put_result_row(rsinfo, &cfg, m, sizes[s], &cells[(size_t) m * cfg.runs],
+								none, smote, best_other[s],
+								best_other[s] < 0 ? NULL : &cells[(size_t) best_other[s] * cfg.runs]))
 				all_flat = false;
 	}
 	if (all_flat)
 		ereport(NOTICE,
 				(errmsg("balanced accuracy is indistinguishable from 0.5 for every method and size"),
 				 errdetail("The features carry no signal about the label here; differences in accuracy and recall are threshold effects of rebalancing, not learning.")));
+	for (int s = 0; s < n_sizes; s++)
+	{
+		const rs_eval_result *cells = &res[(size_t) s * cfg.n_methods * cfg.runs];
+
+		report_verdict(&cfg, sizes[s], &f1_mean[s * cfg.n_methods], gan[s], best_other[s],
+					   gan[s] < 0 ? NULL : &cells[(size_t) gan[s] * cfg.runs],
+					   best_other[s] < 0 ? NULL : &cells[(size_t) best_other[s] * cfg.runs]);
+	}
 	MemoryContextDelete(cxt);
 	return (Datum) 0;
 }

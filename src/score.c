@@ -28,7 +28,8 @@ rs_check_classifier(const char *classifier)
 
 /*
  * raresynth_score(train regclass, test regclass, label name, classifier text)
- * returns table (accuracy, recall, precision, f1, balanced_accuracy, roc_auc)
+ * returns table (accuracy, recall, precision, f1, balanced_accuracy, roc_auc,
+ *				  pr_auc, mcc)
  */
 PG_FUNCTION_INFO_V1(raresynth_score);
 Datum
@@ -43,8 +44,8 @@ raresynth_score(PG_FUNCTION_ARGS)
 			   *ytest;
 	rs_metrics	met;
 	rs_error	err;
-	Datum		values[6];
-	bool		nulls[6] = {0};
+	Datum		values[8];
+	bool		nulls[8] = {0};
 	MemoryContext cxt,
 				old;
 	RsJobShape	job = {0};
@@ -87,6 +88,11 @@ raresynth_score(PG_FUNCTION_ARGS)
 		nulls[5] = true;
 	else
 		values[5] = Float8GetDatum(met.roc_auc);
+	if (isnan(met.pr_auc))
+		nulls[6] = true;
+	else
+		values[6] = Float8GetDatum(met.pr_auc);
+	values[7] = Float8GetDatum(met.mcc);
 	InitMaterializedSRF(fcinfo, 0);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;

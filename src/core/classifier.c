@@ -451,6 +451,53 @@ cmp_scored(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Matthews correlation of a confusion matrix: 0 when a row or column of
+ * it is empty (the correlation is undefined), as scikit-learn.
+ */
+static double
+matthews(int tp, int fp, int tn, int fn)
+{
+	double		d = ((double) tp + fp) * ((double) tp + fn) *
+		((double) tn + fp) * ((double) tn + fn);
+
+	if (d == 0.0)
+		return 0.0;
+	return ((double) tp * tn - (double) fp * fn) / sqrt(d);
+}
+
+/*
+ * Average precision of n rows sorted by ascending score, n1 > 0 of them
+ * positive: the threshold walks down the distinct scores, and each step
+ * adds its gain in recall times the precision there (scikit-learn's
+ * average_precision_score; a group of tied scores is one step).
+ */
+static double
+average_precision(const scored *ss, int n, int n1)
+{
+	double		ap = 0.0;
+	int			tp = 0,
+				i = n - 1;
+
+	while (i >= 0)
+	{
+		int			gain = 0,
+					j = i;
+
+		while (j >= 0 && ss[j].s == ss[i].s)
+		{
+			gain += ss[j].y;
+			j--;
+		}
+		tp += gain;
+		/* rows above the threshold: n - 1 - j; recall gain: gain / n1 */
+		if (gain)
+			ap += ((double) gain / n1) * ((double) tp / (n - 1 - j));
+		i = j;
+	}
+	return ap;
+}
+
 rs_status
 rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
 				   rs_metrics *out, rs_error *err)
@@ -493,10 +540,13 @@ rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
 	rec0 = n0 ? (double) out->tn / n0 : 0.0;
 	out->balanced_accuracy = (n1 && n0) ? 0.5 * (out->recall + rec0)
 		: (n1 ? out->recall : rec0);
+	out->mcc = matthews(out->tp, out->fp, out->tn, out->fn);
 
 	if (n1 == 0 || n0 == 0)
 	{
 		out->roc_auc = NAN;
+		/* every row positive: precision 1 at every recall */
+		out->pr_auc = n1 ? 1.0 : NAN;
 		return RS_OK;
 	}
 
@@ -531,6 +581,7 @@ rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
 		out->roc_auc = (rank_sum - 0.5 * (double) n1 * (n1 + 1.0)) /
 			((double) n1 * (double) n0);
 	}
+	out->pr_auc = average_precision(ss, n, n1);
 	rs_free(ss);
 	return RS_OK;
 }

@@ -51,11 +51,20 @@ typedef struct rs_metrics
 	double		f1;				/* 0 when precision + recall is 0 */
 	double		balanced_accuracy;	/* mean recall of the classes present */
 	double		roc_auc;		/* ties count half; NaN with one class */
+	double		pr_auc;			/* average precision; NaN without positives */
+	double		mcc;			/* Matthews correlation; 0 when undefined */
 } rs_metrics;
 
 /*
  * Metrics of scores against labels y in {0, 1}: a row is predicted positive
  * when its score > threshold (0 for logits, as scikit-learn's predict).
+ * roc_auc and pr_auc do not depend on the threshold.  pr_auc is
+ * scikit-learn's average_precision_score: sum over the distinct scores,
+ * from the highest, of (R_k - R_{k-1}) P_k, rows with equal scores entering
+ * together (one point of the curve); NaN when no row is positive (where
+ * scikit-learn warns and returns 0).  mcc is (tp tn - fp fn) /
+ * sqrt((tp + fp)(tp + fn)(tn + fp)(tn + fn)), 0 when a factor is 0 (as
+ * scikit-learn's matthews_corrcoef).
  */
 rs_status	rs_metrics_compute(const double *scores, const int *y, int n,
 							   double threshold, rs_metrics *out, rs_error *err);

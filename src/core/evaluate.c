@@ -140,6 +140,8 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 	res->f1 = met.f1;
 	res->balanced_accuracy = met.balanced_accuracy;
 	res->roc_auc = met.roc_auc;
+	res->pr_auc = met.pr_auc;
+	res->mcc = met.mcc;
 	res->seconds = now_seconds() - t0;
 done:
 	rs_free(X);

@@ -53,7 +53,9 @@ typedef struct rs_eval_result
 				precision,
 				f1,
 				balanced_accuracy,
-				roc_auc;
+				roc_auc,
+				pr_auc,			/* average precision */
+				mcc;			/* Matthews correlation at the threshold */
 	double		seconds;		/* augmentation + fit + scoring */
 } rs_eval_result;
 

@@ -274,3 +274,27 @@ rs_paired_difference(const double *a, const double *b, int n, rs_paired *out)
 		out->hi = NAN;
 	}
 }
+
+rs_verdict
+rs_paired_verdict(const rs_paired *p)
+{
+	if (p->n < 2 || isnan(p->lo) || isnan(p->hi))
+		return RS_VERDICT_NONE;
+	if (p->lo > 0.0)
+		return RS_VERDICT_BETTER;
+	if (p->hi < 0.0)
+		return RS_VERDICT_WORSE;
+	return RS_VERDICT_SAME;
+}
+
+int
+rs_best_index(const double *mean, const int *eligible, int n)
+{
+	int			best = -1;
+
+	for (int i = 0; i < n; i++)
+		if ((!eligible || eligible[i]) && !isnan(mean[i]) &&
+			(best < 0 || mean[i] > mean[best]))
+			best = i;
+	return best;
+}

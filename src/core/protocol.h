@@ -59,4 +59,22 @@ void		rs_paired_difference(const double *a, const double *b, int n,
 /* The 0.975 quantile of Student's t with df degrees of freedom (df >= 1). */
 double		rs_t_quantile_975(int df);
 
+/* What a paired difference's 95% interval says about a - b. */
+typedef enum rs_verdict
+{
+	RS_VERDICT_NONE = 0,		/* no interval (fewer than two pairs) */
+	RS_VERDICT_BETTER,			/* the interval lies above 0 */
+	RS_VERDICT_WORSE,			/* the interval lies below 0 */
+	RS_VERDICT_SAME				/* the interval holds 0 */
+} rs_verdict;
+
+rs_verdict	rs_paired_verdict(const rs_paired *p);
+
+/*
+ * The index of the highest non-NaN mean[i] among those with eligible[i]
+ * (all when eligible is NULL), the first of tied ones; -1 when there is
+ * none.
+ */
+int			rs_best_index(const double *mean, const int *eligible, int n);
+
 #endif							/* RS_PROTOCOL_H */

@@ -273,6 +273,89 @@ test_metrics_edges(void)
 	CHECK(rs_metrics_compute(s, y2, 0, 0.0, &m, &err) == RS_ERR_INVALID);
 }
 
+/*
+ * Average precision by hand, as scikit-learn's average_precision_score:
+ * sum over the distinct scores, from the highest, of the recall gained
+ * times the precision there; tied scores are one step.
+ */
+static void
+test_pr_auc(void)
+{
+	/* scikit-learn's docstring example: 0.5 * 1 + 0.5 * 2/3 */
+	double		s1[4] = {0.1, 0.4, 0.35, 0.8};
+	int			y1[4] = {0, 0, 1, 1};
+
+	/* 0.9 (+): P 1; the tie 0.5 (+ - -): P 2/4; 0.1 (+): P 3/5 */
+	double		s2[5] = {0.5, 0.9, 0.5, 0.1, 0.5};
+	int			y2[5] = {0, 1, 1, 1, 0};
+
+	/* a constant score: one step to full recall at the prevalence */
+	double		s3[4] = {0.5, 0.5, 0.5, 0.5};
+	int			y3[4] = {0, 1, 0, 1};
+
+	/* no ties: P 1, 2/3 and 3/4 at the three positives */
+	double		s4[6] = {0.9, 0.8, 0.7, 0.6, 0.5, 0.4};
+	int			y4[6] = {1, 0, 1, 1, 0, 0};
+	int			none[4] = {0, 0, 0, 0};
+	int			all[4] = {1, 1, 1, 1};
+	rs_metrics	m;
+	rs_error	err;
+
+	CHECK(rs_metrics_compute(s1, y1, 4, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.pr_auc, 0.5 + 0.5 * 2.0 / 3.0, 1e-15);
+	CHECK(rs_metrics_compute(s2, y2, 5, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.pr_auc, (1.0 + 0.5 + 0.6) / 3.0, 1e-15);
+	CHECK(rs_metrics_compute(s3, y3, 4, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.pr_auc, 0.5, 1e-15);
+	CHECK(rs_metrics_compute(s4, y4, 6, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.pr_auc, (1.0 + 2.0 / 3.0 + 0.75) / 3.0, 1e-15);
+	/* the threshold does not move it */
+	CHECK(rs_metrics_compute(s4, y4, 6, 0.75, &m, &err) == RS_OK);
+	CHECK_NEAR(m.pr_auc, (1.0 + 2.0 / 3.0 + 0.75) / 3.0, 1e-15);
+	/* no positive row: undefined; only positive rows: precision 1 */
+	CHECK(rs_metrics_compute(s3, none, 4, 0.0, &m, &err) == RS_OK);
+	CHECK(isnan(m.pr_auc));
+	CHECK(rs_metrics_compute(s3, all, 4, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.pr_auc, 1.0, 0);
+}
+
+/* Matthews correlation by hand; 0 when a margin of the matrix is empty. */
+static void
+test_mcc(void)
+{
+	/* at threshold 0: tp 2, fp 1, tn 2, fn 1: (4 - 1) / sqrt(3^4) */
+	double		s[6] = {1, 1, 1, -1, -1, -1};
+	int			y[6] = {1, 1, 0, 1, 0, 0};
+	int			perfect[6] = {1, 1, 1, 0, 0, 0};
+	int			inverse[6] = {0, 0, 0, 1, 1, 1};
+
+	/* tp 1, fp 0, tn 3, fn 2: 3 / sqrt(1 * 3 * 3 * 5) */
+	double		s5[6] = {2, -1, -1, -1, -1, -1};
+	int			y5[6] = {1, 1, 1, 0, 0, 0};
+	int			none[6] = {0, 0, 0, 0, 0, 0};
+	rs_metrics	m;
+	rs_error	err;
+
+	CHECK(rs_metrics_compute(s, y, 6, 0.0, &m, &err) == RS_OK);
+	CHECK(m.tp == 2 && m.fp == 1 && m.tn == 2 && m.fn == 1);
+	CHECK_NEAR(m.mcc, 1.0 / 3.0, 1e-15);
+	CHECK(rs_metrics_compute(s, perfect, 6, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.mcc, 1.0, 1e-15);
+	CHECK(rs_metrics_compute(s, inverse, 6, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.mcc, -1.0, 1e-15);
+	CHECK(rs_metrics_compute(s5, y5, 6, 0.0, &m, &err) == RS_OK);
+	CHECK_NEAR(m.mcc, 3.0 / sqrt(45.0), 1e-15);
+	/* everything predicted negative (threshold above every score) */
+	CHECK(rs_metrics_compute(s, y, 6, 5.0, &m, &err) == RS_OK);
+	CHECK(m.mcc == 0.0);
+	/* everything predicted positive */
+	CHECK(rs_metrics_compute(s, y, 6, -5.0, &m, &err) == RS_OK);
+	CHECK(m.mcc == 0.0);
+	/* one class only */
+	CHECK(rs_metrics_compute(s, none, 6, 0.0, &m, &err) == RS_OK);
+	CHECK(m.mcc == 0.0);
+}
+
 /* The one-call utility step gives the metrics of the reference decisions. */
 static void
 test_classifier_score(void)
@@ -362,6 +445,8 @@ main(void)
 	RUN(test_logreg_errors);
 	RUN(test_metrics_match_sklearn);
 	RUN(test_metrics_edges);
+	RUN(test_pr_auc);
+	RUN(test_mcc);
 	RUN(test_classifier_score);
 	RUN(test_scoring_steps);
 	return unit_summary("test_classifier");

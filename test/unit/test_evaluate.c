@@ -380,6 +380,8 @@ reference_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 	res->f1 = met.f1;
 	res->balanced_accuracy = met.balanced_accuracy;
 	res->roc_auc = met.roc_auc;
+	res->pr_auc = met.pr_auc;
+	res->mcc = met.mcc;
 
 	rs_logreg_free(&model);
 	rs_design_free(&d);

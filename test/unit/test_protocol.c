@@ -214,6 +214,52 @@ test_t_quantile(void)
 		CHECK_NEAR(rs_t_quantile_975(ref_t_df[i]), ref_t_q975[i], 1e-7);
 	CHECK(isnan(rs_t_quantile_975(0)));
 	CHECK_NEAR(rs_t_quantile_975(1000000), 1.959966, 1e-6);
+	/* the printed tables' values */
+	CHECK_NEAR(rs_t_quantile_975(1), 12.706, 5e-4);
+	CHECK_NEAR(rs_t_quantile_975(2), 4.303, 5e-4);
+	CHECK_NEAR(rs_t_quantile_975(9), 2.262, 5e-4);
+	CHECK_NEAR(rs_t_quantile_975(99), 1.984, 5e-4);
+}
+
+/* The verdict of an interval: above 0, below 0, holding 0, or none. */
+static void
+test_verdict(void)
+{
+	double		a[4] = {3, 5, 7, 9};
+	double		b[4] = {2, 3, 4, 5};
+	double		c[4] = {1, -1, 2, -2};
+	double		z[4] = {0, 0, 0, 0};
+	rs_paired	p;
+
+	rs_paired_difference(a, b, 4, &p);
+	CHECK(rs_paired_verdict(&p) == RS_VERDICT_BETTER);
+	rs_paired_difference(b, a, 4, &p);
+	CHECK(rs_paired_verdict(&p) == RS_VERDICT_WORSE);
+	rs_paired_difference(c, z, 4, &p);
+	CHECK(p.lo < 0 && p.hi > 0);
+	CHECK(rs_paired_verdict(&p) == RS_VERDICT_SAME);
+	/* a method against itself: the interval [0, 0] holds 0 */
+	rs_paired_difference(a, a, 4, &p);
+	CHECK(p.mean == 0 && p.lo == 0 && p.hi == 0);
+	CHECK(rs_paired_verdict(&p) == RS_VERDICT_SAME);
+	/* one pair: no interval */
+	rs_paired_difference(a, b, 1, &p);
+	CHECK(rs_paired_verdict(&p) == RS_VERDICT_NONE);
+}
+
+/* The best mean: NaN and ineligible entries skipped, the first of ties. */
+static void
+test_best_index(void)
+{
+	double		m[5] = {0.2, NAN, 0.7, 0.7, 0.9};
+	int			e[5] = {1, 1, 1, 1, 0};
+	int			none[5] = {0};
+
+	CHECK(rs_best_index(m, NULL, 5) == 4);
+	CHECK(rs_best_index(m, e, 5) == 2);
+	CHECK(rs_best_index(m, none, 5) == -1);
+	CHECK(rs_best_index(m + 1, NULL, 1) == -1);
+	CHECK(rs_best_index(m, NULL, 0) == -1);
 }
 
 int
@@ -225,5 +271,7 @@ main(void)
 	RUN(test_mean_sd);
 	RUN(test_paired);
 	RUN(test_t_quantile);
+	RUN(test_verdict);
+	RUN(test_best_index);
 	return unit_summary("test_protocol");
 }
