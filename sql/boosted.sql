@@ -66,6 +66,13 @@ CREATE TABLE b_one AS SELECT * FROM b_train WHERE risk = 0 LIMIT 50;
 INSERT INTO b_one SELECT * FROM b_train WHERE risk = 1 LIMIT 1;
 UPDATE b_one SET risk = 0;
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_score('b_one', 'b_test', 'risk', 'boosted')$$);
+-- XGBoost's memory counts in the memory check: under 30 MB the trees are
+-- refused (54000) where the logistic model runs
+SET maintenance_work_mem = '30MB';
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_score('heart', 'heart', 'risk', 'boosted')$$);
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_evaluate('heart', 'risk', '{none}', runs => 1, classifier => 'boosted')$$);
+SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_score('heart', 'heart', 'risk', 'logistic')$$);
+RESET maintenance_work_mem;
 \x off
 -- NULL classifier in raresynth_score is the default (logistic)
 SELECT (SELECT row(s.*) FROM raresynth_score('b_train', 'b_test', 'risk', NULL) s)

@@ -63,6 +63,12 @@ xgb_fail(rs_error *err, const char *what)
 				   (int) len, msg ? msg : "");
 }
 
+int
+rs_boosted_threads(int n_tr, int p)
+{
+	return (double) n_tr * p >= RS_BOOSTED_THREAD_CELLS ? rs_thread_count() : 1;
+}
+
 /*
  * Run one XGBoost call with every signal blocked (the OpenMP threads it
  * may create inherit the mask: the host's signals stay on its thread);

@@ -621,6 +621,7 @@ boosted_score(const rs_classifier *c, const double *Xtr, const int *y_train, int
 		if (d)
 			rs_design_missing(d, miss, cut);
 		rs_boosted_defaults(&prm, c->seed);
+		prm.nthread = rs_boosted_threads(n_train, p);
 		if ((st = rs_boosted_scores(&prm, Xtr, y_train, NULL, n_train, Xte, n_test, p,
 									miss, cut, scores, err)) == RS_OK)
 			st = rs_metrics_compute(scores, y_test, n_test, 0.0, out, err);

@@ -310,6 +310,10 @@ test_parse(void)
 	CHECK(!rs_classifier_parse("", &k));
 	CHECK(rs_boosted_bytes(1000, 300, 20, 20 * RS_BOOSTED_MAX_BIN, 2) > 1000 * 20 * 4.0);
 	CHECK(rs_boosted_bytes(1000, 300, 20, 40, 2) < rs_boosted_bytes(1000, 300, 20, 5000, 2));
+	rs_set_thread_count(2);
+	CHECK(rs_boosted_threads(1000, 50) == 1);
+	CHECK(rs_boosted_threads(1 << 20, 8) == 2);
+	rs_set_thread_count(0);
 }
 
 int
