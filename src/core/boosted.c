@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "boosted.h"
 
+#include <float.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -132,7 +133,8 @@ rs_boosted_bytes(double n_tr, double n_te, double p, double bins, int nthread)
 
 /*
  * rows x p floats of X, NaN where the caller's missing map says so;
- * RS_ERR_NUMERIC on any other non-finite value.
+ * RS_ERR_NUMERIC on any other non-finite value.  (A test row's value of a
+ * column constant in training is not standardised and may exceed float.)
  */
 static rs_status
 to_float(const double *X, int rows, int p, const int *miss, const double *cut,
@@ -150,8 +152,8 @@ to_float(const double *X, int rows, int p, const int *miss, const double *cut,
 							   "feature matrix has a non-finite value");
 			if (miss && miss[k] >= 0 && miss[k] < p && x[miss[k]] > cut[k])
 				o[k] = NAN;
-			else
-				o[k] = (float) x[k];
+			else				/* beyond float's range: its end (same order) */
+				o[k] = (float) fmax(-FLT_MAX, fmin(FLT_MAX, x[k]));
 		}
 	}
 	return RS_OK;

@@ -215,6 +215,12 @@ test_errors(void)
 	X[7] = NAN;
 	CHECK(rs_boosted_scores(&prm, X, y, NULL, n, X, n, P, NULL, NULL, scores, &err) == RS_ERR_NUMERIC);
 	X[7] = 0.5;
+	/* beyond float's range: clamped, not infinite */
+	X[5] = 1e300;
+	X[6] = -1e300;
+	CHECK(rs_boosted_scores(&prm, X, y, NULL, n, X, n, P, NULL, NULL, scores, &err) == RS_OK);
+	for (int i = 0; i < n; i++)
+		CHECK(isfinite(scores[i]));
 	/* XGBoost refuses a parameter: its message, handles freed (valgrind) */
 	prm.max_bin = 1;
 	CHECK(rs_boosted_scores(&prm, X, y, NULL, n, X, n, P, NULL, NULL, scores, &err) == RS_ERR_INTERNAL);
