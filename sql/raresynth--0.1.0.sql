@@ -195,7 +195,7 @@ CREATE FUNCTION raresynth_score(
     AS 'MODULE_PATHNAME', 'raresynth_score'
     LANGUAGE C STABLE;
 COMMENT ON FUNCTION raresynth_score(regclass, regclass, name, text) IS
-    'the built-in classifier (L2 logistic regression, C = 1, standardised and one-hot features) fitted on train and scored on test; positive = the rarest class of train; pr_auc is the average precision, mcc the Matthews correlation at the 0.5 probability threshold';
+    'a built-in classifier fitted on train and scored on test: ''logistic'' (the default, also for NULL: L2 logistic regression, C = 1) or ''boosted'' (gradient-boosted trees, XGBoost, fixed parameters, deterministic for raresynth.threads), on the same standardised and one-hot features; positive = the rarest class of train; pr_auc is the average precision, mcc the Matthews correlation at the 0.5 probability threshold';
 
 CREATE FUNCTION raresynth_evaluate(
         source regclass,
@@ -227,4 +227,4 @@ CREATE FUNCTION raresynth_evaluate(
     AS 'MODULE_PATHNAME', 'raresynth_evaluate'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_evaluate(regclass, name, text[], integer, integer[], float8, text, bigint, jsonb) IS
-    'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part augmented to 1:1 (none, smote, gan), the classifier scored on the untouched test part; means, sds and paired differences with 95% intervals against none, smote and best_non_gan (the method other than gan with the highest mean F1 at that size; PR-AUC is average precision, MCC the Matthews correlation); a NOTICE per size names the method with the best mean F1 and says whether the GAN is significantly better, worse or indistinguishable from best_non_gan';
+    'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part augmented to 1:1 (none, smote, gan), the classifier (''logistic'' or ''boosted'') scored on the untouched test part; means, sds and paired differences with 95% intervals against none, smote and best_non_gan (the method other than gan with the highest mean F1 at that size; PR-AUC is average precision, MCC the Matthews correlation); a NOTICE per size names the method with the best mean F1 and says whether the GAN is significantly better, worse or indistinguishable from best_non_gan';

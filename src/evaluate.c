@@ -19,6 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
+#include "boosted.h"
 #include "evaluate.h"
 #include "protocol.h"
 #include "raresynth.h"
@@ -195,6 +196,7 @@ check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *op
 {
 	RsJobShape	job = {.job = RS_JOB_EVALUATE, .opts = opts, .k = opts->smote_k,
 		.test_fraction = cfg->test_fraction, .with_smote = has_smote,
+		.boosted = cfg->classifier == RS_CLASSIFIER_BOOSTED,
 	.other_bytes = (double) cfg->n_sizes * cfg->n_methods * cfg->runs * sizeof(rs_eval_result)};
 
 	for (int i = 0; i < cfg->n_sizes; i++)
@@ -359,6 +361,29 @@ report_verdict(const rs_eval_config *cfg, int size, const double *f1_mean,
 }
 
 /*
+ * rs_evaluate_run; if it does not return (a cancel between boosting
+ * rounds), XGBoost's handles, which are not palloc'd, are freed.
+ */
+static rs_status
+evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
+			 rs_eval_result *res, int *k_used, rs_error *err)
+{
+	rs_status	st = RS_OK;
+
+	PG_TRY();
+	{
+		st = rs_evaluate_run(t, y, cfg, res, k_used, err);
+	}
+	PG_CATCH();
+	{
+		rs_boosted_release();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return st;
+}
+
+/*
  * raresynth_evaluate(source regclass, label name, methods text[], runs int,
  *					  sizes int[], test_fraction float8, classifier text,
  *					  seed bigint, options jsonb) returns table (...)
@@ -412,7 +437,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("test_fraction must be between 0 and 1 (exclusive)")));
-	rs_check_classifier(text_to_cstring(PG_GETARG_TEXT_PP(6)));
+	cfg.classifier = rs_check_classifier(text_to_cstring(PG_GETARG_TEXT_PP(6)));
 	cfg.seed = rs_seed_arg(fcinfo, 7);
 	rs_options_default(&opts);
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, true);
@@ -449,7 +474,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	check_memory(src, &cfg, &opts, has_smote);
 	t = rs_source_read_labelled(src, positive, &y);
 	res = palloc0(mul_size(mul_size(n_sizes, cfg.n_methods), mul_size(cfg.runs, sizeof(rs_eval_result))));
-	if (rs_evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)
+	if (evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)
 		rs_report_core_error(&err, "evaluation failed");
 	MemoryContextSwitchTo(old);
 	if (has_smote && k_used < cfg.smote_k)

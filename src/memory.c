@@ -23,6 +23,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
+#include "boosted.h"
 #include "raresynth.h"
 
 /* The feature columns of one read as the core will code them. */
@@ -38,6 +39,7 @@ typedef struct RsWidths
 	double		n_cond;			/* condition spans: categorical columns */
 	double		mode_width;		/* the continuous columns' softmax widths */
 	double		design_p;		/* features of the classifier's design */
+	double		design_bins;	/* their histogram bins in the boosted trees */
 	int			widest;			/* the feature with most categories, or -1 */
 } RsWidths;
 
@@ -52,7 +54,7 @@ design_numeric(const RsSourceColumn *col)
 static void
 sum_widths(const RsSource *src, int max_modes, RsWidths *w)
 {
-	w->gan_dim = w->cond_dim = w->n_cond = w->mode_width = w->design_p = 0;
+	w->gan_dim = w->cond_dim = w->n_cond = w->mode_width = w->design_p = w->design_bins = 0;
 	w->widest = -1;
 	for (int f = 0; f < w->nf; f++)
 	{
@@ -67,6 +69,8 @@ sum_widths(const RsSource *src, int max_modes, RsWidths *w)
 			w->cond_dim += width;
 			w->n_cond += 1;
 			w->design_p += design_numeric(col) ? 1 + null : width;
+			w->design_bins += design_numeric(col) ?
+				Min(w->categories[f], RS_BOOSTED_MAX_BIN) + 2 * null : 2 * width;
 			if (w->widest < 0 || w->categories[f] > w->categories[w->widest])
 				w->widest = f;
 		}
@@ -75,6 +79,7 @@ sum_widths(const RsSource *src, int max_modes, RsWidths *w)
 			w->gan_dim += 1 + max_modes + null;
 			w->mode_width += max_modes + null;
 			w->design_p += 1 + null;
+			w->design_bins += RS_BOOSTED_MAX_BIN + 2 * null;
 		}
 	}
 }
@@ -261,7 +266,8 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 				b += rs_read_bytes(job->n_test, w->nf);
 				/* rs_design_score: the design fitted (a copy, X), X of both, the fit */
 				b += n * (row + p * sizeof(double)) + (n + nt) * p * sizeof(double) +
-					logreg_bytes(n, p);
+					(job->boosted ? rs_boosted_bytes(n, nt, p, w->design_bins, Max(rs_threads, 1)) :
+					 logreg_bytes(n, p));
 				break;
 			}
 		case RS_JOB_EVALUATE:
@@ -289,7 +295,9 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 								 gan_train_bytes(wg, (int64) n1, cfg) +
 								 gan_generate_bytes(wg, (int64) n_tr, cfg) + n_tr * row);
 				}
-				b += Max(method, logreg_bytes(n_all, p));
+				b += Max(method, job->boosted ?
+						 rs_boosted_bytes(n_all, s - n_tr, p, w->design_bins, Max(rs_threads, 1)) :
+						 logreg_bytes(n_all, p));
 				break;
 			}
 	}

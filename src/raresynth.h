@@ -24,6 +24,7 @@
 #include "utils/jsonb.h"
 #include "utils/snapshot.h"
 
+#include "classifier.h"
 #include "gan.h"
 #include "hparams.h"
 #include "model.h"
@@ -225,6 +226,7 @@ typedef struct RsJobShape
 	double		test_fraction;	/* EVALUATE */
 	bool		with_gan;		/* EVALUATE: method gan */
 	bool		with_smote;		/* EVALUATE: method smote or smotenc */
+	bool		boosted;		/* SCORE, EVALUATE: the boosted trees, not logistic */
 	double		other_bytes;	/* what the caller holds besides (evaluate's results) */
 } RsJobShape;
 
@@ -309,6 +311,6 @@ extern void rs_row_stream_end(RsRowStream *rs);
 /*
  * ---- score.c: the built-in classifier ----
  */
-extern void rs_check_classifier(const char *classifier);
+extern rs_classifier_kind rs_check_classifier(const char *classifier);
 
 #endif

@@ -18,6 +18,7 @@
  * failed line search brings a fresh one.
  */
 #include "classifier.h"
+#include "boosted.h"
 #include "design.h"
 
 #include <cblas.h>
@@ -638,9 +639,71 @@ rs_classifier_score(const rs_table *train, const int *y_train,
 	return st;
 }
 
+/* ---------------------------------------------------------------- the choice */
+
+int
+rs_classifier_parse(const char *name, rs_classifier_kind *kind)
+{
+	if (strcmp(name, "logistic") == 0)
+		*kind = RS_CLASSIFIER_LOGISTIC;
+	else if (strcmp(name, "boosted") == 0)
+		*kind = RS_CLASSIFIER_BOOSTED;
+	else
+		return 0;
+	return 1;
+}
+
+/* Boosted trees' margins on Xte, then the metrics (threshold 0). */
+static rs_status
+boosted_score(const rs_classifier *c, const double *Xtr, const int *y_train, int n_train,
+			  const double *Xte, const int *y_test, int n_test, int p,
+			  const rs_design *d, rs_metrics *out, rs_error *err)
+{
+	rs_boosted_params prm;
+	double	   *scores = rs_alloc_array((size_t) (n_test ? n_test : 1), sizeof(double));
+	int		   *miss = d ? rs_alloc_array((size_t) (p ? p : 1), sizeof(int)) : NULL;
+	double	   *cut = d ? rs_alloc_array((size_t) (p ? p : 1), sizeof(double)) : NULL;
+	rs_status	st;
+
+	if (!scores || (d && (!miss || !cut)))
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
+	else
+	{
+		if (d)
+			rs_design_missing(d, miss, cut);
+		rs_boosted_defaults(&prm, c->seed);
+		prm.nthread = rs_boosted_threads(n_train, p);
+		if ((st = rs_boosted_scores(&prm, Xtr, y_train, NULL, n_train, Xte, n_test, p,
+									miss, cut, scores, err)) == RS_OK)
+			st = rs_metrics_compute(scores, y_test, n_test, 0.0, out, err);
+	}
+	rs_free(scores);
+	rs_free(miss);
+	rs_free(cut);
+	return st;
+}
+
+rs_status
+rs_classifier_fit_score(const rs_classifier *c,
+						const double *Xtr, const int *y_train, int n_train,
+						const double *Xte, const int *y_test, int n_test,
+						int p, const rs_design *d, rs_metrics *out, rs_error *err)
+{
+	switch (c->kind)
+	{
+		case RS_CLASSIFIER_LOGISTIC:
+			return rs_logreg_score(Xtr, y_train, n_train, Xte, y_test, n_test, p, c->C,
+								   out, err);
+		case RS_CLASSIFIER_BOOSTED:
+			return boosted_score(c, Xtr, y_train, n_train, Xte, y_test, n_test, p, d,
+								 out, err);
+	}
+	return rs_fail(err, RS_ERR_INVALID, "unknown classifier %d", (int) c->kind);
+}
+
 rs_status
 rs_design_score(const rs_table *train, const int *y_train, const rs_table *test,
-				const int *y_test, double C, rs_metrics *out, rs_error *err)
+				const int *y_test, const rs_classifier *c, rs_metrics *out, rs_error *err)
 {
 	rs_design	d;
 	double	   *Xtr,
@@ -648,8 +711,8 @@ rs_design_score(const rs_table *train, const int *y_train, const rs_table *test,
 	rs_status	st;
 
 	if ((st = rs_design_encode(&d, train, test, &Xtr, &Xte, err)) == RS_OK)
-		st = rs_logreg_score(Xtr, y_train, train->n_rows, Xte, y_test, test->n_rows,
-							 d.p, C, out, err);
+		st = rs_classifier_fit_score(c, Xtr, y_train, train->n_rows, Xte, y_test,
+									 test->n_rows, d.p, &d, out, err);
 	rs_design_free(&d);
 	rs_free(Xtr);
 	rs_free(Xte);

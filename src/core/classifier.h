@@ -77,6 +77,39 @@ rs_status	rs_logreg_score(const double *Xtr, const int *y_train, int n_train,
 							const double *Xte, const int *y_test, int n_test,
 							int p, double C, rs_metrics *out, rs_error *err);
 
+/* ---------------------------------------------------------------- the choice */
+
+/* Which classifier a scoring step fits. */
+typedef enum rs_classifier_kind
+{
+	RS_CLASSIFIER_LOGISTIC = 0, /* rs_logreg (the default) */
+	RS_CLASSIFIER_BOOSTED = 1	/* gradient-boosted trees (boosted.h) */
+} rs_classifier_kind;
+
+typedef struct rs_classifier
+{
+	rs_classifier_kind kind;
+	double		C;				/* logistic: inverse regularisation */
+	uint64_t	seed;			/* boosted: XGBoost's seed */
+} rs_classifier;
+
+/* The kind named name ("logistic", "boosted"); 0 when none is. */
+int			rs_classifier_parse(const char *name, rs_classifier_kind *kind);
+
+/*
+ * Fit classifier c on the n_train rows of Xtr (p features, labels
+ * y_train), score the n_test rows of Xte, and compute the metrics against
+ * y_test (positive: score > 0, a logit or a margin).  d, when not NULL, is
+ * the design the matrices come from: the boosted trees then see its
+ * NULLs as missing (rs_design_missing).
+ */
+struct rs_design;
+rs_status	rs_classifier_fit_score(const rs_classifier *c,
+									const double *Xtr, const int *y_train, int n_train,
+									const double *Xte, const int *y_test, int n_test,
+									int p, const struct rs_design *d,
+									rs_metrics *out, rs_error *err);
+
 /*
  * The whole utility step on rs_features: fit the features and the model on
  * train (labels y_train), score the test rows, and compute the metrics.
@@ -89,10 +122,11 @@ rs_status	rs_classifier_score(const rs_table *train, const int *y_train,
 
 /*
  * The classifier as raresynth_score uses it: the design (rs_design) fitted
- * on train (labels y_train), logistic regression with C, metrics on test.
+ * on train (labels y_train), classifier c, metrics on test.
  */
 rs_status	rs_design_score(const rs_table *train, const int *y_train,
-							const rs_table *test, const int *y_test, double C,
+							const rs_table *test, const int *y_test,
+							const rs_classifier *c,
 							rs_metrics *out, rs_error *err);
 
 #endif							/* RS_CLASSIFIER_H */

@@ -408,3 +408,22 @@ rs_design_encode(rs_design *d, const rs_table *train, const rs_table *test,
 		return st;
 	return rs_design_transform(d, test, *Xte, err);
 }
+
+void
+rs_design_missing(const rs_design *d, int *miss, double *cut)
+{
+	for (int k = 0; k < d->p; k++)
+	{
+		miss[k] = -1;
+		cut[k] = 0.0;
+	}
+	for (int i = 0; i < d->f.n_cols; i++)
+	{
+		const rs_feature_col *fc = &d->f.cols[i];
+
+		if (fc->kind != RS_KIND_CONTINUOUS || fc->indicator < 0)
+			continue;
+		miss[fc->feature] = fc->indicator;
+		cut[fc->feature] = (0.5 - d->mean[fc->indicator]) / d->sd[fc->indicator];
+	}
+}

@@ -81,6 +81,16 @@ typedef struct rs_design
 } rs_design;
 
 rs_status	rs_design_fit(rs_design *d, const rs_table *train, rs_error *err);
+
+/*
+ * Where the NULLs of d's matrices are: for each feature k, miss[k] is the
+ * feature holding its column's missing indicator (or -1: never NULL) and
+ * cut[k] that indicator's standardised value half-way between 0 and 1,
+ * so that a row's feature k was NULL when its feature miss[k] > cut[k]
+ * (a SMOTE row interpolated between rows counts as NULL when nearer to
+ * them).  miss and cut have d->p entries.
+ */
+void		rs_design_missing(const rs_design *d, int *miss, double *cut);
 /* X[t->n_rows * d->p]; t has the fitted table's specs. */
 rs_status	rs_design_transform(const rs_design *d, const rs_table *t, double *X, rs_error *err);
 void		rs_design_free(rs_design *d);

@@ -111,6 +111,7 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 	double	   *X = NULL;
 	int		   *yall = NULL;
 	rs_metrics	met;
+	rs_classifier clf;
 	rs_status	st;
 
 	for (int i = 0; i < n_tr; i++)
@@ -132,7 +133,11 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 		(st = synthetic_features(train, ytr, Xtr, p, f, method, n_new, cfg, seed,
 								 X + (size_t) n_tr * p, k_used, err)) != RS_OK)
 		goto done;
-	if ((st = rs_logreg_score(X, yall, n_all, Xte, yte, n_te, p, cfg->C, &met, err)) != RS_OK)
+	clf.kind = cfg->classifier;
+	clf.C = cfg->C;
+	clf.seed = seed;
+	if ((st = rs_classifier_fit_score(&clf, X, yall, n_all, Xte, yte, n_te, p, f,
+									  &met, err)) != RS_OK)
 		goto done;
 	res->accuracy = met.accuracy;
 	res->recall = met.recall;

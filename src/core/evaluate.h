@@ -10,6 +10,7 @@
 #ifndef RS_EVALUATE_H
 #define RS_EVALUATE_H
 
+#include "classifier.h"
 #include "rs_common.h"
 #include "table.h"
 
@@ -34,6 +35,7 @@ typedef struct rs_eval_config
 	int			n_sizes;
 	const int  *sizes;			/* rows per size; 0 = every row */
 	double		test_fraction;
+	rs_classifier_kind classifier;	/* the classifier fitted (logistic by default) */
 	double		C;				/* logistic regression */
 	int			smote_k;
 	const struct rs_gan_config *gan;	/* GAN settings (epochs included) */

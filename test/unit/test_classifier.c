@@ -406,6 +406,7 @@ test_scoring_steps(void)
 	double	   *Xtr,
 			   *Xte,
 			   *scores = malloc(sizeof(double) * r->n_test);
+	rs_classifier logistic = {RS_CLASSIFIER_LOGISTIC, r->C, 0};
 
 	CHECK(rs_design_encode(&d, tr, te, &Xtr, &Xte, &err) == RS_OK);
 	CHECK(rs_logreg_fit(&m, Xtr, r->y_train, r->n_train, d.p, r->C, &err) == RS_OK);
@@ -414,7 +415,7 @@ test_scoring_steps(void)
 	CHECK(rs_logreg_score(Xtr, r->y_train, r->n_train, Xte, r->y_test, r->n_test,
 						  d.p, r->C, &got, &err) == RS_OK);
 	CHECK(same_metrics(&got, &want));
-	CHECK(rs_design_score(tr, r->y_train, te, r->y_test, r->C, &got, &err) == RS_OK);
+	CHECK(rs_design_score(tr, r->y_train, te, r->y_test, &logistic, &got, &err) == RS_OK);
 	CHECK(same_metrics(&got, &want));
 	CHECK(want.tp + want.fn > 0 && want.roc_auc > 0.5);
 
@@ -424,7 +425,7 @@ test_scoring_steps(void)
 	CHECK(rs_logreg_score(Xtr, r->y_train, r->n_train, Xte, r->y_test, 0,
 						  d.p, r->C, &got, &err) == RS_ERR_INVALID);
 	tr->cols[0].kind = 0;
-	CHECK(rs_design_score(tr, r->y_train, te, r->y_test, r->C, &got, &err) == RS_ERR_INVALID);
+	CHECK(rs_design_score(tr, r->y_train, te, r->y_test, &logistic, &got, &err) == RS_ERR_INVALID);
 
 	rs_logreg_free(&m);
 	rs_design_free(&d);
