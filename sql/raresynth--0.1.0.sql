@@ -228,3 +228,18 @@ CREATE FUNCTION raresynth_evaluate(
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_evaluate(regclass, name, text[], integer, integer[], float8, text, bigint, jsonb) IS
     'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part augmented to 1:1 (none, smote, gan), the classifier (''logistic'' or ''boosted'') scored on the untouched test part; means, sds and paired differences with 95% intervals against none, smote and best_non_gan (the method other than gan with the highest mean F1 at that size; PR-AUC is average precision, MCC the Matthews correlation); a NOTICE per size names the method with the best mean F1 and says whether the GAN is significantly better, worse or indistinguishable from best_non_gan';
+
+-------------------------------------------------------------------------------
+-- Help: what is installed and how to call it
+-------------------------------------------------------------------------------
+CREATE FUNCTION raresynth_version() RETURNS text
+    AS 'MODULE_PATHNAME', 'raresynth_version'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION raresynth_version() IS
+    'the installed raresynth version and the build: PostgreSQL it was built for, OpenBLAS version and kernel, whether the sampler runs in bfloat16 on this CPU';
+
+CREATE FUNCTION raresynth_help(topic text DEFAULT NULL) RETURNS text
+    AS 'MODULE_PATHNAME', 'raresynth_help'
+    LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION raresynth_help(text) IS
+    'help from SQL: NULL lists every function of the extension with its purpose; a function name gives its signature, its comment, the options it takes and the raresynth.* settings; ''options'' and ''settings'' give those alone';

@@ -313,4 +313,10 @@ extern void rs_row_stream_end(RsRowStream *rs);
  */
 extern rs_classifier_kind rs_check_classifier(const char *classifier);
 
+/*
+ * ---- help.c: raresynth_version() and raresynth_help(topic) ----
+ * SQL functions only; they read the extension's members, the options
+ * table (rs_option_list) and the raresynth.* GUCs.
+ */
+
 #endif
