@@ -28,7 +28,12 @@
 #define RS_EVAL_MAX_SIZES 64
 #define RS_EVAL_COLUMNS 49
 
-static const char *const method_names[] = {"none", "smote", "gan", "smotenc"};
+/* indexed by rs_augment */
+static const char *const method_names[RS_EVAL_MAX_METHODS] = {
+	"none", "smote", "gan", "smotenc", "weighted", "threshold", "random"
+};
+
+#define RS_EVAL_METHODS_HINT "Methods: none, smote, gan, smotenc, weighted, threshold, random."
 
 typedef struct ProgressState
 {
@@ -60,7 +65,7 @@ parse_methods(ArrayType *arr, rs_augment *methods)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("methods must list 1 to %d methods", RS_EVAL_MAX_METHODS),
-				 errhint("Methods: none, smote, gan, smotenc.")));
+				 errhint(RS_EVAL_METHODS_HINT)));
 	for (int i = 0; i < n; i++)
 	{
 		char	   *name;
@@ -78,7 +83,7 @@ parse_methods(ArrayType *arr, rs_augment *methods)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown method \"%s\"", name),
-					 errhint("Methods: none, smote, gan, smotenc.")));
+					 errhint(RS_EVAL_METHODS_HINT)));
 		for (int j = 0; j < i; j++)
 			if (methods[j] == (rs_augment) m)
 				ereport(ERROR,
@@ -98,9 +103,13 @@ train_part(int64 count, double test_fraction)
 	return count - Max(test, 1);
 }
 
-/* Check one size: not larger than the table, both classes in both parts. */
+/*
+ * Check one size: not larger than the table, both classes in both parts;
+ * two minority rows in the training part when two_minority (SMOTE needs a
+ * neighbour, threshold tuning a row on each side of its split).
+ */
 static void
-check_size(int size, int64 n, int64 n1, double test_fraction, bool smote)
+check_size(int size, int64 n, int64 n1, double test_fraction, bool two_minority)
 {
 	int64		m1,
 				m0;
@@ -116,14 +125,14 @@ check_size(int size, int64 n, int64 n1, double test_fraction, bool smote)
 				 errhint("Use NULL for the whole table.")));
 	m1 = (int64) rint((double) size * n1 / n);
 	m0 = size - m1;
-	if (m1 < 2 || m0 < 2 || train_part(m1, test_fraction) < (smote ? 2 : 1) ||
+	if (m1 < 2 || m0 < 2 || train_part(m1, test_fraction) < (two_minority ? 2 : 1) ||
 		train_part(m0, test_fraction) < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("size %d is too small to hold both classes in both parts of the split", size),
 				 errdetail("It holds about %lld minority and %lld majority rows.",
 						   (long long) m1, (long long) m0),
-				 errhint("Each class needs two rows in the training part for SMOTE and one in the test part.")));
+				 errhint("Each class needs two rows in the training part for SMOTE and threshold tuning and one in the test part.")));
 }
 
 /* mean and sd of one metric over the runs of cell (s, m) */
@@ -190,19 +199,28 @@ parse_sizes(ArrayType *arr, int64 n, int *n_sizes)
 	return sizes;
 }
 
-/* rs_check_memory for the experiment cfg: one run at its largest size. */
+/*
+ * rs_check_memory for the experiment cfg: one run at its largest size.
+ * with_smote also stands for random (its training part doubles like
+ * SMOTE's) and threshold (its copy of the training matrix is the size of
+ * SMOTE's).
+ */
 static void
-check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *opts, bool has_smote)
+check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *opts)
 {
 	RsJobShape	job = {.job = RS_JOB_EVALUATE, .opts = opts, .k = opts->smote_k,
-		.test_fraction = cfg->test_fraction, .with_smote = has_smote,
+		.test_fraction = cfg->test_fraction,
 		.boosted = cfg->classifier == RS_CLASSIFIER_BOOSTED,
 	.other_bytes = (double) cfg->n_sizes * cfg->n_methods * cfg->runs * sizeof(rs_eval_result)};
 
 	for (int i = 0; i < cfg->n_sizes; i++)
 		job.max_size = Max(job.max_size, cfg->sizes[i]);
 	for (int m = 0; m < cfg->n_methods; m++)
+	{
 		job.with_gan |= cfg->methods[m] == RS_AUG_GAN;
+		job.with_smote |= cfg->methods[m] != RS_AUG_NONE && cfg->methods[m] != RS_AUG_GAN &&
+			cfg->methods[m] != RS_AUG_WEIGHTED;
+	}
 	rs_check_memory(src, &job);
 }
 
@@ -408,7 +426,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	rs_error	err;
 	int			k_used;
 	ProgressState ps;
-	bool		has_smote = false;
+	bool		has_smote = false,
+				has_threshold = false;
 	bool		all_flat = true;
 	double	   *f1_mean;
 	int		   *not_gan,
@@ -426,7 +445,10 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.n_methods = parse_methods(PG_GETARG_ARRAYTYPE_P(2), cfg.methods);
 	for (int m = 0; m < cfg.n_methods; m++)
+	{
 		has_smote |= cfg.methods[m] == RS_AUG_SMOTE || cfg.methods[m] == RS_AUG_SMOTENC;
+		has_threshold |= cfg.methods[m] == RS_AUG_THRESHOLD;
+	}
 	cfg.runs = PG_GETARG_INT32(3);
 	if (cfg.runs < 1 || cfg.runs > RS_EVAL_MAX_RUNS)
 		ereport(ERROR,
@@ -453,7 +475,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 
 	sizes = parse_sizes(PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), n, &n_sizes);
 	for (int i = 0; i < n_sizes; i++)
-		check_size(sizes[i], n, n1, cfg.test_fraction, has_smote);
+		check_size(sizes[i], n, n1, cfg.test_fraction, has_smote || has_threshold);
 	cfg.sizes = sizes;
 	cfg.n_sizes = n_sizes;
 	cfg.C = opts.C;
@@ -471,7 +493,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth evaluate", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	check_memory(src, &cfg, &opts, has_smote);
+	check_memory(src, &cfg, &opts);
 	t = rs_source_read_labelled(src, positive, &y);
 	res = palloc0(mul_size(mul_size(n_sizes, cfg.n_methods), mul_size(cfg.runs, sizeof(rs_eval_result))));
 	if (evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)

@@ -96,12 +96,13 @@ logits(const double *X, int n, int p, const double *v, double *out)
 }
 
 /*
- * Objective at logits z and weights w (p of them); e[i] gets exp(-|z_i|),
- * from which the next step takes its probabilities.
+ * Objective at logits z and weights w (p of them), the row weights rw
+ * scaling each row's loss (NULL: 1); e[i] gets exp(-|z_i|), from which the
+ * next step takes its probabilities.
  */
 static double
-logreg_objective(const double *z, const int *y, int n, const double *w, int p,
-				 double C, double *e)
+logreg_objective(const double *z, const int *y, const double *rw, int n,
+				 const double *w, int p, double C, double *e)
 {
 	double		ll = 0.0,
 				ww = 0.0;
@@ -110,9 +111,11 @@ logreg_objective(const double *z, const int *y, int n, const double *w, int p,
 	{
 		/* log(1 + exp(z)) - y z, without overflow */
 		double		ez = exp(-fabs(z[i]));
+		double		li;
 
 		e[i] = ez;
-		ll += (z[i] > 0 ? z[i] : 0.0) + log1p(ez) - (y[i] ? z[i] : 0.0);
+		li = (z[i] > 0 ? z[i] : 0.0) + log1p(ez) - (y[i] ? z[i] : 0.0);
+		ll += rw ? rw[i] * li : li;
 	}
 	for (int j = 0; j < p; j++)
 		ww += w[j] * w[j];
@@ -130,9 +133,9 @@ typedef struct logreg_work
 	double	   *z;				/* n: logits at w */
 	double	   *zt;				/* n: logits at wt */
 	double	   *xd;				/* n: change of the logits per unit step */
-	double	   *r;				/* n: C (p_i - y_i) */
+	double	   *r;				/* n: C rw_i (p_i - y_i) */
 	double	   *Z;				/* n x q: diag(s) [X 1] */
-	double	   *s;				/* n: sqrt(C p_i (1 - p_i)) */
+	double	   *s;				/* n: sqrt(C rw_i p_i (1 - p_i)) */
 	double	   *e;				/* n: exp(-|z_i|) */
 	double	   *et;				/* n: exp(-|zt_i|) */
 } logreg_work;
@@ -177,13 +180,13 @@ logreg_work_alloc(logreg_work *k, int n, int q)
 }
 
 /*
- * The gradient g = C X'(p - y) + [w; 0] at the logits z (their exp(-|z|)
- * in e), and, when hessian, the row weights s of the Hessian; returns
- * max |g|.
+ * The gradient g = C X' RW (p - y) + [w; 0] at the logits z (their
+ * exp(-|z|) in e; RW = diag(rw), the identity when rw is NULL), and, when
+ * hessian, the row weights s of the Hessian; returns max |g|.
  */
 static double
-logreg_gradient(const double *X, const int *y, int n, int p, double C,
-				int hessian, logreg_work *k)
+logreg_gradient(const double *X, const int *y, const double *rw, int n, int p,
+				double C, int hessian, logreg_work *k)
 {
 	double		gmax = 0.0;
 
@@ -193,10 +196,12 @@ logreg_gradient(const double *X, const int *y, int n, int p, double C,
 		/* sigmoid(z) from e = exp(-|z|) */
 		double		pi = k->z[i] >= 0 ? 1.0 / (1.0 + k->e[i]) : k->e[i] / (1.0 + k->e[i]);
 
-		k->r[i] = C * (pi - y[i]);
+		double		ci = rw ? C * rw[i] : C;
+
+		k->r[i] = ci * (pi - y[i]);
 		k->g[p] += k->r[i];
 		if (hessian)
-			k->s[i] = sqrt(C * pi * (1.0 - pi));
+			k->s[i] = sqrt(ci * pi * (1.0 - pi));
 	}
 	if (p > 0)
 		cblas_dgemv(CblasRowMajor, CblasTrans, n, p, 1.0, X, p, k->r, 1,
@@ -243,8 +248,9 @@ logreg_hessian(const double *X, int n, int p, logreg_work *k)
  * the step, *t its length and *new_loss its objective.
  */
 static int
-logreg_line_search(const int *y, int n, int p, double C, double loss,
-				   double dec, logreg_work *k, double *t, double *new_loss)
+logreg_line_search(const int *y, const double *rw, int n, int p, double C,
+				   double loss, double dec, logreg_work *k, double *t,
+				   double *new_loss)
 {
 	int			q = p + 1;
 
@@ -255,7 +261,7 @@ logreg_line_search(const int *y, int n, int p, double C, double loss,
 			k->zt[i] = k->z[i] - *t * k->xd[i];
 		for (int j = 0; j < q; j++)
 			k->wt[j] = k->w[j] - *t * k->dir[j];
-		*new_loss = logreg_objective(k->zt, y, n, k->wt, p, C, k->et);
+		*new_loss = logreg_objective(k->zt, y, rw, n, k->wt, p, C, k->et);
 		if (*new_loss <= loss - 1e-4 * *t * dec ||
 			dec <= 1e-13 * fmax(1.0, fabs(loss)))
 			return 1;
@@ -266,13 +272,16 @@ logreg_line_search(const int *y, int n, int p, double C, double loss,
 
 /*
  * The arguments of a fit: rows, features, C > 0 finite, labels 0 or 1 of
- * both classes (*n1 of them 1), finite features.
+ * both classes (*n1 of them 1), finite features, row weights (when given)
+ * finite and > 0; *w1 and *w0 get the weight of each class (the counts
+ * when rw is NULL).
  */
 static rs_status
-logreg_check(const double *X, const int *y, int n, int p, double C, int *n1,
-			 rs_error *err)
+logreg_check(const double *X, const int *y, const double *rw, int n, int p,
+			 double C, int *n1, double *w1, double *w0, rs_error *err)
 {
 	*n1 = 0;
+	*w1 = *w0 = 0.0;
 	if (n < 1 || p < 0 || !(C > 0.0) || isinf(C))
 		return rs_fail(err, RS_ERR_INVALID,
 					   "invalid logistic regression: %d rows, %d features, C = %g",
@@ -281,7 +290,13 @@ logreg_check(const double *X, const int *y, int n, int p, double C, int *n1,
 	{
 		if (y[i] != 0 && y[i] != 1)
 			return rs_fail(err, RS_ERR_INVALID, "label %d is not 0 or 1", y[i]);
+		if (rw && !(rw[i] > 0.0 && isfinite(rw[i])))
+			return rs_fail(err, RS_ERR_INVALID, "row weight %g is not positive and finite", rw[i]);
 		*n1 += y[i];
+		if (y[i])
+			*w1 += rw ? rw[i] : 1.0;
+		else
+			*w0 += rw ? rw[i] : 1.0;
 	}
 	if (*n1 == 0 || *n1 == n)
 		return rs_fail(err, RS_ERR_INVALID,
@@ -297,8 +312,17 @@ rs_status
 rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 			  double C, rs_error *err)
 {
+	return rs_logreg_fit_weighted(m, X, y, NULL, n, p, C, err);
+}
+
+rs_status
+rs_logreg_fit_weighted(rs_logreg *m, const double *X, const int *y,
+					   const double *rw, int n, int p, double C, rs_error *err)
+{
 	int			q = p + 1;		/* weights then intercept */
 	int			n1;
+	double		w1,
+				w0;
 	logreg_work k;
 	double	   *swap;
 	double		tol;
@@ -310,7 +334,7 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 	memset(m, 0, sizeof(*m));
 	memset(&k, 0, sizeof(k));
-	if ((st = logreg_check(X, y, n, p, C, &n1, err)) != RS_OK)
+	if ((st = logreg_check(X, y, rw, n, p, C, &n1, &w1, &w0, err)) != RS_OK)
 		return st;
 
 	m->coef = rs_alloc_array((size_t) (p ? p : 1), sizeof(double));
@@ -321,13 +345,25 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 		goto done;
 	}
 
-	/* Gradient entries are sums of n terms of size up to C. */
-	tol = 1e-10 * fmax(1.0, C * n);
-	k.w[p] = log((double) n1 / (double) (n - n1));
+	/*
+	 * Gradient entries are sums of n terms of size up to C (C rw_i); the
+	 * start is the (weighted) log odds of the labels.  Without row weights
+	 * this is the unweighted fit exactly.
+	 */
+	if (rw)
+	{
+		tol = 1e-10 * fmax(1.0, C * (w1 + w0));
+		k.w[p] = log(w1 / w0);
+	}
+	else
+	{
+		tol = 1e-10 * fmax(1.0, C * n);
+		k.w[p] = log((double) n1 / (double) (n - n1));
+	}
 
 	/* z = X w + b at the start, and the objective there */
 	logits(X, n, p, k.w, k.z);
-	loss = logreg_objective(k.z, y, n, k.w, p, C, k.e);
+	loss = logreg_objective(k.z, y, rw, n, k.w, p, C, k.e);
 
 	for (int it = 0;; it++)
 	{
@@ -338,7 +374,7 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 
 		rs_check_interrupts();
 
-		gmax = logreg_gradient(X, y, n, p, C, need_hessian, &k);
+		gmax = logreg_gradient(X, y, rw, n, p, C, need_hessian, &k);
 		m->grad_max = gmax;
 		m->n_iter = it;
 		if (gmax <= tol)
@@ -369,7 +405,7 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 		/* xd = X d + d_b: the change of the logits per unit step */
 		logits(X, n, p, k.dir, k.xd);
 
-		if (!logreg_line_search(y, n, p, C, loss, dec, &k, &t, &new_loss))
+		if (!logreg_line_search(y, rw, n, p, C, loss, dec, &k, &t, &new_loss))
 		{
 			if (fresh)
 				break;			/* no progress possible: at rounding level */
@@ -587,6 +623,77 @@ rs_metrics_compute(const double *scores, const int *y, int n, double threshold,
 	return RS_OK;
 }
 
+rs_status
+rs_best_f1_threshold(const double *scores, const int *y, int n, double *threshold,
+					 double *best_f1, rs_error *err)
+{
+	scored	   *ss;
+	int			n1 = 0,
+				tp,
+				pos,
+				i;
+	double		best;
+
+	if (n < 1)
+		return rs_fail(err, RS_ERR_INVALID, "threshold tuning needs at least one row");
+	for (i = 0; i < n; i++)
+	{
+		if (y[i] != 0 && y[i] != 1)
+			return rs_fail(err, RS_ERR_INVALID, "label %d is not 0 or 1", y[i]);
+		if (isnan(scores[i]))
+			return rs_fail(err, RS_ERR_NUMERIC, "score of row %d is NaN", i);
+		n1 += y[i];
+	}
+	if (n1 == 0)
+		return rs_fail(err, RS_ERR_INVALID, "threshold tuning needs a positive row");
+	ss = rs_alloc_array((size_t) n, sizeof(scored));
+	if (!ss)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for threshold tuning");
+	for (i = 0; i < n; i++)
+	{
+		ss[i].s = scores[i];
+		ss[i].y = y[i];
+	}
+	qsort(ss, n, sizeof(scored), cmp_scored);
+
+	/* every row positive: F1 = 2 n1 / (n1 + n), the lowest threshold */
+	*threshold = -INFINITY;
+	best = 2.0 * n1 / ((double) n1 + n);
+	tp = n1;
+	pos = n;
+	/* raise the threshold past one group of tied scores at a time */
+	i = 0;
+	while (i < n)
+	{
+		int			j = i;
+		double		f1;
+
+		while (j < n && ss[j].s == ss[i].s)
+		{
+			tp -= ss[j].y;
+			pos--;
+			j++;
+		}
+		if (j == n)
+			break;				/* nothing predicted positive: F1 0 */
+		f1 = 2.0 * tp / ((double) pos + n1);
+		/* strictly better only: a tie keeps the lower threshold */
+		if (f1 > best)
+		{
+			best = f1;
+			*threshold = 0.5 * ss[i].s + 0.5 * ss[j].s;
+			/* adjacent doubles: the midpoint rounds onto one of them */
+			if (!(*threshold >= ss[i].s && *threshold < ss[j].s))
+				*threshold = ss[i].s;
+		}
+		i = j;
+	}
+	if (best_f1)
+		*best_f1 = best;
+	rs_free(ss);
+	return RS_OK;
+}
+
 /* ---------------------------------------------------------------- scoring */
 
 rs_status
@@ -594,20 +701,10 @@ rs_logreg_score(const double *Xtr, const int *y_train, int n_train,
 				const double *Xte, const int *y_test, int n_test,
 				int p, double C, rs_metrics *out, rs_error *err)
 {
-	rs_logreg	m;
-	double	   *scores = rs_alloc_array((size_t) (n_test ? n_test : 1), sizeof(double));
-	rs_status	st;
+	rs_classifier c = {.kind = RS_CLASSIFIER_LOGISTIC, .C = C};
 
-	if (!scores)
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
-	if ((st = rs_logreg_fit(&m, Xtr, y_train, n_train, p, C, err)) == RS_OK)
-	{
-		rs_logreg_decision(&m, Xte, n_test, scores);
-		st = rs_metrics_compute(scores, y_test, n_test, 0.0, out, err);
-	}
-	rs_logreg_free(&m);
-	rs_free(scores);
-	return st;
+	return rs_classifier_fit_metrics(&c, Xtr, y_train, NULL, n_train, Xte, y_test,
+									 n_test, p, NULL, 0.0, out, err);
 }
 
 rs_status
@@ -653,19 +750,18 @@ rs_classifier_parse(const char *name, rs_classifier_kind *kind)
 	return 1;
 }
 
-/* Boosted trees' margins on Xte, then the metrics (threshold 0). */
+/* Boosted trees' margins on Xte (row weights w, NULL: 1) into scores. */
 static rs_status
-boosted_score(const rs_classifier *c, const double *Xtr, const int *y_train, int n_train,
-			  const double *Xte, const int *y_test, int n_test, int p,
-			  const rs_design *d, rs_metrics *out, rs_error *err)
+boosted_predict(const rs_classifier *c, const double *Xtr, const int *y_train,
+				const double *w, int n_train, const double *Xte, int n_test, int p,
+				const rs_design *d, double *scores, rs_error *err)
 {
 	rs_boosted_params prm;
-	double	   *scores = rs_alloc_array((size_t) (n_test ? n_test : 1), sizeof(double));
 	int		   *miss = d ? rs_alloc_array((size_t) (p ? p : 1), sizeof(int)) : NULL;
 	double	   *cut = d ? rs_alloc_array((size_t) (p ? p : 1), sizeof(double)) : NULL;
 	rs_status	st;
 
-	if (!scores || (d && (!miss || !cut)))
+	if (d && (!miss || !cut))
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
 	else
 	{
@@ -673,13 +769,54 @@ boosted_score(const rs_classifier *c, const double *Xtr, const int *y_train, int
 			rs_design_missing(d, miss, cut);
 		rs_boosted_defaults(&prm, c->seed);
 		prm.nthread = rs_boosted_threads(n_train, p);
-		if ((st = rs_boosted_scores(&prm, Xtr, y_train, NULL, n_train, Xte, n_test, p,
-									miss, cut, scores, err)) == RS_OK)
-			st = rs_metrics_compute(scores, y_test, n_test, 0.0, out, err);
+		st = rs_boosted_scores(&prm, Xtr, y_train, w, n_train, Xte, n_test, p,
+							   miss, cut, scores, err);
 	}
-	rs_free(scores);
 	rs_free(miss);
 	rs_free(cut);
+	return st;
+}
+
+rs_status
+rs_classifier_fit_predict(const rs_classifier *c,
+						  const double *Xtr, const int *y_train, const double *w,
+						  int n_train, const double *Xte, int n_test, int p,
+						  const rs_design *d, double *scores, rs_error *err)
+{
+	rs_logreg	m;
+	rs_status	st;
+
+	switch (c->kind)
+	{
+		case RS_CLASSIFIER_LOGISTIC:
+			if ((st = rs_logreg_fit_weighted(&m, Xtr, y_train, w, n_train, p, c->C,
+											 err)) == RS_OK)
+				rs_logreg_decision(&m, Xte, n_test, scores);
+			rs_logreg_free(&m);
+			return st;
+		case RS_CLASSIFIER_BOOSTED:
+			return boosted_predict(c, Xtr, y_train, w, n_train, Xte, n_test, p, d,
+								   scores, err);
+	}
+	return rs_fail(err, RS_ERR_INVALID, "unknown classifier %d", (int) c->kind);
+}
+
+rs_status
+rs_classifier_fit_metrics(const rs_classifier *c,
+						  const double *Xtr, const int *y_train, const double *w,
+						  int n_train, const double *Xte, const int *y_test,
+						  int n_test, int p, const rs_design *d, double threshold,
+						  rs_metrics *out, rs_error *err)
+{
+	double	   *scores = rs_alloc_array((size_t) (n_test ? n_test : 1), sizeof(double));
+	rs_status	st;
+
+	if (!scores)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the classifier");
+	if ((st = rs_classifier_fit_predict(c, Xtr, y_train, w, n_train, Xte, n_test, p, d,
+										scores, err)) == RS_OK)
+		st = rs_metrics_compute(scores, y_test, n_test, threshold, out, err);
+	rs_free(scores);
 	return st;
 }
 
@@ -689,16 +826,8 @@ rs_classifier_fit_score(const rs_classifier *c,
 						const double *Xte, const int *y_test, int n_test,
 						int p, const rs_design *d, rs_metrics *out, rs_error *err)
 {
-	switch (c->kind)
-	{
-		case RS_CLASSIFIER_LOGISTIC:
-			return rs_logreg_score(Xtr, y_train, n_train, Xte, y_test, n_test, p, c->C,
-								   out, err);
-		case RS_CLASSIFIER_BOOSTED:
-			return boosted_score(c, Xtr, y_train, n_train, Xte, y_test, n_test, p, d,
-								 out, err);
-	}
-	return rs_fail(err, RS_ERR_INVALID, "unknown classifier %d", (int) c->kind);
+	return rs_classifier_fit_metrics(c, Xtr, y_train, NULL, n_train, Xte, y_test, n_test,
+									 p, d, 0.0, out, err);
 }
 
 rs_status

@@ -34,6 +34,17 @@ typedef struct rs_logreg
 rs_status	rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n,
 						  int p, double C, rs_error *err);
 
+/*
+ * The same with row weights rw (n of them, finite and > 0; NULL: every
+ * row 1, the fit of rs_logreg_fit bit for bit): each row's log loss, and
+ * so its share of the gradient and Hessian, is scaled by its weight, as
+ * scikit-learn's sample_weight (class_weight='balanced' gives the rows of
+ * class c the weight n / (2 n_c)).  A weight of 2 is a duplicated row.
+ */
+rs_status	rs_logreg_fit_weighted(rs_logreg *m, const double *X, const int *y,
+								   const double *rw, int n, int p, double C,
+								   rs_error *err);
+
 /* Decision values (logits) w.x + b of n rows of X into scores. */
 void		rs_logreg_decision(const rs_logreg *m, const double *X, int n,
 							   double *scores);
@@ -68,6 +79,17 @@ typedef struct rs_metrics
  */
 rs_status	rs_metrics_compute(const double *scores, const int *y, int n,
 							   double threshold, rs_metrics *out, rs_error *err);
+
+/*
+ * The decision threshold that maximises F1 on validation scores (n rows,
+ * labels y, at least one 1): rows are positive when score > threshold, as
+ * in rs_metrics_compute.  The candidates are -infinity (every row
+ * positive) and the midpoint between each two adjacent distinct scores;
+ * of candidates with equal F1 the lowest wins.  *best_f1 (may be NULL)
+ * gets that F1.
+ */
+rs_status	rs_best_f1_threshold(const double *scores, const int *y, int n,
+								 double *threshold, double *best_f1, rs_error *err);
 
 /*
  * Fit the model on the n_train rows of Xtr (p features, labels y_train),
@@ -109,6 +131,32 @@ rs_status	rs_classifier_fit_score(const rs_classifier *c,
 									const double *Xte, const int *y_test, int n_test,
 									int p, const struct rs_design *d,
 									rs_metrics *out, rs_error *err);
+
+/*
+ * The dispatch underneath: fit classifier c on the n_train rows of Xtr
+ * (labels y_train, row weights w or NULL for 1) and write the scores of
+ * the n_test rows of Xte (logits for logistic, margins for boosted; both
+ * log odds, positive above 0) into scores.
+ */
+rs_status	rs_classifier_fit_predict(const rs_classifier *c,
+									  const double *Xtr, const int *y_train,
+									  const double *w, int n_train,
+									  const double *Xte, int n_test, int p,
+									  const struct rs_design *d, double *scores,
+									  rs_error *err);
+
+/*
+ * rs_classifier_fit_predict, then the metrics against y_test with rows
+ * positive when their score > threshold.  rs_classifier_fit_score is this
+ * with w NULL and threshold 0.
+ */
+rs_status	rs_classifier_fit_metrics(const rs_classifier *c,
+									  const double *Xtr, const int *y_train,
+									  const double *w, int n_train,
+									  const double *Xte, const int *y_test,
+									  int n_test, int p, const struct rs_design *d,
+									  double threshold, rs_metrics *out,
+									  rs_error *err);
 
 /*
  * The whole utility step on rs_features: fit the features and the model on

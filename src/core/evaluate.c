@@ -46,6 +46,33 @@ minority_rows(const rs_table *train, const int *y, rs_error *err)
 	return out;
 }
 
+rs_status
+rs_random_oversample(const double *X, const int *y, int n, int p, rs_rng *rng,
+					 double *Xnew, int *n_new, rs_error *err)
+{
+	int			n1 = 0;
+	int		   *idx = rs_alloc_array((size_t) (n ? n : 1), sizeof(int));
+
+	*n_new = 0;
+	if (!idx)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory");
+	for (int i = 0; i < n; i++)
+		if (y[i])
+			idx[n1++] = i;
+	if (n1 == 0)
+	{
+		rs_free(idx);
+		return rs_fail(err, RS_ERR_INVALID, "random oversampling needs a minority row");
+	}
+	/* uniform draws with replacement, as imbalanced-learn's RandomOverSampler */
+	for (int i = 0; i < n - 2 * n1; i++)
+		memcpy(Xnew + (size_t) i * p, X + (size_t) idx[rs_rng_below(rng, (uint64_t) n1)] * p,
+			   sizeof(double) * p);
+	*n_new = n - 2 * n1 > 0 ? n - 2 * n1 : 0;
+	rs_free(idx);
+	return RS_OK;
+}
+
 /*
  * The feature rows a method adds to the training part (n_new of them, all
  * of the minority class), in the classifier's feature space: SMOTE works
@@ -65,6 +92,16 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	rs_status	st;
 
 	rs_rng_seed(&rng, seed);
+	if (method == RS_AUG_RANDOM)
+	{
+		int			n_made;
+
+		if ((st = rs_random_oversample(Xtr, y, train->n_rows, p, &rng, Xsyn, &n_made,
+									   err)) == RS_OK && n_made != n_new)
+			st = rs_fail(err, RS_ERR_INTERNAL, "random oversampling made %d rows, not %d",
+						 n_made, n_new);
+		return st;
+	}
 	if (method == RS_AUG_SMOTE)
 	{
 		int			n1 = 0;
@@ -95,7 +132,70 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	return st;
 }
 
-/* One method on one split: augment, fit, score. */
+/*
+ * RS_AUG_THRESHOLD's threshold: a stratified split of the n training rows
+ * (RS_EVAL_THRESHOLD_FRACTION of them for validation, drawn with seed),
+ * classifier c fitted on the rest, and the threshold of best F1 on the
+ * validation rows' scores (rs_best_f1_threshold) into *threshold.
+ */
+static rs_status
+tune_threshold(const rs_classifier *c, const double *X, const int *y, int n, int p,
+			   const rs_design *f, uint64_t seed, double *threshold, rs_error *err)
+{
+	rs_rng		rng;
+	int		   *fit = rs_alloc_array((size_t) n, sizeof(int));
+	int		   *val = rs_alloc_array((size_t) n, sizeof(int));
+	int		   *yfit = rs_alloc_array((size_t) n, sizeof(int));
+	int		   *yval = rs_alloc_array((size_t) n, sizeof(int));
+	double	   *Xfit = rs_alloc_array((size_t) n * (size_t) (p ? p : 1), sizeof(double));
+	double	   *Xval = rs_alloc_array((size_t) n * (size_t) (p ? p : 1), sizeof(double));
+	double	   *scores = rs_alloc_array((size_t) n, sizeof(double));
+	int			n_fit,
+				n_val;
+	rs_status	st;
+
+	if (!fit || !val || !yfit || !yval || !Xfit || !Xval || !scores)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	rs_rng_seed(&rng, seed);
+	if ((st = rs_stratified_split(y, n, RS_EVAL_THRESHOLD_FRACTION, &rng, fit, &n_fit,
+								  val, &n_val, err)) != RS_OK)
+		goto done;
+	for (int i = 0; i < n_fit; i++)
+	{
+		yfit[i] = y[fit[i]];
+		memcpy(Xfit + (size_t) i * p, X + (size_t) fit[i] * p, sizeof(double) * p);
+	}
+	for (int i = 0; i < n_val; i++)
+	{
+		yval[i] = y[val[i]];
+		memcpy(Xval + (size_t) i * p, X + (size_t) val[i] * p, sizeof(double) * p);
+	}
+	if ((st = rs_classifier_fit_predict(c, Xfit, yfit, NULL, n_fit, Xval, n_val, p, f,
+										scores, err)) == RS_OK)
+		st = rs_best_f1_threshold(scores, yval, n_val, threshold, NULL, err);
+done:
+	rs_free(fit);
+	rs_free(val);
+	rs_free(yfit);
+	rs_free(yval);
+	rs_free(Xfit);
+	rs_free(Xval);
+	rs_free(scores);
+	return st;
+}
+
+/* Whether method adds minority rows to the training part (to 1:1). */
+static int
+adds_rows(rs_augment method)
+{
+	return method == RS_AUG_SMOTE || method == RS_AUG_SMOTENC ||
+		method == RS_AUG_GAN || method == RS_AUG_RANDOM;
+}
+
+/* One method on one split: augment (or weight, or tune), fit, score. */
 static rs_status
 run_method(const rs_table *train, const int *ytr, const double *Xtr,
 		   const double *Xte, const int *yte, int n_te, const rs_design *f,
@@ -108,7 +208,9 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 				n1 = 0,
 				n_new,
 				n_all;
-	double	   *X = NULL;
+	double	   *X = NULL,
+			   *w = NULL;
+	double		threshold = 0.0;
 	int		   *yall = NULL;
 	rs_metrics	met;
 	rs_classifier clf;
@@ -116,7 +218,7 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 
 	for (int i = 0; i < n_tr; i++)
 		n1 += ytr[i];
-	n_new = (method == RS_AUG_NONE || n_tr - n1 <= n1) ? 0 : n_tr - 2 * n1;
+	n_new = (!adds_rows(method) || n_tr - n1 <= n1) ? 0 : n_tr - 2 * n1;
 	n_all = n_tr + n_new;
 	X = rs_alloc_array((size_t) n_all * (size_t) p, sizeof(double));
 	yall = rs_alloc_array((size_t) n_all, sizeof(int));
@@ -136,8 +238,22 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 	clf.kind = cfg->classifier;
 	clf.C = cfg->C;
 	clf.seed = seed;
-	if ((st = rs_classifier_fit_score(&clf, X, yall, n_all, Xte, yte, n_te, p, f,
-									  &met, err)) != RS_OK)
+	if (method == RS_AUG_WEIGHTED)
+	{
+		/* scikit-learn's class_weight='balanced': n / (2 n_c) */
+		if (!(w = rs_alloc_array((size_t) n_all, sizeof(double))))
+		{
+			st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		for (int i = 0; i < n_all; i++)
+			w[i] = (double) n_all / (2.0 * (yall[i] ? n1 : n_all - n1));
+	}
+	if (method == RS_AUG_THRESHOLD &&
+		(st = tune_threshold(&clf, X, yall, n_all, p, f, seed, &threshold, err)) != RS_OK)
+		goto done;
+	if ((st = rs_classifier_fit_metrics(&clf, X, yall, w, n_all, Xte, yte, n_te, p, f,
+										threshold, &met, err)) != RS_OK)
 		goto done;
 	res->accuracy = met.accuracy;
 	res->recall = met.recall;
@@ -150,6 +266,7 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 	res->seconds = now_seconds() - t0;
 done:
 	rs_free(X);
+	rs_free(w);
 	rs_free(yall);
 	return st;
 }

@@ -11,6 +11,7 @@
 #define RS_EVALUATE_H
 
 #include "classifier.h"
+#include "rng.h"
 #include "rs_common.h"
 #include "table.h"
 
@@ -22,10 +23,16 @@ typedef enum rs_augment
 	RS_AUG_NONE = 0,			/* the training part as it is */
 	RS_AUG_SMOTE = 1,			/* SMOTE(-NC) minority rows to 1:1 */
 	RS_AUG_GAN = 2,				/* GAN minority rows to 1:1 */
-	RS_AUG_SMOTENC = 3			/* SMOTE-NC table rows to 1:1 */
+	RS_AUG_SMOTENC = 3,			/* SMOTE-NC table rows to 1:1 */
+	RS_AUG_WEIGHTED = 4,		/* no new rows: class weights n / (2 n_c) */
+	RS_AUG_THRESHOLD = 5,		/* no new rows: the F1-best threshold, tuned */
+	RS_AUG_RANDOM = 6			/* copies of minority rows, drawn, to 1:1 */
 } rs_augment;
 
-#define RS_EVAL_MAX_METHODS 4
+#define RS_EVAL_MAX_METHODS 7
+
+/* The share of the training part that RS_AUG_THRESHOLD tunes its threshold on. */
+#define RS_EVAL_THRESHOLD_FRACTION 0.25
 
 typedef struct rs_eval_config
 {
@@ -62,6 +69,16 @@ typedef struct rs_eval_result
 } rs_eval_result;
 
 /*
+ * Random oversampling (imbalanced-learn's RandomOverSampler): copies of
+ * the minority rows (y = 1) of the n rows of X (p features), drawn
+ * uniformly with replacement with rng, into Xnew until the classes are
+ * 1:1; *n_new gets their count (n - 2 n1, 0 when the minority is not
+ * smaller), the rows Xnew must hold.
+ */
+rs_status	rs_random_oversample(const double *X, const int *y, int n, int p, rs_rng *rng,
+								 double *Xnew, int *n_new, rs_error *err);
+
+/*
  * Run the paper's experiment on table t with labels y (1 = minority): for
  * every size and run, a stratified subsample (all rows for size 0), a
  * stratified train/test split shared by every method (paired), the
@@ -71,7 +88,14 @@ typedef struct rs_eval_result
  * training part; RS_AUG_SMOTE interpolates in that feature space
  * (imbalanced-learn's SMOTE on the encoded matrix, the reference
  * protocol), RS_AUG_SMOTENC and RS_AUG_GAN make table rows that are then
- * encoded.  out[(s * n_methods + m) * runs + r].  *smote_k_used gets the
+ * encoded; RS_AUG_RANDOM copies minority rows of the training part
+ * (imbalanced-learn's RandomOverSampler); RS_AUG_WEIGHTED adds no rows
+ * and fits with class weights n / (2 n_c) (scikit-learn's
+ * class_weight='balanced'); RS_AUG_THRESHOLD adds no rows, fits on a
+ * stratified 75% of the training part, takes the threshold of best F1 on
+ * the other 25% (rs_best_f1_threshold), refits on the whole training part
+ * and scores the test part at that threshold.
+ * out[(s * n_methods + m) * runs + r].  *smote_k_used gets the
  * smallest neighbour count SMOTE could use (below smote_k when a training
  * part had too few minority rows).
  */

@@ -436,6 +436,191 @@ test_scoring_steps(void)
 	rs_table_free(te);
 }
 
+/*
+ * Without row weights the fit is the unweighted one bit for bit: NULL
+ * and weights of 1 give the same bits as rs_logreg_fit, iterations
+ * included.  (The bits of this fit are also those the code gave before
+ * row weights existed, on the machine they were added on; not checked
+ * here, since OpenBLAS's kernels and so the last bits vary by CPU.)
+ */
+static void
+test_logreg_unweighted_bits(void)
+{
+	enum
+	{
+		n = 300, p = 4
+	};
+	static double X[n * p],
+				ones[n];
+	static int	y[n];
+	rs_rng		rng;
+	rs_logreg	a,
+				b,
+				c;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 12);
+	for (int i = 0; i < n; i++)
+	{
+		double		z = -1.2;
+
+		for (int j = 0; j < p; j++)
+		{
+			X[i * p + j] = rs_rng_normal(&rng);
+			z += X[i * p + j] * (0.5 - 0.3 * j);
+		}
+		y[i] = rs_rng_uniform(&rng) < 1.0 / (1.0 + exp(-z));
+		ones[i] = 1.0;
+	}
+	CHECK(rs_logreg_fit(&a, X, y, n, p, 0.7, &err) == RS_OK);
+	CHECK(rs_logreg_fit_weighted(&b, X, y, NULL, n, p, 0.7, &err) == RS_OK);
+	CHECK(rs_logreg_fit_weighted(&c, X, y, ones, n, p, 0.7, &err) == RS_OK);
+	CHECK(memcmp(a.coef, b.coef, sizeof(double) * p) == 0 && a.intercept == b.intercept);
+	CHECK(memcmp(a.coef, c.coef, sizeof(double) * p) == 0 && a.intercept == c.intercept);
+	CHECK(a.n_iter == c.n_iter);
+	rs_logreg_free(&a);
+	rs_logreg_free(&b);
+	rs_logreg_free(&c);
+}
+
+/*
+ * A row of weight 2 is the row twice, and weight 3 three times: the
+ * weighted fit equals the fit on the duplicated rows to 1e-9, and the
+ * weights move the fit (class weights raise the minority's intercept).
+ */
+static void
+test_logreg_weighted_duplicates(void)
+{
+	enum
+	{
+		n = 120, p = 3
+	};
+	static double X[n * p],
+				Xd[3 * n * p],
+				w[n];
+	static int	y[n],
+				yd[3 * n];
+	int			nd = 0,
+				n1 = 0;
+	rs_rng		rng;
+	rs_logreg	a,
+				b,
+				u,
+				bal;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 5);
+	for (int i = 0; i < n; i++)
+	{
+		double		z = -1.5;
+
+		for (int j = 0; j < p; j++)
+		{
+			X[i * p + j] = rs_rng_normal(&rng);
+			z += X[i * p + j] * (j == 1 ? -0.8 : 0.6);
+		}
+		y[i] = rs_rng_uniform(&rng) < 1.0 / (1.0 + exp(-z));
+		n1 += y[i];
+		w[i] = 1.0 + i % 3;
+		for (int k = 0; k < (int) w[i]; k++)
+		{
+			memcpy(Xd + (size_t) nd * p, X + (size_t) i * p, sizeof(double) * p);
+			yd[nd++] = y[i];
+		}
+	}
+	CHECK(rs_logreg_fit_weighted(&a, X, y, w, n, p, 1.3, &err) == RS_OK);
+	CHECK(rs_logreg_fit(&b, Xd, yd, nd, p, 1.3, &err) == RS_OK);
+	CHECK(a.converged && b.converged);
+	for (int j = 0; j < p; j++)
+		CHECK_NEAR(a.coef[j], b.coef[j], 1e-9);
+	CHECK_NEAR(a.intercept, b.intercept, 1e-9);
+
+	/* class_weight='balanced' lifts the minority's log odds */
+	for (int i = 0; i < n; i++)
+		w[i] = (double) n / (2.0 * (y[i] ? n1 : n - n1));
+	CHECK(rs_logreg_fit(&u, X, y, n, p, 1.3, &err) == RS_OK);
+	CHECK(rs_logreg_fit_weighted(&bal, X, y, w, n, p, 1.3, &err) == RS_OK);
+	CHECK(bal.intercept > u.intercept + 0.5);
+	rs_logreg_free(&bal);
+
+	/* bad weights */
+	w[7] = 0.0;
+	CHECK(rs_logreg_fit_weighted(&bal, X, y, w, n, p, 1.3, &err) == RS_ERR_INVALID);
+	CHECK(strstr(err.msg, "weight") != NULL);
+	w[7] = NAN;
+	CHECK(rs_logreg_fit_weighted(&bal, X, y, w, n, p, 1.3, &err) == RS_ERR_INVALID);
+	rs_logreg_free(&a);
+	rs_logreg_free(&b);
+	rs_logreg_free(&u);
+}
+
+/*
+ * The F1-best threshold of a constructed validation set, checked against
+ * the F1 of every cut computed by rs_metrics_compute; ties keep the lower
+ * threshold.
+ */
+static void
+test_best_f1_threshold(void)
+{
+	/* sorted by score: F1 is best (0.8) with the top six positive */
+	double		s[8] = {-2.0, -1.0, -0.5, 0.0, 0.4, 1.0, 2.0, 3.0};
+	int			y[8] = {0, 0, 1, 0, 1, 1, 0, 1};
+	double		t,
+				f1,
+				best = -1.0;
+	rs_metrics	m;
+	rs_error	err;
+
+	CHECK(rs_best_f1_threshold(s, y, 8, &t, &f1, &err) == RS_OK);
+	for (int k = -1; k < 8; k++)
+	{
+		double		cut = k < 0 ? -INFINITY : s[k];
+
+		CHECK(rs_metrics_compute(s, y, 8, cut, &m, &err) == RS_OK);
+		best = fmax(best, m.f1);
+	}
+	CHECK_NEAR(f1, best, 1e-12);
+	/* above -0.75: tp 4, fp 2, fn 0: F1 0.8 (above 0.0 only 0.75) */
+	CHECK(rs_metrics_compute(s, y, 8, t, &m, &err) == RS_OK);
+	CHECK_NEAR(m.f1, best, 1e-12);
+	CHECK_NEAR(t, -0.75, 1e-15);	/* the midpoint of -1.0 and -0.5 */
+
+	/* the order of the rows does not matter */
+	{
+		double		s2[3] = {5.0, 1.0, 3.0};
+		int			y2[3] = {1, 0, 0};
+
+		CHECK(rs_best_f1_threshold(s2, y2, 3, &t, &f1, &err) == RS_OK);
+		CHECK_NEAR(f1, 1.0, 1e-12);
+		CHECK_NEAR(t, 4.0, 1e-15);
+	}
+	{
+		double		s3[4] = {0.0, 1.0, 2.0, 3.0};
+		int			y3[4] = {1, 0, 0, 1};
+
+		/* all positive: 2 tp of 4: F1 2/3; top one: F1 2/3: the lower wins */
+		CHECK(rs_best_f1_threshold(s3, y3, 4, &t, &f1, &err) == RS_OK);
+		CHECK_NEAR(f1, 2.0 / 3.0, 1e-12);
+		CHECK(t == -INFINITY);
+	}
+	{
+		/* tied scores move together */
+		double		s4[5] = {1.0, 1.0, 1.0, 0.0, 0.0};
+		int			y4[5] = {1, 0, 1, 0, 0};
+
+		CHECK(rs_best_f1_threshold(s4, y4, 5, &t, &f1, &err) == RS_OK);
+		CHECK_NEAR(f1, 0.8, 1e-12);
+		CHECK_NEAR(t, 0.5, 1e-15);
+	}
+	{
+		int			y0[3] = {0, 0, 0};
+		double		sn[3] = {0.0, NAN, 1.0};
+
+		CHECK(rs_best_f1_threshold(s, y0, 3, &t, &f1, &err) == RS_ERR_INVALID);
+		CHECK(rs_best_f1_threshold(sn, y, 3, &t, &f1, &err) == RS_ERR_NUMERIC);
+	}
+}
+
 int
 main(void)
 {
@@ -444,6 +629,9 @@ main(void)
 	RUN(test_logreg_separable);
 	RUN(test_logreg_intercept_only);
 	RUN(test_logreg_errors);
+	RUN(test_logreg_unweighted_bits);
+	RUN(test_logreg_weighted_duplicates);
+	RUN(test_best_f1_threshold);
 	RUN(test_metrics_match_sklearn);
 	RUN(test_metrics_edges);
 	RUN(test_pr_auc);

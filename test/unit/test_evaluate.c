@@ -302,14 +302,19 @@ test_evaluate_deterministic(void)
  * One run on the whole table redone by hand from the public pieces: the
  * run's stream (seed mixed with the size and run numbers, its first draw
  * seeding the methods), the stratified split, the design fitted on the
- * training part only, SMOTE on the encoded minority rows up to 1:1, the
- * classifier, the metrics.  Pins reproducibility: a seed gives the same
+ * training part only, SMOTE on the encoded minority rows up to 1:1 or
+ * random copies of them, class weights n / (2 n_c), or the threshold of
+ * best F1 on a stratified 25% of the training part, the classifier, the
+ * metrics.  Pins reproducibility: a seed gives the same
  * numbers from one version to the next.
  */
 static void
 reference_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
-			  int r, int m, rs_eval_result *res)
+			  int r, int m, rs_eval_result *res, double *tuned)
 {
+	rs_augment	method;
+	double	   *w = NULL,
+				threshold = 0.0;
 	int			n = t->n_rows,
 				n_tr,
 				n_te,
@@ -345,7 +350,8 @@ reference_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 	for (int i = 0; i < n_tr; i++)
 		n1 += y[tr[i]];
 	CHECK(rs_design_fit(&d, train, &err) == RS_OK);
-	n_new = cfg->methods[m] == RS_AUG_SMOTE ? n_tr - 2 * n1 : 0;
+	method = cfg->methods[m];
+	n_new = (method == RS_AUG_SMOTE || method == RS_AUG_RANDOM) ? n_tr - 2 * n1 : 0;
 	n_all = n_tr + n_new;
 	X = malloc(sizeof(double) * n_all * d.p);
 	ytr = malloc(sizeof(int) * n_all);
@@ -363,16 +369,65 @@ reference_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 	}
 	for (int i = n_tr; i < n_all; i++)
 		ytr[i] = 1;
-	if (n_new > 0)
-	{
-		rs_rng_seed(&rng, run_seed + (uint64_t) m);
+	/* each method's stream: the run's seed plus the method's number */
+	rs_rng_seed(&rng, run_seed + (uint64_t) method);
+	if (n_new > 0 && method == RS_AUG_SMOTE)
 		CHECK(rs_smote_dense(Xmin, n1, d.p, n_new, cfg->smote_k, &rng,
 							 X + (size_t) n_tr * d.p, &k_used, &err) == RS_OK);
+	/* random: minority rows in training order, drawn uniformly */
+	for (int i = 0; method == RS_AUG_RANDOM && i < n_new; i++)
+		memcpy(X + (size_t) (n_tr + i) * d.p, Xmin + (size_t) rs_rng_below(&rng, n1) * d.p,
+			   sizeof(double) * d.p);
+	if (method == RS_AUG_WEIGHTED)
+	{
+		w = malloc(sizeof(double) * n_all);
+		for (int i = 0; i < n_all; i++)
+			w[i] = (double) n_tr / (2.0 * (ytr[i] ? n1 : n_tr - n1));
+	}
+	if (method == RS_AUG_THRESHOLD)
+	{
+		/* fit on a stratified 75%, the F1-best cut of the other 25% */
+		int		   *fi = malloc(sizeof(int) * n_tr),
+				   *vi = malloc(sizeof(int) * n_tr),
+				   *yf = malloc(sizeof(int) * n_tr),
+				   *yv = malloc(sizeof(int) * n_tr);
+		double	   *Xf = malloc(sizeof(double) * n_tr * d.p),
+				   *Xv = malloc(sizeof(double) * n_tr * d.p),
+				   *sv = malloc(sizeof(double) * n_tr);
+		int			nf,
+					nv;
+
+		CHECK(rs_stratified_split(ytr, n_tr, 0.25, &rng, fi, &nf, vi, &nv, &err) == RS_OK);
+		CHECK(nv == (int) ceil(0.25 * n_tr));
+		for (int i = 0; i < nf; i++)
+		{
+			yf[i] = ytr[fi[i]];
+			memcpy(Xf + (size_t) i * d.p, X + (size_t) fi[i] * d.p, sizeof(double) * d.p);
+		}
+		for (int i = 0; i < nv; i++)
+		{
+			yv[i] = ytr[vi[i]];
+			memcpy(Xv + (size_t) i * d.p, X + (size_t) vi[i] * d.p, sizeof(double) * d.p);
+		}
+		CHECK(rs_logreg_fit(&model, Xf, yf, nf, d.p, cfg->C, &err) == RS_OK);
+		rs_logreg_decision(&model, Xv, nv, sv);
+		CHECK(rs_best_f1_threshold(sv, yv, nv, &threshold, NULL, &err) == RS_OK);
+		rs_logreg_free(&model);
+		free(fi);
+		free(vi);
+		free(yf);
+		free(yv);
+		free(Xf);
+		free(Xv);
+		free(sv);
 	}
 	memset(&model, 0, sizeof(model));
-	CHECK(rs_logreg_fit(&model, X, ytr, n_all, d.p, cfg->C, &err) == RS_OK);
+	CHECK(rs_logreg_fit_weighted(&model, X, ytr, w, n_all, d.p, cfg->C, &err) == RS_OK);
 	rs_logreg_decision(&model, Xte, n_te, scores);
-	CHECK(rs_metrics_compute(scores, yte, n_te, 0.0, &met, &err) == RS_OK);
+	CHECK(rs_metrics_compute(scores, yte, n_te, threshold, &met, &err) == RS_OK);
+	if (tuned)
+		*tuned = threshold;
+	free(w);
 	memset(res, 0, sizeof(*res));
 	res->accuracy = met.accuracy;
 	res->recall = met.recall;
@@ -404,23 +459,33 @@ test_evaluate_matches_reference(void)
 			   *y;
 	rs_table   *t = signal_table(240, 12, &y, &n1);
 	int			sizes[1] = {0};
-	rs_augment	methods[2] = {RS_AUG_NONE, RS_AUG_SMOTE};
+	rs_augment	methods[5] = {RS_AUG_NONE, RS_AUG_SMOTE, RS_AUG_WEIGHTED,
+	RS_AUG_THRESHOLD, RS_AUG_RANDOM};
 	rs_eval_config cfg;
-	rs_eval_result out[2 * 3],
+	rs_eval_result out[5 * 3],
 				ref;
 	rs_error	err;
-	int			k_used;
+	int			k_used,
+				moved = 0;
+	double		tuned;
 
 	base_config(&cfg, sizes, 1);
 	cfg.seed = UINT64_C(0xDEADBEEF12345);
-	set_methods(&cfg, 2, methods);
+	set_methods(&cfg, 5, methods);
 	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
-	for (int m = 0; m < 2; m++)
+	for (int m = 0; m < 5; m++)
 		for (int r = 0; r < 3; r++)
 		{
-			reference_run(t, y, &cfg, r, m, &ref);
+			reference_run(t, y, &cfg, r, m, &ref, &tuned);
 			CHECK(same_metrics(result_cell(out, &cfg, 0, m, r), &ref));
+			if (methods[m] == RS_AUG_THRESHOLD)
+				moved += tuned != 0.0;
+			/* no method is none: each changes some run */
+			if (m > 0)
+				moved += !same_metrics(result_cell(out, &cfg, 0, m, r),
+									   result_cell(out, &cfg, 0, 0, r));
 		}
+	CHECK(moved >= 3 + 4);
 	rs_table_free(t);
 	free(y);
 }
@@ -598,6 +663,109 @@ test_evaluate_gan(void)
 	free(y);
 }
 
+/*
+ * Random oversampling: the minority brought to 1:1 with copies of real
+ * minority rows only, every minority row a candidate, the same rows for
+ * the same seed; nothing added when the minority is not smaller.
+ */
+static void
+test_random_oversample(void)
+{
+	enum
+	{
+		n = 50, p = 3
+	};
+	double		X[n * p],
+				Xnew[n * p];
+	int			y[n],
+				n1 = 0,
+				n_new,
+				used[n] = {0};
+	double		again[n * p];
+	rs_rng		rng;
+	rs_error	err;
+
+	for (int i = 0; i < n; i++)
+	{
+		y[i] = i % 5 == 2;		/* 10 minority rows */
+		n1 += y[i];
+		for (int j = 0; j < p; j++)
+			X[i * p + j] = i * 10.0 + j;	/* every row distinct */
+	}
+	rs_rng_seed(&rng, 77);
+	CHECK(rs_random_oversample(X, y, n, p, &rng, Xnew, &n_new, &err) == RS_OK);
+	CHECK(n_new == n - 2 * n1);
+	CHECK(n1 + n_new == n - n1);	/* 1:1 */
+	for (int k = 0; k < n_new; k++)
+	{
+		int			src = -1;
+
+		for (int i = 0; i < n; i++)
+			if (memcmp(Xnew + (size_t) k * p, X + (size_t) i * p, sizeof(double) * p) == 0)
+				src = i;
+		CHECK(src >= 0 && y[src] == 1);
+		if (src >= 0)
+			used[src]++;
+	}
+	{
+		int			distinct = 0;
+
+		for (int i = 0; i < n; i++)
+			distinct += used[i] > 0;
+		CHECK(distinct >= 6);	/* 30 draws of 10 rows: not one row repeated */
+	}
+	rs_rng_seed(&rng, 77);
+	CHECK(rs_random_oversample(X, y, n, p, &rng, again, &n_new, &err) == RS_OK);
+	CHECK(memcmp(again, Xnew, sizeof(double) * n_new * p) == 0);
+
+	/* balanced already: no rows */
+	for (int i = 0; i < n; i++)
+		y[i] = i % 2;
+	CHECK(rs_random_oversample(X, y, n, p, &rng, Xnew, &n_new, &err) == RS_OK);
+	CHECK(n_new == 0);
+	for (int i = 0; i < n; i++)
+		y[i] = 0;
+	CHECK(rs_random_oversample(X, y, n, p, &rng, Xnew, &n_new, &err) == RS_ERR_INVALID);
+}
+
+/*
+ * The new methods with the boosted classifier: deterministic, the
+ * metrics in range, weighted and threshold not the same as none.
+ */
+static void
+test_evaluate_baselines_boosted(void)
+{
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(300, 21, &y, &n1);
+	int			sizes[1] = {0};
+	rs_augment	methods[4] = {RS_AUG_NONE, RS_AUG_WEIGHTED, RS_AUG_THRESHOLD, RS_AUG_RANDOM};
+	rs_eval_config cfg;
+	rs_eval_result a[4 * 2],
+				b[4 * 2];
+	rs_error	err;
+	int			k_used,
+				differ = 0;
+
+	base_config(&cfg, sizes, 1);
+	cfg.runs = 2;
+	cfg.classifier = RS_CLASSIFIER_BOOSTED;
+	set_methods(&cfg, 4, methods);
+	CHECK(rs_evaluate_run(t, y, &cfg, a, &k_used, &err) == RS_OK);
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	for (int i = 0; i < 8; i++)
+	{
+		CHECK(same_metrics(&a[i], &b[i]));
+		CHECK(in_unit(a[i].f1) && in_unit(a[i].pr_auc) && a[i].roc_auc > 0.7);
+	}
+	for (int m = 1; m < 4; m++)
+		for (int r = 0; r < 2; r++)
+			differ += !same_metrics(result_cell(a, &cfg, 0, m, r), result_cell(a, &cfg, 0, 0, r));
+	CHECK(differ >= 4);
+	rs_table_free(t);
+	free(y);
+}
+
 int
 main(void)
 {
@@ -607,5 +775,7 @@ main(void)
 	RUN(test_evaluate_small_minority);
 	RUN(test_evaluate_errors);
 	RUN(test_evaluate_gan);
+	RUN(test_random_oversample);
+	RUN(test_evaluate_baselines_boosted);
 	return unit_summary("test_evaluate");
 }
