@@ -2,10 +2,12 @@
  * evaluate.c
  *	  raresynth_evaluate(): the paper's experiment inside the database.
  *	  For each size and run: a stratified subsample, a stratified split
- *	  shared by every method, the training part augmented (none, SMOTE,
- *	  GAN) to 1:1, the built-in classifier fitted on it and scored on the
- *	  untouched test part; one row per (method, size) with means, standard
- *	  deviations and paired differences against none and SMOTE.
+ *	  shared by every method, the training part treated by each method
+ *	  (none; smote, smotenc, gan, random: rows added to 1:1; weighted:
+ *	  class weights; threshold: a tuned decision threshold), the built-in
+ *	  classifier fitted on it and scored on the untouched test part; one
+ *	  row per (method, size) with means, standard deviations and paired
+ *	  differences against none, SMOTE and the best method that is not gan.
  */
 #include "postgres.h"
 
