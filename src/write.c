@@ -96,7 +96,8 @@ name_with_suffix(const char *base, const char *suffix, bool for_view)
 				 errdetail("Names have at most %d bytes; truncated, sources whose names start alike would share it.",
 						   NAMEDATALEN - 1),
 				 for_view ?
-				 errhint("Rename the source to at most %d bytes.", (int) (NAMEDATALEN - 1 - strlen(suffix))) :
+				 errhint("Pass improved => false, or a target whose name has at most %d bytes.",
+						 (int) (NAMEDATALEN - 1 - strlen(suffix))) :
 				 errhint("Pass a shorter target name.")));
 	return s;
 }
