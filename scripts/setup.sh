@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS="postgresql-15 postgresql-server-dev-15 libopenblas-dev libxgboost-dev make gcc clang libclang-rt-14-dev valgrind gnuplot-nox fonts-dejavu-core"
+PKGS="postgresql-15 postgresql-server-dev-15 libopenblas-dev libxgboost-dev make gcc clang libclang-rt-14-dev valgrind gnuplot-nox fonts-dejavu-core python3-psycopg"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -115,9 +115,9 @@ SET DateStyle = 'German, DMY';
 SET TimeZone = 'Asia/Tokyo';
 SELECT class_counts FROM raresynth_profile('rt_date', 'y', '{t}') WHERE kind = 'label';
 SELECT raresynth_synthesize('rt_date_y', target => 'rt_date_sy');
-SELECT y, count(*) FROM rt_date_improved GROUP BY y ORDER BY y;
+SELECT y, count(*) FROM rt_date_sy_improved GROUP BY y ORDER BY y;
 SELECT raresynth_synthesize('rt_date_t', target => 'rt_date_st');
-SELECT t, count(*) FROM rt_date_improved GROUP BY t ORDER BY t;
+SELECT t, count(*) FROM rt_date_st_improved GROUP BY t ORDER BY t;
 RESET DateStyle;
 RESET TimeZone;
 
@@ -161,7 +161,7 @@ INSERT INTO rt_swap SELECT 7, 'b', 0 FROM generate_series(1, 100);
 GRANT SELECT ON rt_swap TO PUBLIC;
 SET ROLE rs_rt_vic;
 SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('rt_swap_m', 5, 'rt_swap_out')$$);
-SELECT count(*) FROM pg_class WHERE relname IN ('rt_swap_out', 'rt_swap_improved');
+SELECT count(*) FROM pg_class WHERE relname IN ('rt_swap_out', 'rt_swap_out_improved');
 -- her own table of that name again: the model's source
 RESET ROLE;
 DROP TABLE rt_swap;

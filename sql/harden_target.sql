@@ -103,27 +103,29 @@ SELECT count(*) FROM victim_indexed;
 RESET ROLE;
 SELECT count(*) AS stolen FROM stolen;
 DROP FUNCTION public.raresynth_sample(name, bigint, vsrc, bigint);
-DROP VIEW vsrc_improved;
+DROP VIEW victim_indexed_improved;
 
--- 3. the <source>_improved view: another role's view is never replaced
--- (for a superuser either), a table of that name is not a view, and the
--- target cannot be the view
+-- 3. the improved view (<target>_improved; <source>_improved for the
+-- default target): another role's view is never replaced (for a
+-- superuser either), a table of that name is not a view, and the target
+-- cannot be a view
 SET ROLE rs_mallory;
-CREATE VIEW vsrc_improved AS SELECT (jsonb_populate_record(NULL::vsrc, '{"patient_id": "planted"}')).*;
-CREATE VIEW heart_improved AS SELECT (jsonb_populate_record(NULL::heart, '{"patient_id": "planted"}')).*;
+CREATE VIEW victim_syn_improved AS SELECT (jsonb_populate_record(NULL::vsrc, '{"patient_id": "planted"}')).*;
+CREATE VIEW heart_syn_improved AS SELECT (jsonb_populate_record(NULL::heart, '{"patient_id": "planted"}')).*;
 RESET ROLE;
 SET ROLE rs_victim;
 SELECT code, message FROM pg_temp.try($$SELECT raresynth_synthesize('victim_model', 5, 'victim_syn', seed => 1)$$);
 RESET ROLE;
 SELECT code, message, hint FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk', 5, 'heart_syn', seed => 1)$$);
-SELECT pg_get_viewdef('heart_improved') LIKE '%planted%' AS still_planted;
-DROP VIEW vsrc_improved, heart_improved;
+SELECT pg_get_viewdef('heart_syn_improved') LIKE '%planted%' AS still_planted;
+DROP VIEW victim_syn_improved, heart_syn_improved;
 SET ROLE rs_victim;
-CREATE TABLE vsrc_improved (x int);
+CREATE TABLE victim_syn_improved (x int);
 SELECT code, message FROM pg_temp.try($$SELECT raresynth_synthesize('victim_model', 5, 'victim_syn', seed => 1)$$);
-DROP TABLE vsrc_improved;
-SELECT code, message FROM pg_temp.try($$SELECT raresynth_synthesize('victim_model', 5, 'vsrc_improved', seed => 1)$$);
-SELECT to_regclass('vsrc_improved') AS improved, to_regclass('victim_syn') AS syn;
+DROP TABLE victim_syn_improved;
+SELECT raresynth_synthesize('victim_model', 5, 'victim_syn', seed => 1);
+SELECT code, message FROM pg_temp.try($$SELECT raresynth_synthesize('victim_model', 5, 'victim_syn_improved', seed => 1)$$);
+SELECT to_regclass('victim_syn_improved_improved') AS improved_of_view, (SELECT count(*) FROM victim_syn) AS syn;
 
 -- 4. what a target must be: a table, not the source, not read by the
 -- source (a view over the source would append to it)
@@ -201,10 +203,12 @@ SELECT model FROM raresynth_train('source_with_a_long_name_for_testing_target_na
                                   model => 'long_model', epochs => 1, seed => 1, options => :'small');
 SELECT code, message, hint FROM pg_temp.try($$SELECT raresynth_synthesize('long_model', 5, seed => 1)$$);
 SELECT raresynth_synthesize('long_model', 5, 'long_syn', seed => 1);
-SELECT count(*) FROM source_with_a_long_name_for_testing_target_names_abcde_improved;
+SELECT count(*) FROM long_syn_improved;
 SELECT model FROM raresynth_train('source_with_a_rather_long_name_for_testing_targets_0000000_b', 'risk', model => 'long_b_model',
                                   epochs => 1, seed => 1, options => :'small');
-SELECT code, message, hint FROM pg_temp.try($$SELECT raresynth_synthesize('long_b_model', 5, 'long_b_syn', seed => 1)$$);
+SELECT code, message, hint FROM pg_temp.try($$SELECT raresynth_synthesize('long_b_model', 5, 'long_b_syn_with_a_name_that_fits_a_table_but_not_its_view_', seed => 1)$$);
+SELECT raresynth_synthesize('long_b_model', 5, 'long_b_syn_with_a_name_that_fits_a_table_but_not_its_view_', seed => 1, improved => false);
+SELECT count(*) FROM long_b_syn_with_a_name_that_fits_a_table_but_not_its_view_;
 SELECT relname FROM pg_class WHERE relname LIKE 'source_with_a_%' ORDER BY relname;
 
 -- 7. a read-only transaction: refused before any generation, whatever the
@@ -218,7 +222,7 @@ ROLLBACK;
 -- clean up
 DROP TABLE source_with_a_rather_long_name_for_testing_targets_0000000_a,
     source_with_a_rather_long_name_for_testing_targets_0000000_b,
-    source_with_a_long_name_for_testing_target_names_abcde, long_a_smote, long_syn CASCADE;
+    source_with_a_long_name_for_testing_target_names_abcde, long_a_smote, long_syn, long_b_syn_with_a_name_that_fits_a_table_but_not_its_view_ CASCADE;
 DROP SCHEMA rs_open, rs_closed CASCADE;
 DELETE FROM raresynth.models;
 DROP OWNED BY rs_victim, rs_mallory;

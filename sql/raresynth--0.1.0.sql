@@ -146,12 +146,14 @@ CREATE FUNCTION raresynth_synthesize(
         model name,
         n bigint DEFAULT NULL,
         target text DEFAULT NULL,
-        seed bigint DEFAULT NULL)
+        seed bigint DEFAULT NULL,
+        improved boolean DEFAULT true,
+        marker text DEFAULT NULL)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'raresynth_synthesize'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION raresynth_synthesize(name, bigint, text, bigint) IS
-    'append n synthetic rows (NULL: enough for 1:1 with the majority) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_synthetic), and create or replace the view <source>_improved; returns rows written';
+COMMENT ON FUNCTION raresynth_synthesize(name, bigint, text, bigint, boolean, text) IS
+    'append n synthetic rows (NULL: enough for 1:1 with the majority) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_synthetic); improved: also create the view source UNION ALL target (<source>_improved for the default target, else <target>_improved; never redefined), with a boolean column marker true for synthetic rows if named; returns rows written';
 
 -------------------------------------------------------------------------------
 -- Quality of synthetic rows

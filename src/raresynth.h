@@ -255,13 +255,15 @@ extern void rs_rowmaker_fill(RsRowMaker *rm, const rs_table *t, int row,
  * ---- write.c: the targets of synthesize and SMOTE (the one writer) ----
  * rs_target_open checks and locks the target (creating it if missing),
  * rs_target_write stores the rows a RsRowNext gives (false when there are
- * no more), made for rs_target_tupdesc; rs_target_finish writes the
- * <source>_improved view.
+ * no more), made for rs_target_tupdesc; rs_target_finish creates the
+ * target's improved view (<source>_improved for the default target, else
+ * <target>_improved), never redefining one.
  */
 typedef struct RsTarget RsTarget;
 typedef bool (*RsRowNext) (void *arg, Datum *values, bool *nulls);
 extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char *suffix,
-								const struct rs_model_meta *meta, bool with_view);
+								const struct rs_model_meta *meta, bool with_view,
+								const char *marker);
 extern TupleDesc rs_target_tupdesc(const RsTarget *t);
 extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value);
 extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);

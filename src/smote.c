@@ -81,7 +81,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 				 errmsg("SMOTE needs at least 2 rows of class \"%s\", there is 1", minority),
 				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
 	rs_source_meta(src, minority, seed, &meta);
-	t = rs_target_open(src->relid, target, "_smote", &meta, false);
+	t = rs_target_open(src->relid, target, "_smote", &meta, false, NULL);
 	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority) : PG_GETARG_INT64(2);
 	if (n > PG_INT32_MAX / 2)
 		ereport(ERROR,

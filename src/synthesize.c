@@ -2,8 +2,9 @@
  * synthesize.c
  *	  raresynth_synthesize(): write synthetic minority rows of a model (the
  *	  row stream of sample.c) to the companion table <source>_synthetic or
- *	  another target (rs_target_* in write.c) and create or replace the
- *	  view <source>_improved.
+ *	  another target (rs_target_* in write.c) and create the target's
+ *	  improved view (<source>_improved for the default target, else
+ *	  <target>_improved) unless improved is false.
  */
 #include "postgres.h"
 
@@ -22,10 +23,12 @@ stream_next(void *arg, Datum *values, bool *nulls)
 }
 
 /*
- * raresynth_synthesize(model name, n bigint, target text, seed bigint)
- * returns bigint: rows written to the target.  n NULL: enough to bring the
- * minority to 1:1 with the largest class, counting the rows already in the
- * target.
+ * raresynth_synthesize(model name, n bigint, target text, seed bigint,
+ * improved boolean, marker text) returns bigint: rows written to the
+ * target.  n NULL: enough to bring the minority to 1:1 with the largest
+ * class, counting the rows already in the target.  improved: create the
+ * target's improved view (an existing one is left only if it is exactly
+ * that view); marker: a boolean column of it, true for synthetic rows.
  */
 PG_FUNCTION_INFO_V1(raresynth_synthesize);
 Datum
@@ -38,6 +41,8 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	RsTarget   *t;
 	RsRowStream *rs;
 	int64		written;
+	bool		improved;
+	char	   *marker = NULL;
 
 	PreventCommandIfReadOnly("raresynth_synthesize()");
 	if (PG_ARGISNULL(0))
@@ -53,11 +58,26 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("n must be between 0 and " INT64_FORMAT, RS_MAX_SAMPLE_ROWS)));
 	}
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("improved must not be NULL"),
+				 errhint("Pass true to create the improved view, false to skip it.")));
+	improved = PG_GETARG_BOOL(4);
+	if (!PG_ARGISNULL(5))
+	{
+		marker = text_to_cstring(PG_GETARG_TEXT_PP(5));
+		if (!improved)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("marker needs the improved view"),
+					 errdetail("The marker is a column of the improved view, which improved => false skips.")));
+	}
 	sm = rs_catalog_load_model(model_name);
 	m = rs_model_from_state(sm);
 	t = rs_target_open(rs_model_source_relid(sm->source, sm->source_owner, m, sm->name),
 					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
-					   "_synthetic", &m->meta, true);
+					   "_synthetic", &m->meta, improved, marker);
 	if (n < 0)
 		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority), RS_MAX_SAMPLE_ROWS);
 	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL,

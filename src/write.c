@@ -6,7 +6,7 @@
  *	  counts what 1:1 needs; rs_target_write() stores rows through one bulk
  *	  path (straight into the heap when an INSERT would do nothing more, else
  *	  INSERT ... SELECT FROM unnest($1) in batches); rs_target_finish()
- *	  writes the <source>_improved view.
+ *	  creates the target's improved view (name_view, check_view).
  *
  * What a target must be (docs/security.md): an ordinary or partitioned
  * table (every partition an ordinary table too), not a system catalog,
@@ -26,6 +26,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
+#include "parser/parsetree.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
@@ -70,7 +71,11 @@ struct RsTarget
 	char	   *qname;			/* quoted, schema-qualified */
 	Oid			source_relid;
 	char	   *qsource;
-	char	   *view_name;		/* the <source>_improved view, or NULL */
+	Oid			view_nsp;
+	char	   *view_name;		/* the improved view to create, or NULL */
+	bool		view_exists;	/* it is there already, exactly as we make it */
+	char	   *marker;			/* its marker column, or NULL */
+	List	   *colnames;		/* the source's column names (char *) */
 	char	   *cols;			/* quoted column list of the source */
 };
 
@@ -91,7 +96,8 @@ name_with_suffix(const char *base, const char *suffix, bool for_view)
 				 errdetail("Names have at most %d bytes; truncated, sources whose names start alike would share it.",
 						   NAMEDATALEN - 1),
 				 for_view ?
-				 errhint("Rename the source to at most %d bytes.", (int) (NAMEDATALEN - 1 - strlen(suffix))) :
+				 errhint("Pass improved => false, or a target whose name has at most %d bytes.",
+						 (int) (NAMEDATALEN - 1 - strlen(suffix))) :
 				 errhint("Pass a shorter target name.")));
 	return s;
 }
@@ -272,7 +278,7 @@ check_target(RsTarget *t, const rs_model_meta *meta)
 
 /*
  * CREATE TABLE target (the source's columns in order, no constraints),
- * with PostgreSQL's own checks (CREATE on the schema).  Sets t->cols.
+ * with PostgreSQL's own checks (CREATE on the schema).
  */
 static void
 create_target(RsTarget *t)
@@ -305,22 +311,110 @@ create_target(RsTarget *t)
 }
 
 /*
- * The view <source>_improved: locked by name; if it exists it must be a
- * view the current user owns (CREATE OR REPLACE VIEW would otherwise
- * replace another role's view, or fail only after every row is written),
- * else the user needs CREATE on the source's schema.
+ * Is arm (one side of the UNION ALL) exactly
+ *	 SELECT <colnames>[, <marker_value> AS <marker>] FROM relid
+ * as rs_target_finish writes it?
+ */
+static bool
+improved_arm_matches(Query *q, Oid relid, List *colnames, const char *marker, bool marker_value)
+{
+	RangeTblEntry *rte;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (q == NULL || q->commandType != CMD_SELECT || q->setOperations || q->cteList ||
+		q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs || q->hasSubLinks ||
+		q->groupClause || q->groupingSets || q->havingQual || q->distinctClause ||
+		q->sortClause || q->limitCount || q->limitOffset || q->rowMarks ||
+		q->jointree == NULL || q->jointree->quals != NULL ||
+		list_length(q->jointree->fromlist) != 1 || list_length(q->rtable) != 1 ||
+		!IsA(linitial(q->jointree->fromlist), RangeTblRef) ||
+		list_length(q->targetList) != list_length(colnames) + (marker ? 1 : 0))
+		return false;
+	rte = linitial_node(RangeTblEntry, q->rtable);
+	if (rte->rtekind != RTE_RELATION || rte->relid != relid || !rte->inh || rte->tablesample)
+		return false;
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk || tle->resname == NULL)
+			return false;
+		if (i < list_length(colnames))
+		{
+			const char *col = list_nth(colnames, i);
+			Var		   *var = (Var *) tle->expr;
+			char	   *attname;
+
+			if (!IsA(var, Var) || var->varno != 1 || var->varlevelsup != 0 || var->varattno <= 0 ||
+				strcmp(tle->resname, col) != 0)
+				return false;
+			attname = get_attname(relid, var->varattno, true);
+			if (attname == NULL || strcmp(attname, col) != 0)
+				return false;
+		}
+		else
+		{
+			Const	   *c = (Const *) tle->expr;
+
+			if (!IsA(c, Const) || c->consttype != BOOLOID || c->constisnull ||
+				DatumGetBool(c->constvalue) != marker_value || strcmp(tle->resname, marker) != 0)
+				return false;
+		}
+		i++;
+	}
+	return true;
+}
+
+/*
+ * Is view (relation rel) exactly the improved view of t, as
+ * rs_target_finish would create it: security_invoker, source UNION ALL
+ * target, the source's columns, the same marker column or none?
+ */
+static bool
+improved_view_matches(Relation rel, const RsTarget *t)
+{
+	Query	   *q = get_view_query(rel);
+	SetOperationStmt *op = (SetOperationStmt *) q->setOperations;
+	RangeTblEntry *l,
+			   *r;
+
+	if (!RelationHasSecurityInvoker(rel) || op == NULL || !IsA(op, SetOperationStmt) ||
+		op->op != SETOP_UNION || !op->all ||
+		!IsA(op->larg, RangeTblRef) || !IsA(op->rarg, RangeTblRef) ||
+		q->jointree == NULL || q->jointree->quals != NULL || q->sortClause ||
+		q->limitCount || q->limitOffset || q->cteList || q->rowMarks)
+		return false;
+	l = rt_fetch(((RangeTblRef *) op->larg)->rtindex, q->rtable);
+	r = rt_fetch(((RangeTblRef *) op->rarg)->rtindex, q->rtable);
+	return l->rtekind == RTE_SUBQUERY && r->rtekind == RTE_SUBQUERY &&
+		improved_arm_matches(l->subquery, t->source_relid, t->colnames, t->marker, false) &&
+		improved_arm_matches(r->subquery, t->relid, t->colnames, t->marker, true);
+}
+
+/*
+ * The improved view of t, before any row is written: locked by name.  If
+ * a relation of that name exists it must be a view the current user owns
+ * (42809, 42501: another role's view is never replaced) and exactly the
+ * view we would create (42P07 otherwise: it is never redefined to show
+ * something else); then it is left as it is.  Else the user needs CREATE
+ * on its schema.
  */
 static void
-check_view(Oid nsp, const char *view_name)
+check_view(RsTarget *t)
 {
 	Oid			view;
+	char	   *qview = quote_qualified_identifier(get_namespace_name(t->view_nsp), t->view_name);
 
-	lock_relation_name(nsp, view_name);
-	view = get_relname_relid(view_name, nsp);
+	lock_relation_name(t->view_nsp, t->view_name);
+	view = get_relname_relid(t->view_name, t->view_nsp);
 	if (OidIsValid(view))
 	{
 		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(view));
 		Form_pg_class cls;
+		Relation	rel;
+		bool		matches,
+					invoker;
 
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "cache lookup failed for relation %u", view);
@@ -328,27 +422,96 @@ check_view(Oid nsp, const char *view_name)
 		if (cls->relkind != RELKIND_VIEW)
 			ereport(ERROR,
 					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("\"%s\" is not a view", view_name),
-					 errdetail("raresynth_synthesize() creates or replaces the view \"%s\" of the source and the target.",
-							   view_name)));
+					 errmsg("\"%s\" is not a view", t->view_name),
+					 errdetail("raresynth_synthesize() creates the view %s of %s and %s.",
+							   qview, t->qsource, t->qname),
+					 errhint("Drop it, pass improved => false, or write into another target.")));
 		if (!caller_owns(cls->relowner))
-			not_owner_error(true, view_name);
+			not_owner_error(true, t->view_name);
 		ReleaseSysCache(tup);
+		rel = relation_open(view, AccessExclusiveLock);
+		matches = improved_view_matches(rel, t);
+		invoker = RelationHasSecurityInvoker(rel);
+		relation_close(rel, NoLock);
+		if (!matches)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("view \"%s\" already exists and is not the improved view of %s and %s",
+							t->view_name, t->qsource, t->qname),
+					 errdetail("raresynth_synthesize() never redefines a view; this one shows other relations, columns or marker%s.",
+							   invoker ? "" : ", or lacks security_invoker"),
+					 errhint("Drop it, pass improved => false, or write into another target.")));
+		t->view_exists = true;
 	}
-	else if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(nsp));
+	else if (pg_namespace_aclcheck(t->view_nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(t->view_nsp));
+}
+
+/*
+ * The improved view's name (t->view_nsp, t->view_name): <source>_improved
+ * in the source's schema for the default target <source><suffix> there
+ * (what raresynth_synthesize('model') always made), else
+ * <target>_improved in the target's schema: one view per target.
+ */
+static void
+name_view(RsTarget *t, Oid source_nsp, const char *source_name, const char *suffix,
+		  Oid nsp, const char *relname)
+{
+	char	   *default_target = psprintf("%s%s", source_name, suffix);
+
+	if (nsp == source_nsp && strcmp(relname, default_target) == 0)
+	{
+		t->view_nsp = source_nsp;
+		t->view_name = name_with_suffix(source_name, "_improved", true);
+	}
+	else
+	{
+		t->view_nsp = nsp;
+		t->view_name = name_with_suffix(relname, "_improved", true);
+	}
+}
+
+/*
+ * A marker column name: not empty, not truncated, not a column of the
+ * source (descriptor desc).
+ */
+static void
+check_marker(const char *marker, TupleDesc desc)
+{
+	if (marker[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("marker must not be empty")));
+	if (strlen(marker) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("marker \"%s\" is too long", marker),
+				 errdetail("Column names have at most %d bytes.", NAMEDATALEN - 1)));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), marker) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("marker \"%s\" is a column of the source", marker),
+					 errhint("Choose another name for the marker column.")));
+	}
 }
 
 /*
  * Open the target of rows from source source_relid, whose columns meta
  * records (a model's, or SMOTE's): `target` (a possibly qualified name;
- * NULL: <source><suffix> in the source's schema), created if missing.  with_view: raresynth_synthesize(), which
- * also writes the view <source>_improved (rs_target_finish).  Returns with
- * the target name and the table locked until the end of the transaction.
+ * NULL: <source><suffix> in the source's schema), created if missing.
+ * with_view: raresynth_synthesize() with improved => true, which also
+ * creates the target's improved view (name_view; rs_target_finish), with
+ * a boolean column `marker` (NULL: none) true for the target's rows.
+ * Returns with the target name and the table locked until the end of the
+ * transaction.
  */
 RsTarget *
 rs_target_open(Oid source_relid, const char *target, const char *suffix,
-			   const rs_model_meta *meta, bool with_view)
+			   const rs_model_meta *meta, bool with_view, const char *marker)
 {
 	RsTarget   *t = palloc0(sizeof(RsTarget));
 	Oid			source_nsp = get_rel_namespace(source_relid);
@@ -370,23 +533,37 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix,
 		if (rv->schemaname || rv->catalogname)
 			nsp = RangeVarGetCreationNamespace(rv);
 	}
+	t->qname = quote_qualified_identifier(get_namespace_name(nsp), relname);
+
+	rel = relation_open(source_relid, AccessShareLock);
+	if (marker != NULL)
+		check_marker(marker, RelationGetDescr(rel));
+	initStringInfo(&c);
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (!att->attisdropped)
+		{
+			appendStringInfo(&c, "%s%s", c.len ? ", " : "", quote_identifier(NameStr(att->attname)));
+			t->colnames = lappend(t->colnames, pstrdup(NameStr(att->attname)));
+		}
+	}
+	relation_close(rel, NoLock);
+	t->cols = c.data;
+
 	if (with_view)
 	{
-		t->view_name = name_with_suffix(source_name, "_improved", true);
-		if (nsp == source_nsp && strcmp(relname, t->view_name) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("target must not be the view \"%s\"", t->view_name),
-					 errdetail("raresynth_synthesize() creates or replaces that view of the source and the target.")));
+		name_view(t, source_nsp, source_name, suffix, nsp, relname);
+		t->marker = marker ? pstrdup(marker) : NULL;
 		if (isTempNamespace(nsp) && !isTempNamespace(source_nsp))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("target of raresynth_synthesize() must not be temporary when its source is not"),
 					 errdetail("The view \"%s\" of the source and the target would have to be temporary too.",
 							   t->view_name),
-					 errhint("Write into a permanent table, or INSERT INTO the temporary table SELECT * FROM raresynth_sample().")));
+					 errhint("Pass improved => false, or write into a permanent table, or INSERT INTO the temporary table SELECT * FROM raresynth_sample().")));
 	}
-	t->qname = quote_qualified_identifier(get_namespace_name(nsp), relname);
 
 	/* the name first, so that creating the table and counting are serialized */
 	lock_relation_name(nsp, relname);
@@ -401,19 +578,7 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix,
 	}
 	check_target(t, meta);
 	if (with_view)
-		check_view(source_nsp, t->view_name);
-
-	rel = relation_open(source_relid, AccessShareLock);
-	initStringInfo(&c);
-	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
-
-		if (!att->attisdropped)
-			appendStringInfo(&c, "%s%s", c.len ? ", " : "", quote_identifier(NameStr(att->attname)));
-	}
-	relation_close(rel, NoLock);
-	t->cols = c.data;
+		check_view(t);
 	return t;
 }
 
@@ -711,25 +876,33 @@ rs_target_write(const RsTarget *t, RsRowNext next, void *arg)
 }
 
 /*
- * After the rows: create or replace the view <source>_improved (the
- * paper's "improved data": the source UNION ALL the target), when
- * rs_target_open was asked to (check_view allowed it).
+ * After the rows: create the target's improved view (the paper's
+ * "improved data": the source UNION ALL the target, with the marker column
+ * if asked for), when rs_target_open was asked to and check_view found no
+ * such view yet.  security_invoker: whoever reads the view needs SELECT
+ * on the source and the target, and their row-level security applies, so
+ * granting the view shows no row its reader could not read already.
  */
 void
 rs_target_finish(RsTarget *t)
 {
-	char	   *q;
+	StringInfoData q;
 	int			ret;
 
-	if (t->view_name == NULL)
+	if (t->view_name == NULL || t->view_exists)
 		return;
-	q = psprintf("CREATE OR REPLACE VIEW %s AS SELECT %s FROM %s UNION ALL SELECT %s FROM %s",
-				 quote_qualified_identifier(get_namespace_name(get_rel_namespace(t->source_relid)),
-											t->view_name),
-				 t->cols, t->qsource, t->cols, t->qname);
+	initStringInfo(&q);
+	appendStringInfo(&q, "CREATE VIEW %s WITH (security_invoker = true) AS SELECT %s",
+					 quote_qualified_identifier(get_namespace_name(t->view_nsp), t->view_name), t->cols);
+	if (t->marker)
+		appendStringInfo(&q, ", false AS %s", quote_identifier(t->marker));
+	appendStringInfo(&q, " FROM %s UNION ALL SELECT %s", t->qsource, t->cols);
+	if (t->marker)
+		appendStringInfo(&q, ", true AS %s", quote_identifier(t->marker));
+	appendStringInfo(&q, " FROM %s", t->qname);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute(q, false, 0);
+	ret = SPI_execute(q.data, false, 0);
 	if (ret != SPI_OK_UTILITY)
 		elog(ERROR, "could not create view %s: %s", t->view_name, SPI_result_code_string(ret));
 	SPI_finish();
