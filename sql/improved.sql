@@ -98,5 +98,5 @@ SELECT raresynth_drop_model('other_model');
 DROP OWNED BY rs_imp_other, rs_imp_reader;
 DROP ROLE rs_imp_other, rs_imp_reader;
 DROP VIEW heart_improved, heart_syn_py_improved, heart_marked_improved, "heart ""odd""_improved";
-DROP TABLE heart_syn_py, heart_noview, heart_marked, "heart ""odd""", heart_mine;
+DROP TABLE heart_synthetic, heart_syn_py, heart_noview, heart_marked, "heart ""odd""", heart_mine;
 SELECT raresynth_drop_model('heart_risk');
