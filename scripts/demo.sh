@@ -3,7 +3,8 @@
 # train the GAN on the rare class, write heart_synthetic (1:1), measure
 # its quality, then run the paper's experiment (none vs SMOTE vs GAN at
 # sizes 1000, 2000, 4000 and all) and draw its figures into out/:
-# accuracy.png, recall.png, f1.png, pr_auc.png, evaluation.csv, results.md; the quality
+# accuracy.png, recall.png, f1.png, pr_auc.png, balanced_accuracy.png, evaluation.csv,
+# results.md; the quality
 # report goes to out/quality.csv and its figures to docs/figures/
 # (column_shapes.png, pair_trends.png).
 #   bash scripts/demo.sh            3 runs per size (a few minutes)
@@ -67,10 +68,13 @@ CREATE TABLE heart_evaluation AS
 SELECT * FROM raresynth_evaluate('heart', 'risk', runs => :runs, sizes => '{1000,2000,4000,NULL}', seed => 20261126);
 \copy heart_evaluation TO 'out/evaluation.csv' WITH (FORMAT csv, HEADER true)
 SQL
-bash scripts/figures.sh out/evaluation.csv out
+# the labelled and minority rows: the "all" label and the chance lines
+read -r rows minority < <(psql "$DSN" -X -A -t -F ' ' -c \
+  "SELECT sum(c), min(c) FROM (SELECT count(*) AS c FROM heart WHERE risk IS NOT NULL GROUP BY risk) s")
+bash scripts/figures.sh out/evaluation.csv out "$rows" "$minority"
 bash scripts/figures.sh --quality out/quality.csv docs/figures
 echo
 cat out/results.md
 echo
-echo "demo: figures in out/accuracy.png, out/recall.png, out/f1.png and out/pr_auc.png, table in out/evaluation.csv and out/results.md"
+echo "demo: figures in out/accuracy.png, out/recall.png, out/f1.png, out/pr_auc.png and out/balanced_accuracy.png, table in out/evaluation.csv and out/results.md"
 echo "demo: quality in out/quality.csv, docs/figures/column_shapes.png and docs/figures/pair_trends.png"

@@ -50,7 +50,7 @@ COMMENT ON COLUMN raresynth.models.seed IS 'seed of the run: the same seed repro
 COMMENT ON COLUMN raresynth.models.seconds IS 'training wall time in seconds';
 COMMENT ON COLUMN raresynth.models.options IS 'hyper-parameters in force';
 COMMENT ON COLUMN raresynth.models.columns IS 'column specs: name, type, kind, reason';
-COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch generator and critic losses';
+COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch losses: {"generator": [...], "critic": [...]}, one number per epoch, the first epoch first (the view raresynth.losses has one row per epoch)';
 COMMENT ON COLUMN raresynth.models.state IS 'model state: versioned, checksummed container of encoder and generator';
 
 -- Roles read their own rows; only the extension's C functions write (as
@@ -75,6 +75,22 @@ CREATE FUNCTION raresynth.model_owner(model name) RETURNS regrole
     AS $$ SELECT owner FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) model $$;
 COMMENT ON FUNCTION raresynth.model_owner(name) IS
     'owner of a model regardless of row-level security (NULL when there is no such model)';
+
+-- One row per model and epoch from models.losses ({"generator": [...],
+-- "critic": [...]}, epoch 1 first).  security_invoker: the caller's
+-- row-level security on raresynth.models applies, not the view owner's.
+CREATE VIEW raresynth.losses WITH (security_invoker = true) AS
+    SELECT m.name AS model,
+           l.epoch::pg_catalog.int4 AS epoch,
+           l.generator::pg_catalog.float8 AS generator,
+           l.critic::pg_catalog.float8 AS critic
+    FROM raresynth.models m,
+         ROWS FROM (pg_catalog.jsonb_array_elements_text(m.losses OPERATOR(pg_catalog.->) 'generator'::pg_catalog.text),
+                    pg_catalog.jsonb_array_elements_text(m.losses OPERATOR(pg_catalog.->) 'critic'::pg_catalog.text))
+             WITH ORDINALITY AS l(generator, critic, epoch);
+COMMENT ON VIEW raresynth.losses IS
+    'per-epoch training losses of the models you own (row-level security of raresynth.models applies to the caller): model, epoch (1 = the first), generator and critic loss';
+GRANT SELECT ON raresynth.losses TO PUBLIC;
 
 -------------------------------------------------------------------------------
 -- Profile: the encoder's view of a table

@@ -41,17 +41,121 @@ typedef struct ProgressState
 {
 	RsProgress	progress;
 	const int  *sizes;
+	int			n_sizes;
 	int			runs;
+	double		last;			/* elapsed seconds at the last run's end */
+	double	   *seconds;		/* per size index: seconds of its runs done */
+	int		   *done;			/* per size index: its runs done */
 } ProgressState;
 
-/* The core's progress callback: one NOTICE line (rs_progress_step). */
+/*
+ * Predicted seconds of one run at size index s: its own mean once one of
+ * its runs is done; else from the means of the sizes done: in proportion
+ * to the rows above the largest (a run's work grows about with its rows),
+ * the smallest's below the smallest (a run has a part that does not
+ * shrink with the rows: the GAN's epochs take one batch at least), and
+ * linear between the two nearest in between.
+ */
+static double
+predict_run(const ProgressState *ps, int s)
+{
+	double		z = ps->sizes[s],
+				lo_z = -1,
+				lo_m = 0,
+				hi_z = -1,
+				hi_m = 0;
+
+	if (ps->done[s] > 0)
+		return ps->seconds[s] / ps->done[s];
+	for (int i = 0; i < ps->n_sizes; i++)
+	{
+		double		zi = ps->sizes[i],
+					mi;
+
+		if (ps->done[i] == 0)
+			continue;
+		mi = ps->seconds[i] / ps->done[i];
+		if (zi <= z && (lo_z < 0 || zi > lo_z))
+		{
+			lo_z = zi;
+			lo_m = mi;
+		}
+		if (zi >= z && (hi_z < 0 || zi < hi_z))
+		{
+			hi_z = zi;
+			hi_m = mi;
+		}
+	}
+	if (lo_z < 0 && hi_z < 0)
+		return 0;
+	if (hi_z < 0)
+		return lo_m * z / lo_z;
+	if (lo_z < 0 || hi_z == lo_z)
+		return hi_m;
+	return lo_m + (hi_m - lo_m) * (z - lo_z) / (hi_z - lo_z);
+}
+
+/*
+ * The core's progress callback: one NOTICE line (rs_progress_weighted) in
+ * seconds of work: those of the runs done against those plus the
+ * predicted seconds of the runs left (predict_run), as runs of different
+ * sizes take different times.
+ */
 static void
 report_progress(void *arg, int size_index, int run, int done, int total)
 {
 	ProgressState *ps = arg;
+	double		el = rs_progress_elapsed(&ps->progress);
+	double		left = 0;
 
-	rs_progress_step(&ps->progress, done, total, "evaluate: size %d, run %d/%d (%d of %d done), ",
-					 ps->sizes[size_index], run + 1, ps->runs, done, total);
+	ps->seconds[size_index] += el - ps->last;
+	ps->done[size_index]++;
+	ps->last = el;
+	for (int s = 0; s < ps->n_sizes; s++)
+		left += (ps->runs - ps->done[s]) * predict_run(ps, s);
+	rs_progress_weighted(&ps->progress, done, total, el, el + left,
+						 "evaluate: size %d, run %d/%d (%d of %d runs done), ",
+						 ps->sizes[size_index], run + 1, ps->runs, done, total);
+}
+
+/*
+ * Start the progress of cfg: the clock, the weights, and (when
+ * raresynth.progress is on) a NOTICE naming the work before any of it.
+ */
+static void
+begin_progress(ProgressState *ps, const rs_eval_config *cfg, const char *const *names)
+{
+	StringInfoData sz,
+				ms;
+	int			fits = cfg->n_sizes * cfg->runs * cfg->n_methods;
+	double		rows = 0;
+
+	rs_progress_begin(&ps->progress);
+	ps->sizes = cfg->sizes;
+	ps->n_sizes = cfg->n_sizes;
+	ps->runs = cfg->runs;
+	ps->last = 0;
+	ps->seconds = palloc0(sizeof(double) * cfg->n_sizes);
+	ps->done = palloc0(sizeof(int) * cfg->n_sizes);
+	for (int s = 0; s < cfg->n_sizes; s++)
+		rows += (double) cfg->runs * cfg->sizes[s];
+	if (!rs_progress)
+		return;
+	initStringInfo(&sz);
+	initStringInfo(&ms);
+	for (int s = 0; s < cfg->n_sizes; s++)
+		appendStringInfo(&sz, "%s%d", s ? ", " : "", cfg->sizes[s]);
+	for (int m = 0; m < cfg->n_methods; m++)
+		appendStringInfo(&ms, "%s%s", m ? ", " : "", names[cfg->methods[m]]);
+	ereport(NOTICE,
+			(errmsg("evaluate: %d size%s (%s) x %d run%s x %d method%s (%s): %d fit%s on %.0f rows in all",
+					cfg->n_sizes, cfg->n_sizes == 1 ? "" : "s", sz.data,
+					cfg->runs, cfg->runs == 1 ? "" : "s",
+					cfg->n_methods, cfg->n_methods == 1 ? "" : "s", ms.data,
+					fits, fits == 1 ? "" : "s", rows),
+			 errdetail("A progress line follows the first run, then one at most every 10 seconds, with an ETA from the times of the runs done, scaled by rows to larger sizes not yet run; raresynth.progress = off turns them off.")));
+	pfree(sz.data);
+	pfree(ms.data);
 }
 
 static int
@@ -486,9 +590,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.max_modes = opts.max_modes;
 	/* the GAN arm keeps the rules a trained model keeps */
 	cfg.rules = rs_build_rules(src, &opts, PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8));
-	rs_progress_begin(&ps.progress);
-	ps.sizes = sizes;
-	ps.runs = cfg.runs;
+	begin_progress(&ps, &cfg, method_names);
 	cfg.progress = report_progress;
 	cfg.progress_arg = &ps;
 	rs_apply_threads();
@@ -498,6 +600,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	check_memory(src, &cfg, &opts);
 	t = rs_source_read_labelled(src, positive, &y);
 	res = palloc0(mul_size(mul_size(n_sizes, cfg.n_methods), mul_size(cfg.runs, sizeof(rs_eval_result))));
+	ps.last = rs_progress_elapsed(&ps.progress);	/* runs are timed from here */
 	if (evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)
 		rs_report_core_error(&err, "evaluation failed");
 	MemoryContextSwitchTo(old);

@@ -33,38 +33,70 @@ rs_progress_elapsed(const RsProgress *p)
 }
 
 /*
- * After step `done` of `total` (1-based): the NOTICE "<fmt...>E elapsed,
- * ETA L" when one is due; the ETA assumes the steps left take as long as
- * those done.
+ * The line after step `step` of `steps` (1-based), with `done` of `total`
+ * units of work behind it: "<fmt...>E elapsed, ETA L" when one is due (the
+ * first and last step, and at most every RS_PROGRESS_SECONDS between); the
+ * ETA assumes the units left take as long each as those done.
  */
-void
-rs_progress_step(RsProgress *p, int done, int total, const char *fmt,...)
+static void progress_line(RsProgress *p, int step, int steps, double done, double total,
+						  const char *fmt, va_list args) pg_attribute_printf(6, 0);
+
+static void
+progress_line(RsProgress *p, int step, int steps, double done, double total,
+			  const char *fmt, va_list args)
 {
 	double		el = rs_progress_elapsed(p);
 	StringInfoData m;
 
-	if (!rs_progress || (done > 1 && done < total && el - p->last < RS_PROGRESS_SECONDS))
+	if (!rs_progress || (step > 1 && step < steps && el - p->last < RS_PROGRESS_SECONDS))
 		return;
 	p->last = el;
 	initStringInfo(&m);
 	for (;;)
 	{
-		va_list		args;
+		va_list		copy;
 		int			needed;
 
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&m, fmt, args);
-		va_end(args);
+		va_copy(copy, args);
+		needed = appendStringInfoVA(&m, fmt, copy);
+		va_end(copy);
 		if (needed == 0)
 			break;
 		enlargeStringInfo(&m, needed);
 	}
 	rs_append_duration(&m, el);
 	appendStringInfoString(&m, " elapsed");
-	if (done < total)
+	if (step < steps && done > 0)
 	{
 		appendStringInfoString(&m, ", ETA ");
-		rs_append_duration(&m, el / done * (total - done));
+		rs_append_duration(&m, el / done * Max(total - done, 0));
 	}
 	ereport(NOTICE, (errmsg("%s", m.data)));
+}
+
+/* After step `done` of `total` equal steps (1-based): progress_line. */
+void
+rs_progress_step(RsProgress *p, int done, int total, const char *fmt,...)
+{
+	va_list		args;
+
+	va_start(args, fmt);
+	progress_line(p, done, total, done, total, fmt, args);
+	va_end(args);
+}
+
+/*
+ * After step `step` of `steps` of unequal cost, `done` of `total` units
+ * of work (rows, say) behind it: progress_line, the ETA weighted by the
+ * units.
+ */
+void
+rs_progress_weighted(RsProgress *p, int step, int steps, double done, double total,
+					 const char *fmt,...)
+{
+	va_list		args;
+
+	va_start(args, fmt);
+	progress_line(p, step, steps, done, total, fmt, args);
+	va_end(args);
 }

@@ -59,6 +59,8 @@ typedef struct RsProgress
 extern void rs_progress_begin(RsProgress *p);
 extern double rs_progress_elapsed(const RsProgress *p);
 extern void rs_progress_step(RsProgress *p, int done, int total, const char *fmt,...) pg_attribute_printf(4, 5);
+extern void rs_progress_weighted(RsProgress *p, int step, int steps, double done, double total,
+								 const char *fmt,...) pg_attribute_printf(6, 7);
 
 /*
  * ---- datum.c: SQL values <-> the core's doubles ----
