@@ -5,6 +5,7 @@
 SET client_min_messages = warning;
 SET raresynth.progress = off;
 \i test/data/try.sql
+DROP TABLE IF EXISTS tiny;  -- catalog.sql, earlier in the run, leaves its own
 \i test/data/tiny.sql
 CREATE ROLE rs_loss_alice;
 CREATE ROLE rs_loss_mallory;

@@ -508,6 +508,68 @@ evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 }
 
 /*
+ * The rows of raresynth_evaluate, one per size and method, then the
+ * NOTICEs: no signal anywhere, and each size's verdict.
+ */
+static void
+put_results(FunctionCallInfo fcinfo, const rs_eval_config *cfg, const int *sizes,
+			int n_sizes, const rs_eval_result *res)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		all_flat = true;
+	double	   *f1_mean;
+	int		   *not_gan,
+			   *gan,
+			   *best_other;
+
+	InitMaterializedSRF(fcinfo, 0);
+	f1_mean = palloc(sizeof(double) * n_sizes * cfg->n_methods);
+	not_gan = palloc(sizeof(int) * cfg->n_methods);
+	gan = palloc(sizeof(int) * n_sizes);
+	best_other = palloc(sizeof(int) * n_sizes);
+	for (int s = 0; s < n_sizes; s++)
+	{
+		const rs_eval_result *cells = &res[(size_t) s * cfg->n_methods * cfg->runs];
+		const rs_eval_result *none = NULL,
+				   *smote = NULL;
+
+		gan[s] = -1;
+		for (int m = 0; m < cfg->n_methods; m++)
+		{
+			const rs_eval_result *cell = &cells[(size_t) m * cfg->runs];
+
+			if (cfg->methods[m] == RS_AUG_NONE)
+				none = cell;
+			else if (cfg->methods[m] == RS_AUG_SMOTE)
+				smote = cell;
+			else if (cfg->methods[m] == RS_AUG_GAN)
+				gan[s] = m;
+			not_gan[m] = cfg->methods[m] != RS_AUG_GAN;
+			summarize(cell, cfg->runs, offsetof(rs_eval_result, f1),
+					  &f1_mean[s * cfg->n_methods + m], NULL);
+		}
+		best_other[s] = rs_best_index(&f1_mean[s * cfg->n_methods], not_gan, cfg->n_methods);
+		for (int m = 0; m < cfg->n_methods; m++)
+			if (!put_result_row(rsinfo, cfg, m, sizes[s], &cells[(size_t) m * cfg->runs],
+								none, smote, best_other[s],
+								best_other[s] < 0 ? NULL : &cells[(size_t) best_other[s] * cfg->runs]))
+				all_flat = false;
+	}
+	if (all_flat)
+		ereport(NOTICE,
+				(errmsg("balanced accuracy is indistinguishable from 0.5 for every method and size"),
+				 errdetail("The features carry no signal about the label here; differences in accuracy and recall are threshold effects of rebalancing, not learning.")));
+	for (int s = 0; s < n_sizes; s++)
+	{
+		const rs_eval_result *cells = &res[(size_t) s * cfg->n_methods * cfg->runs];
+
+		report_verdict(cfg, sizes[s], &f1_mean[s * cfg->n_methods], gan[s], best_other[s],
+					   gan[s] < 0 ? NULL : &cells[(size_t) gan[s] * cfg->runs],
+					   best_other[s] < 0 ? NULL : &cells[(size_t) best_other[s] * cfg->runs]);
+	}
+}
+
+/*
  * raresynth_evaluate(source regclass, label name, methods text[], runs int,
  *					  sizes int[], test_fraction float8, classifier text,
  *					  seed bigint, options jsonb) returns table (...)
@@ -516,7 +578,6 @@ PG_FUNCTION_INFO_V1(raresynth_evaluate);
 Datum
 raresynth_evaluate(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	RsSource   *src;
 	char	   *label;
 	const char *positive;
@@ -534,11 +595,6 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	ProgressState ps;
 	bool		has_smote = false,
 				has_threshold = false;
-	bool		all_flat = true;
-	double	   *f1_mean;
-	int		   *not_gan,
-			   *gan,
-			   *best_other;
 	MemoryContext cxt,
 				old;
 
@@ -609,51 +665,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 				(errmsg("some training parts had few minority rows: SMOTE used %d neighbours instead of %d",
 						k_used, cfg.smote_k)));
 
-	InitMaterializedSRF(fcinfo, 0);
-	f1_mean = palloc(sizeof(double) * n_sizes * cfg.n_methods);
-	not_gan = palloc(sizeof(int) * cfg.n_methods);
-	gan = palloc(sizeof(int) * n_sizes);
-	best_other = palloc(sizeof(int) * n_sizes);
-	for (int s = 0; s < n_sizes; s++)
-	{
-		const rs_eval_result *cells = &res[(size_t) s * cfg.n_methods * cfg.runs];
-		const rs_eval_result *none = NULL,
-				   *smote = NULL;
-
-		gan[s] = -1;
-		for (int m = 0; m < cfg.n_methods; m++)
-		{
-			const rs_eval_result *cell = &cells[(size_t) m * cfg.runs];
-
-			if (cfg.methods[m] == RS_AUG_NONE)
-				none = cell;
-			else if (cfg.methods[m] == RS_AUG_SMOTE)
-				smote = cell;
-			else if (cfg.methods[m] == RS_AUG_GAN)
-				gan[s] = m;
-			not_gan[m] = cfg.methods[m] != RS_AUG_GAN;
-			summarize(cell, cfg.runs, offsetof(rs_eval_result, f1),
-					  &f1_mean[s * cfg.n_methods + m], NULL);
-		}
-		best_other[s] = rs_best_index(&f1_mean[s * cfg.n_methods], not_gan, cfg.n_methods);
-		for (int m = 0; m < cfg.n_methods; m++)
-			if (!put_result_row(rsinfo, &cfg, m, sizes[s], &cells[(size_t) m * cfg.runs],
-								none, smote, best_other[s],
-								best_other[s] < 0 ? NULL : &cells[(size_t) best_other[s] * cfg.runs]))
-				all_flat = false;
-	}
-	if (all_flat)
-		ereport(NOTICE,
-				(errmsg("balanced accuracy is indistinguishable from 0.5 for every method and size"),
-				 errdetail("The features carry no signal about the label here; differences in accuracy and recall are threshold effects of rebalancing, not learning.")));
-	for (int s = 0; s < n_sizes; s++)
-	{
-		const rs_eval_result *cells = &res[(size_t) s * cfg.n_methods * cfg.runs];
-
-		report_verdict(&cfg, sizes[s], &f1_mean[s * cfg.n_methods], gan[s], best_other[s],
-					   gan[s] < 0 ? NULL : &cells[(size_t) gan[s] * cfg.runs],
-					   best_other[s] < 0 ? NULL : &cells[(size_t) best_other[s] * cfg.runs]);
-	}
+	put_results(fcinfo, &cfg, sizes, n_sizes, res);
 	MemoryContextDelete(cxt);
 	return (Datum) 0;
 }

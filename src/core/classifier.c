@@ -315,6 +315,97 @@ rs_logreg_fit(rs_logreg *m, const double *X, const int *y, int n, int p,
 	return rs_logreg_fit_weighted(m, X, y, NULL, n, p, C, err);
 }
 
+/*
+ * Newton's method from the start in k->w (the objective's gradient under
+ * tol ends it): sets m's iteration counts and convergence, leaves the
+ * weights in k->w.  rs_logreg_fit_weighted's loop.
+ */
+static rs_status
+logreg_newton(rs_logreg *m, const double *X, const int *y, const double *rw, int n,
+			  int p, double C, double tol, logreg_work *k, rs_error *err)
+{
+	int			q = p + 1;
+	double	   *swap;
+	double		loss;
+	double		gmax_prev = 0.0;
+	int			need_hessian = 1,
+				fresh = 0;
+	rs_status	st = RS_OK;
+
+	/* z = X w + b at the start, and the objective there */
+	logits(X, n, p, k->w, k->z);
+	loss = logreg_objective(k->z, y, rw, n, k->w, p, C, k->e);
+
+	for (int it = 0;; it++)
+	{
+		double		gmax,
+					dec = 0.0,
+					t,
+					new_loss = 0.0;
+
+		rs_check_interrupts();
+
+		gmax = logreg_gradient(X, y, rw, n, p, C, need_hessian, k);
+		m->grad_max = gmax;
+		m->n_iter = it;
+		if (gmax <= tol)
+		{
+			m->converged = 1;
+			break;
+		}
+		if (it >= RS_LOGREG_MAX_ITER)
+			break;
+
+		if (need_hessian)
+		{
+			if (logreg_hessian(X, n, p, k) != 0)
+			{
+				st = rs_fail(err, RS_ERR_NUMERIC,
+							 "logistic regression Hessian is not positive definite");
+				return st;
+			}
+			m->n_hessian++;
+			fresh = 1;
+			need_hessian = 0;
+		}
+		memcpy(k->dir, k->g, (size_t) q * sizeof(double));
+		cholesky_solve(k->H, q, k->dir);
+		for (int j = 0; j < q; j++)
+			dec += k->g[j] * k->dir[j];
+
+		/* xd = X d + d_b: the change of the logits per unit step */
+		logits(X, n, p, k->dir, k->xd);
+
+		if (!logreg_line_search(y, rw, n, p, C, loss, dec, k, &t, &new_loss))
+		{
+			if (fresh)
+				break;			/* no progress possible: at rounding level */
+			need_hessian = 1;	/* retry with the Hessian of this point */
+			it--;
+			continue;
+		}
+		/* take the step: w, its logits (z - t xd) and their exp(-|z|) */
+		memcpy(k->w, k->wt, (size_t) q * sizeof(double));
+		swap = k->z;
+		k->z = k->zt;
+		k->zt = swap;
+		swap = k->e;
+		k->e = k->et;
+		k->et = swap;
+		loss = new_loss;
+
+		/*
+		 * Keep the factored Hessian while it serves: refresh it after a
+		 * damped step or when the gradient shrank by less than 4 times.
+		 */
+		need_hessian = (t < 1.0) || (gmax_prev > 0.0 && gmax > 0.25 * gmax_prev);
+		gmax_prev = gmax;
+		fresh = 0;
+	}
+
+	return st;
+}
+
 rs_status
 rs_logreg_fit_weighted(rs_logreg *m, const double *X, const int *y,
 					   const double *rw, int n, int p, double C, rs_error *err)
@@ -324,12 +415,7 @@ rs_logreg_fit_weighted(rs_logreg *m, const double *X, const int *y,
 	double		w1,
 				w0;
 	logreg_work k;
-	double	   *swap;
 	double		tol;
-	double		loss;
-	double		gmax_prev = 0.0;
-	int			need_hessian = 1,
-				fresh = 0;
 	rs_status	st = RS_OK;
 
 	memset(m, 0, sizeof(*m));
@@ -361,76 +447,8 @@ rs_logreg_fit_weighted(rs_logreg *m, const double *X, const int *y,
 		k.w[p] = log((double) n1 / (double) (n - n1));
 	}
 
-	/* z = X w + b at the start, and the objective there */
-	logits(X, n, p, k.w, k.z);
-	loss = logreg_objective(k.z, y, rw, n, k.w, p, C, k.e);
-
-	for (int it = 0;; it++)
-	{
-		double		gmax,
-					dec = 0.0,
-					t,
-					new_loss = 0.0;
-
-		rs_check_interrupts();
-
-		gmax = logreg_gradient(X, y, rw, n, p, C, need_hessian, &k);
-		m->grad_max = gmax;
-		m->n_iter = it;
-		if (gmax <= tol)
-		{
-			m->converged = 1;
-			break;
-		}
-		if (it >= RS_LOGREG_MAX_ITER)
-			break;
-
-		if (need_hessian)
-		{
-			if (logreg_hessian(X, n, p, &k) != 0)
-			{
-				st = rs_fail(err, RS_ERR_NUMERIC,
-							 "logistic regression Hessian is not positive definite");
-				goto done;
-			}
-			m->n_hessian++;
-			fresh = 1;
-			need_hessian = 0;
-		}
-		memcpy(k.dir, k.g, (size_t) q * sizeof(double));
-		cholesky_solve(k.H, q, k.dir);
-		for (int j = 0; j < q; j++)
-			dec += k.g[j] * k.dir[j];
-
-		/* xd = X d + d_b: the change of the logits per unit step */
-		logits(X, n, p, k.dir, k.xd);
-
-		if (!logreg_line_search(y, rw, n, p, C, loss, dec, &k, &t, &new_loss))
-		{
-			if (fresh)
-				break;			/* no progress possible: at rounding level */
-			need_hessian = 1;	/* retry with the Hessian of this point */
-			it--;
-			continue;
-		}
-		/* take the step: w, its logits (z - t xd) and their exp(-|z|) */
-		memcpy(k.w, k.wt, (size_t) q * sizeof(double));
-		swap = k.z;
-		k.z = k.zt;
-		k.zt = swap;
-		swap = k.e;
-		k.e = k.et;
-		k.et = swap;
-		loss = new_loss;
-
-		/*
-		 * Keep the factored Hessian while it serves: refresh it after a
-		 * damped step or when the gradient shrank by less than 4 times.
-		 */
-		need_hessian = (t < 1.0) || (gmax_prev > 0.0 && gmax > 0.25 * gmax_prev);
-		gmax_prev = gmax;
-		fresh = 0;
-	}
+	if ((st = logreg_newton(m, X, y, rw, n, p, C, tol, &k, err)) != RS_OK)
+		goto done;
 
 	m->n_features = p;
 	if (p > 0)
