@@ -40,33 +40,28 @@
 rs_rules *
 rs_build_rules(const RsSource *src, const RsOptions *opts, Jsonb *options)
 {
-	int		   *feature = palloc(sizeof(int) * Max(src->ncols, 1));
 	int		   *cols = palloc(sizeof(int) * Max(src->ncols, 1));
-	int			nf = 0;
 	rs_rules   *rules;
 	rs_error	err;
 
-	for (int i = 0; i < src->ncols; i++)
-		feature[i] = src->cols[i].kind == RS_COL_LABEL || src->cols[i].kind == RS_COL_EXCLUDED
-			? -1 : nf++;
-	if (!(rules = rs_rules_create(Max(nf, 1), opts->rare_category_k, opts->extreme_value_k, &err)))
+	if (!(rules = rs_rules_create(Max(rs_source_n_features(src), 1), opts->rare_category_k,
+								  opts->extreme_value_k, &err)))
 		rs_report_core_error(&err, "could not set up the model's rules");
 	for (int a = 0; opts->dependencies && a < src->ncols; a++)
 	{
 		int			n = 0;
 
-		if (feature[a] < 0)
-			continue;
-		cols[n++] = feature[a];
+		if (src->cols[a].kind != RS_COL_CATEGORICAL)
+			continue;			/* determinants are categorical features */
+		cols[n++] = rs_source_feature_index(src, a);
 		for (int b = 0; b < src->ncols; b++)
-			if (src->cols[b].determinant == a && feature[b] >= 0 && b != a &&
-				n < RS_RULES_MAX_GROUP_COLS)
-				cols[n++] = feature[b];
+			if (src->cols[b].determinant == a && b != a &&
+				src->cols[b].kind == RS_COL_CATEGORICAL && n < RS_RULES_MAX_GROUP_COLS)
+				cols[n++] = rs_source_feature_index(src, b);
 		if (n >= 2 && rs_rules_add_group(rules, RS_GROUP_DEPENDENCY, cols, n, &err) != RS_OK)
 			rs_report_core_error(&err, "could not set up the model's rules");
 	}
 	rs_options_add_rules(options, src, rules);
-	pfree(feature);
 	pfree(cols);
 	return rules;
 }
