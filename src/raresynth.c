@@ -26,6 +26,7 @@ void		_PG_init(void);
 int			rs_categorical_max_distinct = 20;
 bool		rs_progress = true;
 int			rs_threads = 0;
+int			rs_keep_versions = 10;
 
 static void *
 rs_palloc(size_t size)
@@ -168,6 +169,14 @@ _PG_init(void)
 							"Valid range is 0 .. 64; more than the machine's CPUs counts as that many, and OpenBLAS never gets more threads than it started with.",
 							&rs_threads,
 							0, 0, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("raresynth.keep_versions",
+							"Versions of a model a training keeps; 0 keeps every version.",
+							"Valid range is 0 .. 1000. A training that makes a model exceed it drops its oldest versions with a NOTICE, never the new version nor the one it replaces as deployed.",
+							&rs_keep_versions,
+							10, 0, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/tupdesc.h"
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "portability/instr_time.h"
@@ -38,6 +39,7 @@
 extern int	rs_categorical_max_distinct;
 extern bool rs_progress;
 extern int	rs_threads;
+extern int	rs_keep_versions;
 
 extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
 extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
@@ -267,6 +269,7 @@ extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char
 								const struct rs_model_meta *meta, bool with_view,
 								const char *marker);
 extern TupleDesc rs_target_tupdesc(const RsTarget *t);
+extern Oid	rs_target_relid(const RsTarget *t);
 extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value);
 extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
 extern void rs_target_finish(RsTarget *t);
@@ -274,9 +277,11 @@ extern void rs_target_finish(RsTarget *t);
 /*
  * ---- catalog.c: the model catalog raresynth.models ----
  */
-typedef struct RsStoredModel	/* one row of raresynth.models */
+typedef struct RsStoredModel	/* one row (version) of raresynth.models */
 {
 	char	   *name;
+	int			version;		/* set by rs_catalog_load_model */
+	TimestampTz created;		/* set by rs_catalog_load_model */
 	char	   *source;			/* quoted, schema-qualified */
 	Oid			source_owner;	/* its owner at training */
 	char	   *label;
@@ -292,9 +297,11 @@ typedef struct RsStoredModel	/* one row of raresynth.models */
 	size_t		state_len;
 } RsStoredModel;
 
+extern int	rs_version_arg(FunctionCallInfo fcinfo, int argno, bool required);
 extern void rs_catalog_check_writable(const char *model);
-extern void rs_catalog_store_model(const RsStoredModel *sm);
-extern RsStoredModel *rs_catalog_load_model(const char *model);
+extern int	rs_catalog_store_model(const RsStoredModel *sm);
+extern RsStoredModel *rs_catalog_load_model(const char *model, int version);
+extern void rs_catalog_record_synthesis(Oid target, const RsStoredModel *sm, int64 rows, int64 seed);
 extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
 
 /*

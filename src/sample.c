@@ -449,7 +449,8 @@ check_materialized_size(FunctionCallInfo fcinfo, TupleDesc desc, const rs_model 
 
 /*
  * raresynth_sample(model name, n bigint, rowtype anyelement, seed bigint,
- *					given jsonb) returns setof anyelement
+ *					given jsonb, version integer) returns setof anyelement:
+ * rows of the deployed version of model, or of the version named
  */
 PG_FUNCTION_INFO_V1(raresynth_sample);
 Datum
@@ -489,7 +490,7 @@ raresynth_sample(PG_FUNCTION_ARGS)
 					 errhint("Pass NULL cast to the source table's type, e.g. NULL::heart.")));
 
 		st = palloc0(sizeof(SampleState));
-		sm = rs_catalog_load_model(model_name);
+		sm = rs_catalog_load_model(model_name, rs_version_arg(fcinfo, 5, false));
 		m = rs_model_from_state(sm);
 		st->desc = BlessTupleDesc(CreateTupleDescCopy(desc));
 		if (rs_describe_mismatch(st->desc, m) == NULL)

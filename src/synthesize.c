@@ -4,7 +4,8 @@
  *	  row stream of sample.c) to the companion table <source>_synthetic or
  *	  another target (rs_target_* in write.c) and create the target's
  *	  improved view (<source>_improved for the default target, else
- *	  <target>_improved) unless improved is false.
+ *	  <target>_improved) unless improved is false; record the model
+ *	  version and seed that made the rows in raresynth.synthesized.
  */
 #include "postgres.h"
 
@@ -24,8 +25,9 @@ stream_next(void *arg, Datum *values, bool *nulls)
 
 /*
  * raresynth_synthesize(model name, n bigint, target text, seed bigint,
- * improved boolean, marker text) returns bigint: rows written to the
- * target.  n NULL: enough to bring the minority to 1:1 with the largest
+ * improved boolean, marker text, version integer) returns bigint: rows
+ * of the deployed version of model (or of the version named) written to
+ * the target.  n NULL: enough to bring the minority to 1:1 with the largest
  * class, counting the rows already in the target.  improved: create the
  * target's improved view (an existing one is left only if it is exactly
  * that view); marker: a boolean column of it, true for synthetic rows.
@@ -43,6 +45,8 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	int64		written;
 	bool		improved;
 	char	   *marker = NULL;
+	int			version;
+	uint64		seed;
 
 	PreventCommandIfReadOnly("raresynth_synthesize()");
 	if (PG_ARGISNULL(0))
@@ -73,18 +77,19 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 					 errmsg("marker needs the improved view"),
 					 errdetail("The marker is a column of the improved view, which improved => false skips.")));
 	}
-	sm = rs_catalog_load_model(model_name);
+	version = rs_version_arg(fcinfo, 6, false);
+	sm = rs_catalog_load_model(model_name, version);
 	m = rs_model_from_state(sm);
 	t = rs_target_open(rs_model_source_relid(sm->source, sm->source_owner, m, sm->name),
 					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
 					   "_synthetic", &m->meta, improved, marker);
 	if (n < 0)
 		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority), RS_MAX_SAMPLE_ROWS);
-	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL,
-							 rs_seed_or_random(!PG_ARGISNULL(3), PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3)),
-							 n);
+	seed = rs_seed_arg(fcinfo, 3);
+	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL, seed, n);
 	written = rs_target_write(t, stream_next, rs);
 	rs_row_stream_end(rs);
 	rs_target_finish(t);
+	rs_catalog_record_synthesis(rs_target_relid(t), sm, written, (int64) seed);
 	PG_RETURN_INT64(written);
 }

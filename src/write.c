@@ -582,6 +582,13 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix,
 	return t;
 }
 
+/* The target table's OID (for the provenance of its rows). */
+Oid
+rs_target_relid(const RsTarget *t)
+{
+	return t->relid;
+}
+
 /* The target's row type (a copy): rows for rs_target_write are made for it. */
 TupleDesc
 rs_target_tupdesc(const RsTarget *t)
