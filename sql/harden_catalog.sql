@@ -53,9 +53,9 @@ SET ROLE rs_erin2;
 SELECT name, owner FROM raresynth.models;
 SELECT raresynth_model_info('erin_model') ->> 'owner' AS owner;
 SELECT count(*) FROM raresynth_sample('erin_model', 5, NULL::tiny);
--- replacing its own model under the new name works
+-- retraining its own model under the new name works (a second version)
 SELECT model FROM raresynth_train('tiny', 'y', model => 'erin_model', epochs => 1, seed => 2, options => :'small');
-SELECT name, owner, seed FROM raresynth.models;
+SELECT name, version, deployed, owner, seed FROM raresynth.models ORDER BY version;
 RESET ROLE;
 SET ROLE rs_erin;
 SELECT count(*) FROM raresynth.models;

@@ -28,7 +28,7 @@ SELECT l.model, l.epoch,
        l.generator = (m.losses -> 'generator' ->> (l.epoch - 1))::float8 AS generator_ok,
        l.critic = (m.losses -> 'critic' ->> (l.epoch - 1))::float8 AS critic_ok,
        pg_typeof(l.epoch) AS epoch_type, pg_typeof(l.generator) AS loss_type
-FROM raresynth.losses l JOIN raresynth.models m ON m.name = l.model
+FROM raresynth.losses l JOIN raresynth.models m ON m.name = l.model AND m.version = l.version
 WHERE l.model = 'loss_su' ORDER BY l.epoch;
 
 -- alice trains two models: she sees their losses and nothing else

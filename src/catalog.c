@@ -846,8 +846,7 @@ rs_catalog_store_model(const RsStoredModel *sm)
 	set_deployed(sm->name, &mv, version);
 	notice_deployed(sm->name, version, mv.deployed, true);
 	apply_keep_versions(sm->name, &mv);
-	SPI_finish();
-	pfree(state);
+	SPI_finish();				/* frees state, made in SPI's context */
 	return version;
 }
 

@@ -4,11 +4,11 @@
 # for a moment after training so that the others run while it is
 # uncommitted.  Training takes a lock on the model name, so each session
 # behaves as if it ran alone: the first role to get the name keeps it (its
-# second session replaces its own model), the other role's sessions get
+# second session adds a second version), the other role's sessions get
 # the clear "owned by another role" error (42501).  Checked: no raw unique
 # violation, every session succeeded or got that error, the successes are
-# all one role's, exactly one model row, owned by that role.  The same for
-# drop_model against train.  Needs PGHOST/PGPORT (scripts/test.sh).
+# all one role's, versions 1 and 2 with one deployed, owned by that role.
+# The same for drop_model against train.  Needs PGHOST/PGPORT (scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=rs_concurrency_models
@@ -58,10 +58,13 @@ outcome() {
   else echo ok; fi
 }
 owner() {
-  psql -X -A -t -d $db -c "SELECT owner::text FROM raresynth.models WHERE name = 'cc'"
+  psql -X -A -t -d $db -c "SELECT DISTINCT owner::text FROM raresynth.models WHERE name = 'cc'"
 }
-rows() {
+rows() {  # versions of cc
   psql -X -A -t -d $db -c "SELECT count(*) FROM raresynth.models WHERE name = 'cc'"
+}
+versions() {  # "1,2 deployed 2"
+  psql -X -A -t -d $db -c "SELECT string_agg(version::text, ',' ORDER BY version) || ' deployed ' || string_agg(version::text, ',') FILTER (WHERE deployed) FROM raresynth.models WHERE name = 'cc'"
 }
 
 # one round: start four sessions with the given SQL at once, then check
@@ -86,7 +89,7 @@ round() {  # title, SQL for rs_cc_a, SQL for rs_cc_b
   done
   check "one role's sessions succeeded (${winner:-none}), the other's got 42501 (${loser:-none})" \
     test -n "$winner" -a -n "$loser" -a "$winner" != "$loser"
-  check "exactly one model row" test "$(rows)" = 1
+  check "versions 1 and 2, the second deployed ($(versions))" test "$(versions)" = "1,2 deployed 2"
   check "owned by the role whose sessions succeeded" test "$(owner)" = "$winner"
 }
 
@@ -113,9 +116,11 @@ for t in t1 d1 t2 d2; do
 done
 check "a drop found the model" grep -q 'dropped: true' "$out/d1" "$out/d2"
 n=$(rows)
-check "at most one model row ($n)" test "$n" -le 1
-if [ "$n" = 1 ]; then
+check "at most two versions ($n)" test "$n" -le 2
+if [ "$n" -ge 1 ]; then
   check "the model left is the owner's ($(owner))" test "$(owner)" = "$prev"
+  check "one version deployed, the newest ($(versions))" \
+    test "$(psql -X -A -t -d $db -c "SELECT bool_and(deployed = (version = (SELECT max(version) FROM raresynth.models WHERE name = 'cc'))) FROM raresynth.models WHERE name = 'cc'")" = t
   check "the model left is usable" psql -X -q -d $db -v ON_ERROR_STOP=1 -o /dev/null \
     -c "SET ROLE $prev" -c "SELECT count(*) FROM raresynth_sample('cc', 5, NULL::tiny)"
 fi

@@ -4,7 +4,11 @@
 # role since dropped; the dump writes owners as role names (restored as the
 # target cluster's OIDs of those roles), leaves out the dropped role's model,
 # and the restored models have the same states and still sample for their
-# owners.  Needs PGHOST/PGPORT (scripts/test.sh).
+# owners.  Versions are kept (m_a has two, the older one deployed: restored
+# deployed, same rows), and so is the provenance of synthetic rows
+# (raresynth.synthesized) whose target still exists; a row of a dropped
+# (here: temporary) target is left out.  Needs PGHOST/PGPORT
+# (scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=rs_dump_models
@@ -30,8 +34,13 @@ CREATE ROLE rs_dm_gone;
 CREATE EXTENSION raresynth;
 \i test/data/tiny.sql
 SET raresynth.progress = off;
+CREATE SCHEMA dm AUTHORIZATION rs_dm_a;
 SET ROLE rs_dm_a;
 SELECT raresynth_train('tiny', 'y', model => 'm_a', epochs => 1, seed => 1, options => :'small');
+SELECT raresynth_train('tiny', 'y', model => 'm_a', epochs => 1, seed => 4, options => :'small');
+SELECT raresynth_deploy('m_a', 1);
+SELECT raresynth_synthesize('m_a', 7, target => 'dm.syn', seed => 5, improved => false);
+SELECT raresynth_synthesize('m_a', 3, target => 'pg_temp.gone', seed => 6, improved => false, version => 2);
 SET ROLE "Rs Dump.B";
 SELECT raresynth_train('tiny', 'y', model => 'm_b', epochs => 1, seed => 2, options => :'small');
 SET ROLE rs_dm_gone;
@@ -51,18 +60,28 @@ pg_dump -Fc -d $db -f "$dump"
 pg_restore -f "$dump.sql" "$dump"
 copy=$(sed -n '/^COPY raresynth.models /,/^\\\./p' "$dump.sql")
 echo "$copy" | cut -c1-60
-check "the dump has the two live roles' models" test "$(echo "$copy" | grep -c '^m_')" = 2
-check "owners are written as role names" \
-  bash -c "echo \"\$1\" | grep -q \$'^m_a\trs_dm_a\t' && echo \"\$1\" | grep -q \$'^m_b\t\"Rs Dump.B\"\t'" _ "$copy"
+check "the dump has the two live roles' model versions" test "$(echo "$copy" | grep -c '^m_')" = 3
+check "owners are written as role names, with versions and the deployed flag" \
+  bash -c "echo \"\$1\" | grep -q \$'^m_a\t1\tt\trs_dm_a\t' && echo \"\$1\" | grep -q \$'^m_a\t2\tf\trs_dm_a\t' && echo \"\$1\" | grep -q \$'^m_b\t1\tt\t\"Rs Dump.B\"\t'" _ "$copy"
 check "the dropped role's model is left out" bash -c "! echo \"\$1\" | grep -q '^m_gone'" _ "$copy"
 
+prov=$(sed -n '/^COPY raresynth.synthesized /,/^\\\./p' "$dump.sql")
+echo "$prov" | cut -c1-60
+check "the dump has the provenance row of the table that exists, qualified" \
+  test "$(echo "$prov" | grep -c $'^dm.syn\tm_a\t1\t')" = 1 -a "$(echo "$prov" | grep -c 'm_a')" = 1
+
 pg_restore -d $db2 "$dump"
-check "restored: the two models, owned by the same roles" \
-  test "$(q $db2 "SELECT string_agg(name || ':' || owner::text, ',' ORDER BY name) FROM raresynth.models")" \
-       = 'm_a:rs_dm_a,m_b:"Rs Dump.B"'
+check "restored: the model versions, owned by the same roles, the same one deployed" \
+  test "$(q $db2 "SELECT string_agg(name || ':' || version || ':' || deployed || ':' || owner::text, ',' ORDER BY name, version) FROM raresynth.models")" \
+       = 'm_a:1:true:rs_dm_a,m_a:2:false:rs_dm_a,m_b:1:true:"Rs Dump.B"'
 check "restored: the states are the ones trained" \
-  test "$(q $db2 "SELECT string_agg(md5(state), ',' ORDER BY name) FROM raresynth.models")" \
-       = "$(q $db "SELECT string_agg(md5(state), ',' ORDER BY name) FROM raresynth.models WHERE name <> 'm_gone'")"
+  test "$(q $db2 "SELECT string_agg(md5(state), ',' ORDER BY name, version) FROM raresynth.models")" \
+       = "$(q $db "SELECT string_agg(md5(state), ',' ORDER BY name, version) FROM raresynth.models WHERE name <> 'm_gone'")"
+sample_a="SET ROLE rs_dm_a; SELECT md5(string_agg(s::text, ',')) FROM raresynth_sample('m_a', 20, NULL::tiny, seed => 9) s"
+check "restored: the deployed version gives the same rows" test "$(q $db2 "$sample_a")" = "$(q $db "$sample_a")"
+check "restored: the provenance row, for its owner" \
+  test "$(q $db2 "SET ROLE rs_dm_a; SELECT string_agg(target::text || ':' || model || ':' || version || ':' || rows || ':' || seed, ',') FROM raresynth.synthesized")" \
+       = 'dm.syn:m_a:1:7:5'
 check "restored: each owner samples its model" \
   test "$(q $db2 'SET ROLE rs_dm_a; SELECT count(*) FROM raresynth_sample('"'m_a'"', 5, NULL::tiny)')" = 5
 check "restored: and sees only its own" \
