@@ -770,7 +770,7 @@ apply_keep_versions(const char *model, const ModelVersions *mv)
 	for (int i = 0; i < n; i++)
 		ereport(NOTICE,
 				(errmsg("dropped version %d of model \"%s\"", drop[i], model),
-				 errdetail("raresynth.keep_versions = %d keeps the newest versions of a model, the deployed one and the one it replaced.",
+				 errdetail("raresynth.keep_versions = %d: a training keeps that many of the newest versions, always with its new version and the one it replaced as deployed.",
 						   rs_keep_versions),
 				 errhint("Set raresynth.keep_versions = 0 to keep every version.")));
 }
