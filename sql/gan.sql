@@ -19,12 +19,13 @@ SELECT c ->> 'name' AS name, c ->> 'kind' AS kind, c ->> 'reason' AS reason
 FROM jsonb_array_elements(raresynth_model_info('heart_risk') -> 'columns') c
 WHERE c ->> 'kind' IN ('excluded', 'label');
 
--- same seed, same state: byte-identical
+-- same seed, same state: byte-identical (each training adds a version and
+-- deploys it)
 CREATE TEMP TABLE s1 AS SELECT state FROM raresynth.models WHERE name = 'heart_risk';
 SELECT model FROM raresynth_train('heart', 'risk', epochs => 3, seed => 42, options => :'small');
-SELECT (SELECT state FROM s1) = state AS same_state FROM raresynth.models WHERE name = 'heart_risk';
+SELECT (SELECT state FROM s1) = state AS same_state FROM raresynth.models WHERE name = 'heart_risk' AND deployed;
 SELECT model FROM raresynth_train('heart', 'risk', epochs => 3, seed => 43, options => :'small');
-SELECT (SELECT state FROM s1) = state AS same_state FROM raresynth.models WHERE name = 'heart_risk';
+SELECT (SELECT state FROM s1) = state AS same_state FROM raresynth.models WHERE name = 'heart_risk' AND deployed;
 SELECT model FROM raresynth_train('heart', 'risk', epochs => 3, seed => 42, options => :'small');
 
 -- sampling: typed like heart, label = minority, excluded columns NULL
@@ -99,8 +100,8 @@ SELECT model, rows FROM raresynth_train('holes', 'risk', epochs => 2, seed => 1,
 SELECT count(*) AS n, count(bmi) < count(*) AS some_null_bmi, count(diet) < count(*) AS some_null_diet
 FROM raresynth_sample('holes_risk', 1000, NULL::holes, seed => 1);
 
--- the catalog is what you own
-SELECT name FROM raresynth.models ORDER BY name;
+-- the catalog is what you own, a row per version
+SELECT name, string_agg(version::text, ',' ORDER BY version) AS versions FROM raresynth.models GROUP BY name ORDER BY name;
 SELECT raresynth_drop_model('heart_negatives');
 
 -- clean up for the tests that follow

@@ -170,7 +170,7 @@ CREATE TABLE rt_swap AS SELECT g % 50 AS age, CASE g % 3 WHEN 0 THEN 'a' ELSE 'b
 SELECT raresynth_synthesize('rt_swap_m', 5, 'rt_swap_out', seed => 1);
 RESET ROLE;
 
-SELECT raresynth_drop_model(name) FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y', 'rt_long_y', 'rt_date_y', 'rt_date_t', 'rt_wide_y', 'rt_char_y', 'rt_swap_m') ORDER BY name;
+SELECT raresynth_drop_model(name) FROM (SELECT DISTINCT name FROM raresynth.models WHERE name IN ('rt_m', 'rt_own_y', 'rt_num_y', 'rt_num_10', 'rt_zero_y', 'rt_long_y', 'rt_date_y', 'rt_date_t', 'rt_wide_y', 'rt_char_y', 'rt_swap_m')) m ORDER BY name;
 DROP OWNED BY rs_rt_mal, rs_rt_vic CASCADE;
 DROP ROLE rs_rt_mal;
 DROP ROLE rs_rt_vic;

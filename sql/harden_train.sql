@@ -178,4 +178,4 @@ SELECT arg, code, message FROM (VALUES
     ('seed', $$SELECT * FROM raresynth_evaluate('tiny', 'y', methods => '{none}', runs => 1, seed => NULL)$$),
     ('options', $$SELECT * FROM raresynth_evaluate('tiny', 'y', methods => '{none}', runs => 1, options => NULL)$$)) a(arg, q),
     pg_temp.try(q);
-SELECT name, rows, epochs FROM raresynth.models ORDER BY name;
+SELECT name, rows, epochs FROM raresynth.models WHERE deployed ORDER BY name;

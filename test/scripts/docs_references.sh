@@ -7,7 +7,7 @@
 #    every bare name.md;
 #  - every raresynth_* word is a function of the install script, every
 #    RS_* word a name in src/;
-#  - every raresynth.<name> is the catalog table, a function or view of schema
+#  - every raresynth.<name> is a table, function or view of schema
 #    raresynth, a raresynth.* GUC of src/raresynth.c or a file of the repo.
 # First it plants one bad reference of each kind in a scratch copy and
 # checks that each is reported, so the check cannot pass by matching
@@ -23,7 +23,7 @@ check() {
   local functions gucs
   functions=$(grep -ohE 'CREATE (OR REPLACE )?FUNCTION (raresynth\.)?[a-z0-9_]+' "$dir"/sql/raresynth--*.sql |
               awk '{print $NF}' | sort -u)
-  functions=$(printf '%s\n' "$functions"; grep -ohE 'CREATE (OR REPLACE )?VIEW raresynth\.[a-z0-9_]+' "$dir"/sql/raresynth--*.sql |
+  functions=$(printf '%s\n' "$functions"; grep -ohE 'CREATE ((OR REPLACE )?VIEW|TABLE) raresynth\.[a-z0-9_]+' "$dir"/sql/raresynth--*.sql |
               awk '{print $NF}' | sort -u)
   gucs=$(grep -ohE 'DefineCustom[A-Za-z]+Variable\("raresynth\.[a-z0-9_]+"' "$dir"/src/*.c |
          sed 's/.*("//; s/"$//' | sort -u)
