@@ -35,6 +35,7 @@ CREATE TABLE raresynth.models (
     options   jsonb       NOT NULL DEFAULT '{}',
     columns   jsonb       NOT NULL DEFAULT '[]',
     losses    jsonb       NOT NULL DEFAULT '[]',
+    metrics   jsonb       NOT NULL DEFAULT '{}',
     state     bytea       NOT NULL,
     PRIMARY KEY (name, version)
 );
@@ -60,6 +61,7 @@ COMMENT ON COLUMN raresynth.models.seconds IS 'training wall time in seconds';
 COMMENT ON COLUMN raresynth.models.options IS 'hyper-parameters in force';
 COMMENT ON COLUMN raresynth.models.columns IS 'column specs: name, type, kind, reason';
 COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch losses: {"generator": [...], "critic": [...]}, one number per epoch, the first epoch first (the view raresynth.losses has one row per epoch)';
+COMMENT ON COLUMN raresynth.models.metrics IS 'what the owner stored with this version through raresynth_store_metrics() (e.g. its quality and evaluation), a jsonb object; {} until then';
 COMMENT ON COLUMN raresynth.models.state IS 'model state: versioned, checksummed container of encoder and generator';
 
 -- Roles read their own rows; only the extension's C functions write (as
@@ -178,6 +180,13 @@ CREATE FUNCTION raresynth_drop_version(model name, version integer, missing_ok b
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_drop_version(name, integer, boolean) IS
     'delete one version of a model you own (a superuser: any model); the deployed version cannot be dropped alone (deploy another first, or drop the model); true if it was dropped, false if missing and missing_ok';
+
+CREATE FUNCTION raresynth_store_metrics(model name, metrics jsonb, version integer DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'raresynth_store_metrics'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_store_metrics(name, jsonb, integer) IS
+    'store a jsonb object of results (quality, evaluation, anything) with the deployed version of a model you own, or the version named: its keys are merged into raresynth.models.metrics (a key given again is replaced); returns the version''s metrics';
 
 CREATE FUNCTION raresynth_deploy(model name, version integer)
     RETURNS void

@@ -79,6 +79,24 @@ SELECT DISTINCT target FROM raresynth.synthesized;
 ALTER TABLE ver.syn2 RENAME TO syn;
 
 -------------------------------------------------------------------------------
+-- Results stored with a version: raresynth_store_metrics merges a jsonb
+-- object into models.metrics (deployed version unless one is named)
+-------------------------------------------------------------------------------
+SELECT raresynth_store_metrics('ver_m', jsonb_build_object('quality',
+    (SELECT jsonb_build_object('rows', count(*), 'classes', count(DISTINCT y)) FROM ver.syn)));
+SELECT raresynth_store_metrics('ver_m', '{"evaluation": {"runs": 3}}', version => 1);
+SELECT raresynth_store_metrics('ver_m', '{"evaluation": {"runs": 5}, "note": "kept"}', 1);
+SELECT version, metrics FROM raresynth.models ORDER BY version;
+SELECT raresynth_model_info('ver_m', 1) -> 'metrics' AS info_metrics;
+SELECT * FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', NULL)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', '[1, 2]')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', '3')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', '{}', version => 0)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', '{}', version => 9)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_store_metrics('no_such_model', '{}')$$);
+SELECT code, message FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', jsonb_build_object('big', repeat('x', 1100000)))$$);
+
+-------------------------------------------------------------------------------
 -- Deploy an older version; drop a version; the deployed one cannot be
 -- dropped alone
 -------------------------------------------------------------------------------
@@ -131,6 +149,7 @@ SELECT * FROM pg_temp.try($$SELECT raresynth_drop_version('no_such_model', 1)$$)
 BEGIN READ ONLY;
 SELECT * FROM pg_temp.try($$SELECT raresynth_deploy('ver_m', 1)$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_drop_version('ver_m', 1)$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', '{}')$$);
 COMMIT;
 -- the setting's range
 SELECT * FROM pg_temp.try($$SET raresynth.keep_versions = -1$$);
@@ -156,6 +175,8 @@ SELECT code, message FROM pg_temp.try($$SELECT raresynth_synthesize('ver_m', 1, 
 SELECT code, message FROM pg_temp.try($$SELECT raresynth_model_info('ver_m', 1)$$);
 SELECT code, message FROM pg_temp.try($$SELECT raresynth_model_info('ver_m', 99)$$);
 SELECT code, message FROM pg_temp.try($$SELECT raresynth_train('tiny', 'y', model => 'ver_m', epochs => 1)$$);
+SELECT code, message FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', '{"forged": true}')$$);
+SELECT code, message FROM pg_temp.try($$SELECT raresynth_store_metrics('ver_m', '{"forged": true}', version => 99)$$);
 -- no direct writes to either table
 SELECT code, message FROM pg_temp.try($$UPDATE raresynth.models SET deployed = NOT deployed$$);
 SELECT code, message FROM pg_temp.try($$INSERT INTO raresynth.synthesized (target, model, version, trained, rows, seed) VALUES ('tiny', 'ver_m', 1, now(), 1, 1)$$);
@@ -164,7 +185,7 @@ SELECT code, message FROM pg_temp.try($$DELETE FROM raresynth.synthesized$$);
 SELECT code, message FROM pg_temp.try($$TRUNCATE raresynth.synthesized$$);
 RESET ROLE;
 -- nothing changed
-SELECT name, version, deployed, owner FROM raresynth.models WHERE name = 'ver_m' ORDER BY version;
+SELECT name, version, deployed, owner, metrics ? 'forged' AS forged FROM raresynth.models WHERE name = 'ver_m' ORDER BY version;
 SELECT count(*) AS provenance FROM raresynth.synthesized;
 -- a superuser may deploy (and drop) another role's versions, as it may drop
 -- another role's model

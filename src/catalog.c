@@ -464,7 +464,7 @@ raresynth_model_info(PG_FUNCTION_ARGS)
 		"'owner', owner, 'source', source, 'source_owner', source_owner, 'label', label, "
 		"'minority', minority, 'created', created, 'rows', rows, "
 		"'epochs', epochs, 'seed', seed, 'seconds', seconds, "
-		"'options', options, 'columns', columns, 'losses', losses, "
+		"'options', options, 'columns', columns, 'losses', losses, 'metrics', metrics, "
 		"'rules', $3::pg_catalog.jsonb, "
 		"'state_bytes', pg_catalog.octet_length(state))"
 		RS_MODEL_VERSION_WHERE,
@@ -639,6 +639,70 @@ raresynth_deploy(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+#define RS_MAX_METRICS_BYTES (1024 * 1024)	/* per raresynth_store_metrics() call */
+
+/*
+ * raresynth_store_metrics(model name, metrics jsonb, version integer)
+ * returns jsonb: merge a jsonb object into the metrics of a version (0:
+ * the deployed one) of the caller's model; returns the version's metrics.
+ */
+PG_FUNCTION_INFO_V1(raresynth_store_metrics);
+Datum
+raresynth_store_metrics(PG_FUNCTION_ARGS)
+{
+	const char *model = model_name_arg(PG_ARGISNULL(0) ? NULL : NameStr(*PG_GETARG_NAME(0)));
+	int			version = rs_version_arg(fcinfo, 2, false);
+	Jsonb	   *metrics;
+	ModelVersions mv;
+	Oid			argtypes[3] = {NAMEOID, INT4OID, JSONBOID};
+	Datum		args[3];
+	NameData	n;
+	Datum		result;
+	bool		isnull;
+	int			ret;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("metrics must not be NULL")));
+	metrics = PG_GETARG_JSONB_P(1);
+	if (!JB_ROOT_IS_OBJECT(metrics) || JB_ROOT_IS_SCALAR(metrics))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("metrics must be a jsonb object"),
+				 errhint("Name each result, e.g. jsonb_build_object('quality', ...).")));
+	if (VARSIZE(metrics) > RS_MAX_METRICS_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("metrics of %zu bytes are more than the %d bytes a call may store",
+						(size_t) VARSIZE(metrics), RS_MAX_METRICS_BYTES),
+				 errhint("Store summaries, not rows.")));
+	PreventCommandIfReadOnly("raresynth_store_metrics()");
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	(void) versions_to_change(model, false, &mv);
+	if (version == 0 && mv.deployed == 0)
+		report_missing_version(model, 0);
+	if (version == 0)
+		version = mv.deployed;
+	if (!has_version(&mv, version))
+		report_no_such_version(model, version, &mv);
+	namestrcpy(&n, model);
+	args[0] = NameGetDatum(&n);
+	args[1] = Int32GetDatum(version);
+	args[2] = JsonbPGetDatum(metrics);
+	ret = catalog_exec("UPDATE raresynth.models SET metrics = metrics OPERATOR(pg_catalog.||) $3 "
+					   "WHERE name OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2 "
+					   "RETURNING metrics",
+					   3, argtypes, args, NULL, false);
+	if (ret != SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
+		elog(ERROR, "model metrics update failed: %s", SPI_result_code_string(ret));
+	result = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull),
+							   false, -1);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
 }
 
 /*
