@@ -69,14 +69,15 @@ model_name_arg(const char *model)
 
 /*
  * A version argument: 0 for NULL (the deployed version) unless required;
- * versions start at 1.
+ * versions start at 1.  A SQL declaration without the argument (an
+ * install script older than the library) counts as NULL.
  */
 int
 rs_version_arg(FunctionCallInfo fcinfo, int argno, bool required)
 {
 	int32		v;
 
-	if (PG_ARGISNULL(argno))
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 	{
 		if (required)
 			ereport(ERROR,
