@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 
 #include "boosted.h"
+#include "evaluate.h"
 #include "raresynth.h"
 
 /* The feature columns of one read as the core will code them. */
@@ -290,10 +291,16 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 				if (job->with_gan)
 				{
 					RsWidths   *wg = widths_bound(src, (int64) n1, job->opts->max_modes);
+					bool		filter = job->opts->filter_quantile > 0;
+					/* the filter's candidates, their scores, its own fit */
+					double		n_gen = filter ? RS_EVAL_FILTER_POOL * n_tr : n_tr,
+								scoring = filter ? n_gen * sizeof(double) +
+								logreg_bytes(n_tr, p) + 1024 * p * sizeof(double) : 0;
 
 					method = Max(method, rs_read_bytes((int64) n1, w->nf) +
 								 gan_train_bytes(wg, (int64) n1, cfg) +
-								 gan_generate_bytes(wg, (int64) n_tr, cfg) + n_tr * row);
+								 gan_generate_bytes(wg, (int64) n_gen, cfg) + n_gen * row +
+								 scoring);
 				}
 				b += Max(method, job->boosted ?
 						 rs_boosted_bytes(n_all, s - n_tr, p, w->design_bins, Max(rs_threads, 1)) :

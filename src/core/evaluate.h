@@ -34,6 +34,12 @@ typedef enum rs_augment
 /* The share of the training part that RS_AUG_THRESHOLD tunes its threshold on. */
 #define RS_EVAL_THRESHOLD_FRACTION 0.25
 
+/*
+ * RS_AUG_GAN with filter_quantile > 0: the candidates the GAN makes per
+ * row it adds (the filter keeps n_new of them, rs_filter_select).
+ */
+#define RS_EVAL_FILTER_POOL 10
+
 typedef struct rs_eval_config
 {
 	int			n_methods;
@@ -48,6 +54,7 @@ typedef struct rs_eval_config
 	const struct rs_gan_config *gan;	/* GAN settings (epochs included) */
 	int			max_modes;
 	const struct rs_rules *rules;	/* the GAN's rules, declared (NULL: none) */
+	double		filter_quantile;	/* RS_AUG_GAN: 0 off, else rs_filter_select's */
 	uint64_t	seed;
 	/* called after every (size, run): done of total units; may be NULL */
 	void		(*progress) (void *arg, int size_index, int run, int done, int total);
@@ -66,6 +73,10 @@ typedef struct rs_eval_result
 				pr_auc,			/* average precision */
 				mcc;			/* Matthews correlation at the threshold */
 	double		seconds;		/* augmentation + fit + scoring */
+	/* RS_AUG_GAN with the filter on (else 0), counts of rows: */
+	double		candidates,		/* the candidates the GAN made */
+				accepted,		/* those at or above the threshold */
+				filled;			/* those added from below it (too few above) */
 } rs_eval_result;
 
 /*
@@ -79,12 +90,33 @@ rs_status	rs_random_oversample(const double *X, const int *y, int n, int p, rs_r
 								 double *Xnew, int *n_new, rs_error *err);
 
 /*
+ * The classifier filter of the GAN arm: of n_cand candidate rows scored
+ * cand_scores (a classifier's log odds of the minority, fitted on the real
+ * training part), keep n_keep <= n_cand in keep[]: the candidates scoring
+ * at or above the threshold, the quantile-quantile (0 < quantile <= 0.5,
+ * linear interpolation between order statistics, numpy's default) of the
+ * n_real > 0 real minority rows' real_scores, in the order they were made
+ * (rejection sampling: those kept follow the generator restricted to that
+ * region); when fewer than n_keep pass, the best-scoring of the rest
+ * (ties: the earlier) fill up, their count in *n_filled.  *n_accepted
+ * gets how many passed (may exceed n_keep).  *threshold (may be NULL)
+ * gets the threshold.
+ */
+rs_status	rs_filter_select(const double *real_scores, int n_real,
+							 const double *cand_scores, int n_cand, double quantile,
+							 int n_keep, int *keep, int *n_accepted, int *n_filled,
+							 double *threshold, rs_error *err);
+
+/*
  * Run the paper's experiment on table t with labels y (1 = minority): for
  * every size and run, a stratified subsample (all rows for size 0), a
  * stratified train/test split shared by every method (paired), the
  * training part augmented by each method (the minority brought to 1:1;
  * the test part untouched), the classifier fitted on it and scored on the
- * test part.  Features (standardised, one-hot) are fitted on the real
+ * test part.  With cfg->filter_quantile > 0, RS_AUG_GAN makes
+ * RS_EVAL_FILTER_POOL candidates per row it adds, scores them by a
+ * logistic regression (C = cfg->C) fitted on the real training part, and
+ * adds those rs_filter_select keeps.  Features (standardised, one-hot) are fitted on the real
  * training part; RS_AUG_SMOTE interpolates in that feature space
  * (imbalanced-learn's SMOTE on the encoded matrix, the reference
  * protocol), RS_AUG_SMOTENC and RS_AUG_GAN make table rows that are then
