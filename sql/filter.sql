@@ -61,4 +61,12 @@ SELECT * FROM pg_temp.try($$SELECT raresynth_train('joint', 'y', epochs => 1, op
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_evaluate('joint', 'y', '{none}', runs => 1, options => '{"filter_quantile": 0.5}')$$);
 SELECT * FROM pg_temp.try($$SELECT * FROM raresynth_evaluate('joint', 'y', '{none}', runs => 1, options => '{"filter_quantile": 5e-324}')$$);
 
+-- the candidates count in the memory check: the same evaluation needs more
+SET maintenance_work_mem = '1MB';
+SELECT u.code, f.code,
+       substring(f.message from 'about (\d+) MB')::int > substring(u.message from 'about (\d+) MB')::int AS filter_needs_more
+FROM pg_temp.try($$SELECT * FROM raresynth_evaluate('heart', 'risk', '{none,gan}', runs => 1, options => '{"epochs": 1}')$$) u,
+     pg_temp.try($$SELECT * FROM raresynth_evaluate('heart', 'risk', '{none,gan}', runs => 1, options => '{"epochs": 1, "filter_quantile": 0.1}')$$) f;
+RESET maintenance_work_mem;
+
 DROP TABLE joint, filtered, unfiltered, filtered_again, off;

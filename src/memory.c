@@ -292,8 +292,10 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 				{
 					RsWidths   *wg = widths_bound(src, (int64) n1, job->opts->max_modes);
 					bool		filter = job->opts->filter_quantile > 0;
-					/* the filter's candidates, their scores, its own fit */
-					double		n_gen = filter ? RS_EVAL_FILTER_POOL * n_tr : n_tr,
+					/* the filter's candidates (per row added: n_tr - 2 n1, n1
+					 * one lower for the split's rounding), their scores, its
+					 * own fit */
+					double		n_gen = filter ? RS_EVAL_FILTER_POOL * Max(n_tr - 2 * (n1 - 1), 1) : n_tr,
 								scoring = filter ? n_gen * sizeof(double) +
 								logreg_bytes(n_tr, p) + 1024 * p * sizeof(double) : 0;
 
