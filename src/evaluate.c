@@ -600,8 +600,8 @@ report_filter(const rs_eval_config *cfg, const rs_eval_result *res)
 	if (cand == 0)
 		return;
 	ereport(NOTICE,
-			(errmsg("the filter passed %.1f%% of %.0f GAN candidates (%d per row added)",
-					100.0 * acc / cand, cand, RS_EVAL_FILTER_POOL),
+			(errmsg("the filter passed %.1f%% of %.0f GAN candidates (%.2f per row added)",
+					100.0 * acc / cand, cand, RS_EVAL_FILTER_HEADROOM / (1 - cfg->filter_quantile)),
 			 filled > 0 ?
 			 errdetail("In %d of %d runs too few passed: %.0f rows were the best-scoring rejected candidates.",
 					   short_runs, units, filled) :

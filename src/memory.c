@@ -20,6 +20,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -295,7 +297,8 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 					/* the filter's candidates (per row added: n_tr - 2 n1, n1
 					 * one lower for the split's rounding), their scores, its
 					 * own fit */
-					double		n_gen = filter ? RS_EVAL_FILTER_POOL * Max(n_tr - 2 * (n1 - 1), 1) : n_tr,
+					double		n_gen = filter ? rs_filter_pool((int) Min(Max(n_tr - 2 * (n1 - 1), 1), INT_MAX),
+													job->opts->filter_quantile) : n_tr,
 								scoring = filter ? n_gen * sizeof(double) +
 								logreg_bytes(n_tr, p) + 1024 * p * sizeof(double) : 0;
 

@@ -161,13 +161,15 @@ rs_filter_select(const double *real_scores, int n_real, const double *cand_score
 	return RS_OK;
 }
 
-/* How many candidates the GAN arm makes for n_new rows. */
-static int
-gan_candidates(int n_new, const rs_eval_config *cfg)
+int
+rs_filter_pool(int n_new, double quantile)
 {
-	if (!(cfg->filter_quantile > 0))
+	double		n;
+
+	if (!(quantile > 0))
 		return n_new;
-	return n_new > INT_MAX / RS_EVAL_FILTER_POOL ? INT_MAX : n_new * RS_EVAL_FILTER_POOL;
+	n = ceil(RS_EVAL_FILTER_HEADROOM * n_new / (1.0 - quantile));
+	return n < INT_MAX ? (int) n : INT_MAX;
 }
 
 /*
@@ -293,7 +295,7 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	if (method == RS_AUG_SMOTENC)
 		syn = rs_smote(minority, n_new, cfg->smote_k, &rng, k_used, err);
 	else
-		syn = rs_model_augment(minority, gan_candidates(n_new, cfg), cfg->gan, cfg->max_modes,
+		syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan, cfg->max_modes,
 							   cfg->rules, seed, err);
 	rs_table_free(minority);
 	if (!syn)

@@ -35,10 +35,11 @@ typedef enum rs_augment
 #define RS_EVAL_THRESHOLD_FRACTION 0.25
 
 /*
- * RS_AUG_GAN with filter_quantile > 0: the candidates the GAN makes per
- * row it adds (the filter keeps n_new of them, rs_filter_select).
+ * RS_AUG_GAN with filter_quantile q > 0: the GAN makes this many times
+ * the candidates a generator as good as the real rows would need
+ * (n_new / (1 - q): a share 1 - q of the real minority rows passes).
  */
-#define RS_EVAL_FILTER_POOL 10
+#define RS_EVAL_FILTER_HEADROOM 2.0
 
 typedef struct rs_eval_config
 {
@@ -90,6 +91,13 @@ rs_status	rs_random_oversample(const double *X, const int *y, int n, int p, rs_r
 								 double *Xnew, int *n_new, rs_error *err);
 
 /*
+ * The candidates the GAN arm makes for n_new rows with filter_quantile
+ * quantile: n_new when it is 0, else ceil(RS_EVAL_FILTER_HEADROOM n_new
+ * / (1 - quantile)) (at most INT_MAX).
+ */
+int			rs_filter_pool(int n_new, double quantile);
+
+/*
  * The classifier filter of the GAN arm: of n_cand candidate rows scored
  * cand_scores (a classifier's log odds of the minority, fitted on the real
  * training part), keep n_keep <= n_cand in keep[]: the candidates scoring
@@ -114,7 +122,7 @@ rs_status	rs_filter_select(const double *real_scores, int n_real,
  * training part augmented by each method (the minority brought to 1:1;
  * the test part untouched), the classifier fitted on it and scored on the
  * test part.  With cfg->filter_quantile > 0, RS_AUG_GAN makes
- * RS_EVAL_FILTER_POOL candidates per row it adds, scores them by a
+ * rs_filter_pool candidates for the rows it adds, scores them by a
  * logistic regression (C = cfg->C) fitted on the real training part, and
  * adds those rs_filter_select keeps.  Features (standardised, one-hot) are fitted on the real
  * training part; RS_AUG_SMOTE interpolates in that feature space

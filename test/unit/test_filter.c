@@ -102,6 +102,14 @@ test_filter_select_rule(void)
 	CHECK(rs_filter_select(real, 10, cand, 8, 0.6, 1, keep, &acc, &fill, &t, &err) == RS_ERR_INVALID);
 	CHECK(rs_filter_select(real, 10, cand, 8, NAN, 1, keep, &acc, &fill, &t, &err) == RS_ERR_INVALID);
 	CHECK(rs_filter_select(real, 10, cand, 8, 0.1, 9, keep, &acc, &fill, &t, &err) == RS_ERR_INVALID);
+
+	/* the candidates: none extra when off, 2 / (1 - q) per row, capped */
+	CHECK(rs_filter_pool(100, 0) == 100);
+	CHECK(rs_filter_pool(100, 0.5) == 400);
+	CHECK(rs_filter_pool(90, 0.1) == 200);
+	CHECK(rs_filter_pool(7, 0.1) == 16);
+	CHECK(rs_filter_pool(0, 0.1) == 0);
+	CHECK(rs_filter_pool(2000000000, 0.1) == 2147483647);
 }
 
 static void
@@ -127,7 +135,7 @@ sigmoid(double z)
 /*
  * The gan arm with filter_quantile 0.1 on the whole table, one run,
  * redone by hand: the run's split, the GAN trained on the minority rows
- * of the training part making RS_EVAL_FILTER_POOL candidates per row, the
+ * of the training part making rs_filter_pool candidates, the
  * logistic regression of the real training part scoring them, the rows
  * rs_filter_select keeps, the classifier on the augmented part: the same
  * metrics and counts as rs_evaluate_run, bit for bit.  The kept rows'
@@ -210,7 +218,8 @@ test_filter_gan_arm(void)
 	for (int i = 0; i < n_te; i++)
 		yte[i] = y[te[i]];
 	n_new = n_tr - 2 * n1;
-	n_cand = RS_EVAL_FILTER_POOL * n_new;
+	n_cand = rs_filter_pool(n_new, 0.1);
+	CHECK(n_cand == (int) ceil(2.0 * n_new / 0.9));
 	CHECK(n1 > 20 && n_new > 100);
 	minority = rs_table_take(train, idx, n1, &err);
 	cand = rs_model_augment(minority, n_cand, &gc, cfg.max_modes, NULL,
