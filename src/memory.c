@@ -296,11 +296,12 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 					bool		filter = job->opts->filter_quantile > 0;
 					/* the filter's candidates (per row added: n_tr - 2 n1, n1
 					 * one lower for the split's rounding), their scores, its
-					 * own fit */
+					 * fits on a copy of the folds (rs_filter_fit) */
 					double		n_gen = filter ? rs_filter_pool((int) Min(Max(n_tr - 2 * (n1 - 1), 1), INT_MAX),
 													job->opts->filter_quantile) : n_tr,
 								scoring = filter ? n_gen * sizeof(double) +
-								logreg_bytes(n_tr, p) + 1024 * p * sizeof(double) : 0;
+								logreg_bytes(n_tr, p) + n_tr * p * sizeof(double) +
+								1024 * p * sizeof(double) : 0;
 
 					method = Max(method, rs_read_bytes((int64) n1, w->nf) +
 								 gan_train_bytes(wg, (int64) n1, cfg) +

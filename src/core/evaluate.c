@@ -161,6 +161,99 @@ rs_filter_select(const double *real_scores, int n_real, const double *cand_score
 	return RS_OK;
 }
 
+rs_status
+rs_filter_fit(rs_filter *f, const double *X, const int *y, int n, int p, double C,
+			  uint64_t seed, double *real_scores, int *n_real, rs_error *err)
+{
+	int			n1 = 0,
+				m;
+	int		   *fold = rs_alloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *order = rs_alloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *yf = rs_alloc_array((size_t) (n ? n : 1), sizeof(int));
+	double	   *Xf = NULL;
+	rs_rng		rng;
+	rs_status	st = RS_OK;
+
+	memset(f, 0, sizeof(*f));
+	*n_real = 0;
+	for (int i = 0; i < n; i++)
+		n1 += y[i] != 0;
+	/* one minority row: k = 1, no fold can hold it out */
+	f->k = n1 < RS_EVAL_FILTER_FOLDS ? n1 : RS_EVAL_FILTER_FOLDS;
+	if (!fold || !order || !yf)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (n1 == 0)
+	{
+		st = rs_fail(err, RS_ERR_INVALID, "the filter needs a minority row");
+		goto done;
+	}
+	/* each class shuffled, then dealt into the folds in turn */
+	rs_rng_seed(&rng, seed);
+	for (int c = 1; c >= 0; c--)
+	{
+		m = 0;
+		for (int i = 0; i < n; i++)
+			if ((y[i] != 0) == c)
+				order[m++] = i;
+		rs_rng_shuffle(&rng, order, m);
+		for (int j = 0; j < m; j++)
+			fold[order[j]] = j % f->k;
+	}
+	if (f->k > 1 && !(Xf = rs_alloc_array((size_t) n * (size_t) (p ? p : 1), sizeof(double))))
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (int j = 0; j < f->k; j++)
+	{
+		rs_check_interrupts();
+		if (f->k == 1)
+			st = rs_logreg_fit(&f->model[j], X, y, n, p, C, err);
+		else
+		{
+			m = 0;
+			for (int i = 0; i < n; i++)
+				if (fold[i] != j)
+				{
+					memcpy(Xf + (size_t) m * p, X + (size_t) i * p, sizeof(double) * p);
+					yf[m++] = y[i];
+				}
+			st = rs_logreg_fit(&f->model[j], Xf, yf, m, p, C, err);
+		}
+		if (st != RS_OK)
+			goto done;
+	}
+	for (int i = 0; i < n; i++)
+		if (y[i])
+			rs_logreg_decision(&f->model[fold[i]], X + (size_t) i * p, 1,
+							   &real_scores[(*n_real)++]);
+done:
+	rs_free(fold);
+	rs_free(order);
+	rs_free(yf);
+	rs_free(Xf);
+	return st;
+}
+
+void
+rs_filter_score(const rs_filter *f, const double *X, int n, int p, int first, double *scores)
+{
+	for (int i = 0; i < n; i++)
+		rs_logreg_decision(&f->model[((int64_t) first + i) % f->k], X + (size_t) i * p, 1,
+						   &scores[i]);
+}
+
+void
+rs_filter_free(rs_filter *f)
+{
+	for (int j = 0; j < RS_EVAL_FILTER_FOLDS; j++)
+		rs_logreg_free(&f->model[j]);
+	f->k = 0;
+}
+
 int
 rs_filter_pool(int n_new, double quantile)
 {
@@ -173,15 +266,15 @@ rs_filter_pool(int n_new, double quantile)
 }
 
 /*
- * The filter of the GAN arm: a logistic regression fitted on the real
- * training part (Xtr, n_tr rows, labels y) scores the real minority rows
- * and the candidates cand (encoded by f a slice at a time, so that only
- * their scores are kept); the n_new rows rs_filter_select keeps are
- * encoded into Xsyn, its counts into res.
+ * The filter of the GAN arm: the cross-fitted logistic regression of the
+ * real training part (Xtr, n_tr rows, labels y; rs_filter_fit with seed)
+ * scores the real minority rows and the candidates cand (encoded by f a
+ * slice at a time, so that only their scores are kept); the n_new rows
+ * rs_filter_select keeps are encoded into Xsyn, its counts into res.
  */
 static rs_status
 filter_features(const rs_table *cand, const int *y, const double *Xtr, int n_tr,
-				const rs_design *f, int n_new, const rs_eval_config *cfg,
+				const rs_design *f, int n_new, const rs_eval_config *cfg, uint64_t seed,
 				double *Xsyn, rs_eval_result *res, rs_error *err)
 {
 	enum
@@ -192,7 +285,7 @@ filter_features(const rs_table *cand, const int *y, const double *Xtr, int n_tr,
 				n1 = 0,
 				n_acc,
 				n_fill;
-	rs_logreg	lr;
+	rs_filter	lr;
 	double	   *scores = rs_alloc_array((size_t) (n_tr + cand->n_rows), sizeof(double));
 	double	   *Xs = rs_alloc_array((size_t) slice_rows * (size_t) (p ? p : 1), sizeof(double));
 	int		   *keep = rs_alloc_array((size_t) (n_new ? n_new : 1), sizeof(int));
@@ -205,12 +298,8 @@ filter_features(const rs_table *cand, const int *y, const double *Xtr, int n_tr,
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if ((st = rs_logreg_fit(&lr, Xtr, y, n_tr, p, cfg->C, err)) != RS_OK)
+	if ((st = rs_filter_fit(&lr, Xtr, y, n_tr, p, cfg->C, seed, scores, &n1, err)) != RS_OK)
 		goto done;
-	rs_logreg_decision(&lr, Xtr, n_tr, scores);
-	for (int i = 0; i < n_tr; i++)
-		if (y[i])
-			scores[n1++] = scores[i];
 	/* the candidates' scores follow the n1 real ones */
 	for (int row = 0; row < cand->n_rows; row += slice_rows)
 	{
@@ -221,7 +310,7 @@ filter_features(const rs_table *cand, const int *y, const double *Xtr, int n_tr,
 		rs_check_interrupts();
 		if ((st = rs_design_transform(f, &slice, Xs, err)) != RS_OK)
 			goto done;
-		rs_logreg_decision(&lr, Xs, slice.n_rows, scores + n1 + row);
+		rs_filter_score(&lr, Xs, slice.n_rows, p, row, scores + n1 + row);
 	}
 	if ((st = rs_filter_select(scores, n1, scores + n1, cand->n_rows, cfg->filter_quantile,
 							   n_new, keep, &n_acc, &n_fill, NULL, err)) != RS_OK)
@@ -236,7 +325,7 @@ filter_features(const rs_table *cand, const int *y, const double *Xtr, int n_tr,
 	res->accepted = n_acc;
 	res->filled = n_fill;
 done:
-	rs_logreg_free(&lr);
+	rs_filter_free(&lr);
 	rs_free(scores);
 	rs_free(Xs);
 	rs_free(keep);
@@ -301,7 +390,8 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	if (!syn)
 		return err->code;
 	if (method == RS_AUG_GAN && cfg->filter_quantile > 0)
-		st = filter_features(syn, y, Xtr, train->n_rows, f, n_new, cfg, Xsyn, res, err);
+		st = filter_features(syn, y, Xtr, train->n_rows, f, n_new, cfg,
+							 seed ^ UINT64_C(0xD1B54A32D192ED03), Xsyn, res, err);
 	else
 		st = rs_design_transform(f, syn, Xsyn, err);
 	rs_table_free(syn);

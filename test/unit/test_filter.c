@@ -112,6 +112,124 @@ test_filter_select_rule(void)
 	CHECK(rs_filter_pool(2000000000, 0.1) == 2147483647);
 }
 
+/*
+ * n rows of p standard normal features, class 1 (share pi) shifted by 1
+ * in the first: real rows, and fresh rows of the same law.
+ */
+static void
+normal_rows(rs_rng *rng, int n, int p, double pi, double *X, int *y)
+{
+	for (int i = 0; i < n; i++)
+	{
+		y[i] = rs_rng_uniform(rng) < pi;
+		for (int j = 0; j < p; j++)
+			X[(size_t) i * p + j] = rs_rng_normal(rng) + (j == 0 && y[i] ? 1.0 : 0.0);
+	}
+}
+
+/*
+ * The cross-fitted scores: fresh minority rows of the real rows' law pass
+ * the 0.1-quantile threshold about 90% of the time (a generator as good
+ * as the real rows loses about q of its rows), where the threshold of
+ * in-sample scores (one fit on every row, the real rows scored by it)
+ * lets far fewer through with 50 minority rows of 1000 and 30 features.
+ * The folds: min(5, minority rows), the same scores for the same seed;
+ * no minority row is an error.
+ */
+static void
+test_filter_calibrated(void)
+{
+	enum
+	{
+		n = 1000, p = 30, m = 20000
+	};
+	double	   *X = malloc(sizeof(double) * n * p),
+			   *Xf = malloc(sizeof(double) * m * p),
+			   *real = malloc(sizeof(double) * n),
+			   *again = malloc(sizeof(double) * n),
+			   *sf = malloc(sizeof(double) * m),
+			   *sfm = malloc(sizeof(double) * m);
+	int		   *y = malloc(sizeof(int) * n),
+			   *yf = malloc(sizeof(int) * m);
+	int			n1,
+				n1b,
+				nf = 0,
+				acc,
+				fill;
+	double		cross,
+				in_sample;
+	rs_filter	f,
+				g;
+	rs_logreg	one;
+	rs_rng		rng;
+	rs_error	err;
+
+	rs_rng_seed(&rng, 1);
+	normal_rows(&rng, n, p, 0.05, X, y);
+	normal_rows(&rng, m, p, 0.05, Xf, yf);
+	CHECK(rs_filter_fit(&f, X, y, n, p, 1.0, 9, real, &n1, &err) == RS_OK);
+	CHECK(n1 > 30 && n1 < 80 && f.k == 5);
+	rs_filter_score(&f, Xf, m, p, 0, sf);
+	for (int i = 0; i < m; i++)
+		if (yf[i])
+			sfm[nf++] = sf[i];
+	CHECK(rs_filter_select(real, n1, sfm, nf, 0.1, 0, NULL, &acc, &fill, NULL, &err) == RS_OK);
+	cross = (double) acc / nf;
+
+	/* the same for the same seed */
+	CHECK(rs_filter_fit(&g, X, y, n, p, 1.0, 9, again, &n1b, &err) == RS_OK);
+	CHECK(n1b == n1 && memcmp(real, again, sizeof(double) * n1) == 0);
+	rs_filter_free(&g);
+
+	/* in-sample: one fit, the real minority rows scored by it */
+	CHECK(rs_logreg_fit(&one, X, y, n, p, 1.0, &err) == RS_OK);
+	rs_logreg_decision(&one, X, n, again);
+	n1b = 0;
+	for (int i = 0; i < n; i++)
+		if (y[i])
+			again[n1b++] = again[i];
+	rs_logreg_decision(&one, Xf, m, sf);
+	nf = 0;
+	for (int i = 0; i < m; i++)
+		if (yf[i])
+			sfm[nf++] = sf[i];
+	CHECK(rs_filter_select(again, n1b, sfm, nf, 0.1, 0, NULL, &acc, &fill, NULL, &err) == RS_OK);
+	in_sample = (double) acc / nf;
+	printf("  fresh minority rows passing the 0.1-quantile: cross-fitted %.3f, in-sample %.3f\n",
+		   cross, in_sample);
+	CHECK(cross > 0.8 && cross < 0.97);
+	CHECK(in_sample < 0.8);
+	rs_logreg_free(&one);
+	rs_filter_free(&f);
+
+	/* few minority rows: as many folds; one: one fit; none: an error */
+	for (int i = 0; i < n; i++)
+		y[i] = i % 250 == 3;
+	CHECK(rs_filter_fit(&f, X, y, n, p, 1.0, 9, real, &n1, &err) == RS_OK);
+	CHECK(f.k == 4 && n1 == 4);
+	rs_filter_free(&f);
+	for (int i = 0; i < n; i++)
+		y[i] = i == 17;
+	CHECK(rs_filter_fit(&f, X, y, n, p, 1.0, 9, real, &n1, &err) == RS_OK);
+	CHECK(f.k == 1 && n1 == 1);
+	rs_filter_score(&f, X + 17 * p, 1, p, 3, sf);
+	CHECK(sf[0] == real[0]);	/* in-sample: the row seen */
+	rs_filter_free(&f);
+	for (int i = 0; i < n; i++)
+		y[i] = 0;
+	CHECK(rs_filter_fit(&f, X, y, n, p, 1.0, 9, real, &n1, &err) == RS_ERR_INVALID);
+	rs_filter_free(&f);
+
+	free(X);
+	free(Xf);
+	free(real);
+	free(again);
+	free(sf);
+	free(sfm);
+	free(y);
+	free(yf);
+}
+
 static void
 tiny_gan(rs_gan_config *gc)
 {
@@ -171,7 +289,8 @@ test_filter_gan_arm(void)
 				n_new,
 				n_cand,
 				acc,
-				fill;
+				fill,
+				n_real;
 	rs_rng		rng;
 	uint64_t	run_seed;
 	rs_table   *train,
@@ -179,8 +298,8 @@ test_filter_gan_arm(void)
 			   *minority,
 			   *cand;
 	rs_design	d;
-	rs_logreg	filt,
-				model;
+	rs_filter	filt;
+	rs_logreg	model;
 	rs_metrics	met;
 	double	   *X,
 			   *Xte,
@@ -238,12 +357,12 @@ test_filter_gan_arm(void)
 	CHECK(rs_design_transform(&d, test, Xte, &err) == RS_OK);
 	CHECK(rs_design_transform(&d, cand, Xc, &err) == RS_OK);
 
-	/* the filter: the real training part's logistic regression */
-	CHECK(rs_logreg_fit(&filt, X, ytr, n_tr, d.p, cfg.C, &err) == RS_OK);
-	rs_logreg_decision(&filt, X, n_tr, sc);
-	for (int i = 0; i < n1; i++)
-		real[i] = sc[idx[i]];
-	rs_logreg_decision(&filt, Xc, n_cand, sc);
+	/* the filter: the real training part's cross-fitted regression */
+	CHECK(rs_filter_fit(&filt, X, ytr, n_tr, d.p, cfg.C,
+						(run_seed + (uint64_t) RS_AUG_GAN) ^ UINT64_C(0xD1B54A32D192ED03),
+						real, &n_real, &err) == RS_OK);
+	CHECK(n_real == n1 && filt.k == RS_EVAL_FILTER_FOLDS);
+	rs_filter_score(&filt, Xc, n_cand, d.p, 0, sc);
 	CHECK(rs_filter_select(real, n1, sc, n_cand, 0.1, n_new, keep, &acc, &fill, NULL, &err) == RS_OK);
 	for (int i = 0; i < n_cand; i++)
 		mean_all += sigmoid(sc[i]) / n_cand;
@@ -286,7 +405,7 @@ test_filter_gan_arm(void)
 	CHECK(off.candidates == 0 && off.accepted == 0 && off.filled == 0);
 	CHECK(off.roc_auc != a.roc_auc || off.f1 != a.f1);
 
-	rs_logreg_free(&filt);
+	rs_filter_free(&filt);
 	rs_logreg_free(&model);
 	rs_design_free(&d);
 	rs_table_free(train);
@@ -309,10 +428,91 @@ test_filter_gan_arm(void)
 	free(y);
 }
 
-int
-main(void)
+/*
+ * The share of fresh minority rows passing the 0.1-quantile threshold,
+ * of in-sample and of cross-fitted scores, over sizes, widths and
+ * minority shares (5 draws each): docs/evaluation.md's table, printed by
+ * `test_filter --calibration`.
+ */
+static void
+calibration_table(void)
 {
+	static const int ns[] = {300, 1000, 3000},
+				ps[] = {5, 30, 100};
+	static const double pis[] = {0.05, 0.2};
+	enum
+	{
+		m = 20000, reps = 5
+	};
+
+	printf("| training rows | features | minority share | in-sample | cross-fitted |\n|---|---|---|---|---|\n");
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < 3; b++)
+			for (int c = 0; c < 2; c++)
+			{
+				int			n = ns[a],
+							p = ps[b];
+				double		pass[2] = {0, 0};
+				rs_rng		rng;
+
+				rs_rng_seed(&rng, 1);
+				for (int rep = 0; rep < reps; rep++)
+				{
+					double	   *X = malloc(sizeof(double) * (size_t) (n + m) * p),
+							   *s = malloc(sizeof(double) * (n + m)),
+							   *real = malloc(sizeof(double) * n),
+							   *fresh = malloc(sizeof(double) * m),
+							   *Xf = malloc(sizeof(double) * (size_t) m * p);
+					int		   *y = malloc(sizeof(int) * (n + m));
+					int			n1 = 0,
+								nf = 0,
+								acc,
+								fill;
+					rs_logreg	one;
+					rs_filter	f;
+					rs_error	err;
+
+					normal_rows(&rng, n + m, p, pis[c], X, y);
+					rs_logreg_fit(&one, X, y, n, p, 1.0, &err);
+					rs_logreg_decision(&one, X, n + m, s);
+					for (int i = 0; i < n; i++)
+						if (y[i])
+							real[n1++] = s[i];
+					for (int i = n; i < n + m; i++)
+						if (y[i])
+						{
+							fresh[nf] = s[i];
+							memcpy(Xf + (size_t) (nf++) * p, X + (size_t) i * p, sizeof(double) * p);
+						}
+					rs_filter_select(real, n1, fresh, nf, 0.1, 0, NULL, &acc, &fill, NULL, &err);
+					pass[0] += (double) acc / nf / reps;
+					rs_filter_fit(&f, X, y, n, p, 1.0, 7 + rep, real, &n1, &err);
+					rs_filter_score(&f, Xf, nf, p, 0, fresh);
+					rs_filter_select(real, n1, fresh, nf, 0.1, 0, NULL, &acc, &fill, NULL, &err);
+					pass[1] += (double) acc / nf / reps;
+					rs_filter_free(&f);
+					rs_logreg_free(&one);
+					free(X);
+					free(s);
+					free(real);
+					free(fresh);
+					free(Xf);
+					free(y);
+				}
+				printf("| %d | %d | %.2f | %.2f | %.2f |\n", n, p, pis[c], pass[0], pass[1]);
+			}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--calibration") == 0)
+	{
+		calibration_table();
+		return 0;
+	}
 	RUN(test_filter_select_rule);
+	RUN(test_filter_calibrated);
 	RUN(test_filter_gan_arm);
 	return unit_summary("test_filter");
 }
