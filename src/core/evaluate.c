@@ -384,8 +384,8 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	if (method == RS_AUG_SMOTENC)
 		syn = rs_smote(minority, n_new, cfg->smote_k, &rng, k_used, err);
 	else
-		syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan, cfg->max_modes,
-							   cfg->rules, seed, err);
+		syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan,
+							   cfg->max_modes, cfg->rules, seed, err);
 	rs_table_free(minority);
 	if (!syn)
 		return err->code;
