@@ -570,6 +570,46 @@ put_results(FunctionCallInfo fcinfo, const rs_eval_config *cfg, const int *sizes
 }
 
 /*
+ * With the GAN's filter on, a NOTICE of what it kept: the share of the
+ * candidates at or above the threshold and, when some training parts had
+ * too few, how many rows came from below it.
+ */
+static void
+report_filter(const rs_eval_config *cfg, const rs_eval_result *res)
+{
+	double		cand = 0,
+				acc = 0,
+				filled = 0;
+	int			short_runs = 0,
+				units = 0;
+
+	if (!(cfg->filter_quantile > 0))
+		return;
+	for (int s = 0; s < cfg->n_sizes; s++)
+		for (int m = 0; m < cfg->n_methods; m++)
+			for (int r = 0; cfg->methods[m] == RS_AUG_GAN && r < cfg->runs; r++)
+			{
+				const rs_eval_result *e = &res[((size_t) s * cfg->n_methods + m) * cfg->runs + r];
+
+				cand += e->candidates;
+				acc += e->accepted;
+				filled += e->filled;
+				short_runs += e->filled > 0;
+				units++;
+			}
+	if (cand == 0)
+		return;
+	ereport(NOTICE,
+			(errmsg("the filter passed %.1f%% of %.0f GAN candidates (%.2f per row added)",
+					100.0 * acc / cand, cand, RS_EVAL_FILTER_HEADROOM / (1 - cfg->filter_quantile)),
+			 filled > 0 ?
+			 errdetail("In %d of %d runs too few passed: %.0f rows were the best-scoring rejected candidates.",
+					   short_runs, units, filled) :
+			 errdetail("Every run had enough candidates at or above the %g-quantile of the real minority rows' scores.",
+					   cfg->filter_quantile)));
+}
+
+/*
  * raresynth_evaluate(source regclass, label name, methods text[], runs int,
  *					  sizes int[], test_fraction float8, classifier text,
  *					  seed bigint, options jsonb) returns table (...)
@@ -642,6 +682,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.n_sizes = n_sizes;
 	cfg.C = opts.C;
 	cfg.smote_k = opts.smote_k;
+	cfg.filter_quantile = opts.filter_quantile;
 	cfg.gan = &opts.gan;
 	cfg.max_modes = opts.max_modes;
 	/* the GAN arm keeps the rules a trained model keeps */
@@ -664,6 +705,7 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("some training parts had few minority rows: SMOTE used %d neighbours instead of %d",
 						k_used, cfg.smote_k)));
+	report_filter(&cfg, res);
 
 	put_results(fcinfo, &cfg, sizes, n_sizes, res);
 	MemoryContextDelete(cxt);

@@ -20,10 +20,13 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "boosted.h"
+#include "evaluate.h"
 #include "raresynth.h"
 
 /* The feature columns of one read as the core will code them. */
@@ -290,10 +293,20 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 				if (job->with_gan)
 				{
 					RsWidths   *wg = widths_bound(src, (int64) n1, job->opts->max_modes);
+					bool		filter = job->opts->filter_quantile > 0;
+					/* the filter's candidates (per row added: n_tr - 2 n1, n1
+					 * one lower for the split's rounding), their scores, its
+					 * fits on a copy of the folds (rs_filter_fit) */
+					double		n_gen = filter ? rs_filter_pool((int) Min(Max(n_tr - 2 * (n1 - 1), 1), INT_MAX),
+													job->opts->filter_quantile) : n_tr,
+								scoring = filter ? n_gen * sizeof(double) +
+								logreg_bytes(n_tr, p) + n_tr * p * sizeof(double) +
+								1024 * p * sizeof(double) : 0;
 
 					method = Max(method, rs_read_bytes((int64) n1, w->nf) +
 								 gan_train_bytes(wg, (int64) n1, cfg) +
-								 gan_generate_bytes(wg, (int64) n_tr, cfg) + n_tr * row);
+								 gan_generate_bytes(wg, (int64) n_gen, cfg) + n_gen * row +
+								 scoring);
 				}
 				b += Max(method, job->boosted ?
 						 rs_boosted_bytes(n_all, s - n_tr, p, w->design_bins, Max(rs_threads, 1)) :

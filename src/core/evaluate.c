@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 199309L
 #include "evaluate.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -73,18 +75,277 @@ rs_random_oversample(const double *X, const int *y, int n, int p, rs_rng *rng,
 	return RS_OK;
 }
 
+/* A candidate's score and index, ordered best first (ties: the earlier). */
+typedef struct filter_cand
+{
+	double		s;
+	int			i;
+} filter_cand;
+
+static int
+cmp_filter_cand(const void *a, const void *b)
+{
+	const filter_cand *x = a,
+			   *y = b;
+
+	if (x->s != y->s)
+		return x->s < y->s ? 1 : -1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static int
+cmp_double_asc(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+rs_status
+rs_filter_select(const double *real_scores, int n_real, const double *cand_scores,
+				 int n_cand, double quantile, int n_keep, int *keep, int *n_accepted,
+				 int *n_filled, double *threshold, rs_error *err)
+{
+	double	   *sorted;
+	filter_cand *rest;
+	double		h,
+				t;
+	int			lo,
+				k = 0,
+				n_rest = 0;
+
+	*n_accepted = *n_filled = 0;
+	if (n_real < 1 || n_keep < 0 || n_keep > n_cand || !(quantile > 0 && quantile <= 0.5))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "the filter needs real minority rows, a quantile in (0, 0.5] and n_keep <= n_cand");
+	sorted = rs_alloc_array((size_t) n_real, sizeof(double));
+	rest = rs_alloc_array((size_t) (n_cand ? n_cand : 1), sizeof(filter_cand));
+	if (!sorted || !rest)
+	{
+		rs_free(sorted);
+		rs_free(rest);
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory");
+	}
+	memcpy(sorted, real_scores, sizeof(double) * (size_t) n_real);
+	qsort(sorted, (size_t) n_real, sizeof(double), cmp_double_asc);
+	h = quantile * (n_real - 1);
+	lo = (int) h;
+	t = lo + 1 < n_real ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+	for (int i = 0; i < n_cand; i++)
+	{
+		/* NaN (never from the logistic fit) counts as rejected */
+		if (cand_scores[i] >= t)
+		{
+			if (k < n_keep)
+				keep[k++] = i;
+			(*n_accepted)++;
+		}
+		else
+		{
+			rest[n_rest].s = isnan(cand_scores[i]) ? -INFINITY : cand_scores[i];
+			rest[n_rest++].i = i;
+		}
+	}
+	if (k < n_keep)
+	{
+		qsort(rest, (size_t) n_rest, sizeof(filter_cand), cmp_filter_cand);
+		*n_filled = n_keep - k;
+		for (int j = 0; k < n_keep; j++)
+			keep[k++] = rest[j].i;
+	}
+	if (threshold)
+		*threshold = t;
+	rs_free(sorted);
+	rs_free(rest);
+	return RS_OK;
+}
+
+rs_status
+rs_filter_fit(rs_filter *f, const double *X, const int *y, int n, int p, double C,
+			  uint64_t seed, double *real_scores, int *n_real, rs_error *err)
+{
+	int			n1 = 0,
+				m;
+	int		   *fold = rs_alloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *order = rs_alloc_array((size_t) (n ? n : 1), sizeof(int));
+	int		   *yf = rs_alloc_array((size_t) (n ? n : 1), sizeof(int));
+	double	   *Xf = NULL;
+	rs_rng		rng;
+	rs_status	st = RS_OK;
+
+	memset(f, 0, sizeof(*f));
+	*n_real = 0;
+	for (int i = 0; i < n; i++)
+		n1 += y[i] != 0;
+	/* one minority row: k = 1, no fold can hold it out */
+	f->k = n1 < RS_EVAL_FILTER_FOLDS ? n1 : RS_EVAL_FILTER_FOLDS;
+	if (!fold || !order || !yf)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (n1 == 0)
+	{
+		st = rs_fail(err, RS_ERR_INVALID, "the filter needs a minority row");
+		goto done;
+	}
+	/* each class shuffled, then dealt into the folds in turn */
+	rs_rng_seed(&rng, seed);
+	for (int c = 1; c >= 0; c--)
+	{
+		m = 0;
+		for (int i = 0; i < n; i++)
+			if ((y[i] != 0) == c)
+				order[m++] = i;
+		rs_rng_shuffle(&rng, order, m);
+		for (int j = 0; j < m; j++)
+			fold[order[j]] = j % f->k;
+	}
+	if (f->k > 1 && !(Xf = rs_alloc_array((size_t) n * (size_t) (p ? p : 1), sizeof(double))))
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (int j = 0; j < f->k; j++)
+	{
+		rs_check_interrupts();
+		if (f->k == 1)
+			st = rs_logreg_fit(&f->model[j], X, y, n, p, C, err);
+		else
+		{
+			m = 0;
+			for (int i = 0; i < n; i++)
+				if (fold[i] != j)
+				{
+					memcpy(Xf + (size_t) m * p, X + (size_t) i * p, sizeof(double) * p);
+					yf[m++] = y[i];
+				}
+			st = rs_logreg_fit(&f->model[j], Xf, yf, m, p, C, err);
+		}
+		if (st != RS_OK)
+			goto done;
+	}
+	for (int i = 0; i < n; i++)
+		if (y[i])
+			rs_logreg_decision(&f->model[fold[i]], X + (size_t) i * p, 1,
+							   &real_scores[(*n_real)++]);
+done:
+	rs_free(fold);
+	rs_free(order);
+	rs_free(yf);
+	rs_free(Xf);
+	return st;
+}
+
+void
+rs_filter_score(const rs_filter *f, const double *X, int n, int p, int first, double *scores)
+{
+	for (int i = 0; i < n; i++)
+		rs_logreg_decision(&f->model[((int64_t) first + i) % f->k], X + (size_t) i * p, 1,
+						   &scores[i]);
+}
+
+void
+rs_filter_free(rs_filter *f)
+{
+	for (int j = 0; j < RS_EVAL_FILTER_FOLDS; j++)
+		rs_logreg_free(&f->model[j]);
+	f->k = 0;
+}
+
+int
+rs_filter_pool(int n_new, double quantile)
+{
+	double		n;
+
+	if (!(quantile > 0))
+		return n_new;
+	n = ceil(RS_EVAL_FILTER_HEADROOM * n_new / (1.0 - quantile));
+	return n < INT_MAX ? (int) n : INT_MAX;
+}
+
+/*
+ * The filter of the GAN arm: the cross-fitted logistic regression of the
+ * real training part (Xtr, n_tr rows, labels y; rs_filter_fit with seed)
+ * scores the real minority rows and the candidates cand (encoded by f a
+ * slice at a time, so that only their scores are kept); the n_new rows
+ * rs_filter_select keeps are encoded into Xsyn, its counts into res.
+ */
+static rs_status
+filter_features(const rs_table *cand, const int *y, const double *Xtr, int n_tr,
+				const rs_design *f, int n_new, const rs_eval_config *cfg, uint64_t seed,
+				double *Xsyn, rs_eval_result *res, rs_error *err)
+{
+	enum
+	{
+		slice_rows = 1024
+	};
+	int			p = f->p,
+				n1 = 0,
+				n_acc,
+				n_fill;
+	rs_filter	lr;
+	double	   *scores = rs_alloc_array((size_t) (n_tr + cand->n_rows), sizeof(double));
+	double	   *Xs = rs_alloc_array((size_t) slice_rows * (size_t) (p ? p : 1), sizeof(double));
+	int		   *keep = rs_alloc_array((size_t) (n_new ? n_new : 1), sizeof(int));
+	rs_table   *kept = NULL;
+	rs_status	st;
+
+	memset(&lr, 0, sizeof(lr));
+	if (!scores || !Xs || !keep)
+	{
+		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if ((st = rs_filter_fit(&lr, Xtr, y, n_tr, p, cfg->C, seed, scores, &n1, err)) != RS_OK)
+		goto done;
+	/* the candidates' scores follow the n1 real ones */
+	for (int row = 0; row < cand->n_rows; row += slice_rows)
+	{
+		rs_table	slice = *cand;	/* a view of rows [row, row + b): not freed */
+
+		slice.n_rows = cand->n_rows - row < slice_rows ? cand->n_rows - row : slice_rows;
+		slice.values = cand->values + (size_t) row * cand->n_cols;
+		rs_check_interrupts();
+		if ((st = rs_design_transform(f, &slice, Xs, err)) != RS_OK)
+			goto done;
+		rs_filter_score(&lr, Xs, slice.n_rows, p, row, scores + n1 + row);
+	}
+	if ((st = rs_filter_select(scores, n1, scores + n1, cand->n_rows, cfg->filter_quantile,
+							   n_new, keep, &n_acc, &n_fill, NULL, err)) != RS_OK)
+		goto done;
+	if (!(kept = rs_table_take(cand, keep, n_new, err)))
+	{
+		st = err->code;
+		goto done;
+	}
+	st = rs_design_transform(f, kept, Xsyn, err);
+	res->candidates = cand->n_rows;
+	res->accepted = n_acc;
+	res->filled = n_fill;
+done:
+	rs_filter_free(&lr);
+	rs_free(scores);
+	rs_free(Xs);
+	rs_free(keep);
+	rs_table_free(kept);
+	return st;
+}
+
 /*
  * The feature rows a method adds to the training part (n_new of them, all
  * of the minority class), in the classifier's feature space: SMOTE works
  * on the encoded matrix itself (imbalanced-learn's SMOTE on standardised
  * one-hot features, the reference protocol); SMOTE-NC and the GAN make
- * table rows that are then encoded like the real ones.
+ * table rows that are then encoded like the real ones (the GAN's through
+ * the filter when it is on, its counts into res).
  */
 static rs_status
 synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p,
 				   const rs_design *f, rs_augment method, int n_new,
 				   const rs_eval_config *cfg, uint64_t seed, double *Xsyn,
-				   int *k_used, rs_error *err)
+				   int *k_used, rs_eval_result *res, rs_error *err)
 {
 	rs_rng		rng;
 	rs_table   *minority,
@@ -123,11 +384,16 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	if (method == RS_AUG_SMOTENC)
 		syn = rs_smote(minority, n_new, cfg->smote_k, &rng, k_used, err);
 	else
-		syn = rs_model_augment(minority, n_new, cfg->gan, cfg->max_modes, cfg->rules, seed, err);
+		syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan,
+							   cfg->max_modes, cfg->rules, seed, err);
 	rs_table_free(minority);
 	if (!syn)
 		return err->code;
-	st = rs_design_transform(f, syn, Xsyn, err);
+	if (method == RS_AUG_GAN && cfg->filter_quantile > 0)
+		st = filter_features(syn, y, Xtr, train->n_rows, f, n_new, cfg,
+							 seed ^ UINT64_C(0xD1B54A32D192ED03), Xsyn, res, err);
+	else
+		st = rs_design_transform(f, syn, Xsyn, err);
 	rs_table_free(syn);
 	return st;
 }
@@ -216,6 +482,7 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 	rs_classifier clf;
 	rs_status	st;
 
+	res->candidates = res->accepted = res->filled = 0;
 	for (int i = 0; i < n_tr; i++)
 		n1 += ytr[i];
 	n_new = (!adds_rows(method) || n_tr - n1 <= n1) ? 0 : n_tr - 2 * n1;
@@ -233,7 +500,7 @@ run_method(const rs_table *train, const int *ytr, const double *Xtr,
 		yall[i] = 1;
 	if (n_new > 0 &&
 		(st = synthetic_features(train, ytr, Xtr, p, f, method, n_new, cfg, seed,
-								 X + (size_t) n_tr * p, k_used, err)) != RS_OK)
+								 X + (size_t) n_tr * p, k_used, res, err)) != RS_OK)
 		goto done;
 	clf.kind = cfg->classifier;
 	clf.C = cfg->C;

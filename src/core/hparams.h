@@ -27,6 +27,7 @@ typedef struct rs_hparams
 	int			dependencies;	/* 1: derive dependent columns (depend.h) */
 	int			smote_k;		/* evaluation only */
 	double		C;				/* evaluation only: logistic regression */
+	double		filter_quantile;	/* evaluation only: the GAN arm's filter */
 } rs_hparams;
 
 typedef enum rs_hp_type
