@@ -712,6 +712,18 @@ augment(const rs_table *rows, const int *y, int n_new, const rs_gan_config *cfg,
 	 * rules rs_model_prepare leaves them alone) */
 	if (y)
 	{
+		int			n1 = 0;
+
+		for (int r = 0; r < rows->n_rows; r++)
+			n1 += y[r] != 0;
+		/* the label's categories are pooled like any other column's */
+		if (rules && n1 < rules->rare_k)
+		{
+			rs_fail(err, RS_ERR_INVALID,
+					"the training part has %d minority rows, fewer than rare_category_k %d",
+					n1, rules->rare_k);
+			goto done;
+		}
 		if (!(train = with_label(rows, y, err)) ||
 			(rules && !(m.rules = rules_for_columns(rules, train->n_cols, err))))
 			goto done;

@@ -500,7 +500,7 @@ test_augment_all(void)
 	/* 3 minority rows, rare_category_k 5: the label's minority is pooled */
 	y[0] = y[6] = y[12] = 1;
 	CHECK(rs_model_augment_all(rows, y, 10, &cfg, 2, rules, 5, &err) == NULL &&
-		  err.code == RS_ERR_INVALID && strstr(err.msg, "pooled"));
+		  err.code == RS_ERR_INVALID && strstr(err.msg, "3 minority rows"));
 	rs_rules_free(rules);
 	rs_table_free(rows);
 	free(y);
