@@ -378,15 +378,21 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 		return st;
 	}
 
-	minority = minority_rows(train, y, err);
-	if (!minority)
-		return err->code;
-	if (method == RS_AUG_SMOTENC)
-		syn = rs_smote(minority, n_new, cfg->smote_k, &rng, k_used, err);
+	if (method == RS_AUG_GAN && cfg->gan && cfg->gan->all_rows)
+		syn = rs_model_augment_all(train, y, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan,
+								   cfg->max_modes, cfg->rules, seed, err);
 	else
-		syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan,
-							   cfg->max_modes, cfg->rules, seed, err);
-	rs_table_free(minority);
+	{
+		minority = minority_rows(train, y, err);
+		if (!minority)
+			return err->code;
+		if (method == RS_AUG_SMOTENC)
+			syn = rs_smote(minority, n_new, cfg->smote_k, &rng, k_used, err);
+		else
+			syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan,
+								   cfg->max_modes, cfg->rules, seed, err);
+		rs_table_free(minority);
+	}
 	if (!syn)
 		return err->code;
 	if (method == RS_AUG_GAN && cfg->filter_quantile > 0)

@@ -80,6 +80,8 @@ typedef struct rs_gan_config
 	double		weight_decay;	/* L2, both networks */
 	double		dropout;		/* critic dropout probability */
 	int			calibration;	/* rounds of rs_gan_calibrate after training */
+	int			all_rows;		/* carried for the caller: 1 trains on every
+								 * row conditioned on the label (model.h) */
 	double		moment_weight;	/* conditional moment matching (0: off,
 								 * pure CTGAN); see above */
 } rs_gan_config;
@@ -149,6 +151,15 @@ rs_status	rs_gan_sample(rs_gan *gan, int64_t n, const int *given_cond,
 	((n) * 4 < 20000 ? (int64_t) 20000 : (n) * 4 > 200000 ? (int64_t) 200000 : (int64_t) (n) * 4)
 rs_status	rs_gan_calibrate(rs_gan *gan, const float *encoded, int n_rows, int rounds,
 							 rs_rng *rng, rs_error *err);
+
+/*
+ * rs_gan_calibrate with every sampled row conditioned on given (as in
+ * rs_gan_sample; NULL: rs_gan_calibrate): the encoded rows are then the
+ * training rows of that condition, whose frequencies the conditioned
+ * rows are brought to.
+ */
+rs_status	rs_gan_calibrate_given(rs_gan *gan, const float *encoded, int n_rows, int rounds,
+								   const int *given, rs_rng *rng, rs_error *err);
 
 /*
  * The same rows as rs_gan_sample, for n <= RS_SAMPLER_MAX_ROWS, generated

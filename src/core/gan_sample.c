@@ -222,6 +222,13 @@ rs_status
 rs_gan_calibrate(rs_gan *g, const float *encoded, int n_rows, int rounds,
 				 rs_rng *rng, rs_error *err)
 {
+	return rs_gan_calibrate_given(g, encoded, n_rows, rounds, NULL, rng, err);
+}
+
+rs_status
+rs_gan_calibrate_given(rs_gan *g, const float *encoded, int n_rows, int rounds,
+					   const int *given, rs_rng *rng, rs_error *err)
+{
 	int64_t		sample_rows = RS_CALIBRATE_ROWS(n_rows);
 	double	   *target = NULL,
 			   *seen = NULL,
@@ -253,7 +260,7 @@ rs_gan_calibrate(rs_gan *g, const float *encoded, int n_rows, int rounds,
 			int64_t		b = sample_rows - done < RS_CALIBRATE_CHUNK ?
 				sample_rows - done : RS_CALIBRATE_CHUNK;
 
-			if ((st = rs_gan_sample(g, b, NULL, buf, rng, err)) != RS_OK)
+			if ((st = rs_gan_sample(g, b, given, buf, rng, err)) != RS_OK)
 				goto done;
 			span_frequencies(g, buf, b, part);
 			for (int i = 0; i < g->D; i++)

@@ -70,6 +70,8 @@ const rs_hparam rs_hparam_table[] = {
 		  "weight of conditional moment matching (0: off, CTGAN's loss)"),
 	INT("calibration", gan.calibration, 0, 10, 3, ANY,
 		"rounds matching the generator's category frequencies to the training rows' after training (0: off)"),
+	INT("all_rows", gan.all_rows, 0, 1, 0, EVAL,
+		"1: the GAN trains on every row of the training part with the label as a condition, and samples the minority (0: the minority's rows only)"),
 	INT("max_modes", max_modes, 1, RS_MAX_MODES, 10, ANY,
 		"most modes of a continuous column's mixture"),
 	INT("rare_category_k", rare_category_k, 1, RS_RULES_MAX_K, 5, ANY,

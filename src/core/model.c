@@ -563,12 +563,13 @@ rs_model_plan_sampling(const rs_model *m, size_t budget, int max_batch,
 /*
  * Rows of the model's pooled specs (syn) as rows of the real specs (out):
  * a kept category keeps its text, and the kept texts are the real ones in
- * their order, so one walk maps them.
+ * their order, so one walk maps them.  syn may have more columns than out
+ * (the label, last): only out's are mapped.
  */
 static rs_status
 unpool_rows(const rs_table *syn, rs_table *out, rs_error *err)
 {
-	for (int c = 0; c < syn->n_cols; c++)
+	for (int c = 0; c < out->n_cols; c++)
 	{
 		const rs_column *ps = &syn->cols[c],
 				   *rs = &out->cols[c];
@@ -597,25 +598,137 @@ unpool_rows(const rs_table *syn, rs_table *out, rs_error *err)
 	return RS_OK;
 }
 
-rs_table *
-rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
-				 int max_modes, const rs_rules *rules, uint64_t seed, rs_error *err)
+/*
+ * rows with the label y as one more categorical column, the last one
+ * (categories "0" and "1"; y = 1 the minority).
+ */
+static rs_table *
+with_label(const rs_table *rows, const int *y, rs_error *err)
+{
+	int			n = rows->n_cols;
+	rs_table   *t = rs_table_create(rows->n_rows, n + 1, err);
+	rs_column  *lc;
+	rs_status	st;
+
+	if (!t)
+		return NULL;
+	/* the features' specs into the first n columns */
+	t->n_cols = n;
+	st = rs_table_copy_specs(t, rows, err);
+	t->n_cols = n + 1;
+	lc = &t->cols[n];
+	lc->kind = RS_KIND_CATEGORICAL;
+	lc->n_categories = 2;
+	if (st != RS_OK || !(lc->name = rs_strdup("label")) ||
+		!(lc->categories = rs_alloc_array(2, sizeof(char *))) ||
+		!(lc->categories[0] = rs_strdup("0")) || !(lc->categories[1] = rs_strdup("1")))
+	{
+		if (st == RS_OK)
+			rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		rs_table_free(t);
+		return NULL;
+	}
+	for (int r = 0; r < rows->n_rows; r++)
+	{
+		memcpy(&RS_CELL(t, r, 0), &RS_CELL(rows, r, 0), sizeof(double) * n);
+		RS_CELL(t, r, n) = y[r] ? 1.0 : 0.0;
+	}
+	return t;
+}
+
+/*
+ * The declarations of r for a table of n_cols >= r->n_cols columns (the
+ * extra ones, the label, in no group and no inequality), not prepared.
+ */
+static rs_rules *
+rules_for_columns(const rs_rules *r, int n_cols, rs_error *err)
+{
+	rs_rules   *c = rs_rules_create(n_cols, r->rare_k, r->clamp_k, err);
+
+	for (int g = 0; c && g < r->n_groups; g++)
+		if (rs_rules_add_group(c, r->groups[g].kind, r->groups[g].cols, r->groups[g].n_cols,
+							   err) != RS_OK)
+		{
+			rs_rules_free(c);
+			return NULL;
+		}
+	for (int i = 0; c && i < r->n_ineq; i++)
+		if (rs_rules_add_inequality(c, r->ineq[i].low, r->ineq[i].high, err) != RS_OK)
+		{
+			rs_rules_free(c);
+			return NULL;
+		}
+	return c;
+}
+
+/*
+ * The encoded rows of the minority (y = 1), and their count in *n1: what
+ * calibration conditioned on the minority matches.
+ */
+static float *
+minority_encoded(const float *encoded, const int *y, int n, int dim, int *n1, rs_error *err)
+{
+	float	   *out = rs_alloc_array((size_t) (n ? n : 1) * (size_t) dim, sizeof(float));
+
+	*n1 = 0;
+	if (!out)
+	{
+		rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (int r = 0; r < n; r++)
+		if (y[r])
+			memcpy(out + (size_t) (*n1)++ * dim, encoded + (size_t) r * dim,
+				   sizeof(float) * dim);
+	return out;
+}
+
+/*
+ * rs_model_augment (y NULL) and rs_model_augment_all (y the labels): the
+ * model trained on rows, or on rows with the label (with_label) with the
+ * rules declared for every column but the label; then n_new rows, in the
+ * second case each conditioned on label 1, without the label column.
+ */
+static rs_table *
+augment(const rs_table *rows, const int *y, int n_new, const rs_gan_config *cfg,
+		int max_modes, const rs_rules *rules, uint64_t seed, rs_error *err)
 {
 	rs_model	m;
 	rs_rng		rng;
-	float	   *encoded = NULL;
+	float	   *encoded = NULL,
+			   *cal = NULL;
 	float	   *buf = NULL;
 	rs_table   *train = NULL,
 			   *syn = NULL,
 			   *out = NULL;
 	int			chunk = 1024;
-	int		   *all = NULL;
+	int		   *all = NULL,
+			   *given = NULL;
+	int			n_cal = 0;
 
 	memset(&m, 0, sizeof(m));
 	rs_rng_seed(&rng, seed);
 	/* the rules change the rows they are prepared on: a copy (without
 	 * rules rs_model_prepare leaves them alone) */
-	if (!rules)
+	if (y)
+	{
+		int			n1 = 0;
+
+		for (int r = 0; r < rows->n_rows; r++)
+			n1 += y[r] != 0;
+		/* the label's categories are pooled like any other column's */
+		if (rules && n1 < rules->rare_k)
+		{
+			rs_fail(err, RS_ERR_INVALID,
+					"the training part has %d minority rows, fewer than rare_category_k %d",
+					n1, rules->rare_k);
+			goto done;
+		}
+		if (!(train = with_label(rows, y, err)) ||
+			(rules && !(m.rules = rules_for_columns(rules, train->n_cols, err))))
+			goto done;
+	}
+	else if (!rules)
 		train = (rs_table *) rows;
 	else if (!(all = rs_alloc_array((size_t) (rows->n_rows ? rows->n_rows : 1), sizeof(int))))
 	{
@@ -632,12 +745,37 @@ rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
 	}
 	if (rs_model_prepare(&m, train, cfg, max_modes, &rng, &encoded, err) != RS_OK)
 		goto done;
+	if (y)
+	{
+		int			nc = rs_gan_n_cond_spans(m.gan);
+
+		if (!(given = rs_alloc_array((size_t) nc, sizeof(int))))
+		{
+			rs_fail(err, RS_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		for (int k = 0; k < nc; k++)
+			given[k] = -1;
+		if (rs_model_set_given(&m, rows->n_cols, 1, given, err) != RS_OK)
+		{
+			char		why[sizeof(err->msg)];
+
+			memcpy(why, err->msg, sizeof(why));
+			rs_fail(err, RS_ERR_INVALID, "cannot condition on the minority: %s", why);
+			goto done;
+		}
+	}
 	for (int e = 0; e < cfg->epochs; e++)
 		if (rs_gan_fit_epoch(m.gan, encoded, train->n_rows, NULL, NULL, err) != RS_OK)
 			goto done;
-	if (rs_gan_calibrate(m.gan, encoded, train->n_rows, cfg->calibration, &rng, err) != RS_OK)
+	/* calibrated on the minority's rows, conditioned on it (docs/gan.md) */
+	if (y && !(cal = minority_encoded(encoded, y, train->n_rows, rs_encoder_dim(m.enc),
+									  &n_cal, err)))
 		goto done;
-	syn = rs_table_create(n_new, rows->n_cols, err);
+	if (rs_gan_calibrate_given(m.gan, y ? cal : encoded, y ? n_cal : train->n_rows,
+							   cfg->calibration, given, &rng, err) != RS_OK)
+		goto done;
+	syn = rs_table_create(n_new, train->n_cols, err);
 	out = rs_table_create(n_new, rows->n_cols, err);
 	buf = rs_alloc_array((size_t) chunk * (size_t) rs_encoder_dim(m.enc), sizeof(float));
 	if (!syn || !out || !buf || rs_table_copy_specs(syn, train, err) != RS_OK ||
@@ -651,7 +789,7 @@ rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
 	{
 		int			b = n_new - row < chunk ? n_new - row : chunk;
 
-		if (rs_model_generate(&m, b, NULL, buf, syn, row, &rng, err) != RS_OK)
+		if (rs_model_generate(&m, b, given, buf, syn, row, &rng, err) != RS_OK)
 			goto fail;
 	}
 	if (unpool_rows(syn, out, err) != RS_OK)
@@ -662,8 +800,10 @@ fail:
 	out = NULL;
 done:
 	rs_free(all);
+	rs_free(given);
 	rs_free(buf);
 	rs_free(encoded);
+	rs_free(cal);
 	rs_table_free(syn);
 	if (train != rows)
 		rs_table_free(train);
@@ -674,4 +814,19 @@ done:
 	rs_rules_free(m.rules);
 	free_srules(m.srules);
 	return out;
+}
+
+rs_table *
+rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
+				 int max_modes, const rs_rules *rules, uint64_t seed, rs_error *err)
+{
+	return augment(rows, NULL, n_new, cfg, max_modes, rules, seed, err);
+}
+
+rs_table *
+rs_model_augment_all(const rs_table *rows, const int *y, int n_new,
+					 const rs_gan_config *cfg, int max_modes, const rs_rules *rules,
+					 uint64_t seed, rs_error *err)
+{
+	return augment(rows, y, n_new, cfg, max_modes, rules, seed, err);
 }

@@ -128,6 +128,23 @@ rs_table   *rs_model_augment(const rs_table *rows, int n_new, const rs_gan_confi
 							 rs_error *err);
 
 /*
+ * rs_model_augment trained on every row (the all_rows setting): rows are
+ * the whole training part and y its labels (1 = minority); the label is
+ * one more categorical column, a condition span like any other, so that
+ * training-by-sampling conditions on it; the rules are declared for the
+ * feature columns (rules' n_cols = rows->n_cols) and rare categories and
+ * clamps are counted over every row, the label's categories included.
+ * Calibration matches the minority's rows with the label fixed to the
+ * minority.  The n_new rows returned are sampled with the label fixed to
+ * the minority (rs_model_set_given), and carry rows' columns only.
+ * RS_ERR_INVALID when the minority cannot be fixed (no minority row, or
+ * fewer than rare_category_k of them).
+ */
+rs_table   *rs_model_augment_all(const rs_table *rows, const int *y, int n_new,
+								 const rs_gan_config *cfg, int max_modes,
+								 const rs_rules *rules, uint64_t seed, rs_error *err);
+
+/*
  * Make the sampler of m->gan enforce m->rules (rs_model_prepare and
  * rs_model_load do it; call again after replacing m->rules or m->gan).
  */

@@ -657,6 +657,14 @@ test_evaluate_gan(void)
 	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
 	for (size_t i = 0; i < n_results(&cfg); i++)
 		CHECK(same_metrics(&a[i], &b[i]));
+	/* trained on every row, conditioned on the label: other GAN rows, the same twice */
+	gc.all_rows = 1;
+	CHECK(rs_evaluate_run(t, y, &cfg, b, &k_used, &err) == RS_OK);
+	CHECK(!same_metrics(result_cell(a, &cfg, 0, 1, 0), result_cell(b, &cfg, 0, 1, 0)));
+	CHECK(same_metrics(result_cell(a, &cfg, 0, 0, 0), result_cell(b, &cfg, 0, 0, 0)));
+	CHECK(rs_evaluate_run(t, y, &cfg, a, &k_used, &err) == RS_OK);
+	for (size_t i = 0; i < n_results(&cfg); i++)
+		CHECK(same_metrics(&a[i], &b[i]) && in_unit(b[i].f1));
 	free(a);
 	free(b);
 	rs_table_free(t);

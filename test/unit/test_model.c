@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model_fixture.h"
+#include "tables.h"
 #include "unit.h"
 
 /* Save m, or NULL. */
@@ -406,6 +407,105 @@ test_thread_count(void)
 	CHECK(rs_thread_count() >= 1);
 }
 
+/*
+ * A part where the minority (y = 1, every 6th row) holds category "c" of
+ * column k in 80% of its rows and the majority "a" in 80% (each holds
+ * "b" in 15%); x is a continuous column.
+ */
+static rs_table *
+two_class_rows(int **y)
+{
+	static const char *const cats[] = {"a", "b", "c"};
+	rs_error	err;
+	rs_table   *t = rs_table_create(600, 2, &err);
+	int			n[2] = {0, 0};
+
+	*y = calloc(600, sizeof(int));
+	set_categorical(t, 0, "k", 3, cats);
+	set_continuous(t, 1, "x");
+	for (int r = 0; r < 600; r++)
+	{
+		int			c = (*y)[r] = r % 6 == 0;
+		int			i = n[c]++ % 20;
+		int			common = c ? 2 : 0;
+
+		RS_CELL(t, r, 0) = i < 16 ? common : i < 19 ? 1 : 2 - common;
+		RS_CELL(t, r, 1) = sin(r * 0.7) + 2.0 * c;
+	}
+	set_ranges(t);
+	return t;
+}
+
+/* The share of category k in column c of t. */
+static double
+share(const rs_table *t, int c, int k)
+{
+	int			hits = 0;
+
+	for (int r = 0; r < t->n_rows; r++)
+		hits += RS_CELL(t, r, c) == k;
+	return (double) hits / t->n_rows;
+}
+
+/*
+ * Training on every row conditioned on the label: the rows sampled are
+ * the minority's (its category of k, not the majority's nor the whole
+ * part's 18%), the feature columns only, the same for the same seed;
+ * no minority row to fix, or fewer than rare_category_k, is an error.
+ */
+static void
+test_augment_all(void)
+{
+	int		   *y;
+	rs_table   *rows = two_class_rows(&y);
+	rs_gan_config cfg;
+	rs_error	err;
+	rs_rules   *rules = rs_rules_create(2, 5, 5, &err);
+	rs_table   *a,
+			   *b;
+
+	rs_gan_config_default(&cfg);
+	cfg.embedding_dim = 16;
+	cfg.n_gen_dims = 1;
+	cfg.gen_dims[0] = 32;
+	cfg.n_dis_dims = 1;
+	cfg.dis_dims[0] = 32;
+	cfg.batch_size = 60;
+	cfg.epochs = 30;
+	a = rs_model_augment_all(rows, y, 2000, &cfg, 2, rules, 5, &err);
+	b = rs_model_augment_all(rows, y, 2000, &cfg, 2, rules, 5, &err);
+	CHECK(a && b);
+	if (a && b)
+	{
+		double		mx = 0;
+
+		for (int r = 0; r < a->n_rows; r++)
+			mx += RS_CELL(a, r, 1) / a->n_rows;
+		fprintf(stderr, "  minority's c 0.80, sampled %.3f (a %.3f, b %.3f); mean x 2.0, sampled %.2f\n",
+				share(a, 0, 2), share(a, 0, 0), share(a, 0, 1), mx);
+		CHECK(a->n_cols == 2 && a->n_rows == 2000);
+		CHECK(a->cols[0].n_categories == 3);
+		CHECK(share(a, 0, 2) > 0.6 && share(a, 0, 0) < 0.2);
+		CHECK(mx > 0.6);		/* the whole part's mean is 0.33 */
+		CHECK(same_values(a, b));
+	}
+	rs_table_free(a);
+	rs_table_free(b);
+	/* no minority row */
+	cfg.epochs = 1;
+	for (int r = 0; r < 600; r++)
+		y[r] = 0;
+	CHECK(rs_model_augment_all(rows, y, 10, &cfg, 2, NULL, 5, &err) == NULL &&
+		  err.code == RS_ERR_INVALID && strstr(err.msg, "minority"));
+	/* 3 minority rows, rare_category_k 5: the label's minority is pooled */
+	y[0] = y[6] = y[12] = 1;
+	CHECK(rs_model_augment_all(rows, y, 10, &cfg, 2, rules, 5, &err) == NULL &&
+		  err.code == RS_ERR_INVALID && strstr(err.msg, "3 minority rows"));
+	rs_rules_free(rules);
+	rs_table_free(rows);
+	free(y);
+}
+
 int
 main(void)
 {
@@ -415,5 +515,6 @@ main(void)
 	RUN(test_given);
 	RUN(test_plan);
 	RUN(test_thread_count);
+	RUN(test_augment_all);
 	return unit_summary("test_model");
 }
