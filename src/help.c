@@ -423,7 +423,7 @@ raresynth_help(PG_FUNCTION_ARGS)
 }
 
 /*
- * "raresynth 0.1.0 (PostgreSQL 15.5, OpenBLAS 0.3.21 Haswell, bf16
+ * "raresynth 0.2.0 (PostgreSQL 15.5, OpenBLAS 0.3.21 Haswell, bf16
  * sampler: no)": the installed version, then the build: the PostgreSQL
  * it was built against (PG_VERSION_NUM), the OpenBLAS it runs with (its version and the core
  * kernel it chose) and whether the sampler's products run in bfloat16 on

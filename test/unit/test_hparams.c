@@ -272,7 +272,7 @@ sql_default(const char *sql, const char *name)
 static void
 test_sql_defaults(void)
 {
-	char	   *sql = read_text("sql/raresynth--0.1.0.sql");
+	char	   *sql = read_text("sql/raresynth--0.2.0.sql");
 
 	CHECK(sql != NULL);
 	if (!sql)

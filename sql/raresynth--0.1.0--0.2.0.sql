@@ -1,0 +1,195 @@
+/* raresynth--0.1.0--0.2.0.sql: ALTER EXTENSION raresynth UPDATE TO '0.2.0' */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION raresynth UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Every object below is written as in raresynth--0.2.0.sql, so that an
+-- updated extension has exactly the objects of a fresh install
+-- (test/scripts/upgrade.sh compares the two catalogs).
+
+-------------------------------------------------------------------------------
+-- raresynth.models: one row per version (issue 11).  Rebuilt rather than
+-- altered so that its columns keep the fresh install's order; every 0.1.0
+-- model becomes version 1 of its name, deployed.
+-------------------------------------------------------------------------------
+DROP VIEW raresynth.losses;
+ALTER TABLE raresynth.models RENAME TO models_0_1_0;
+ALTER TABLE raresynth.models_0_1_0 RENAME CONSTRAINT models_pkey TO models_0_1_0_pkey;
+CREATE TABLE raresynth.models (
+    name      name        NOT NULL,
+    version   integer     NOT NULL DEFAULT 1 CHECK (version >= 1),
+    deployed  boolean     NOT NULL DEFAULT true,
+    owner     regrole     NOT NULL DEFAULT raresynth.current_role_id(),
+    source    text        NOT NULL,
+    source_owner regrole  NOT NULL,
+    label     name        NOT NULL,
+    minority  text        NOT NULL,
+    created   timestamptz NOT NULL DEFAULT now(),
+    rows      bigint      NOT NULL CHECK (rows >= 0),
+    epochs    integer     NOT NULL CHECK (epochs >= 0),
+    seed      bigint      NOT NULL,
+    seconds   float8      NOT NULL DEFAULT 0,
+    options   jsonb       NOT NULL DEFAULT '{}',
+    columns   jsonb       NOT NULL DEFAULT '[]',
+    losses    jsonb       NOT NULL DEFAULT '[]',
+    metrics   jsonb       NOT NULL DEFAULT '{}',
+    state     bytea       NOT NULL,
+    PRIMARY KEY (name, version)
+);
+-- at most one deployed version per name (the one sample and synthesize use
+-- when no version is named)
+CREATE UNIQUE INDEX models_deployed ON raresynth.models (name) WHERE deployed;
+COMMENT ON INDEX raresynth.models_deployed IS 'at most one deployed version per model name';
+COMMENT ON TABLE raresynth.models IS
+    'Trained raresynth models: one row per version of a model (every training adds one and deploys it); each role sees and uses only the models it owns, and writes them only through raresynth_train(), raresynth_deploy(), raresynth_drop_version() and raresynth_drop_model()';
+COMMENT ON COLUMN raresynth.models.name IS 'model name (default <source>_<label>)';
+COMMENT ON COLUMN raresynth.models.version IS 'version of the model: 1 for its first training, then one more for each retraining (a number is not given again while a version or a raresynth.synthesized row of the owner has it)';
+COMMENT ON COLUMN raresynth.models.deployed IS 'true for the one version of the name that raresynth_sample() and raresynth_synthesize() use when no version is named (raresynth_deploy() moves it; a training deploys its new version)';
+COMMENT ON COLUMN raresynth.models.owner IS 'role that trained the model (its OID: follows a rename; a number once the role is dropped)';
+COMMENT ON COLUMN raresynth.models.source IS 'schema-qualified source table the model learned';
+COMMENT ON COLUMN raresynth.models.source_owner IS 'role that owned the source at training: a table of that name owned by another role is not the model''s source';
+COMMENT ON COLUMN raresynth.models.label IS 'label column of the source';
+COMMENT ON COLUMN raresynth.models.minority IS 'label value (as text) of the class the model learned';
+COMMENT ON COLUMN raresynth.models.created IS 'when this version was trained';
+COMMENT ON COLUMN raresynth.models.rows IS 'number of minority rows trained on';
+COMMENT ON COLUMN raresynth.models.epochs IS 'training epochs';
+COMMENT ON COLUMN raresynth.models.seed IS 'seed of the run: the same seed reproduces the same state';
+COMMENT ON COLUMN raresynth.models.seconds IS 'training wall time in seconds';
+COMMENT ON COLUMN raresynth.models.options IS 'hyper-parameters in force';
+COMMENT ON COLUMN raresynth.models.columns IS 'column specs: name, type, kind, reason';
+COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch losses: {"generator": [...], "critic": [...]}, one number per epoch, the first epoch first (the view raresynth.losses has one row per epoch)';
+COMMENT ON COLUMN raresynth.models.metrics IS 'what the owner stored with this version through raresynth_store_metrics() (e.g. its quality and evaluation), a jsonb object; {} until then';
+COMMENT ON COLUMN raresynth.models.state IS 'model state: versioned, checksummed container of encoder and generator';
+
+-- Roles read their own rows; only the extension's C functions write (as
+-- the table's owner, after checking the caller's rights by OID).
+ALTER TABLE raresynth.models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY models_owner ON raresynth.models FOR SELECT
+    USING (owner OPERATOR(pg_catalog.=) raresynth.current_role_id());
+GRANT SELECT ON raresynth.models TO PUBLIC;
+
+INSERT INTO raresynth.models (name, owner, source, source_owner, label, minority, created, rows, epochs, seed, seconds, options, columns, losses, state)
+    SELECT name, owner, source, source_owner, label, minority, created, rows, epochs, seed, seconds, options, columns, losses, state FROM raresynth.models_0_1_0;
+DROP TABLE raresynth.models_0_1_0;
+SELECT pg_catalog.pg_extension_config_dump('raresynth.models',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) owner)');
+
+CREATE OR REPLACE FUNCTION raresynth.model_owner(model name) RETURNS regrole
+    LANGUAGE sql STABLE STRICT SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT owner FROM raresynth.models WHERE name OPERATOR(pg_catalog.=) model LIMIT 1 $$;
+COMMENT ON FUNCTION raresynth.model_owner(name) IS
+    'owner of a model (all its versions have one owner) regardless of row-level security (NULL when there is no such model)';
+
+CREATE TABLE raresynth.synthesized (
+    target    regclass    NOT NULL,
+    model     name        NOT NULL,
+    version   integer     NOT NULL CHECK (version >= 1),
+    trained   timestamptz NOT NULL,
+    rows      bigint      NOT NULL CHECK (rows > 0),
+    seed      bigint      NOT NULL,
+    owner     regrole     NOT NULL DEFAULT raresynth.current_role_id(),
+    written   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX synthesized_model ON raresynth.synthesized (model, version);
+COMMENT ON INDEX raresynth.synthesized_model IS 'provenance rows of a model version';
+COMMENT ON TABLE raresynth.synthesized IS
+    'Provenance of synthetic rows: one row per raresynth_synthesize() call that wrote rows (target, model, version, seed, rows written); each role sees only the rows of its own calls; written only by raresynth_synthesize()';
+COMMENT ON COLUMN raresynth.synthesized.target IS 'table the rows were appended to (an OID: follows a rename; a number once the table is dropped)';
+COMMENT ON COLUMN raresynth.synthesized.model IS 'name of the model that made the rows';
+COMMENT ON COLUMN raresynth.synthesized.version IS 'version of the model that made the rows';
+COMMENT ON COLUMN raresynth.synthesized.trained IS 'when that version was trained (raresynth.models.created): tells it from a later model that took the same name and version after a drop';
+COMMENT ON COLUMN raresynth.synthesized.rows IS 'rows appended by the call';
+COMMENT ON COLUMN raresynth.synthesized.seed IS 'seed of the call (the drawn one when seed was NULL): the same model version, seed and n make the same rows';
+COMMENT ON COLUMN raresynth.synthesized.owner IS 'role that called raresynth_synthesize()';
+COMMENT ON COLUMN raresynth.synthesized.written IS 'start of the transaction that wrote the rows';
+ALTER TABLE raresynth.synthesized ENABLE ROW LEVEL SECURITY;
+CREATE POLICY synthesized_owner ON raresynth.synthesized FOR SELECT
+    USING (owner OPERATOR(pg_catalog.=) raresynth.current_role_id());
+GRANT SELECT ON raresynth.synthesized TO PUBLIC;
+-- Dumped like raresynth.models: rows of dropped roles left out, and rows
+-- whose target is gone or temporary (its name would not restore).
+SELECT pg_catalog.pg_extension_config_dump('raresynth.synthesized',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) owner) '
+    'AND EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) target '
+    'AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'')');
+
+CREATE VIEW raresynth.losses WITH (security_invoker = true) AS
+    SELECT m.name AS model,
+           m.version,
+           l.epoch::pg_catalog.int4 AS epoch,
+           l.generator::pg_catalog.float8 AS generator,
+           l.critic::pg_catalog.float8 AS critic
+    FROM raresynth.models m,
+         ROWS FROM (pg_catalog.jsonb_array_elements_text(m.losses OPERATOR(pg_catalog.->) 'generator'::pg_catalog.text),
+                    pg_catalog.jsonb_array_elements_text(m.losses OPERATOR(pg_catalog.->) 'critic'::pg_catalog.text))
+             WITH ORDINALITY AS l(generator, critic, epoch);
+COMMENT ON VIEW raresynth.losses IS
+    'per-epoch training losses of the models you own (row-level security of raresynth.models applies to the caller): model, version, epoch (1 = the first), generator and critic loss';
+GRANT SELECT ON raresynth.losses TO PUBLIC;
+
+
+-------------------------------------------------------------------------------
+-- Functions: a version argument for model_info, sample and synthesize;
+-- deploy, drop_version and store_metrics
+-------------------------------------------------------------------------------
+DROP FUNCTION raresynth_model_info(name);
+CREATE FUNCTION raresynth_model_info(model name, version integer DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'raresynth_model_info'
+    LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION raresynth_model_info(name, integer) IS
+    'everything the catalog knows about a model you own, as jsonb (the state as its size): the deployed version, or the version named; with its version, whether it is deployed, and all the versions of the name';
+
+COMMENT ON FUNCTION raresynth_drop_model(name, boolean) IS
+    'delete a model you own (a superuser: any model) with all its versions; true if it was dropped, false if missing and missing_ok';
+
+CREATE FUNCTION raresynth_drop_version(model name, version integer, missing_ok boolean DEFAULT false)
+    RETURNS boolean
+    AS 'MODULE_PATHNAME', 'raresynth_drop_version'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_drop_version(name, integer, boolean) IS
+    'delete one version of a model you own (a superuser: any model); the deployed version cannot be dropped alone (deploy another first, or drop the model); true if it was dropped, false if missing and missing_ok';
+
+CREATE FUNCTION raresynth_store_metrics(model name, metrics jsonb, version integer DEFAULT NULL)
+    RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'raresynth_store_metrics'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_store_metrics(name, jsonb, integer) IS
+    'store a jsonb object of results (quality, evaluation, anything) with the deployed version of a model you own, or the version named: its keys are merged into raresynth.models.metrics (a key given again is replaced); returns the version''s metrics';
+
+CREATE FUNCTION raresynth_deploy(model name, version integer)
+    RETURNS void
+    AS 'MODULE_PATHNAME', 'raresynth_deploy'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_deploy(name, integer) IS
+    'deploy a version of a model you own (a superuser: any model): the version raresynth_sample() and raresynth_synthesize() use when none is named, until the next deploy or training';
+
+DROP FUNCTION raresynth_sample(name, bigint, anyelement, bigint, jsonb);
+CREATE FUNCTION raresynth_sample(
+        model name,
+        n bigint,
+        rowtype anyelement,
+        seed bigint DEFAULT NULL,
+        given jsonb DEFAULT NULL,
+        version integer DEFAULT NULL)
+    RETURNS SETOF anyelement
+    AS 'MODULE_PATHNAME', 'raresynth_sample'
+    LANGUAGE C VOLATILE ROWS 1000;
+COMMENT ON FUNCTION raresynth_sample(name, bigint, anyelement, bigint, jsonb, integer) IS
+    'stream n synthetic minority rows typed like the source (pass NULL::source) from the deployed version of model, or the version named; given fixes one categorical column, e.g. {"sex": "Female"}';
+
+DROP FUNCTION raresynth_synthesize(name, bigint, text, bigint, boolean, text);
+CREATE FUNCTION raresynth_synthesize(
+        model name,
+        n bigint DEFAULT NULL,
+        target text DEFAULT NULL,
+        seed bigint DEFAULT NULL,
+        improved boolean DEFAULT true,
+        marker text DEFAULT NULL,
+        version integer DEFAULT NULL)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'raresynth_synthesize'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_synthesize(name, bigint, text, bigint, boolean, text, integer) IS
+    'append n synthetic rows of the deployed version of model (or the version named; each call that writes rows is recorded in raresynth.synthesized) (NULL: enough for 1:1 with the majority) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_synthetic); improved: also create the view source UNION ALL target (<source>_improved for the default target, else <target>_improved; never redefined), with a boolean column marker true for synthetic rows if named; returns rows written';
