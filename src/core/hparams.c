@@ -78,6 +78,8 @@ const rs_hparam rs_hparam_table[] = {
 		"values are clamped to the k-th smallest and k-th largest training value (1: min and max)"),
 	INT("dependencies", dependencies, 0, 1, 1, ANY,
 		"1: columns another column determines are derived from it (0: learned)"),
+	INT("early_stopping", gan.early_stopping, 0, RS_GAN_MAX_STOP_WINDOW, 0, ANY,
+		"window in epochs of early stopping: training ends before `epochs` once both losses have settled (0: off)"),
 	INT("epochs", gan.epochs, 1, 100000, 300, ARG,
 		"training epochs: each max(1, rows / batch_size) generator steps"),
 	INT("batch_size", gan.batch_size, 2, RS_GAN_MAX_BATCH, 500, ARG,

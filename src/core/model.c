@@ -632,7 +632,7 @@ rs_model_augment(const rs_table *rows, int n_new, const rs_gan_config *cfg,
 	}
 	if (rs_model_prepare(&m, train, cfg, max_modes, &rng, &encoded, err) != RS_OK)
 		goto done;
-	for (int e = 0; e < cfg->epochs; e++)
+	for (int e = 0; e < cfg->epochs && !rs_gan_converged(m.gan); e++)
 		if (rs_gan_fit_epoch(m.gan, encoded, train->n_rows, NULL, NULL, err) != RS_OK)
 			goto done;
 	if (rs_gan_calibrate(m.gan, encoded, train->n_rows, cfg->calibration, &rng, err) != RS_OK)
