@@ -3,7 +3,7 @@
 -- show the epochs run, and the model is the one `epochs` = that many gives
 \i test/data/setup.sql
 SET raresynth.progress = off;
-\set small '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32], "rare_category_k": 1, "extreme_value_k": 1}'
+\set small '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32], "rare_category_k": 1, "extreme_value_k": 1, "early_stopping": 0}'
 \set small_on '{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32], "rare_category_k": 1, "extreme_value_k": 1, "early_stopping": 5}'
 CREATE TABLE es_heart AS SELECT * FROM heart ORDER BY patient_id LIMIT 300;
 
@@ -44,9 +44,13 @@ SELECT count(*) FROM (:q) t;
 SELECT a.state = b.state AS same_state, a.losses = b.losses AS same_losses,
        b.options -> 'early_stopping' AS early_stopping
 FROM raresynth.models a, raresynth.models b WHERE a.name = 'es_on' AND b.name = 'es_same';
--- off (the default): exactly `epochs`
-SELECT epochs FROM raresynth_train('es_heart', 'risk', model => 'es_off', epochs => 40, batch_size => 50, seed => 7,
+-- off: exactly `epochs`
+SELECT epochs FROM raresynth_train('es_heart', 'risk', model => 'es_off', epochs => 60, batch_size => 50, seed => 7,
                                    options => :'small');
+-- the default (25): a 200-epoch training of this model stops early
+SELECT epochs < 200 AS stopped FROM raresynth_train('es_heart', 'risk', model => 'es_default', epochs => 200, batch_size => 50, seed => 7,
+                                   options => :'small'::jsonb - 'early_stopping');
+SELECT options -> 'early_stopping' AS early_stopping FROM raresynth.models WHERE name = 'es_default';
 -- the evaluation takes it too: its GAN stops early, so its rows and scores differ from 200 epochs'
 SELECT (SELECT array[f1, pr_auc, roc_auc] FROM raresynth_evaluate('es_heart', 'risk', '{gan}', runs => 1, sizes => '{200}', seed => 1,
             options => :'small_on'::jsonb || '{"epochs": 200, "batch_size": 50}') WHERE method = 'gan')
