@@ -84,7 +84,7 @@ COMMENT ON COLUMN raresynth.models.label IS 'label column of the source';
 COMMENT ON COLUMN raresynth.models.minority IS 'label value (as text) of the class the model learned';
 COMMENT ON COLUMN raresynth.models.created IS 'when this version was trained';
 COMMENT ON COLUMN raresynth.models.rows IS 'number of minority rows trained on';
-COMMENT ON COLUMN raresynth.models.epochs IS 'training epochs';
+COMMENT ON COLUMN raresynth.models.epochs IS 'training epochs run: the epochs asked for, or fewer when early_stopping ended training (options.epochs keeps the maximum)';
 COMMENT ON COLUMN raresynth.models.seed IS 'seed of the run: the same seed reproduces the same state';
 COMMENT ON COLUMN raresynth.models.seconds IS 'training wall time in seconds';
 COMMENT ON COLUMN raresynth.models.options IS 'hyper-parameters in force';

@@ -149,15 +149,17 @@ train_model_name(const char *given, const RsSource *src, const char *label)
 
 /*
  * Train model (meta and specs set) on rows: fit the encoder, build the GAN
- * seeded from seed, then opts->gan.epochs epochs with progress lines and
- * interrupts, each epoch's losses in loss_g and loss_d.  Returns the
- * seconds it took.
+ * seeded from seed, then up to opts->gan.epochs epochs (fewer when
+ * early_stopping finds the losses converged: rs_gan_converged) with
+ * progress lines and interrupts, each epoch's losses in loss_g and loss_d.
+ * Sets *epochs_run to the epochs trained; returns the seconds it took.
  */
 static double
 fit_model(rs_model *model, rs_table *rows, const RsOptions *opts, uint64 seed,
-		  double *loss_g, double *loss_d)
+		  double *loss_g, double *loss_d, int *epochs_run)
 {
 	int			epochs = opts->gan.epochs;
+	int			e;
 	RsProgress	progress;
 	rs_rng		rng;
 	rs_error	err;
@@ -167,14 +169,16 @@ fit_model(rs_model *model, rs_table *rows, const RsOptions *opts, uint64 seed,
 	rs_rng_seed(&rng, seed);
 	if (rs_model_prepare(model, rows, &opts->gan, opts->max_modes, &rng, &encoded, &err) != RS_OK)
 		rs_report_rules_error(model->rules, &err, "could not prepare training");
-	for (int e = 0; e < epochs; e++)
+	for (e = 0; e < epochs && !rs_gan_converged(model->gan); e++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (rs_gan_fit_epoch(model->gan, encoded, rows->n_rows, &loss_g[e], &loss_d[e], &err) != RS_OK)
 			rs_report_core_error(&err, psprintf("training failed in epoch %d", e + 1));
-		rs_progress_step(&progress, e + 1, epochs, "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
+		rs_progress_step(&progress, e + 1, rs_gan_converged(model->gan) ? e + 1 : epochs,
+						 "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
 						 e + 1, epochs, loss_g[e], loss_d[e]);
 	}
+	*epochs_run = e;
 	CHECK_FOR_INTERRUPTS();
 	if (rs_gan_calibrate(model->gan, encoded, rows->n_rows, opts->gan.calibration, &rng, &err) != RS_OK)
 		rs_report_core_error(&err, "could not calibrate the generator");
@@ -300,7 +304,8 @@ raresynth_train(PG_FUNCTION_ARGS)
 	model.rules = rs_build_rules(src, &opts, PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9));
 	loss_g = palloc(sizeof(double) * epochs);
 	loss_d = palloc(sizeof(double) * epochs);
-	seconds = fit_model(&model, rows, &opts, seed, loss_g, loss_d);
+	/* from here on the epochs trained, at most the argument's */
+	seconds = fit_model(&model, rows, &opts, seed, loss_g, loss_d, &epochs);
 
 	if (rs_model_save(&model, &state, &state_len, &err) != RS_OK)
 		rs_report_core_error(&err, "could not save the model");

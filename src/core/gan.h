@@ -84,6 +84,7 @@ typedef struct rs_gan_config
 								 * row conditioned on the label (model.h) */
 	double		moment_weight;	/* conditional moment matching (0: off,
 								 * pure CTGAN); see above */
+	int			early_stopping; /* window of rs_gan_converged (0: off) */
 } rs_gan_config;
 
 /* Fill cfg with the table's defaults (CTGAN's, plus moment_weight 10). */
@@ -113,11 +114,36 @@ rs_gan	   *rs_gan_create(const rs_gan_config *cfg, int data_dim,
  * discriminator_steps critic steps.  Real rows are drawn with replacement
  * (training-by-sampling), so any n >= 1 works.  *loss_g and *loss_d (may
  * be NULL) receive the epoch means of CTGAN's reported losses (loss_d
- * without the gradient penalty).  Calls rs_check_interrupts() every step.
+ * without the gradient penalty), and the model keeps them for
+ * rs_gan_converged.  Calls rs_check_interrupts() every step.
  * RS_ERR_NUMERIC if a loss becomes NaN or infinite.
  */
 rs_status	rs_gan_fit_epoch(rs_gan *gan, const float *data, int64_t n,
 							 double *loss_g, double *loss_d, rs_error *err);
+
+/*
+ * Early stopping (docs/gan.md, "Early stopping").  With window W > 0, the
+ * losses have converged after n epochs when n >= 2 W and, for the
+ * generator's and the critic's epoch losses alike, the mean of the last W
+ * epochs differs from the mean of the W before by at most
+ * RS_GAN_STOP_Z standard errors of a difference of two W-epoch means,
+ * the spread taken from the last W epochs (the earlier window may hold
+ * the first epochs' transient, which is not the noise of where training
+ * is now).  loss_g and loss_d hold n epochs, the first epoch first.
+ * Returns 0 for W <= 0 or n < 2 W.
+ */
+#define RS_GAN_STOP_Z			2.0
+#define RS_GAN_MAX_STOP_WINDOW	1000
+int			rs_gan_losses_converged(const double *loss_g, const double *loss_d,
+									int n, int window);
+
+/*
+ * rs_gan_losses_converged over the epochs rs_gan_fit_epoch has run on this
+ * model (it keeps the last 2 * early_stopping epochs' losses), with window
+ * cfg.early_stopping: 1 when the caller's epoch loop should stop.  Always 0
+ * with early_stopping 0, so the epoch count is then exactly `epochs`.
+ */
+int			rs_gan_converged(const rs_gan *gan);
 
 /*
  * Generate n rows into out[n, data_dim]: tanh spans as values, softmax

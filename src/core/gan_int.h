@@ -100,6 +100,11 @@ struct rs_gan
 	int			t_d;
 	rs_rng		rng;
 
+	/* early stopping: the epochs fitted, the last 2 W epochs' losses */
+	int			stop_epochs;
+	double		stop_g[2 * RS_GAN_MAX_STOP_WINDOW];
+	double		stop_d[2 * RS_GAN_MAX_STOP_WINDOW];
+
 	/*
 	 * Training buffers, carved from arena (floats) and int_arena (ints) by
 	 * layout_train: B = batch_size, Bp = B / pac groups, R = 3 Bp critic

@@ -2,7 +2,7 @@
  * gan_train.c
  *	  Training: fast noise, the generator's and the critic's passes, the
  *	  gradient penalty, the critic and generator steps, rs_gan_fit_epoch,
- *	  and their test hooks.
+ *	  early stopping (rs_gan_converged) and their test hooks.
  *
  * The gradient penalty's parameter gradient ("double backprop")
  *	For one pac group x, with a_l = W_l h_{l-1} + b_l, h_l = m_l * s(a_l)
@@ -612,6 +612,8 @@ step_end(rs_gan *g)
 	g->team_running = 0;
 }
 
+static void stop_record(rs_gan *g, double lg, double ld);
+
 rs_status
 rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 				 double *loss_d, rs_error *err)
@@ -682,7 +684,78 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 		*loss_g = sum_g / steps;
 	if (loss_d)
 		*loss_d = sum_d / steps;
+	stop_record(g, sum_g / steps, sum_d / steps);
 	return RS_OK;
+}
+
+/* ---------------------------------------------------------------- early stopping */
+
+/* mean and sample variance of x[0..n) */
+static void
+mean_var(const double *x, int n, double *mean, double *var)
+{
+	double		m = 0.0,
+				v = 0.0;
+
+	for (int i = 0; i < n; i++)
+		m += x[i];
+	m /= n;
+	for (int i = 0; i < n; i++)
+		v += (x[i] - m) * (x[i] - m);
+	*mean = m;
+	*var = n > 1 ? v / (n - 1) : 0.0;
+}
+
+/* x[n - 2w .. n): the last w epochs' mean within RS_GAN_STOP_Z errors of the w before */
+static int
+window_settled(const double *x, int n, int w)
+{
+	double		m_old,
+				v_old,
+				m_new,
+				v_new;
+
+	mean_var(x + n - 2 * w, w, &m_old, &v_old);
+	mean_var(x + n - w, w, &m_new, &v_new);
+	return fabs(m_new - m_old) <= RS_GAN_STOP_Z * sqrt(2.0 * v_new / w);
+}
+
+int
+rs_gan_losses_converged(const double *loss_g, const double *loss_d, int n, int window)
+{
+	if (window <= 0 || n < 2 * window)
+		return 0;
+	return window_settled(loss_g, n, window) && window_settled(loss_d, n, window);
+}
+
+/* Keep the last 2 W epochs' losses, in order, for rs_gan_converged. */
+static void
+stop_record(rs_gan *g, double lg, double ld)
+{
+	int			keep = 2 * g->cfg.early_stopping;
+	int			n = g->stop_epochs < keep ? g->stop_epochs : keep;
+
+	g->stop_epochs++;
+	if (keep <= 0 || keep > 2 * RS_GAN_MAX_STOP_WINDOW)
+		return;
+	if (n == keep)
+	{
+		memmove(g->stop_g, g->stop_g + 1, sizeof(double) * (keep - 1));
+		memmove(g->stop_d, g->stop_d + 1, sizeof(double) * (keep - 1));
+		n--;
+	}
+	g->stop_g[n] = lg;
+	g->stop_d[n] = ld;
+}
+
+int
+rs_gan_converged(const rs_gan *g)
+{
+	int			keep = 2 * g->cfg.early_stopping;
+
+	if (keep <= 0 || keep > 2 * RS_GAN_MAX_STOP_WINDOW || g->stop_epochs < keep)
+		return 0;
+	return rs_gan_losses_converged(g->stop_g, g->stop_d, keep, g->cfg.early_stopping);
 }
 
 /* ---------------------------------------------------------------- test hooks */

@@ -765,7 +765,7 @@ augment(const rs_table *rows, const int *y, int n_new, const rs_gan_config *cfg,
 			goto done;
 		}
 	}
-	for (int e = 0; e < cfg->epochs; e++)
+	for (int e = 0; e < cfg->epochs && !rs_gan_converged(m.gan); e++)
 		if (rs_gan_fit_epoch(m.gan, encoded, train->n_rows, NULL, NULL, err) != RS_OK)
 			goto done;
 	/* calibrated on the minority's rows, conditioned on it (docs/gan.md) */

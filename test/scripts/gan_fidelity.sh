@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# gan_fidelity.sh: the GAN at default settings (CTGAN's: 300 epochs, batch
-# 500; the protections of docs/privacy.md and calibration on) on the
+# gan_fidelity.sh: the GAN at default settings (CTGAN's: batch 500, at
+# most 300 epochs; early stopping, which ends this training after 108; the
+# protections of docs/privacy.md and calibration on) on the
 # bundled heart data with a fixed seed; 3139 synthetic rows against the
 # 3139 real minority rows must reach the thresholds of issue 10, with
 # SDMetrics' definitions (docs/quality.md): mean KS complement >= 0.97,

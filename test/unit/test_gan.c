@@ -732,6 +732,106 @@ test_determinism_threads(void)
 }
 
 /*
+ * Early stopping's rule on synthetic loss sequences: a flat one (noise
+ * only, or constant) stops at 2 x window, the first epoch the rule looks;
+ * one that keeps decreasing, by a step far above its noise, never stops;
+ * one whose generator loss settles stops once two windows lie on the
+ * plateau; window 0 never stops.  Then a model's rs_gan_converged (its own
+ * record of the last 2 W epochs) agrees with the rule on the losses
+ * rs_gan_fit_epoch returned, epoch by epoch.
+ */
+static int
+first_stop(const double *g, const double *d, int n, int w)
+{
+	for (int e = 1; e <= n; e++)
+		if (rs_gan_losses_converged(g, d, e, w))
+			return e;
+	return n + 1;
+}
+
+static void
+test_early_stopping(void)
+{
+	enum
+	{
+	N = 300, W = 25
+	};
+	double		g[N],
+				d[N],
+				flat[N];
+	rs_rng		rng;
+	rs_gan_config cfg;
+	rs_error	err;
+	rs_span		spans[4];
+	int			ns = make_spans("32t", spans),
+				D = 6,
+				n = 40,
+				stopped = 0;
+	float	   *data = calloc(n * D, sizeof(float));
+	rs_gan	   *gan;
+
+	rs_rng_seed(&rng, 77);
+	for (int e = 0; e < N; e++)
+	{
+		flat[e] = 1.5;
+		g[e] = 1.5 + 0.1 * rs_rng_normal(&rng);
+		d[e] = -0.02 + 0.05 * rs_rng_normal(&rng);
+	}
+	CHECK(first_stop(flat, flat, N, W) == 2 * W);
+	CHECK(!rs_gan_losses_converged(flat, flat, 2 * W - 1, W));
+	CHECK(first_stop(flat, flat, N, 0) == N + 1);
+	/* noise only: settled at 2 W, or within a few epochs of it */
+	CHECK(first_stop(g, d, N, W) <= 2 * W + 5);
+	/* a steady decrease of 0.01 an epoch under noise 0.1: never settled */
+	for (int e = 0; e < N; e++)
+		g[e] = 3.0 - 0.01 * e + 0.1 * rs_rng_normal(&rng);
+	CHECK(first_stop(g, d, N, W) == N + 1);
+	CHECK(first_stop(g, flat, N, W) == N + 1);
+	/* the critic loss alone moving is enough to go on */
+	CHECK(first_stop(flat, g, N, W) == N + 1);
+	/* the generator loss falls for 100 epochs, then is flat */
+	for (int e = 0; e < N; e++)
+		g[e] = (e < 100 ? 3.0 - 0.015 * e : 1.5) + 0.1 * rs_rng_normal(&rng);
+	{
+		int			e = first_stop(g, d, N, W);
+
+		CHECK(e > 100 && e <= 100 + 2 * W + 10);
+	}
+
+	/* a model's own record gives the same answers */
+	for (int r = 0; r < n; r++)
+	{
+		data[r * D + r % 3] = 1.0f;
+		data[r * D + 3 + r % 2] = 1.0f;
+		data[r * D + 5] = (float) (0.3 * rs_rng_normal(&rng));
+	}
+	rs_gan_config_default(&cfg);
+	cfg.embedding_dim = 8;
+	cfg.gen_dims[0] = cfg.gen_dims[1] = 16;
+	cfg.dis_dims[0] = cfg.dis_dims[1] = 16;
+	cfg.batch_size = 20;
+	cfg.early_stopping = 3;
+	CHECK((gan = rs_gan_create(&cfg, D, spans, ns, 5, &err)) != NULL);
+	for (int e = 0; e < 60; e++)
+	{
+		CHECK(rs_gan_fit_epoch(gan, data, n, &g[e], &d[e], &err) == RS_OK);
+		CHECK(rs_gan_converged(gan) == rs_gan_losses_converged(g, d, e + 1, 3));
+		stopped += rs_gan_converged(gan);
+	}
+	CHECK(stopped > 0);
+	rs_gan_free(gan);
+	cfg.early_stopping = 0;
+	CHECK((gan = rs_gan_create(&cfg, D, spans, ns, 5, &err)) != NULL);
+	for (int e = 0; e < 10; e++)
+	{
+		CHECK(rs_gan_fit_epoch(gan, data, n, NULL, NULL, &err) == RS_OK);
+		CHECK(!rs_gan_converged(gan));
+	}
+	rs_gan_free(gan);
+	free(data);
+}
+
+/*
  * Toy data: A in {0,1,2} with frequencies .6 .3 .1, B in {0,1} equal to
  * (A == 0) mostly, and x = -0.5 + 0.4 A plus noise.  After training, the
  * generated frequencies of A and B and the mean of x approach the real ones.
@@ -1199,5 +1299,6 @@ main(void)
 	RUN(test_load_hostile);
 	RUN(test_step_flops);
 	RUN(test_calibrate);
+	RUN(test_early_stopping);
 	return unit_summary("test_gan");
 }
