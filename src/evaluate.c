@@ -16,6 +16,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "portability/instr_time.h"
+#include "storage/ipc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -485,8 +486,21 @@ report_verdict(const rs_eval_config *cfg, int size, const double *f1_mean,
 }
 
 /*
- * rs_evaluate_run; if it does not return (a cancel between boosting
- * rounds), XGBoost's handles, which are not palloc'd, are freed.
+ * What an evaluation that did not return holds outside palloc: its
+ * workers (cancelled and joined: they read the rows this backend holds)
+ * and XGBoost's handles.
+ */
+static void
+release_evaluation(int code, Datum arg)
+{
+	rs_evaluate_release();
+	rs_boosted_release();
+}
+
+/*
+ * rs_evaluate_run; if it does not return (a cancel: an ERROR, or a FATAL
+ * such as pg_terminate_backend, which exits the process), its workers are
+ * stopped and joined first and XGBoost's handles freed.
  */
 static rs_status
 evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
@@ -494,16 +508,11 @@ evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 {
 	rs_status	st = RS_OK;
 
-	PG_TRY();
+	PG_ENSURE_ERROR_CLEANUP(release_evaluation, (Datum) 0);
 	{
 		st = rs_evaluate_run(t, y, cfg, res, k_used, err);
 	}
-	PG_CATCH();
-	{
-		rs_boosted_release();
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	PG_END_ENSURE_ERROR_CLEANUP(release_evaluation, (Datum) 0);
 	return st;
 }
 
