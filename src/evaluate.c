@@ -16,6 +16,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "portability/instr_time.h"
+#include "storage/ipc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -120,10 +121,14 @@ report_progress(void *arg, int size_index, int run, int done, int total)
 
 /*
  * Start the progress of cfg: the clock, the weights, and (when
- * raresynth.progress is on) a NOTICE naming the work before any of it.
+ * raresynth.progress is on) a NOTICE naming the work before any of it,
+ * with a hint when maintenance_work_mem holds fewer runs at once than the
+ * want_workers raresynth.threads asks for (wanted_bytes > 0: what they
+ * would need).
  */
 static void
-begin_progress(ProgressState *ps, const rs_eval_config *cfg, const char *const *names)
+begin_progress(ProgressState *ps, const rs_eval_config *cfg, const char *const *names,
+			   int want_workers, double wanted_bytes)
 {
 	StringInfoData sz,
 				ms;
@@ -148,12 +153,16 @@ begin_progress(ProgressState *ps, const rs_eval_config *cfg, const char *const *
 	for (int m = 0; m < cfg->n_methods; m++)
 		appendStringInfo(&ms, "%s%s", m ? ", " : "", names[cfg->methods[m]]);
 	ereport(NOTICE,
-			(errmsg("evaluate: %d size%s (%s) x %d run%s x %d method%s (%s): %d fit%s on %.0f rows in all",
+			(errmsg("evaluate: %d size%s (%s) x %d run%s x %d method%s (%s): %d fit%s on %.0f rows in all, %d run%s at a time",
 					cfg->n_sizes, cfg->n_sizes == 1 ? "" : "s", sz.data,
 					cfg->runs, cfg->runs == 1 ? "" : "s",
 					cfg->n_methods, cfg->n_methods == 1 ? "" : "s", ms.data,
-					fits, fits == 1 ? "" : "s", rows),
-			 errdetail("A progress line follows the first run, then one at most every 10 seconds, with an ETA from the times of the runs done, scaled by rows to larger sizes not yet run; raresynth.progress = off turns them off.")));
+					fits, fits == 1 ? "" : "s", rows,
+					rs_evaluate_workers(cfg), rs_evaluate_workers(cfg) == 1 ? "" : "s"),
+			 errdetail("A progress line follows the first run, then one at most every 10 seconds, with an ETA from the times of the runs done, scaled by rows to larger sizes not yet run; raresynth.progress = off turns them off. Runs go to up to raresynth.threads workers at once (fewer when maintenance_work_mem holds fewer runs); the results are the same for any count."),
+			 wanted_bytes > 0 ?
+			 errhint("Raise maintenance_work_mem to at least %s to run %d runs at a time.",
+					 rs_memory_setting(wanted_bytes), want_workers) : 0));
 	pfree(sz.data);
 	pfree(ms.data);
 }
@@ -306,17 +315,18 @@ parse_sizes(ArrayType *arr, int64 n, int *n_sizes)
 }
 
 /*
- * rs_check_memory for the experiment cfg: one run at its largest size.
- * with_smote also stands for random (its training part doubles like
- * SMOTE's) and threshold (its copy of the training matrix is the size of
- * SMOTE's).
+ * What the experiment cfg holds at once, for memory.c: one run at its
+ * largest size per worker (cfg->workers; 1 when 0).  with_smote also
+ * stands for random (its training part doubles like SMOTE's) and
+ * threshold (its copy of the training matrix is the size of SMOTE's).
  */
-static void
-check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *opts)
+static RsJobShape
+job_shape(const rs_eval_config *cfg, const RsOptions *opts)
 {
 	RsJobShape	job = {.job = RS_JOB_EVALUATE, .opts = opts, .k = opts->smote_k,
 		.test_fraction = cfg->test_fraction,
 		.boosted = cfg->classifier == RS_CLASSIFIER_BOOSTED,
+		.workers = Max(cfg->workers, 1),
 	.other_bytes = (double) cfg->n_sizes * cfg->n_methods * cfg->runs * sizeof(rs_eval_result)};
 
 	for (int i = 0; i < cfg->n_sizes; i++)
@@ -327,6 +337,33 @@ check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *op
 		job.with_smote |= cfg->methods[m] != RS_AUG_NONE && cfg->methods[m] != RS_AUG_GAN &&
 			cfg->methods[m] != RS_AUG_WEIGHTED;
 	}
+	return job;
+}
+
+/*
+ * The workers cfg runs on: rs_evaluate_workers' rule (raresynth.threads,
+ * applied), fewer when maintenance_work_mem holds fewer runs at once
+ * (the numbers do not depend on it).  *wanted gets the bytes the rule's
+ * count would need when it got fewer, else 0.
+ */
+static int
+choose_workers(const RsSource *src, rs_eval_config *cfg, const RsOptions *opts,
+			   double *wanted)
+{
+	RsJobShape	job;
+
+	cfg->workers = 0;
+	cfg->workers = rs_evaluate_workers(cfg);
+	job = job_shape(cfg, opts);
+	return rs_memory_workers(src, &job, wanted);
+}
+
+/* rs_check_memory for the experiment cfg (its workers chosen). */
+static void
+check_memory(const RsSource *src, const rs_eval_config *cfg, const RsOptions *opts)
+{
+	RsJobShape	job = job_shape(cfg, opts);
+
 	rs_check_memory(src, &job);
 }
 
@@ -485,8 +522,21 @@ report_verdict(const rs_eval_config *cfg, int size, const double *f1_mean,
 }
 
 /*
- * rs_evaluate_run; if it does not return (a cancel between boosting
- * rounds), XGBoost's handles, which are not palloc'd, are freed.
+ * What an evaluation that did not return holds outside palloc: its
+ * workers (cancelled and joined: they read the rows this backend holds)
+ * and XGBoost's handles.
+ */
+static void
+release_evaluation(int code, Datum arg)
+{
+	rs_evaluate_release();
+	rs_boosted_release();
+}
+
+/*
+ * rs_evaluate_run; if it does not return (a cancel: an ERROR, or a FATAL
+ * such as pg_terminate_backend, which exits the process), its workers are
+ * stopped and joined first and XGBoost's handles freed.
  */
 static rs_status
 evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
@@ -494,16 +544,11 @@ evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 {
 	rs_status	st = RS_OK;
 
-	PG_TRY();
+	PG_ENSURE_ERROR_CLEANUP(release_evaluation, (Datum) 0);
 	{
 		st = rs_evaluate_run(t, y, cfg, res, k_used, err);
 	}
-	PG_CATCH();
-	{
-		rs_boosted_release();
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
+	PG_END_ENSURE_ERROR_CLEANUP(release_evaluation, (Datum) 0);
 	return st;
 }
 
@@ -637,6 +682,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 				has_threshold = false;
 	MemoryContext cxt,
 				old;
+	int			want_workers;
+	double		wanted_bytes;
 
 	for (int i = 0; i < 9; i++)
 		if (PG_ARGISNULL(i) && i != 4 && i != 7 && i != 8)
@@ -687,10 +734,12 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.max_modes = opts.max_modes;
 	/* the GAN arm keeps the rules a trained model keeps */
 	cfg.rules = rs_build_rules(src, &opts, PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8));
-	begin_progress(&ps, &cfg, method_names);
+	rs_apply_threads();
+	want_workers = rs_evaluate_workers(&cfg);
+	cfg.workers = choose_workers(src, &cfg, &opts, &wanted_bytes);
+	begin_progress(&ps, &cfg, method_names, want_workers, wanted_bytes);
 	cfg.progress = report_progress;
 	cfg.progress_arg = &ps;
-	rs_apply_threads();
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth evaluate", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);

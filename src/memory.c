@@ -3,7 +3,8 @@
  *	  Memory bounds: what a job will hold, from the real encoded widths.
  *	  rs_check_memory() errors (54000) unless what a job will hold fits in
  *	  maintenance_work_mem; every job that reads rows for the core calls it
- *	  before it reads any.
+ *	  before it reads any.  An evaluation first takes as many workers as
+ *	  fit (rs_memory_workers): each holds a run of its own.
  *
  * The widths are those the core will use (encoder.h, classifier.h): a
  * categorical column is one float per category (plus a NULL slot) in the
@@ -283,9 +284,10 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 							n1 = ceil((double) src->class_counts[0] * n_tr / Max(n, 1)),
 							n_all = (job->with_gan || job->with_smote) ?
 							2 * Max(n1, n_tr - n1) : n_tr,
-							method = 0;
+							method = 0,
+							unit;
 
-				b += s * row * 2 + n_tr * (row + p * sizeof(double)) + s * p * sizeof(double) +
+				unit = s * row * 2 + n_tr * (row + p * sizeof(double)) + s * p * sizeof(double) +
 					n_all * p * sizeof(double);
 				if (job->with_smote)
 					method = Max(method, n_tr * p * sizeof(double) + 256.0 * 256 * sizeof(double) +
@@ -308,9 +310,11 @@ job_bytes(const RsSource *src, const RsJobShape *job, const RsWidths *w, int64 n
 								 gan_generate_bytes(wg, (int64) n_gen, cfg) + n_gen * row +
 								 scoring);
 				}
-				b += Max(method, job->boosted ?
-						 rs_boosted_bytes(n_all, s - n_tr, p, w->design_bins, Max(rs_threads, 1)) :
-						 logreg_bytes(n_all, p));
+				unit += Max(method, job->boosted ?
+							rs_boosted_bytes(n_all, s - n_tr, p, w->design_bins, Max(rs_threads, 1)) :
+							logreg_bytes(n_all, p));
+				/* every worker holds a run of its own (core/evaluate.h) */
+				b += unit * Max(job->workers, 1);
 				break;
 			}
 	}
@@ -322,6 +326,51 @@ pretty_bytes(double b)
 {
 	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
 															  Int64GetDatum((int64) Min(b, 9e18)))));
+}
+
+/*
+ * The most workers, from 1 to job->workers, whose runs (one each, at the
+ * largest size) fit in maintenance_work_mem with the rest of an
+ * evaluation job; 1 when even one does not (rs_check_memory then says so).
+ * *wanted gets the bytes job->workers would need when fewer fit but one
+ * does, else 0.
+ */
+int
+rs_memory_workers(const RsSource *src, const RsJobShape *job, double *wanted)
+{
+	RsOptions	defaults;
+	RsJobShape	j = *job;
+	int64		n = Max(src->n_rows - src->n_label_null, 0);
+	double		limit = (double) maintenance_work_mem * 1024.0;
+	RsWidths   *w;
+	double		need = 0;
+
+	*wanted = 0;
+	if (j.opts == NULL)
+	{
+		rs_options_default(&defaults);
+		j.opts = &defaults;
+	}
+	w = widths_bound(src, n, j.opts->max_modes);
+	for (; j.workers >= 1; j.workers--)
+	{
+		double		b = job_bytes(src, &j, w, n);
+
+		if (j.workers == job->workers)
+			need = b;
+		if (b <= limit)
+			break;
+	}
+	if (j.workers >= 1 && j.workers < job->workers)
+		*wanted = need;
+	return Max(j.workers, 1);
+}
+
+/* maintenance_work_mem's smallest setting that holds b bytes, as text. */
+char *
+rs_memory_setting(double b)
+{
+	return pretty_bytes(b * 1.05);
 }
 
 /*
@@ -386,6 +435,7 @@ rs_check_memory(const RsSource *src, const RsJobShape *job)
 		appendStringInfo(&detail, "; a row is %.0f floats for the GAN", w->gan_dim);
 	if (j.job == RS_JOB_SCORE || j.job == RS_JOB_EVALUATE)
 		appendStringInfo(&detail, "; the classifier has %.0f features", w->design_p);
+
 	if (w->widest >= 0)
 	{
 		const RsSourceColumn *col = &src->cols[w->col[w->widest]];
@@ -405,7 +455,7 @@ rs_check_memory(const RsSource *src, const RsJobShape *job)
 	}
 	else
 		appendStringInfoString(&hint, "Raise");
-	appendStringInfo(&hint, " maintenance_work_mem to at least %s.", pretty_bytes(need * 1.05));
+	appendStringInfo(&hint, " maintenance_work_mem to at least %s.", rs_memory_setting(need));
 	ereport(ERROR,
 			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 			 errmsg("%s would need about %s of memory, more than maintenance_work_mem (%s)",

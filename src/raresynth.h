@@ -215,7 +215,7 @@ typedef enum RsJob
 	RS_JOB_TRAIN,				/* raresynth_train: a GAN on one class */
 	RS_JOB_SMOTE,				/* raresynth_smote: SMOTE-NC on one class */
 	RS_JOB_SCORE,				/* raresynth_score: the classifier on every labelled row */
-	RS_JOB_EVALUATE				/* raresynth_evaluate: one run at the largest size */
+	RS_JOB_EVALUATE				/* raresynth_evaluate: a run at the largest size per worker */
 } RsJob;
 
 typedef struct RsJobShape
@@ -231,10 +231,13 @@ typedef struct RsJobShape
 	bool		with_gan;		/* EVALUATE: method gan */
 	bool		with_smote;		/* EVALUATE: method smote or smotenc */
 	bool		boosted;		/* SCORE, EVALUATE: the boosted trees, not logistic */
+	int			workers;		/* EVALUATE: runs held at once (rs_evaluate_workers) */
 	double		other_bytes;	/* what the caller holds besides (evaluate's results) */
 } RsJobShape;
 
 extern void rs_check_memory(const RsSource *src, const RsJobShape *job);
+extern int	rs_memory_workers(const RsSource *src, const RsJobShape *job, double *wanted);
+extern char *rs_memory_setting(double bytes);
 
 /*
  * ---- rowmaker.c: core rows -> SQL values of a model's source row type ----

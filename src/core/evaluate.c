@@ -8,15 +8,20 @@
 #include "evaluate.h"
 
 #include <limits.h>
+#include <setjmp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cblas.h>
 
 #include "classifier.h"
 #include "design.h"
 #include "model.h"
 #include "protocol.h"
 #include "smote.h"
+#include "team.h"
 
 static double
 now_seconds(void)
@@ -544,109 +549,380 @@ done:
 	return st;
 }
 
-rs_status
-rs_evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
-				rs_eval_result *out, int *smote_k_used, rs_error *err)
+/*
+ * One unit of the experiment, size s and run r: a stratified subsample of
+ * t (all rows when the size is n), a stratified split shared by every
+ * method, the design fitted on the training part, every method on it into
+ * out[(s * n_methods + m) * runs + r].  *k_min gets the fewest SMOTE
+ * neighbours used.  Its randomness is its own stream, seeded from the
+ * seed, s and r alone: units do not depend on each other or on the order
+ * they run in.
+ */
+static rs_status
+run_unit(const rs_table *t, const int *y, const rs_eval_config *cfg, int s, int r,
+		 rs_eval_result *out, int *k_min, rs_error *err)
 {
 	int			n = t->n_rows;
+	int			size = cfg->sizes[s] > 0 && cfg->sizes[s] < n ? cfg->sizes[s] : n;
 	int		   *sub = rs_alloc_array((size_t) n, sizeof(int));
 	int		   *ysub = rs_alloc_array((size_t) n, sizeof(int));
 	int		   *tr = rs_alloc_array((size_t) n, sizeof(int));
 	int		   *te = rs_alloc_array((size_t) n, sizeof(int));
 	int		   *ytr = rs_alloc_array((size_t) n, sizeof(int));
 	int		   *yte = rs_alloc_array((size_t) n, sizeof(int));
-	rs_status	st = RS_OK;
-	int			total = cfg->n_sizes * cfg->runs,
-				units = 0;
+	rs_rng		rng;
+	int			n_tr,
+				n_te;
+	rs_table   *train = NULL,
+			   *test = NULL;
+	rs_design	f;
+	double	   *Xtr = NULL,
+			   *Xte = NULL;
+	uint64_t	run_seed;
+	rs_status	st;
 
-	*smote_k_used = cfg->smote_k;
+	*k_min = cfg->smote_k;
+	memset(&f, 0, sizeof(f));
 	if (!sub || !ysub || !tr || !te || !ytr || !yte)
 	{
 		st = rs_fail(err, RS_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-
-	for (int s = 0; s < cfg->n_sizes && st == RS_OK; s++)
+	/* one stream per (size, run): runs do not depend on each other */
+	rs_rng_seed(&rng, cfg->seed ^ ((uint64_t) (s + 1) * UINT64_C(0x9E3779B97F4A7C15))
+				^ ((uint64_t) (r + 1) * UINT64_C(0xBF58476D1CE4E5B9)));
+	run_seed = rs_rng_next(&rng);
+	if (size < n)
 	{
-		int			size = cfg->sizes[s] > 0 && cfg->sizes[s] < n ? cfg->sizes[s] : n;
-
-		for (int r = 0; r < cfg->runs && st == RS_OK; r++)
-		{
-			rs_rng		rng;
-			int			n_tr,
-						n_te;
-			rs_table   *train = NULL,
-					   *test = NULL;
-			rs_design	f;
-			double	   *Xtr = NULL,
-					   *Xte = NULL;
-			uint64_t	run_seed;
-
-			/* one stream per (size, run): runs do not depend on each other */
-			rs_rng_seed(&rng, cfg->seed ^ ((uint64_t) (s + 1) * UINT64_C(0x9E3779B97F4A7C15))
-						^ ((uint64_t) (r + 1) * UINT64_C(0xBF58476D1CE4E5B9)));
-			run_seed = rs_rng_next(&rng);
-			if (size < n)
-			{
-				if ((st = rs_stratified_subsample(y, n, size, &rng, sub, err)) != RS_OK)
-					break;
-			}
-			else
-				for (int i = 0; i < n; i++)
-					sub[i] = i;
-			for (int i = 0; i < size; i++)
-				ysub[i] = y[sub[i]];
-			if ((st = rs_stratified_split(ysub, size, cfg->test_fraction, &rng,
-										  tr, &n_tr, te, &n_te, err)) != RS_OK)
-				break;
-			for (int i = 0; i < n_tr; i++)
-			{
-				ytr[i] = ysub[tr[i]];
-				tr[i] = sub[tr[i]];
-			}
-			for (int i = 0; i < n_te; i++)
-			{
-				yte[i] = ysub[te[i]];
-				te[i] = sub[te[i]];
-			}
-			memset(&f, 0, sizeof(f));
-			train = rs_table_take(t, tr, n_tr, err);
-			test = train ? rs_table_take(t, te, n_te, err) : NULL;
-			if (!train || !test)
-				st = err->code;
-			else
-				st = rs_design_encode(&f, train, test, &Xtr, &Xte, err);
-
-			/* every method sees the same split (paired comparison) */
-			for (int m = 0; m < cfg->n_methods && st == RS_OK; m++)
-			{
-				int			k_used = cfg->smote_k;
-
-				rs_check_interrupts();
-				st = run_method(train, ytr, Xtr, Xte, yte, n_te, &f, cfg->methods[m], cfg,
-								run_seed + (uint64_t) cfg->methods[m],
-								&out[((size_t) s * cfg->n_methods + m) * cfg->runs + r],
-								&k_used, err);
-				if (k_used < *smote_k_used)
-					*smote_k_used = k_used;
-			}
-			rs_design_free(&f);
-			rs_free(Xtr);
-			rs_free(Xte);
-			rs_table_free(train);
-			rs_table_free(test);
-			units++;
-			if (st == RS_OK && cfg->progress)
-				cfg->progress(cfg->progress_arg, s, r, units, total);
-		}
+		if ((st = rs_stratified_subsample(y, n, size, &rng, sub, err)) != RS_OK)
+			goto done;
 	}
+	else
+		for (int i = 0; i < n; i++)
+			sub[i] = i;
+	for (int i = 0; i < size; i++)
+		ysub[i] = y[sub[i]];
+	if ((st = rs_stratified_split(ysub, size, cfg->test_fraction, &rng,
+								  tr, &n_tr, te, &n_te, err)) != RS_OK)
+		goto done;
+	for (int i = 0; i < n_tr; i++)
+	{
+		ytr[i] = ysub[tr[i]];
+		tr[i] = sub[tr[i]];
+	}
+	for (int i = 0; i < n_te; i++)
+	{
+		yte[i] = ysub[te[i]];
+		te[i] = sub[te[i]];
+	}
+	train = rs_table_take(t, tr, n_tr, err);
+	test = train ? rs_table_take(t, te, n_te, err) : NULL;
+	if (!train || !test)
+		st = err->code;
+	else
+		st = rs_design_encode(&f, train, test, &Xtr, &Xte, err);
 
+	/* every method sees the same split (paired comparison) */
+	for (int m = 0; m < cfg->n_methods && st == RS_OK; m++)
+	{
+		int			k_used = cfg->smote_k;
+
+		rs_check_interrupts();
+		st = run_method(train, ytr, Xtr, Xte, yte, n_te, &f, cfg->methods[m], cfg,
+						run_seed + (uint64_t) cfg->methods[m],
+						&out[((size_t) s * cfg->n_methods + m) * cfg->runs + r],
+						&k_used, err);
+		if (k_used < *k_min)
+			*k_min = k_used;
+	}
 done:
+	rs_design_free(&f);
+	rs_free(Xtr);
+	rs_free(Xte);
+	rs_table_free(train);
+	rs_table_free(test);
 	rs_free(sub);
 	rs_free(ysub);
 	rs_free(tr);
 	rs_free(te);
 	rs_free(ytr);
 	rs_free(yte);
+	return st;
+}
+
+int
+rs_evaluate_workers(const rs_eval_config *cfg)
+{
+	int			units = cfg->n_sizes * cfg->runs,
+				n = cfg->workers > 0 ? cfg->workers : rs_thread_count();
+
+	/* XGBoost's fits are not safe on several threads at once (boosted.h) */
+	if (cfg->classifier == RS_CLASSIFIER_BOOSTED || units < 2 || n < 2)
+		return 1;
+	if (n > RS_THREADS_MAX)
+		n = RS_THREADS_MAX;
+	return n < units ? n : units;
+}
+
+/* ---------------------------------------------------------------- workers */
+
+/* What becomes of a unit: not (yet) run, done, failed. */
+#define UNIT_PENDING 0
+#define UNIT_DONE 1
+#define UNIT_FAILED 2
+
+typedef struct eval_job eval_job;
+
+/* One worker: its thread's scope (kept here, not on its stack: see setjmp) */
+typedef struct eval_worker
+{
+	eval_job   *job;
+	rs_worker	scope;
+} eval_worker;
+
+/*
+ * The units spread over a crew of workers (team.h).  The host's thread
+ * writes the job before the crew starts and reads it after it is joined;
+ * meanwhile the workers take units through `next`, write their own unit's
+ * results, k and error, and publish its state last (release); the host's
+ * thread reads a state (acquire) before that unit's results.
+ */
+struct eval_job
+{
+	const rs_table *t;
+	const int  *y;
+	const rs_eval_config *cfg;
+	rs_eval_result *out;
+	int			units;
+	atomic_int	next;			/* the next unit to take */
+	atomic_int	stop;			/* a unit failed: take no more */
+	atomic_int	cancel;			/* the host gave up: abandon the units running */
+	atomic_int	running;		/* workers not finished */
+	atomic_int *state;			/* per unit: UNIT_* */
+	int		   *k_used;			/* per unit */
+	rs_error   *errs;			/* per unit */
+	int			blas_threads;	/* OpenBLAS's count before the job */
+	int			n_workers;
+	eval_worker workers[RS_THREADS_MAX];
+	rs_crew		crew;
+};
+
+/* The job whose crew runs (one at a time: the host's thread starts it). */
+static eval_job *live_job;
+
+/* Take units until none is left, a unit fails or the job is cancelled. */
+static void
+take_units(eval_job *j)
+{
+	const rs_eval_config *cfg = j->cfg;
+
+	while (!atomic_load(&j->stop))
+	{
+		int			u = atomic_fetch_add(&j->next, 1);
+		rs_status	st;
+
+		if (u >= j->units)
+			break;
+		st = run_unit(j->t, j->y, cfg, u / cfg->runs, u % cfg->runs, j->out,
+					  &j->k_used[u], &j->errs[u]);
+		if (st != RS_OK)
+			atomic_store(&j->stop, 1);
+		atomic_store_explicit(&j->state[u], st == RS_OK ? UNIT_DONE : UNIT_FAILED,
+							  memory_order_release);
+	}
+}
+
+/*
+ * A worker's thread: its units inside a worker scope (its own allocator
+ * and cancel, rs_common.h); a cancel jumps back here, and the scope's end
+ * frees what the abandoned unit held.
+ */
+static void *
+worker_main(void *arg)
+{
+	eval_worker *wk = arg;
+	eval_job   *j = wk->job;
+
+	rs_worker_begin(&wk->scope, &j->cancel);
+	if (setjmp(wk->scope.jump) == 0)
+		take_units(j);
+	rs_worker_end(&wk->scope);
+	atomic_fetch_sub_explicit(&j->running, 1, memory_order_release);
+	return NULL;
+}
+
+/*
+ * Report, in order, the units done since *reported (the progress callback
+ * comes from the host's thread only, in the order a single thread would
+ * give); stop at the first that is not done.
+ */
+static void
+report_units(eval_job *j, int *reported)
+{
+	const rs_eval_config *cfg = j->cfg;
+
+	while (*reported < j->units &&
+		   atomic_load_explicit(&j->state[*reported], memory_order_acquire) == UNIT_DONE)
+	{
+		int			u = (*reported)++;
+
+		if (cfg->progress)
+			cfg->progress(cfg->progress_arg, u / cfg->runs, u % cfg->runs, u + 1, j->units);
+	}
+}
+
+/* Stop the crew (cancelling its units when cancel), join it, restore OpenBLAS. */
+static void
+end_job(eval_job *j, int cancel)
+{
+	if (cancel)
+	{
+		atomic_store(&j->stop, 1);
+		atomic_store(&j->cancel, 1);
+	}
+	rs_crew_join(&j->crew);
+	if (j->blas_threads > 1)
+		openblas_set_num_threads(j->blas_threads);
+	if (live_job == j)
+		live_job = NULL;
+}
+
+static void
+free_job(eval_job *j)
+{
+	if (!j)
+		return;
+	rs_free(j->state);
+	rs_free(j->k_used);
+	rs_free(j->errs);
+	rs_free(j);
+}
+
+void
+rs_evaluate_release(void)
+{
+	eval_job   *j = live_job;
+
+	if (!j)
+		return;
+	end_job(j, 1);
+	free_job(j);
+}
+
+/*
+ * Every unit on a crew of n_workers threads, each worker single-threaded
+ * inside (its GAN steps, sampling and OpenBLAS: rs_thread_count() is 1 in
+ * a worker scope, and OpenBLAS is set to 1 thread for the job, which is
+ * process-wide, and restored after).  The host's thread only waits:
+ * reports progress in unit order and checks for interrupts every few
+ * milliseconds.  If that check does not return, the host calls
+ * rs_evaluate_release, which cancels the workers (each stops at its next
+ * interrupt check, within a training step) and joins them.
+ * *spawned gets how many workers started (0: nothing ran; run serially).
+ */
+static rs_status
+run_workers(const rs_table *t, const int *y, const rs_eval_config *cfg,
+			rs_eval_result *out, int n_workers, int *smote_k_used, int *spawned,
+			rs_error *err)
+{
+	int			units = cfg->n_sizes * cfg->runs,
+				reported = 0;
+	eval_job   *j = rs_alloc(sizeof(eval_job));
+	rs_status	st = RS_OK;
+
+	*spawned = 0;
+	if (!j ||
+		!(j->state = rs_alloc_array((size_t) units, sizeof(atomic_int))) ||
+		!(j->k_used = rs_alloc_array((size_t) units, sizeof(int))) ||
+		!(j->errs = rs_alloc_array((size_t) units, sizeof(rs_error))))
+	{
+		free_job(j);
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory");
+	}
+	j->t = t;
+	j->y = y;
+	j->cfg = cfg;
+	j->out = out;
+	j->units = units;
+	for (int u = 0; u < units; u++)
+		atomic_init(&j->state[u], UNIT_PENDING);
+	atomic_init(&j->next, 0);
+	atomic_init(&j->stop, 0);
+	atomic_init(&j->cancel, 0);
+	atomic_init(&j->running, n_workers);
+	j->n_workers = n_workers;
+	j->blas_threads = openblas_get_num_threads();
+	if (j->blas_threads > 1)
+		openblas_set_num_threads(1);
+	live_job = j;
+	rs_crew_init(&j->crew);
+	for (int i = 0; i < n_workers; i++)
+	{
+		j->workers[i].job = j;
+		if (rs_crew_spawn(&j->crew, worker_main, &j->workers[i]))
+			(*spawned)++;
+		else
+			atomic_fetch_sub(&j->running, 1);
+	}
+	while (atomic_load_explicit(&j->running, memory_order_acquire) > 0)
+	{
+		struct timespec nap = {0, 5 * 1000 * 1000};
+
+		report_units(j, &reported);
+		rs_check_interrupts();	/* may not return: see above */
+		nanosleep(&nap, NULL);
+	}
+	end_job(j, 0);
+	report_units(j, &reported);
+	if (*spawned > 0)
+	{
+		/* the first unit not done is the one a single thread fails at */
+		for (int u = 0; u < units && st == RS_OK; u++)
+		{
+			int			state = atomic_load(&j->state[u]);
+
+			if (state == UNIT_FAILED)
+			{
+				*err = j->errs[u];
+				st = err->code;
+			}
+			else if (state != UNIT_DONE)
+				st = rs_fail(err, RS_ERR_INTERNAL, "evaluation unit %d was not run", u);
+			else if (j->k_used[u] < *smote_k_used)
+				*smote_k_used = j->k_used[u];
+		}
+	}
+	free_job(j);
+	return st;
+}
+
+rs_status
+rs_evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
+				rs_eval_result *out, int *smote_k_used, rs_error *err)
+{
+	int			total = cfg->n_sizes * cfg->runs,
+				n_workers = rs_evaluate_workers(cfg);
+	rs_status	st = RS_OK;
+
+	*smote_k_used = cfg->smote_k;
+	if (n_workers > 1)
+	{
+		int			spawned;
+
+		st = run_workers(t, y, cfg, out, n_workers, smote_k_used, &spawned, err);
+		if (spawned > 0 || st != RS_OK)
+			return st;
+		/* no thread could start: run every unit here */
+	}
+	for (int u = 0; u < total && st == RS_OK; u++)
+	{
+		int			k_used;
+
+		st = run_unit(t, y, cfg, u / cfg->runs, u % cfg->runs, out, &k_used, err);
+		if (k_used < *smote_k_used)
+			*smote_k_used = k_used;
+		if (st == RS_OK && cfg->progress)
+			cfg->progress(cfg->progress_arg, u / cfg->runs, u % cfg->runs, u + 1, total);
+	}
 	return st;
 }

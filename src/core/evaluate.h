@@ -60,7 +60,9 @@ typedef struct rs_eval_config
 	const struct rs_rules *rules;	/* the GAN's rules, declared (NULL: none) */
 	double		filter_quantile;	/* RS_AUG_GAN: 0 off, else rs_filter_select's */
 	uint64_t	seed;
-	/* called after every (size, run): done of total units; may be NULL */
+	int			workers;		/* 0: rs_evaluate_workers' rule; n: at most n */
+	/* called after every (size, run), in their order, from the calling
+	 * thread: done of total units; may be NULL */
 	void		(*progress) (void *arg, int size_index, int run, int done, int total);
 	void	   *progress_arg;
 } rs_eval_config;
@@ -175,8 +177,40 @@ rs_status	rs_filter_select(const double *real_scores, int n_real,
  * out[(s * n_methods + m) * runs + r].  *smote_k_used gets the
  * smallest neighbour count SMOTE could use (below smote_k when a training
  * part had too few minority rows).
+ *
+ * The (size, run) units are independent (each has its own random stream,
+ * from the seed, the size's index and the run's), so they may run
+ * concurrently: on rs_evaluate_workers(cfg) workers, each unit on one
+ * worker and each worker single-threaded inside (its GAN steps, its
+ * sampling, OpenBLAS), while the calling thread only waits, reports
+ * progress and checks for interrupts.  Every unit computes the same
+ * numbers on any thread, so out[] is bitwise the same for any worker
+ * count, and progress is reported in unit order from the calling thread.
+ * On an error, the error is that of the first unit (in order) that
+ * failed, as with one worker.  If an interrupt check does not return (the
+ * host's cancel), the host must call rs_evaluate_release().
  */
 rs_status	rs_evaluate_run(const rs_table *t, const int *y, const rs_eval_config *cfg,
 							rs_eval_result *out, int *smote_k_used, rs_error *err);
+
+/*
+ * The workers rs_evaluate_run uses: min(cfg->workers or, when it is 0,
+ * rs_thread_count(), the units), when that is 2 or more; else 1 (the units
+ * in order on the calling thread, each GAN step on the team of
+ * rs_thread_count() threads).  Always 1 with the boosted classifier:
+ * XGBoost's fits keep their handles in one place and end OpenMP's pool
+ * (boosted.h), which is not safe from several threads at once.
+ * A unit per worker beats threads inside a step: a GAN step on 2 threads
+ * is about 1.5 times as fast as on one (the parts are small), two units on
+ * two workers nearly twice (docs/evaluation.md has the measurements).
+ */
+int			rs_evaluate_workers(const rs_eval_config *cfg);
+
+/*
+ * Cancel and join the workers of an evaluation whose interrupt check did
+ * not return (and free what it held besides the host's own memory);
+ * restores OpenBLAS's thread count.  Safe to call at any time.
+ */
+void		rs_evaluate_release(void);
 
 #endif							/* RS_EVALUATE_H */

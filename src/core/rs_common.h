@@ -14,6 +14,7 @@
 #define RS_COMMON_H
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,9 +59,43 @@ void		rs_check_interrupts(void);
 /*
  * Worker threads.  The core runs inside a PostgreSQL backend, so a worker
  * is created with every signal blocked (the host's handlers stay on its
- * own thread) and must never call the hooks above (rs_alloc, rs_free,
- * rs_fail, rs_check_interrupts).  Returns pthread_create's result.
+ * own thread) and must never call the host's hooks above (rs_alloc,
+ * rs_free, rs_check_interrupts) unless it runs inside a worker scope
+ * (below).  rs_fail only formats into its record: any thread may call it.
+ * Returns pthread_create's result.
  */
 int			rs_thread_create(pthread_t *tid, void *(*fn) (void *), void *arg);
+
+/*
+ * A worker scope: lets a worker thread run core code that allocates and
+ * checks for interrupts (a whole evaluation unit, evaluate.c) without
+ * calling the host.  Between rs_worker_begin(w, cancel) and
+ * rs_worker_end(w), on the thread that called rs_worker_begin:
+ *	- rs_alloc/rs_free use calloc/free, and every block is kept on w's
+ *	  list: rs_worker_end frees whatever is left, so work abandoned midway
+ *	  leaks nothing.  Blocks must not cross threads (a worker frees only
+ *	  its own; rs_free of another block there is ignored);
+ *	- rs_check_interrupts does not call the host: it reads *cancel and,
+ *	  once that is set, does not return but jumps (longjmp) to w->jump,
+ *	  which the worker set with setjmp before running the work, and from
+ *	  which it calls rs_worker_end.  The core's loops already allow an
+ *	  interrupt check not to return (the host's cancel), so a cancel stops
+ *	  a worker within one check interval, as it stops the host's thread;
+ *	- rs_in_worker() is 1 (team.c: such a thread's rs_thread_count() is 1,
+ *	  so its GAN steps and sampling start no thread of their own).
+ * Scopes do not nest.  The host's thread never opens one.
+ */
+typedef struct rs_block rs_block;
+
+typedef struct rs_worker
+{
+	rs_block   *blocks;			/* live allocations, newest first */
+	const _Atomic int *cancel;
+	jmp_buf		jump;
+} rs_worker;
+
+void		rs_worker_begin(rs_worker *w, const _Atomic int *cancel);
+void		rs_worker_end(rs_worker *w);
+int			rs_in_worker(void);
 
 #endif							/* RS_COMMON_H */

@@ -30,7 +30,12 @@ rs_set_thread_count(int n)
 int
 rs_thread_count(void)
 {
-	int			n = team_threads > 0 ? team_threads : openblas_get_num_threads();
+	int			n;
+
+	/* a worker (an evaluation unit, rs_common.h) runs on its own thread */
+	if (rs_in_worker())
+		return 1;
+	n = team_threads > 0 ? team_threads : openblas_get_num_threads();
 
 	return n < 1 ? 1 : n > RS_THREADS_MAX ? RS_THREADS_MAX : n;
 }

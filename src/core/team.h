@@ -31,7 +31,9 @@
 /*
  * How many threads raresynth's own workers use (a training step's team
  * and a sampling pass's workers): n > 0 sets it; 0 (the default) follows
- * openblas_get_num_threads().  rs_thread_count() is in [1, RS_THREADS_MAX].
+ * openblas_get_num_threads().  rs_thread_count() is in [1, RS_THREADS_MAX];
+ * it is 1 on a thread inside a worker scope (rs_worker_begin, rs_common.h):
+ * work spread over workers runs each worker's steps on that worker alone.
  */
 void		rs_set_thread_count(int n);
 int			rs_thread_count(void);

@@ -22,27 +22,7 @@ small='{"embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32]}
 q -c "SELECT model FROM raresynth_train('heart', 'risk', epochs => 1, seed => 1, options => '$small')" >/dev/null
 q -c "CREATE TABLE syn_target AS SELECT * FROM heart WITH NO DATA" >/dev/null
 
-now_ms() { date +%s%3N; }
-# run SQL as application rs_victim, interrupt it with FUNC after DELAY ms of
-# running; echoes the milliseconds from the interrupt to the session's end
-interrupt() {
-  local func=$1 delay=$2 sql=$3
-  PGAPPNAME=rs_victim psql -X -q -d $db -c "SET raresynth.progress = off" -c "$sql" >/dev/null 2>&1 &
-  local pid=$! t0
-  for _ in $(seq 1 200); do
-    [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rs_victim' AND state = 'active'")" = 1 ] && break
-    sleep 0.01
-  done
-  sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
-  t0=$(now_ms)
-  q -c "SELECT $func(pid) FROM pg_stat_activity WHERE application_name = 'rs_victim'" >/dev/null
-  wait $pid
-  for _ in $(seq 1 300); do
-    [ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rs_victim'")" = 0 ] && break
-    sleep 0.01
-  done
-  echo $(( $(now_ms) - t0 ))
-}
+. test/scripts/lib/interrupt.sh
 
 declare -A work=(
   [train]="SELECT raresynth_train('heart', 'risk', model => 'victim', epochs => 300, seed => 2)"

@@ -3,11 +3,20 @@
  *	  Unit tests of the experiment driver rs_evaluate_run: metrics in
  *	  range, real signal found, rebalancing raises recall, paired splits,
  *	  determinism, a run redone by hand from the public pieces, progress,
- *	  reduced SMOTE neighbours, errors without leaks, the GAN method.
+ *	  reduced SMOTE neighbours, errors without leaks, the GAN method; the
+ *	  units on workers: the same numbers for any worker count, progress and
+ *	  host hooks from the calling thread only, a cancel that stops them.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <cblas.h>
 
 #include "classifier.h"
 #include "design.h"
@@ -18,6 +27,7 @@
 #include "smote.h"
 #include "table.h"
 #include "tables.h"
+#include "team.h"
 #include "unit.h"
 
 /* ---------------------------------------------------------------- the protocol */
@@ -611,6 +621,21 @@ test_evaluate_errors(void)
 	free(y);
 }
 
+/* A tiny GAN (the GAN tests). */
+static void
+tiny_gan(rs_gan_config *gc, int epochs)
+{
+	rs_gan_config_default(gc);
+	gc->embedding_dim = 8;
+	gc->n_gen_dims = 1;
+	gc->gen_dims[0] = 16;
+	gc->n_dis_dims = 1;
+	gc->dis_dims[0] = 16;
+	gc->batch_size = 50;
+	gc->pac = 10;
+	gc->epochs = epochs;
+}
+
 /* The GAN method with a tiny network: runs, in range, deterministic. */
 static void
 test_evaluate_gan(void)
@@ -627,15 +652,7 @@ test_evaluate_gan(void)
 	rs_error	err;
 	int			k_used;
 
-	rs_gan_config_default(&gc);
-	gc.embedding_dim = 8;
-	gc.n_gen_dims = 1;
-	gc.gen_dims[0] = 16;
-	gc.n_dis_dims = 1;
-	gc.dis_dims[0] = 16;
-	gc.batch_size = 50;
-	gc.pac = 10;
-	gc.epochs = 2;
+	tiny_gan(&gc, 2);
 	base_config(&cfg, sizes, 2);
 	cfg.runs = 2;
 	cfg.gan = &gc;
@@ -774,6 +791,288 @@ test_evaluate_baselines_boosted(void)
 	free(y);
 }
 
+/* ---------------------------------------------------------------- workers */
+
+/*
+ * The host's hooks, watched: which threads call them.  Workers must never
+ * call the host's allocator or interrupt check (PostgreSQL is
+ * single-threaded); the progress callback comes from the calling thread.
+ */
+static pthread_t host_thread;
+static atomic_int foreign_calls;	/* host hooks called from another thread */
+static atomic_int host_allocs;
+static atomic_int interrupt_calls;
+static int	cancel_after = -1;	/* interrupt checks before the "cancel" */
+static jmp_buf cancel_jump;
+
+static void
+note_thread(void)
+{
+	if (!pthread_equal(pthread_self(), host_thread))
+		atomic_fetch_add(&foreign_calls, 1);
+}
+
+static void *
+host_alloc(size_t size)
+{
+	note_thread();
+	atomic_fetch_add(&host_allocs, 1);
+	return calloc(1, size ? size : 1);
+}
+
+static void
+host_free(void *ptr)
+{
+	note_thread();
+	free(ptr);
+}
+
+static void
+host_interrupt(void)
+{
+	note_thread();
+	if (atomic_fetch_add(&interrupt_calls, 1) == cancel_after)
+		longjmp(cancel_jump, 1);	/* as PostgreSQL's ERROR does */
+}
+
+static void
+watch_host(void)
+{
+	host_thread = pthread_self();
+	atomic_store(&foreign_calls, 0);
+	atomic_store(&host_allocs, 0);
+	atomic_store(&interrupt_calls, 0);
+	cancel_after = -1;
+	rs_set_allocator(host_alloc, host_free);
+	rs_set_interrupt_check(host_interrupt);
+}
+
+static void
+unwatch_host(void)
+{
+	rs_set_allocator(NULL, NULL);
+	rs_set_interrupt_check(NULL);
+}
+
+static void
+record_thread(void *arg, int size_index, int run, int done, int total)
+{
+	note_thread();
+	record_progress(arg, size_index, run, done, total);
+}
+
+/*
+ * 1, 2 and 3 workers give the same numbers bit for bit (every method, a
+ * tiny GAN, sizes below and at the table's), the same SMOTE neighbours,
+ * progress in unit order from the calling thread; the workers never call
+ * the host's hooks, and the serial run matches one with the team of 2
+ * threads inside each GAN step.
+ */
+static void
+test_evaluate_workers_identical(void)
+{
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(300, 31, &y, &n1);
+	int			sizes[2] = {120, 0};
+	rs_augment	methods[7] = {RS_AUG_NONE, RS_AUG_SMOTE, RS_AUG_GAN, RS_AUG_SMOTENC,
+	RS_AUG_WEIGHTED, RS_AUG_THRESHOLD, RS_AUG_RANDOM};
+	rs_gan_config gc;
+	rs_eval_config cfg;
+	rs_eval_result *base,
+			   *out;
+	rs_error	err;
+	int			k_base,
+				k_used;
+
+	tiny_gan(&gc, 2);
+	base_config(&cfg, sizes, 2);
+	cfg.gan = &gc;
+	set_methods(&cfg, 7, methods);
+	base = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	out = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	rs_set_thread_count(1);
+	cfg.workers = 1;
+	CHECK(rs_evaluate_workers(&cfg) == 1);
+	CHECK(rs_evaluate_run(t, y, &cfg, base, &k_base, &err) == RS_OK);
+	for (int w = 2; w <= 4; w++)
+	{
+		progress_log prog;
+
+		memset(&prog, 0, sizeof(prog));
+		prog.ordered = 1;
+		memset(out, 0, sizeof(rs_eval_result) * n_results(&cfg));
+		/* w == 4: one worker, each GAN step on a team of 2 threads */
+		rs_set_thread_count(w == 4 ? 2 : 1);
+		cfg.workers = w == 4 ? 1 : w;
+		CHECK(rs_evaluate_workers(&cfg) == (w == 4 ? 1 : w));
+		cfg.progress = record_thread;
+		cfg.progress_arg = &prog;
+		watch_host();
+		CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+		unwatch_host();
+		CHECK(atomic_load(&foreign_calls) == 0);
+		/* with workers, the host allocates only the job's bookkeeping */
+		if (w < 4)
+			CHECK(atomic_load(&host_allocs) <= 4);
+		CHECK(atomic_load(&interrupt_calls) > 0);
+		CHECK(k_used == k_base);
+		CHECK(prog.calls == 6 && prog.ordered && prog.total == 6);
+		for (int i = 0; i < 6 && i < prog.calls; i++)
+			CHECK(prog.size_index[i] == i / 3 && prog.run[i] == i % 3);
+		for (size_t i = 0; i < n_results(&cfg); i++)
+			CHECK(same_metrics(&base[i], &out[i]));
+		cfg.progress = NULL;
+	}
+	rs_set_thread_count(0);
+	free(base);
+	free(out);
+	rs_table_free(t);
+	free(y);
+}
+
+/* The rule: workers only for 2 units or more, never for the boosted trees. */
+static void
+test_evaluate_workers_rule(void)
+{
+	int			sizes[2] = {100, 0};
+	rs_eval_config cfg;
+
+	base_config(&cfg, sizes, 2);
+	rs_set_thread_count(2);
+	CHECK(rs_evaluate_workers(&cfg) == 2);
+	cfg.workers = 8;
+	CHECK(rs_evaluate_workers(&cfg) == 6);	/* 6 units */
+	cfg.workers = 0;
+	cfg.runs = 1;
+	cfg.n_sizes = 1;
+	CHECK(rs_evaluate_workers(&cfg) == 1);
+	cfg.n_sizes = 2;
+	CHECK(rs_evaluate_workers(&cfg) == 2);
+	cfg.classifier = RS_CLASSIFIER_BOOSTED;
+	CHECK(rs_evaluate_workers(&cfg) == 1);
+	cfg.classifier = RS_CLASSIFIER_LOGISTIC;
+	rs_set_thread_count(1);
+	CHECK(rs_evaluate_workers(&cfg) == 1);
+	rs_set_thread_count(0);
+}
+
+static double
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/*
+ * A cancel while two workers train long GANs: the host's interrupt check
+ * does not return (a longjmp, as PostgreSQL's ERROR), the host calls
+ * rs_evaluate_release, which stops both workers within a step or so and
+ * frees what they held (valgrind: no leak), and restores OpenBLAS's thread
+ * count.  A second release does nothing; the next evaluation works.
+ */
+static void
+test_evaluate_workers_cancel(void)
+{
+	int			n1,
+			   *y;
+	rs_table   *t = signal_table(400, 41, &y, &n1);
+	int			sizes[1] = {0};
+	rs_augment	methods[2] = {RS_AUG_NONE, RS_AUG_GAN};
+	rs_gan_config gc;
+	rs_eval_config cfg;
+	rs_eval_result *out;
+	rs_error	err;
+	int			k_used,
+				blas = openblas_get_num_threads();
+	double		t_release = 0;
+	volatile int jumped = 0;
+
+	tiny_gan(&gc, 100000);		/* far longer than the test */
+	gc.early_stopping = 0;		/* ... however soon the losses settle */
+	base_config(&cfg, sizes, 1);
+	cfg.runs = 2;
+	cfg.gan = &gc;
+	cfg.workers = 2;
+	set_methods(&cfg, 2, methods);
+	out = calloc(n_results(&cfg), sizeof(rs_eval_result));
+	watch_host();
+	cancel_after = 20;			/* about 0.1 s of waiting */
+	if (setjmp(cancel_jump) == 0)
+		rs_evaluate_run(t, y, &cfg, out, &k_used, &err);
+	else
+	{
+		double		t1 = seconds_now();
+
+		jumped = 1;
+		rs_evaluate_release();
+		t_release = seconds_now() - t1;
+	}
+	unwatch_host();
+	CHECK(jumped);
+	CHECK(atomic_load(&foreign_calls) == 0);
+	CHECK(t_release < 1.0);
+	CHECK(openblas_get_num_threads() == blas);
+	rs_evaluate_release();
+
+	/* the next evaluation runs normally */
+	gc.epochs = 1;
+	CHECK(rs_evaluate_run(t, y, &cfg, out, &k_used, &err) == RS_OK);
+	free(out);
+	rs_table_free(t);
+	free(y);
+}
+
+/*
+ * A worker scope: its blocks come from calloc, never from the host's
+ * allocator; what is left is freed at its end (valgrind); a cancel makes
+ * rs_check_interrupts jump back instead of returning.
+ */
+static void *
+scope_main(void *arg)
+{
+	static _Atomic int cancel;
+	rs_worker  *w = arg;
+	int		   *a,
+			   *b;
+
+	atomic_store(&cancel, 0);
+	rs_worker_begin(w, &cancel);
+	CHECK(rs_in_worker() && rs_thread_count() == 1);
+	a = rs_alloc_array(100, sizeof(int));
+	b = rs_alloc(10);
+	CHECK(a && b && a[99] == 0);
+	rs_free(a);
+	rs_check_interrupts();		/* returns: no cancel */
+	atomic_store(&cancel, 1);
+	if (setjmp(w->jump) == 0)
+	{
+		rs_alloc(1000);			/* left for rs_worker_end */
+		rs_check_interrupts();
+		CHECK(0);				/* not reached */
+	}
+	rs_worker_end(w);
+	CHECK(!rs_in_worker());
+	return NULL;
+}
+
+static void
+test_worker_scope(void)
+{
+	static rs_worker w;
+	pthread_t	th;
+
+	watch_host();
+	CHECK(pthread_create(&th, NULL, scope_main, &w) == 0);
+	pthread_join(th, NULL);
+	unwatch_host();
+	CHECK(atomic_load(&foreign_calls) == 0 && atomic_load(&host_allocs) == 0);
+	CHECK(w.blocks == NULL);
+	CHECK(!rs_in_worker());
+}
+
 int
 main(void)
 {
@@ -785,5 +1084,9 @@ main(void)
 	RUN(test_evaluate_gan);
 	RUN(test_random_oversample);
 	RUN(test_evaluate_baselines_boosted);
+	RUN(test_worker_scope);
+	RUN(test_evaluate_workers_rule);
+	RUN(test_evaluate_workers_identical);
+	RUN(test_evaluate_workers_cancel);
 	return unit_summary("test_evaluate");
 }
