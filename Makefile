@@ -55,7 +55,7 @@ test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcar
 	@mkdir -p test/unit/build
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS)
 
-.PHONY: unit unit-valgrind fuzz fuzz-state bench
+.PHONY: unit unit-valgrind fuzz fuzz-state bench utility
 unit: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do $(UNIT_RUNNER) ./$$t || rc=1; done; exit $$rc
 
@@ -90,3 +90,8 @@ fuzz-state: test/fuzz/build/fuzz_state
 # ---------------------------------------------------------------- benchmarks
 bench:
 	bash test/bench/run.sh
+
+# the utility table of docs/evaluation.md: every method, both classifiers,
+# the GAN variants, on the real data sets of test/data/datasets
+utility:
+	bash test/bench/utility.sh
