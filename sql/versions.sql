@@ -186,7 +186,7 @@ SELECT code, message FROM pg_temp.try($$TRUNCATE raresynth.synthesized$$);
 RESET ROLE;
 -- nothing changed
 SELECT name, version, deployed, owner, metrics ? 'forged' AS forged FROM raresynth.models WHERE name = 'ver_m' ORDER BY version;
-SELECT count(*) AS provenance FROM raresynth.synthesized;
+SELECT count(*) AS provenance FROM raresynth.synthesized WHERE model = 'ver_m';
 -- a superuser may deploy (and drop) another role's versions, as it may drop
 -- another role's model
 SELECT raresynth_deploy('ver_m', 1);
