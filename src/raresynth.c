@@ -102,6 +102,34 @@ rs_seed_or_random(bool has_seed, int64 seed_arg)
 	return seed & UINT64CONST(0x7FFFFFFFFFFFFFFF);
 }
 
+/*
+ * A ratio argument of synthesize and SMOTE: the class's rows over the
+ * largest class's after resampling, as imbalanced-learn's float
+ * sampling_strategy, in (0, 1]; 0 for NULL or for a SQL declaration
+ * without the argument (an install script older than the library).  A
+ * count n (argument n_argno) and a ratio exclude each other.
+ */
+double
+rs_ratio_arg(FunctionCallInfo fcinfo, int argno, int n_argno)
+{
+	double		ratio;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return 0;
+	ratio = PG_GETARG_FLOAT8(argno);
+	if (!(ratio > 0 && ratio <= 1))		/* NaN too */
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ratio must be greater than 0 and at most 1"),
+				 errhint("Pass the class's rows over the largest class's once the new rows are added, as imbalanced-learn's float sampling_strategy: 0.5 fills the class up to half the largest class, 1 up to as many; NULL means 1:1.")));
+	if (!PG_ARGISNULL(n_argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("give n or ratio, not both"),
+				 errhint("Pass n for a number of rows to add, or ratio for a share of the largest class to reach.")));
+	return ratio;
+}
+
 static int	rs_default_threads = 0;	/* OpenBLAS's thread count at load */
 static int	rs_cpus = 1;			/* online CPUs at load */
 

@@ -42,6 +42,7 @@ extern int	rs_threads;
 extern int	rs_keep_versions;
 
 extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
+extern double rs_ratio_arg(FunctionCallInfo fcinfo, int argno, int n_argno);
 extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
 extern void rs_apply_threads(void);
 extern void rs_append_duration(StringInfo s, double sec);
@@ -273,7 +274,8 @@ extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char
 								const char *marker);
 extern TupleDesc rs_target_tupdesc(const RsTarget *t);
 extern Oid	rs_target_relid(const RsTarget *t);
-extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value);
+extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value,
+										double ratio);
 extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
 extern void rs_target_finish(RsTarget *t);
 

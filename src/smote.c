@@ -34,7 +34,8 @@ table_next(void *arg, Datum *values, bool *nulls)
 
 /*
  * raresynth_smote(source regclass, label name, n bigint, k int,
- *				   target text, seed bigint, minority text) returns bigint
+ *				   target text, seed bigint, minority text, ratio float8)
+ *	  returns bigint; n and ratio NULL: 1:1 (rs_target_rows_to_balance)
  */
 PG_FUNCTION_INFO_V1(raresynth_smote);
 Datum
@@ -47,6 +48,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 	char	   *minority;
 	const char *target;
 	int64		n;
+	double		ratio;
 	int			k,
 				k_used;
 	uint64		seed;
@@ -70,6 +72,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n must be between 0 and " INT64_FORMAT, RS_MAX_SAMPLE_ROWS)));
+	ratio = rs_ratio_arg(fcinfo, 7, 2);
 	target = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	seed = rs_seed_arg(fcinfo, 5);
 
@@ -82,7 +85,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
 	rs_source_meta(src, minority, seed, &meta);
 	t = rs_target_open(src->relid, target, "_smote", &meta, false, NULL);
-	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority) : PG_GETARG_INT64(2);
+	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority, ratio) : PG_GETARG_INT64(2);
 	if (n > PG_INT32_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -25,10 +25,11 @@ stream_next(void *arg, Datum *values, bool *nulls)
 
 /*
  * raresynth_synthesize(model name, n bigint, target text, seed bigint,
- * improved boolean, marker text, version integer) returns bigint: rows
- * of the deployed version of model (or of the version named) written to
- * the target.  n NULL: enough to bring the minority to 1:1 with the largest
- * class, counting the rows already in the target.  improved: create the
+ * improved boolean, marker text, version integer, ratio float8) returns
+ * bigint: rows of the deployed version of model (or of the version named)
+ * written to the target.  n NULL: enough to bring the minority to 1:1 with
+ * the largest class, or to ratio times it (rs_target_rows_to_balance),
+ * counting the rows already in the target.  improved: create the
  * target's improved view (an existing one is left only if it is exactly
  * that view); marker: a boolean column of it, true for synthetic rows.
  */
@@ -46,6 +47,7 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	bool		improved;
 	char	   *marker = NULL;
 	int			version;
+	double		ratio;
 	uint64		seed;
 
 	PreventCommandIfReadOnly("raresynth_synthesize()");
@@ -78,13 +80,14 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 					 errdetail("The marker is a column of the improved view, which improved => false skips.")));
 	}
 	version = rs_version_arg(fcinfo, 6, false);
+	ratio = rs_ratio_arg(fcinfo, 7, 1);
 	sm = rs_catalog_load_model(model_name, version);
 	m = rs_model_from_state(sm);
 	t = rs_target_open(rs_model_source_relid(sm->source, sm->source_owner, m, sm->name),
 					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
 					   "_synthetic", &m->meta, improved, marker);
 	if (n < 0)
-		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority), RS_MAX_SAMPLE_ROWS);
+		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority, ratio), RS_MAX_SAMPLE_ROWS);
 	seed = rs_seed_arg(fcinfo, 3);
 	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL, seed, n);
 	written = rs_target_write(t, stream_next, rs);

@@ -602,15 +602,20 @@ rs_target_tupdesc(const RsTarget *t)
 
 /*
  * Rows to add to class `value` of label column `label` for 1:1 with the
- * largest class, counting the rows of that class in the source and already
- * in the target.  The target is locked: a concurrent writer has committed
- * or not started, and in READ COMMITTED the counts see what it wrote.  In
+ * largest class (ratio 0), or for ratio times its rows (ratio in (0, 1],
+ * rs_ratio_arg), counting the rows of that class in the source and already
+ * in the target.  A ratio is imbalanced-learn's float sampling_strategy:
+ * int(ratio * majority - have), truncated as Python's int() does, and
+ * refused when that is not positive, as imbalanced-learn refuses it (1:1
+ * adds 0 rows instead).  The target is locked: a concurrent writer has
+ * committed or not started, and in READ COMMITTED the counts see what it wrote.  In
  * REPEATABLE READ and SERIALIZABLE they would not: if a transaction our
  * snapshot does not see wrote rows of that class into the target, fail
  * with a serialization failure rather than count them wrong.
  */
 int64
-rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value)
+rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value,
+						  double ratio)
 {
 	char	   *cq = psprintf("SELECT pg_catalog.max(c) FROM (SELECT pg_catalog.count(*) AS c FROM %s "
 							  "WHERE %s IS NOT NULL GROUP BY %s) s",
@@ -637,10 +642,26 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to concurrent write of %s", t->qname),
-				 errdetail("A transaction this one's snapshot does not see wrote rows of class \"%s\" into the target, so the count for 1:1 would miss them.",
+				 errdetail("A transaction this one's snapshot does not see wrote rows of class \"%s\" into the target, so the count of rows to add would miss them.",
 						   value),
 				 errhint("Retry the transaction, or pass n.")));
 	SPI_finish();
+	if (ratio > 0)
+	{
+		double		want = ratio * (double) majority - (double) (minority + in_target);
+
+		if (want < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ratio %g needs no new rows of class \"%s\"", ratio, value),
+					 errdetail("The largest class has " INT64_FORMAT " rows and class \"%s\" has " INT64_FORMAT
+							   " (" INT64_FORMAT " in the source, " INT64_FORMAT " in the target); %g * "
+							   INT64_FORMAT " = %g leaves no whole row to add.",
+							   majority, value, minority + in_target, minority, in_target,
+							   ratio, majority, ratio * (double) majority),
+					 errhint("Pass a larger ratio, or n; imbalanced-learn refuses such a ratio too.")));
+		return (int64) want;	/* at most majority: no overflow */
+	}
 	return Max(majority - (minority + in_target), 0);
 }
 
