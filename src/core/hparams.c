@@ -90,7 +90,7 @@ const rs_hparam rs_hparam_table[] = {
 		"SMOTE's neighbours"),
 	FLOAT("C", NULL, C, 0, 0, 1, 0, INFINITY, 1, 1, EVAL,
 		  "inverse regularization of the logistic regression"),
-	FLOAT("filter_quantile", NULL, filter_quantile, 0, 0, 0, 0, 0.5, 0, 0, EVAL,
+	FLOAT("filter_quantile", NULL, filter_quantile, 0, 0, 0, 0, 0.5, 0, 0.1, EVAL,
 		  "the gan method keeps the GAN rows a logistic regression on the real training rows scores at least at this quantile of the real minority rows' scores (0: off)"),
 };
 const int	rs_hparam_count = sizeof(rs_hparam_table) / sizeof(rs_hparam_table[0]);
