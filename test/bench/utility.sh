@@ -12,6 +12,7 @@
 #   BASELINES  1 (default): the first variant's call runs every method;
 #              0: every call runs none and gan only
 #   KEEP       1: keep the rows of an earlier run in utility_results
+#   PRINT_ONLY 1: only print the table of utility_results (with KEEP=1)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
@@ -37,6 +38,7 @@ label_of() { case $1 in pima) echo diabetes;; breast_cancer) echo class;; vehicl
   birthwt) echo low;; satimage) echo damp_grey_soil;; esac; }
 size_of() { case $1 in satimage) echo "'{2000}'";; *) echo NULL;; esac; }
 IFS=';' read -r -a VARS <<<"$VARIANTS"
+[ "${PRINT_ONLY:-0}" = 1 ] && DATASETS=""
 for d in $DATASETS; do
   for c in $CLASSIFIERS; do
     first=${BASELINES:-1}
@@ -56,21 +58,20 @@ for d in $DATASETS; do
     done
   done
 done
-# one table: F1, balanced accuracy and PR-AUC (means), F1 and PR-AUC
-# against none with 95% intervals; * marks an interval above 0, - below
+# one table: F1, balanced accuracy and PR-AUC (means), each against none
+# with its 95% interval; * marks an interval above 0, - below
+vs() {  # the SQL of "+d (lo, hi) *" for metric $1
+  echo "CASE WHEN variant = 'none' THEN '' ELSE
+          to_char($1_vs_none, 'SG0.000') || ' (' || to_char($1_vs_none_lo, 'SG0.000') || ', ' ||
+          to_char($1_vs_none_hi, 'SG0.000') || ')' ||
+          CASE WHEN $1_vs_none_lo > 0 THEN ' *' WHEN $1_vs_none_hi < 0 THEN ' -' ELSE '' END END"
+}
 sql -At -F '|' -c "
   SELECT '| ' || dataset || ' | ' || classifier || ' | ' || variant || ' | ' || size || ' | ' ||
          round(f1::numeric, 3) || ' | ' || round(balanced_accuracy::numeric, 3) || ' | ' ||
-         round(pr_auc::numeric, 3) || ' | ' ||
-         CASE WHEN variant = 'none' THEN '' ELSE
-           to_char(f1_vs_none, 'SG0.000') || ' (' || to_char(f1_vs_none_lo, 'SG0.000') || ', ' ||
-           to_char(f1_vs_none_hi, 'SG0.000') || ')' ||
-           CASE WHEN f1_vs_none_lo > 0 THEN ' *' WHEN f1_vs_none_hi < 0 THEN ' -' ELSE '' END END || ' | ' ||
-         CASE WHEN variant = 'none' THEN '' ELSE
-           to_char(pr_auc_vs_none, 'SG0.000') || ' (' || to_char(pr_auc_vs_none_lo, 'SG0.000') || ', ' ||
-           to_char(pr_auc_vs_none_hi, 'SG0.000') || ')' ||
-           CASE WHEN pr_auc_vs_none_lo > 0 THEN ' *' WHEN pr_auc_vs_none_hi < 0 THEN ' -' ELSE '' END END || ' |'
+         round(pr_auc::numeric, 3) || ' | ' || $(vs f1) || ' | ' || $(vs balanced_accuracy) || ' | ' ||
+         $(vs pr_auc) || ' |'
     FROM utility_results ORDER BY dataset, classifier,
        array_position('{none,smote,smotenc,random,weighted,threshold}'::text[], variant) NULLS LAST, variant" |
-  { echo "| data set | classifier | method | rows | F1 | balanced acc. | PR-AUC | F1 vs none (95%) | PR-AUC vs none (95%) |"
-    echo "|---|---|---|---|---|---|---|---|---|"; cat; }
+  { echo "| data set | classifier | method | rows | F1 | balanced acc. | PR-AUC | F1 vs none (95%) | balanced acc. vs none (95%) | PR-AUC vs none (95%) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"; cat; }
