@@ -12,6 +12,7 @@ cd "$(dirname "$0")/../.."
 CFLAGS="-O2 -march=x86-64 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread"
 CORE=$(sed -n 's/^CORE_SRCS *= *//p' Makefile)
 mkdir -p test/bench/build
+echo "CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}"
 for b in test/bench/bench_*.c; do
   [ -f "$b" ] || continue
   exe=test/bench/build/$(basename "$b" .c)
