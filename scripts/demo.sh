@@ -42,7 +42,7 @@ RESET client_min_messages;
 SELECT column_name, type, kind, reason, round(null_fraction::numeric, 3) AS null_fraction,
        distinct_count, min, max, class_counts
 FROM raresynth_profile('heart', 'risk');
-\echo '== raresynth_train(''heart'', ''risk''): the GAN on the rare class (default settings: CTGAN''s networks, 300 epochs, plus moment matching)'
+\echo '== raresynth_train(''heart'', ''risk''): the GAN on the rare class (default settings: CTGAN''s networks and optimiser, at most 300 epochs with early stopping, plus moment matching)'
 SELECT * FROM raresynth_train('heart', 'risk', seed => 20261126);
 \echo '== raresynth_synthesize(''heart_risk''): heart_synthetic brings the classes to 1:1; view heart_improved'
 SELECT raresynth_synthesize('heart_risk', seed => 1) AS rows_written;
