@@ -304,6 +304,8 @@ typedef struct RsStoredModel	/* one row (version) of raresynth.models */
 
 extern int	rs_version_arg(FunctionCallInfo fcinfo, int argno, bool required);
 extern void rs_catalog_check_writable(const char *model);
+/* model_json.c: a model state's rules as JSON text ("null" if it has none or does not load) */
+extern char *rs_model_rules_json(const void *state, size_t len);
 extern int	rs_catalog_store_model(const RsStoredModel *sm);
 extern RsStoredModel *rs_catalog_load_model(const char *model, int version);
 extern void rs_catalog_record_synthesis(Oid target, const RsStoredModel *sm, int64 rows, int64 seed);

@@ -684,6 +684,36 @@ minority_encoded(const float *encoded, const int *y, int n, int dim, int *n1, rs
 }
 
 /*
+ * The given conditions of augment's all-rows mode: the label, feature
+ * column label_col of m, fixed to the minority (category 1), every other
+ * condition span free; NULL with err set if that fails.
+ */
+static int *
+minority_given(const rs_model *m, int label_col, rs_error *err)
+{
+	int			nc = rs_gan_n_cond_spans(m->gan);
+	int		   *given = rs_alloc_array((size_t) (nc ? nc : 1), sizeof(int));
+
+	if (!given)
+	{
+		rs_fail(err, RS_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (int k = 0; k < nc; k++)
+		given[k] = -1;
+	if (rs_model_set_given(m, label_col, 1, given, err) != RS_OK)
+	{
+		char		why[sizeof(err->msg)];
+
+		memcpy(why, err->msg, sizeof(why));
+		rs_fail(err, RS_ERR_INVALID, "cannot condition on the minority: %s", why);
+		rs_free(given);
+		return NULL;
+	}
+	return given;
+}
+
+/*
  * rs_model_augment (y NULL) and rs_model_augment_all (y the labels): the
  * model trained on rows, or on rows with the label (with_label) with the
  * rules declared for every column but the label; then n_new rows, in the
@@ -745,26 +775,8 @@ augment(const rs_table *rows, const int *y, int n_new, const rs_gan_config *cfg,
 	}
 	if (rs_model_prepare(&m, train, cfg, max_modes, &rng, &encoded, err) != RS_OK)
 		goto done;
-	if (y)
-	{
-		int			nc = rs_gan_n_cond_spans(m.gan);
-
-		if (!(given = rs_alloc_array((size_t) nc, sizeof(int))))
-		{
-			rs_fail(err, RS_ERR_NOMEM, "out of memory");
-			goto done;
-		}
-		for (int k = 0; k < nc; k++)
-			given[k] = -1;
-		if (rs_model_set_given(&m, rows->n_cols, 1, given, err) != RS_OK)
-		{
-			char		why[sizeof(err->msg)];
-
-			memcpy(why, err->msg, sizeof(why));
-			rs_fail(err, RS_ERR_INVALID, "cannot condition on the minority: %s", why);
-			goto done;
-		}
-	}
+	if (y && !(given = minority_given(&m, rows->n_cols, err)))
+		goto done;
 	for (int e = 0; e < cfg->epochs && !rs_gan_converged(m.gan); e++)
 		if (rs_gan_fit_epoch(m.gan, encoded, train->n_rows, NULL, NULL, err) != RS_OK)
 			goto done;
