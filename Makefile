@@ -51,9 +51,21 @@ UNIT_SRCS    = $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS    = $(patsubst test/unit/%.c,test/unit/build/%,$(UNIT_SRCS))
 UNIT_RUNNER ?=
 
-test/unit/build/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/core/*.h) $(wildcard test/unit/*.h)
+# the core is compiled once for all the unit tests (an archive they link)
+UNIT_CORE_OBJS = $(patsubst src/core/%.c,test/unit/build/core/%.o,$(CORE_SRCS))
+UNIT_CORE_LIB  = test/unit/build/libcore.a
+
+test/unit/build/core/%.o: src/core/%.c $(wildcard src/core/*.h)
+	@mkdir -p test/unit/build/core
+	$(UNIT_CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(UNIT_CORE_LIB): $(UNIT_CORE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+test/unit/build/%: test/unit/%.c $(UNIT_CORE_LIB) $(wildcard src/core/*.h) $(wildcard test/unit/*.h)
 	@mkdir -p test/unit/build
-	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_CORE_LIB) $(UNIT_LIBS)
 
 .PHONY: unit unit-valgrind fuzz fuzz-state bench utility
 unit: $(UNIT_BINS)

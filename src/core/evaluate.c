@@ -864,12 +864,15 @@ run_workers(const rs_table *t, const int *y, const rs_eval_config *cfg,
 		else
 			atomic_fetch_sub(&j->running, 1);
 	}
-	while (atomic_load_explicit(&j->running, memory_order_acquire) > 0)
+	/* at least one check, however soon the workers end */
+	for (;;)
 	{
 		struct timespec nap = {0, 5 * 1000 * 1000};
 
 		report_units(j, &reported);
 		rs_check_interrupts();	/* may not return: see above */
+		if (atomic_load_explicit(&j->running, memory_order_acquire) == 0)
+			break;
 		nanosleep(&nap, NULL);
 	}
 	end_job(j, 0);
