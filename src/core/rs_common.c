@@ -2,7 +2,9 @@
  * rs_common.c
  *	  Error records, allocator and interrupt hooks of the numeric core.
  */
-#define _POSIX_C_SOURCE 200809L	/* pthread_sigmask */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE				/* pthread_sigmask, pthread_setname_np */
+#endif
 
 #include "rs_common.h"
 
@@ -196,5 +198,8 @@ rs_thread_create(pthread_t *tid, void *(*fn) (void *), void *arg)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(tid, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* named, so a test (or top -H) tells raresynth's threads from others */
+	if (rc == 0)
+		(void) pthread_setname_np(*tid, RS_THREAD_NAME);
 	return rc;
 }

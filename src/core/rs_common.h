@@ -62,8 +62,10 @@ void		rs_check_interrupts(void);
  * own thread) and must never call the host's hooks above (rs_alloc,
  * rs_free, rs_check_interrupts) unless it runs inside a worker scope
  * (below).  rs_fail only formats into its record: any thread may call it.
- * Returns pthread_create's result.
+ * Every such thread is named RS_THREAD_NAME (what /proc/<pid>/task/<tid>/comm
+ * shows).  Returns pthread_create's result.
  */
+#define RS_THREAD_NAME "raresynth"
 int			rs_thread_create(pthread_t *tid, void *(*fn) (void *), void *arg);
 
 /*

@@ -2,8 +2,11 @@
  * test_team.c
  *	  Unit tests of src/core/team.c: the thread count and its one cap, the
  *	  team (every part of every job runs once and has returned when
- *	  rs_team_run does; ranges tile), and the crew.
+ *	  rs_team_run does; ranges tile), and the crew (its threads are named).
  */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -120,6 +123,31 @@ crew_main(void *arg)
 	return NULL;
 }
 
+static void *
+held_main(void *arg)
+{
+	while (!atomic_load((atomic_int *) arg))
+		sched_yield();
+	return NULL;
+}
+
+/* A crew's threads carry raresynth's name while they run. */
+static void
+test_crew_named(void)
+{
+	rs_crew		c;
+	atomic_int	release;
+	char		name[32];
+
+	atomic_init(&release, 0);
+	rs_crew_init(&c);
+	CHECK(rs_crew_spawn(&c, held_main, &release) == 1);
+	CHECK(pthread_getname_np(c.th[0], name, sizeof(name)) == 0);
+	CHECK(strcmp(name, RS_THREAD_NAME) == 0);
+	atomic_store(&release, 1);
+	rs_crew_join(&c);
+}
+
 /* Each spawned thread runs once and is joined; no more than the cap. */
 static void
 test_crew(void)
@@ -147,5 +175,6 @@ main(void)
 	RUN(test_team);
 	RUN(test_thread_count);
 	RUN(test_crew);
+	RUN(test_crew_named);
 	return unit_summary("test_team");
 }
