@@ -207,16 +207,6 @@ extern int	rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void rs_check_1d_array(ArrayType *arr, const char *argname);
 extern void rs_options_add_rules(Jsonb *opts, const RsSource *src, rs_rules *rules);
 
-typedef struct RsTrained		/* what rs_train_class trained and stored */
-{
-	int			version;
-	int			rows;
-	int			cols;
-	int			epochs;			/* run: early stopping may end sooner */
-	double		seconds;
-} RsTrained;
-extern void rs_train_class(const RsSource *src, const char *minority, const char *model_name,
-						   RsOptions *opts, Jsonb *options, uint64 seed, RsTrained *res);
 
 /*
  * ---- memory.c: memory bounds ----
@@ -325,6 +315,20 @@ extern int	rs_catalog_store_model(const RsStoredModel *sm);
 extern RsStoredModel *rs_catalog_load_model(const char *model, int version);
 extern void rs_catalog_record_synthesis(Oid target, const RsStoredModel *sm, int64 rows, int64 seed);
 extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
+
+/* train.c: a model trained on one class and stored (raresynth_train, raresynth_balance) */
+typedef struct RsTrained
+{
+	int			version;
+	int			rows;
+	int			cols;
+	int			epochs;			/* run: early stopping may end sooner */
+	double		seconds;
+	RsStoredModel *stored;		/* with keep: the version stored, state and all */
+} RsTrained;
+extern void rs_train_class(const RsSource *src, const char *minority, const char *model_name,
+						   RsOptions *opts, Jsonb *options, uint64 seed, bool keep,
+						   RsTrained *res);
 
 /*
  * ---- sample.c: a stream of synthetic rows ----

@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -228,13 +229,14 @@ put_result(FunctionCallInfo fcinfo, const char *model_name, const char *minority
  * Train a GAN on the rows of class minority of src (analysed with the
  * model's exclude and include) with opts (options: the jsonb they came
  * from, for the rules; NULL for none) seeded from seed, and store it as a
- * new version of model_name (rs_catalog_check_writable done); fills *res.
- * raresynth_train() and raresynth_balance() (one model per class) train
- * through it.
+ * new version of model_name (rs_catalog_check_writable done); fills *res,
+ * with keep its stored version too (res->stored, to sample it in the same
+ * statement).  raresynth_train() and raresynth_balance() (one model per
+ * class) train through it.
  */
 void
 rs_train_class(const RsSource *src, const char *minority, const char *model_name,
-			   RsOptions *opts, Jsonb *options, uint64 seed, RsTrained *res)
+			   RsOptions *opts, Jsonb *options, uint64 seed, bool keep, RsTrained *res)
 {
 	rs_table   *rows;
 	rs_model	model;
@@ -298,6 +300,20 @@ rs_train_class(const RsSource *src, const char *minority, const char *model_name
 		sm.state = state;
 		sm.state_len = state_len;
 		res->version = rs_catalog_store_model(&sm);
+		if (keep)
+		{
+			/*
+			 * The version as rs_catalog_load_model would read it, which this
+			 * statement's snapshot cannot: created is the column's default,
+			 * now().
+			 */
+			res->stored = palloc(sizeof(RsStoredModel));
+			*res->stored = sm;
+			res->stored->version = res->version;
+			res->stored->created = GetCurrentTransactionStartTimestamp();
+			res->stored->state = palloc_extended(Max(state_len, 1), MCXT_ALLOC_HUGE);
+			memcpy(res->stored->state, state, state_len);
+		}
 	}
 	res->rows = rows->n_rows;
 	res->cols = rows->n_cols;
@@ -349,7 +365,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 	rs_catalog_check_writable(model_name);
 
 	rs_train_class(src, minority, model_name, &opts, PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9),
-				   seed, &res);
+				   seed, false, &res);
 
 	put_result(fcinfo, model_name, minority, res.rows, res.cols, res.epochs, res.seconds, seed);
 	return (Datum) 0;
