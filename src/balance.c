@@ -293,7 +293,7 @@ method_only(FunctionCallInfo fcinfo, int argno, const char *arg, const char *met
 	if (!PG_ARGISNULL(argno) && given)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s applies to method \"%s\" only", arg, method)));
+				 errmsg("argument \"%s\" applies to method \"%s\" only", arg, method)));
 }
 
 /* The result rows: one per class, rarest first. */
@@ -407,7 +407,9 @@ raresynth_balance(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("marker needs the improved view"),
-					 errdetail("The marker is a column of the improved view, which improved => false (the default of method \"smote\") skips."),
+					 PG_ARGISNULL(12) ?
+					 errdetail("The marker is a column of the improved view, which method \"smote\" skips unless improved => true.") :
+					 errdetail("The marker is a column of the improved view, which improved => false skips."),
 					 errhint("Pass improved => true.")));
 	}
 	seed = rs_seed_arg(fcinfo, 5);
