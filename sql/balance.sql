@@ -94,6 +94,11 @@ SELECT class, added, model, version FROM raresynth_balance('heart', 'diet', '"mi
 SELECT class, added FROM raresynth_balance('heart', 'diet', '0.99', target => 'heart_ratio', seed => 1, epochs => 1,
        options => :'small', improved => false) WHERE added > 0;
 
+-- raresynth_help() lists it; its topic shows the training options too
+SELECT count(*) FROM raresynth_help() h WHERE h LIKE '%raresynth_balance(source regclass, label name, strategy jsonb%';
+SELECT h LIKE '%Options of raresynth_train%' AND h LIKE '%  embedding_dim (%' AS with_options
+FROM raresynth_help('raresynth_balance') h;
+
 -------------------------------------------------------------------------------
 -- bad inputs: clear errors, nothing written
 -------------------------------------------------------------------------------
