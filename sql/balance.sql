@@ -79,8 +79,8 @@ SET client_min_messages = notice;
 SELECT * FROM raresynth_balance('heart', 'diet', seed => 1, epochs => 1, options => :'small');
 RESET client_min_messages;
 SELECT diet, count(*) FROM heart_improved GROUP BY 1 ORDER BY 1;
-SELECT name, version, minority, rows FROM raresynth.models ORDER BY name, version;
-SELECT target, model, version, rows, seed FROM raresynth.synthesized ORDER BY model;
+SELECT name, version, minority, rows FROM raresynth.models WHERE name LIKE 'heart\_diet\_%' ORDER BY name, version;
+SELECT target, model, version, rows, seed FROM raresynth.synthesized WHERE model LIKE 'heart\_diet\_%' ORDER BY model;
 -- the class's model, seed and n make the same rows through raresynth_synthesize
 SELECT raresynth_synthesize('heart_diet_Average', 48, target => 'heart_avg', seed => 2, improved => false);
 SELECT count(*) AS differ FROM ((SELECT * FROM heart_synthetic WHERE diet = 'Average' EXCEPT ALL TABLE heart_avg)
@@ -172,5 +172,13 @@ DROP TABLE bal_theirs;
 DROP ROLE bal_other;
 \x off
 -- the models and provenance rows of the successful calls only
-SELECT name, version FROM raresynth.models ORDER BY name, version;
-SELECT count(*) FROM raresynth.synthesized;
+SELECT name, version FROM raresynth.models WHERE name LIKE 'heart\_diet\_%' OR name LIKE 'bal%' ORDER BY name, version;
+SELECT count(*) FROM raresynth.synthesized WHERE model LIKE 'heart\_diet\_%' OR model LIKE 'bal%';
+
+-- clean up
+SELECT raresynth_drop_model(name) FROM (SELECT DISTINCT name FROM raresynth.models WHERE name LIKE 'heart\_diet\_%') m ORDER BY name;
+DELETE FROM raresynth.synthesized WHERE model LIKE 'heart\_diet\_%';
+DROP TABLE bal, b_default, b_auto, b_not_minority, b_all, b_minority, b_ratio, b_counts, b_one, b_again, b_d, b_d_smote,
+    b_view CASCADE;
+DROP TABLE bal_one, bal_null, bal_single, bal_long, bal_ineq;
+DROP TABLE heart_synthetic, heart_avg, heart_counts, heart_minority, heart_ratio CASCADE;
