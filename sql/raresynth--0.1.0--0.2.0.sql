@@ -211,3 +211,25 @@ CREATE FUNCTION raresynth_smote(
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, text, bigint, text, float8) IS
     'append n SMOTE (SMOTE-NC with categorical columns) rows of the minority class (NULL: enough for 1:1 with the largest class, or for ratio, in (0, 1], times its rows as imbalanced-learn''s float sampling_strategy; both count the class''s rows already in the target) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_smote); returns rows written';
+
+CREATE FUNCTION raresynth_balance(
+        source regclass,
+        label name,
+        strategy jsonb DEFAULT '"not majority"',
+        method text DEFAULT 'gan',
+        target text DEFAULT NULL,
+        seed bigint DEFAULT NULL,
+        epochs integer DEFAULT NULL,
+        batch_size integer DEFAULT NULL,
+        options jsonb DEFAULT NULL,
+        exclude name[] DEFAULT NULL,
+        include name[] DEFAULT NULL,
+        k integer DEFAULT NULL,
+        improved boolean DEFAULT NULL,
+        marker text DEFAULT NULL)
+    RETURNS TABLE (class text, source_rows bigint, target_rows bigint, added bigint,
+                   rows_after bigint, model name, version integer, seed bigint)
+    AS 'MODULE_PATHNAME', 'raresynth_balance'
+    LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION raresynth_balance(regclass, name, jsonb, text, text, bigint, integer, integer, jsonb, name[], name[], integer, boolean, text) IS
+    'raise every class of a label as imbalanced-learn''s sampling_strategy says: "not majority" (also "auto"), "not minority", "all" or "minority" up to the largest class, a ratio in (0, 1] of it for every class but the largest, or an object of rows per class after balancing ({"a": 100}); counts include the class''s rows already in target; method gan trains one model per class raised (<source>_<label>_<class>, a new version; epochs, batch_size, options, exclude, include as raresynth_train) and synthesizes its rows, method smote runs SMOTE per class (k); all rows go to one target (NULL: <source>_synthetic or <source>_smote); improved (NULL: true for gan, false for smote) and marker as raresynth_synthesize; class i, rarest first from 0, uses seed + i; one row per class';

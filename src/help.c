@@ -329,7 +329,8 @@ append_function(StringInfo s, const RsHelpFunc *f)
 {
 	appendStringInfo(s, "%s(%s)\n  RETURNS %s\n\n%s\n", f->name, f->args, f->result,
 					 f->comment ? f->comment : "(no comment)");
-	if (strcmp(f->proname, "raresynth_train") == 0)
+	/* raresynth_balance's options (method gan) are raresynth_train's */
+	if (strcmp(f->proname, "raresynth_train") == 0 || strcmp(f->proname, "raresynth_balance") == 0)
 	{
 		appendStringInfoChar(s, '\n');
 		append_options(s, false);

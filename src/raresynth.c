@@ -103,11 +103,24 @@ rs_seed_or_random(bool has_seed, int64 seed_arg)
 }
 
 /*
- * A ratio argument of synthesize and SMOTE: the class's rows over the
- * largest class's after resampling, as imbalanced-learn's float
- * sampling_strategy, in (0, 1]; 0 for NULL or for a SQL declaration
- * without the argument (an install script older than the library).  A
- * count n (argument n_argno) and a ratio exclude each other.
+ * A ratio (the class's rows over the largest class's after resampling, as
+ * imbalanced-learn's float sampling_strategy) must be in (0, 1].
+ */
+void
+rs_check_ratio(double ratio)
+{
+	if (!(ratio > 0 && ratio <= 1))		/* NaN too */
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ratio must be greater than 0 and at most 1"),
+				 errhint("Pass the class's rows over the largest class's once the new rows are added, as imbalanced-learn's float sampling_strategy: 0.5 fills the class up to half the largest class, 1 up to as many; NULL means 1:1.")));
+}
+
+/*
+ * A ratio argument of synthesize and SMOTE (rs_check_ratio); 0 for NULL
+ * or for a SQL declaration without the argument (an install script older
+ * than the library).  A count n (argument n_argno) and a ratio exclude
+ * each other.
  */
 double
 rs_ratio_arg(FunctionCallInfo fcinfo, int argno, int n_argno)
@@ -117,11 +130,7 @@ rs_ratio_arg(FunctionCallInfo fcinfo, int argno, int n_argno)
 	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
 		return 0;
 	ratio = PG_GETARG_FLOAT8(argno);
-	if (!(ratio > 0 && ratio <= 1))		/* NaN too */
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ratio must be greater than 0 and at most 1"),
-				 errhint("Pass the class's rows over the largest class's once the new rows are added, as imbalanced-learn's float sampling_strategy: 0.5 fills the class up to half the largest class, 1 up to as many; NULL means 1:1.")));
+	rs_check_ratio(ratio);
 	if (!PG_ARGISNULL(n_argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -43,6 +43,7 @@ extern int	rs_keep_versions;
 
 extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
 extern double rs_ratio_arg(FunctionCallInfo fcinfo, int argno, int n_argno);
+extern void rs_check_ratio(double ratio);
 extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
 extern void rs_apply_threads(void);
 extern void rs_append_duration(StringInfo s, double sec);
@@ -163,6 +164,7 @@ extern int	rs_source_n_features(const RsSource *src);
 extern int	rs_source_feature_index(const RsSource *src, int i);
 extern int64 rs_source_class_count(const RsSource *src, const char *class_value);
 extern char *rs_source_minority(const RsSource *src, char *value);
+extern char *rs_source_class_list(const RsSource *src);
 extern void rs_source_class_features(const RsSource *src, const char *class_value,
 									 int rare_k, bool *has_null, int64 *n_distinct);
 extern void rs_source_meta(const RsSource *src, const char *minority, uint64 seed,
@@ -204,6 +206,7 @@ extern void rs_report_rules_error(const struct rs_rules *rules, const struct rs_
 extern int	rs_option_arg(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void rs_check_1d_array(ArrayType *arr, const char *argname);
 extern void rs_options_add_rules(Jsonb *opts, const RsSource *src, rs_rules *rules);
+
 
 /*
  * ---- memory.c: memory bounds ----
@@ -274,6 +277,8 @@ extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char
 								const char *marker);
 extern TupleDesc rs_target_tupdesc(const RsTarget *t);
 extern Oid	rs_target_relid(const RsTarget *t);
+extern void rs_target_class_rows(const RsTarget *t, const char *label, const char *value,
+								 int64 *in_source, int64 *in_target);
 extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value,
 										double ratio);
 extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
@@ -311,6 +316,20 @@ extern RsStoredModel *rs_catalog_load_model(const char *model, int version);
 extern void rs_catalog_record_synthesis(Oid target, const RsStoredModel *sm, int64 rows, int64 seed);
 extern struct rs_model *rs_model_from_state(const RsStoredModel *sm);
 
+/* train.c: a model trained on one class and stored (raresynth_train, raresynth_balance) */
+typedef struct RsTrained
+{
+	int			version;
+	int			rows;
+	int			cols;
+	int			epochs;			/* run: early stopping may end sooner */
+	double		seconds;
+	RsStoredModel *stored;		/* with keep: the version stored, state and all */
+} RsTrained;
+extern void rs_train_class(const RsSource *src, const char *minority, const char *model_name,
+						   RsOptions *opts, Jsonb *options, uint64 seed, bool keep,
+						   RsTrained *res);
+
 /*
  * ---- sample.c: a stream of synthetic rows ----
  * The one place that generates rows (rs_model_generate, in batches) and
@@ -325,6 +344,13 @@ extern bool rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls);
 extern void rs_row_stream_end(RsRowStream *rs);
 
 #define RS_MAX_SAMPLE_ROWS INT64CONST(1000000000)	/* per call of sample, synthesize, SMOTE */
+
+/* ---- synthesize.c, smote.c: a class's rows into an open target ---- */
+extern int64 rs_synthesize_into(const RsTarget *t, const RsStoredModel *sm,
+								const struct rs_model *m, int64 n, uint64 seed);
+extern void rs_smote_check_class(const RsSource *src, const char *class_value, int64 n);
+extern int64 rs_smote_into(const RsSource *src, const RsTarget *t, const char *class_value,
+						   int64 n, int k, uint64 seed);
 
 /*
  * ---- score.c: the built-in classifier ----

@@ -33,6 +33,72 @@ table_next(void *arg, Datum *values, bool *nulls)
 }
 
 /*
+ * Refuse, before anything is written, SMOTE on a class of fewer than 2
+ * rows or for more rows than one call makes.
+ */
+void
+rs_smote_check_class(const RsSource *src, const char *class_value, int64 n)
+{
+	if (rs_source_class_count(src, class_value) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("SMOTE needs at least 2 rows of class \"%s\", there is 1", class_value),
+				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
+	if (n > PG_INT32_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("n is too large for one SMOTE call (" INT64_FORMAT ")", n)));
+}
+
+/*
+ * Write n SMOTE rows of class class_value of src, with k neighbours and
+ * seed, to the open target t (rs_smote_check_class done); returns the
+ * rows written.  raresynth_smote() and raresynth_balance() run SMOTE
+ * through it.
+ */
+int64
+rs_smote_into(const RsSource *src, const RsTarget *t, const char *class_value, int64 n, int k,
+			  uint64 seed)
+{
+	TableRows	tr;
+	int			k_used;
+	rs_table   *rows,
+			   *syn;
+	rs_model_meta meta;
+	rs_rng		rng;
+	rs_error	err;
+	int64		written;
+	MemoryContext cxt,
+				old;
+
+	{
+		RsJobShape	job = {.job = RS_JOB_SMOTE, .class_value = class_value, .n_new = n, .k = k};
+
+		rs_check_memory(src, &job);
+	}
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth smote", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	rs_source_meta(src, class_value, seed, &meta);
+	rows = rs_source_read_class(src, class_value);
+	rs_rng_seed(&rng, seed);
+	syn = rs_smote(rows, (int) n, k, &rng, &k_used, &err);
+	if (!syn)
+		rs_report_core_error(&err, "SMOTE failed");
+	if (k_used < k)
+		ereport(NOTICE,
+				(errmsg("class \"%s\" has %d rows: SMOTE uses %d neighbours instead of %d",
+						class_value, rows->n_rows, k_used, k)));
+	tr.rm = rs_rowmaker_create_meta(rs_target_tupdesc(t), &meta, rows, "smote",
+									src->qualified_name);
+	tr.t = syn;
+	tr.next = 0;
+	written = rs_target_write(t, table_next, &tr);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return written;
+}
+
+/*
  * raresynth_smote(source regclass, label name, n bigint, k int,
  *				   target text, seed bigint, minority text, ratio float8)
  *	  returns bigint; n and ratio NULL: 1:1 (rs_target_rows_to_balance)
@@ -43,23 +109,15 @@ raresynth_smote(PG_FUNCTION_ARGS)
 {
 	RsSource   *src;
 	RsTarget   *t;
-	TableRows	tr;
 	char	   *label;
 	char	   *minority;
 	const char *target;
 	int64		n;
 	double		ratio;
-	int			k,
-				k_used;
+	int			k;
 	uint64		seed;
-	rs_table   *rows,
-			   *syn;
 	rs_model_meta meta;
-	rs_rng		rng;
-	rs_error	err;
 	int64		written;
-	MemoryContext cxt,
-				old;
 
 	PreventCommandIfReadOnly("raresynth_smote()");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -78,42 +136,12 @@ raresynth_smote(PG_FUNCTION_ARGS)
 
 	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL, NULL);
 	minority = rs_source_minority(src, PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6)));
-	if (rs_source_class_count(src, minority) < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("SMOTE needs at least 2 rows of class \"%s\", there is 1", minority),
-				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
+	rs_smote_check_class(src, minority, 0);
 	rs_source_meta(src, minority, seed, &meta);
 	t = rs_target_open(src->relid, target, "_smote", &meta, false, NULL);
 	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority, ratio) : PG_GETARG_INT64(2);
-	if (n > PG_INT32_MAX / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("n is too large for one SMOTE call (" INT64_FORMAT ")", n)));
-
-	{
-		RsJobShape	job = {.job = RS_JOB_SMOTE, .class_value = minority, .n_new = n, .k = k};
-
-		rs_check_memory(src, &job);
-	}
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth smote", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	rows = rs_source_read_class(src, minority);
-	rs_rng_seed(&rng, seed);
-	syn = rs_smote(rows, (int) n, k, &rng, &k_used, &err);
-	if (!syn)
-		rs_report_core_error(&err, "SMOTE failed");
-	if (k_used < k)
-		ereport(NOTICE,
-				(errmsg("class \"%s\" has %d rows: SMOTE uses %d neighbours instead of %d",
-						minority, rows->n_rows, k_used, k)));
-	tr.rm = rs_rowmaker_create_meta(rs_target_tupdesc(t), &meta, rows, "smote",
-									src->qualified_name);
-	tr.t = syn;
-	tr.next = 0;
-	written = rs_target_write(t, table_next, &tr);
+	rs_smote_check_class(src, minority, n);
+	written = rs_smote_into(src, t, minority, n, k, seed);
 	rs_target_finish(t);
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
 	PG_RETURN_INT64(written);
 }

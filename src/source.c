@@ -862,22 +862,29 @@ rs_source_class_features(const RsSource *src, const char *class_value, int rare_
 char *
 rs_source_minority(const RsSource *src, char *value)
 {
-	StringInfoData d;
-
 	if (value == NULL)
 		return src->class_values[0];
 	if (rs_source_class_count(src, value) >= 0)
 		return value;
-	initStringInfo(&d);
-	for (int k = 0; k < src->n_classes; k++)
-		appendStringInfo(&d, "%s\"%s\" (" INT64_FORMAT ")", k ? ", " : "",
-						 src->class_values[k], src->class_counts[k]);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("minority value \"%s\" does not occur in label column \"%s\"",
 					value, src->cols[src->label_index].name),
-			 errdetail("The classes are %s.", d.data)));
+			 errdetail("The classes are %s.", rs_source_class_list(src))));
 	return NULL;				/* not reached */
+}
+
+/* The classes with their rows, for messages: "a" (20), "b" (50) */
+char *
+rs_source_class_list(const RsSource *src)
+{
+	StringInfoData d;
+
+	initStringInfo(&d);
+	for (int k = 0; k < src->n_classes; k++)
+		appendStringInfo(&d, "%s\"%s\" (" INT64_FORMAT ")", k ? ", " : "",
+						 src->class_values[k], src->class_counts[k]);
+	return d.data;
 }
 
 /* The rows of class class_value (as text) in the source, or -1 if it is not a class. */

@@ -24,6 +24,26 @@ stream_next(void *arg, Datum *values, bool *nulls)
 }
 
 /*
+ * Write n rows of model version sm (m: its loaded state) made with seed to
+ * the open target t, and record them in raresynth.synthesized; returns
+ * the rows written.  raresynth_synthesize() and raresynth_balance() write
+ * a model's rows through it.
+ */
+int64
+rs_synthesize_into(const RsTarget *t, const RsStoredModel *sm, const rs_model *m, int64 n,
+				   uint64 seed)
+{
+	RsRowStream *rs;
+	int64		written;
+
+	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL, seed, n);
+	written = rs_target_write(t, stream_next, rs);
+	rs_row_stream_end(rs);
+	rs_catalog_record_synthesis(rs_target_relid(t), sm, written, (int64) seed);
+	return written;
+}
+
+/*
  * raresynth_synthesize(model name, n bigint, target text, seed bigint,
  * improved boolean, marker text, version integer, ratio float8) returns
  * bigint: rows of the deployed version of model (or of the version named)
@@ -42,7 +62,6 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	RsStoredModel *sm;
 	rs_model   *m;
 	RsTarget   *t;
-	RsRowStream *rs;
 	int64		written;
 	bool		improved;
 	char	   *marker = NULL;
@@ -89,10 +108,7 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	if (n < 0)
 		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority, ratio), RS_MAX_SAMPLE_ROWS);
 	seed = rs_seed_arg(fcinfo, 3);
-	rs = rs_row_stream_begin(m, rs_target_tupdesc(t), sm->name, sm->source, NULL, seed, n);
-	written = rs_target_write(t, stream_next, rs);
-	rs_row_stream_end(rs);
+	written = rs_synthesize_into(t, sm, m, n, seed);
 	rs_target_finish(t);
-	rs_catalog_record_synthesis(rs_target_relid(t), sm, written, (int64) seed);
 	PG_RETURN_INT64(written);
 }

@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -225,59 +226,29 @@ put_result(FunctionCallInfo fcinfo, const char *model_name, const char *minority
 }
 
 /*
- * raresynth_train(source regclass, label name, minority text, model name,
- *				   epochs int, batch_size int, seed bigint, exclude name[],
- *				   include name[], options jsonb)
- *	 returns table (model name, minority text, rows bigint, columns int,
- *					epochs int, seconds float8, seed bigint)
+ * Train a GAN on the rows of class minority of src (analysed with the
+ * model's exclude and include) with opts (options: the jsonb they came
+ * from, for the rules; NULL for none) seeded from seed, and store it as a
+ * new version of model_name (rs_catalog_check_writable done); fills *res,
+ * with keep its stored version too (res->stored, to sample it in the same
+ * statement).  raresynth_train() and raresynth_balance() (one model per
+ * class) train through it.
  */
-PG_FUNCTION_INFO_V1(raresynth_train);
-Datum
-raresynth_train(PG_FUNCTION_ARGS)
+void
+rs_train_class(const RsSource *src, const char *minority, const char *model_name,
+			   RsOptions *opts, Jsonb *options, uint64 seed, bool keep, RsTrained *res)
 {
-	Oid			relid;
-	char	   *label;
-	char	   *minority;
-	char	   *model_name;
-	int			epochs;
-	uint64		seed;
-	RsOptions	opts;
-	RsSource   *src;
 	rs_table   *rows;
 	rs_model	model;
 	rs_error	err;
 	double	   *loss_g,
 			   *loss_d;
+	int			epochs = opts->gan.epochs;
 	double		seconds;
 	uint8_t    *state;
 	size_t		state_len;
 	MemoryContext traincxt,
 				oldcxt;
-	int			n_rows,
-				n_cols;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("source and label must not be NULL")));
-	/* training ends by writing the model: refuse before reading anything */
-	PreventCommandIfReadOnly("raresynth_train()");
-	relid = PG_GETARG_OID(0);
-	label = pstrdup(NameStr(*PG_GETARG_NAME(1)));
-	epochs = rs_option_arg(fcinfo, 4, "epochs");
-	rs_options_default(&opts);
-	opts.gan.epochs = epochs;
-	opts.gan.batch_size = rs_option_arg(fcinfo, 5, "batch_size");
-	rs_options_parse(PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9), &opts, false);
-	seed = rs_seed_arg(fcinfo, 6);
-
-	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7),
-							PG_ARGISNULL(8) ? NULL : PG_GETARG_ARRAYTYPE_P(8));
-
-	minority = rs_source_minority(src, PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
-
-	model_name = train_model_name(PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3)), src, label);
-	rs_catalog_check_writable(model_name);
 
 	rs_apply_threads();
 
@@ -286,7 +257,7 @@ raresynth_train(PG_FUNCTION_ARGS)
 	oldcxt = MemoryContextSwitchTo(traincxt);
 
 	{
-		RsJobShape	job = {.job = RS_JOB_TRAIN, .class_value = minority, .opts = &opts};
+		RsJobShape	job = {.job = RS_JOB_TRAIN, .class_value = minority, .opts = opts};
 
 		rs_check_memory(src, &job);
 	}
@@ -301,11 +272,11 @@ raresynth_train(PG_FUNCTION_ARGS)
 	rs_source_meta(src, minority, seed, &model.meta);
 	/* the rules pool and clamp rows (= the specs) in place */
 	model.specs = rows;
-	model.rules = rs_build_rules(src, &opts, PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9));
+	model.rules = rs_build_rules(src, opts, options);
 	loss_g = palloc(sizeof(double) * epochs);
 	loss_d = palloc(sizeof(double) * epochs);
 	/* from here on the epochs trained, at most the argument's */
-	seconds = fit_model(&model, rows, &opts, seed, loss_g, loss_d, &epochs);
+	seconds = fit_model(&model, rows, opts, seed, loss_g, loss_d, &epochs);
 
 	if (rs_model_save(&model, &state, &state_len, &err) != RS_OK)
 		rs_report_core_error(&err, "could not save the model");
@@ -314,26 +285,88 @@ raresynth_train(PG_FUNCTION_ARGS)
 	{
 		RsStoredModel sm;
 
-		sm.name = model_name;
+		sm.name = (char *) model_name;
 		sm.source = src->qualified_name;
 		sm.source_owner = src->owner;
-		sm.label = label;
-		sm.minority = minority;
+		sm.label = src->cols[src->label_index].name;
+		sm.minority = (char *) minority;
 		sm.rows = rows->n_rows;
 		sm.epochs = epochs;
 		sm.seed = (int64) seed;
 		sm.seconds = seconds;
-		sm.options = rs_options_json(&opts);
+		sm.options = rs_options_json(opts);
 		sm.columns = columns_json(src);
 		sm.losses = losses_json(loss_g, loss_d, epochs);
 		sm.state = state;
 		sm.state_len = state_len;
-		rs_catalog_store_model(&sm);
+		res->version = rs_catalog_store_model(&sm);
+		if (keep)
+		{
+			/*
+			 * The version as rs_catalog_load_model would read it, which this
+			 * statement's snapshot cannot: created is the column's default,
+			 * now().
+			 */
+			res->stored = palloc(sizeof(RsStoredModel));
+			*res->stored = sm;
+			res->stored->version = res->version;
+			res->stored->created = GetCurrentTransactionStartTimestamp();
+			res->stored->state = palloc_extended(Max(state_len, 1), MCXT_ALLOC_HUGE);
+			memcpy(res->stored->state, state, state_len);
+		}
 	}
-	n_rows = rows->n_rows;
-	n_cols = rows->n_cols;
+	res->rows = rows->n_rows;
+	res->cols = rows->n_cols;
+	res->epochs = epochs;
+	res->seconds = seconds;
 	MemoryContextDelete(traincxt);
+}
 
-	put_result(fcinfo, model_name, minority, n_rows, n_cols, epochs, seconds, seed);
+/*
+ * raresynth_train(source regclass, label name, minority text, model name,
+ *				   epochs int, batch_size int, seed bigint, exclude name[],
+ *				   include name[], options jsonb)
+ *	 returns table (model name, minority text, rows bigint, columns int,
+ *					epochs int, seconds float8, seed bigint)
+ */
+PG_FUNCTION_INFO_V1(raresynth_train);
+Datum
+raresynth_train(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	char	   *label;
+	char	   *minority;
+	char	   *model_name;
+	uint64		seed;
+	RsOptions	opts;
+	RsSource   *src;
+	RsTrained	res;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source and label must not be NULL")));
+	/* training ends by writing the model: refuse before reading anything */
+	PreventCommandIfReadOnly("raresynth_train()");
+	relid = PG_GETARG_OID(0);
+	label = pstrdup(NameStr(*PG_GETARG_NAME(1)));
+	rs_options_default(&opts);
+	opts.gan.epochs = rs_option_arg(fcinfo, 4, "epochs");
+	opts.gan.batch_size = rs_option_arg(fcinfo, 5, "batch_size");
+	rs_options_parse(PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9), &opts, false);
+	seed = rs_seed_arg(fcinfo, 6);
+
+	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7),
+							PG_ARGISNULL(8) ? NULL : PG_GETARG_ARRAYTYPE_P(8));
+
+	minority = rs_source_minority(src, PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+
+	model_name = train_model_name(PG_ARGISNULL(3) ? NULL : NameStr(*PG_GETARG_NAME(3)), src, label);
+	rs_catalog_check_writable(model_name);
+
+	rs_train_class(src, minority, model_name, &opts, PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9),
+				   seed, false, &res);
+
+	put_result(fcinfo, model_name, minority, res.rows, res.cols, res.epochs, res.seconds, seed);
 	return (Datum) 0;
 }

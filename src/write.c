@@ -601,17 +601,42 @@ rs_target_tupdesc(const RsTarget *t)
 }
 
 /*
+ * The rows of class `value` of label column `label` in the source and
+ * already in the target.  The target is locked: a concurrent writer has
+ * committed or not started, and in READ COMMITTED the counts see what it
+ * wrote.  In REPEATABLE READ and SERIALIZABLE they would not: if a
+ * transaction our snapshot does not see wrote rows of that class into the
+ * target, fail with a serialization failure rather than count them wrong.
+ */
+void
+rs_target_class_rows(const RsTarget *t, const char *label, const char *value,
+					 int64 *in_source, int64 *in_target)
+{
+	Oid			labtype = get_atttype(t->source_relid, get_attnum(t->source_relid, label));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	*in_source = rs_count_class_rows(t->qsource, label, labtype, value, InvalidSnapshot, false);
+	*in_target = rs_count_class_rows(t->qname, label, labtype, value, InvalidSnapshot, false);
+	if (IsolationUsesXactSnapshot() &&
+		rs_count_class_rows(t->qname, label, labtype, value, GetLatestSnapshot(), true) != *in_target)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent write of %s", t->qname),
+				 errdetail("A transaction this one's snapshot does not see wrote rows of class \"%s\" into the target, so the count of rows to add would miss them.",
+						   value),
+				 errhint("Retry the transaction, or pass n.")));
+	SPI_finish();
+}
+
+/*
  * Rows to add to class `value` of label column `label` for 1:1 with the
  * largest class (ratio 0), or for ratio times its rows (ratio in (0, 1],
  * rs_ratio_arg), counting the rows of that class in the source and already
- * in the target.  A ratio is imbalanced-learn's float sampling_strategy:
- * int(ratio * majority - have), truncated as Python's int() does, and
- * refused when that is not positive, as imbalanced-learn refuses it (1:1
- * adds 0 rows instead).  The target is locked: a concurrent writer has
- * committed or not started, and in READ COMMITTED the counts see what it wrote.  In
- * REPEATABLE READ and SERIALIZABLE they would not: if a transaction our
- * snapshot does not see wrote rows of that class into the target, fail
- * with a serialization failure rather than count them wrong.
+ * in the target (rs_target_class_rows).  A ratio is imbalanced-learn's
+ * float sampling_strategy: int(ratio * majority - have), truncated as
+ * Python's int() does, and refused when that is not positive, as
+ * imbalanced-learn refuses it (1:1 adds 0 rows instead).
  */
 int64
 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value,
@@ -623,7 +648,6 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
 	int64		majority,
 				minority,
 				in_target;
-	Oid			labtype = get_atttype(t->source_relid, get_attnum(t->source_relid, label));
 	bool		isnull;
 	int			ret;
 
@@ -635,17 +659,8 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
 	majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
 		majority = 0;
-	minority = rs_count_class_rows(t->qsource, label, labtype, value, InvalidSnapshot, false);
-	in_target = rs_count_class_rows(t->qname, label, labtype, value, InvalidSnapshot, false);
-	if (IsolationUsesXactSnapshot() &&
-		rs_count_class_rows(t->qname, label, labtype, value, GetLatestSnapshot(), true) != in_target)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not serialize access due to concurrent write of %s", t->qname),
-				 errdetail("A transaction this one's snapshot does not see wrote rows of class \"%s\" into the target, so the count of rows to add would miss them.",
-						   value),
-				 errhint("Retry the transaction, or pass n.")));
 	SPI_finish();
+	rs_target_class_rows(t, label, value, &minority, &in_target);
 	if (ratio > 0)
 	{
 		double		want = ratio * (double) majority - (double) (minority + in_target);
