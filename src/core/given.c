@@ -226,6 +226,31 @@ rs_given_range(rs_given *g, int column, double lo, double hi, double *kept_lo,
 	return RS_OK;
 }
 
+/*
+ * 1 if a seen combination of group G holds the given categories of its
+ * positions [0, upto) (only = -1), or of positions only and upto.
+ */
+static int
+group_holds(const rs_given *g, const rs_rule_group *G, int only, int upto)
+{
+	for (int t = 0; t < G->n_tuples; t++)
+	{
+		int			found = 1;
+
+		for (int i = 0; i < G->n_cols && found; i++)
+		{
+			int			k = g->category[G->cols[i]];
+
+			if (only >= 0 ? i != only && i != upto : i >= upto)
+				continue;
+			found = k < 0 || G->tuples[(size_t) t * G->n_cols + i] == k;
+		}
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
 rs_status
 rs_given_finish(rs_given *g, rs_error *err)
 {
@@ -242,32 +267,27 @@ rs_given_finish(rs_given *g, rs_error *err)
 	for (int gi = 0; r && gi < r->n_groups; gi++)
 	{
 		const rs_rule_group *G = &r->groups[gi];
-		int			first = -1,
-					found = 0;
 
-		for (int t = 0; t < G->n_tuples && !found; t++)
-		{
-			found = 1;
-			for (int i = 0; i < G->n_cols && found; i++)
-			{
-				int			k = g->category[G->cols[i]];
-
-				found = k < 0 || G->tuples[(size_t) t * G->n_cols + i] == k;
-			}
-		}
-		if (found)
+		if (group_holds(g, G, -1, G->n_cols))
 			continue;
-		/* the first given column that no combination holds with the ones before */
+		/*
+		 * Name the first given column that no combination holds with the
+		 * ones before it, and the earlier one it contradicts (the first
+		 * given column if only all of them together do).
+		 */
 		for (int i = 0; i < G->n_cols; i++)
 		{
-			if (g->category[G->cols[i]] < 0)
+			int			other = -1;
+
+			if (g->category[G->cols[i]] < 0 || group_holds(g, G, -1, i + 1))
 				continue;
-			if (first < 0)
-			{
-				first = i;
-				continue;
-			}
-			g->failed_other = G->cols[first];
+			for (int j = 0; j < i && other < 0; j++)
+				if (g->category[G->cols[j]] >= 0 && !group_holds(g, G, j, i))
+					other = j;
+			for (int j = 0; j < i && other < 0; j++)
+				if (g->category[G->cols[j]] >= 0)
+					other = j;
+			g->failed_other = G->cols[other];
 			return given_fail(g, RS_GIVEN_FAIL_CONTRADICTION, G->cols[i], err,
 							  "no combination seen in training holds the given values");
 		}
