@@ -15,6 +15,7 @@ CREATE TABLE gv AS SELECT
     (1 + (g * 17) % 500 / 100.0)::numeric(5,2) AS dose,
     ((g * 7919) % 1000 / 1000.0)::real AS ratio,
     date '2020-01-01' + (g * 13) % 700 AS visit,
+    timestamp '2021-01-01' + (g * 7919 % 10000) * interval '1 minute' AS seen,
     CASE WHEN g % 10 = 0 THEN NULL ELSE (g * 29 % 300)::float8 END AS score,
     60 + (g * 11) % 40 AS lo, 60 + (g * 11) % 40 + 10 + (g * 7) % 50 AS hi,
     (g % 4 = 0) AS y
@@ -78,6 +79,10 @@ SELECT count(*) FILTER (WHERE visit BETWEEN '2020-03-01' AND '2020-04-30') AS vi
 FROM pg_temp.s('{"visit": {"min": "2020-03-01", "max": "2020-04-30"}}');
 -- a single value: every row has it (score holds whole numbers only, so
 -- 123.25 is refused below)
+SELECT count(*) FILTER (WHERE seen >= '2021-01-02 06:30' AND seen < '2021-01-03') AS seen_inside,
+       count(DISTINCT seen) >= 20 AS seen_spread
+FROM pg_temp.s('{"seen": {"min": "2021-01-02 06:30", "max": "2021-01-02 23:59:59.999999"}}');
+SELECT count(*) FILTER (WHERE visit >= '2021-06-01') AS visit_open_end FROM pg_temp.s('{"visit": ["2021-06-01", "infinity"]}');
 SELECT count(*) FILTER (WHERE score = 123) AS score_123 FROM pg_temp.s('{"score": [123, 123]}');
 SELECT count(*) FILTER (WHERE ratio = 0.25) AS ratio_quarter FROM pg_temp.s('{"ratio": [0.25, 0.25]}');
 SELECT count(*) FILTER (WHERE score IS NULL) AS score_null FROM pg_temp.s('{"score": null}');
@@ -119,7 +124,8 @@ FROM (VALUES ('{"nope": 1}'), ('{"y": true}'), ('{"flag": "maybe"}'), ('{"code":
              ('{"age": {"low": 40}}'), ('{"age": [40]}'), ('{"age": [40, 50, 60]}'),
              ('{"age": [true, 50]}'), ('{"age": [{"a": 1}, 50]}'), ('{"age": ["forty", 50]}'),
              ('{"age": null}'), ('{"score": {"min": "NaN"}}'), ('{"visit": {"min": 1}}'),
-             ('{"visit": ["2020-02-30", null]}'), ('{"hi": [100, 120]}'),
+             ('{"visit": ["2020-02-30", null]}'), ('{"visit": ["-infinity", "-infinity"]}'),
+             ('{"seen": ["2021-02-01", "2021-01-01"]}'), ('{"hi": [100, 120]}'),
              ('{"score": [123.25, 123.25]}'), ('{"city": "city7", "region": "region0"}'),
              ('{"city": "city7", "flag": true}'), ('{"region": "region2", "city": "city1", "flag": false}'),
              ('{"city": "atlantis"}'),

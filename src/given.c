@@ -144,6 +144,23 @@ canonical_text(Form_pg_attribute att, const char *val)
 	return OidOutputFunctionCall(outfn, d);
 }
 
+/* A continuous value of column att for messages: a number, or a date or timestamp as the type writes it. */
+static char *
+value_text(Form_pg_attribute att, double v)
+{
+	int32		typmod = att->atttypmod;
+	Oid			base = getBaseTypeAndTypmod(att->atttypid, &typmod);
+	Oid			outfn;
+	bool		varlena;
+
+	if (isinf(v))
+		return v < 0 ? "-infinity" : "infinity";
+	if (rs_value_class(base) != RS_VAL_DATE && rs_value_class(base) != RS_VAL_TIMESTAMP)
+		return psprintf("%.15g", v);	/* as given: not rounded to the type */
+	getTypeOutputInfo(base, &outfn, &varlena);
+	return OidOutputFunctionCall(outfn, rs_double_to_datum(v, rs_value_class(base), base, typmod));
+}
+
 /* A category of categorical column col, by its value text. */
 static void
 given_category(rs_given *g, int col, Form_pg_attribute att, const JsonbValue *v,
@@ -205,8 +222,9 @@ given_category(rs_given *g, int col, Form_pg_attribute att, const JsonbValue *v,
 /*
  * One end of a range of continuous column key (type att): a JSON number
  * (for a numeric column), a string read by the column's type ("40", a
- * date, a timestamp), or null (open: +-infinity by `upper`).  The double
- * the core models; infinities (of a float or a date) are open ends too.
+ * date, a timestamp), or null (open: -infinity for min, infinity for
+ * max).  The double the core models; the infinities of a float, numeric,
+ * date or timestamp column are those infinities.
  */
 static double
 range_bound(Form_pg_attribute att, const JsonbValue *v, const char *key, bool upper)
@@ -230,15 +248,20 @@ range_bound(Form_pg_attribute att, const JsonbValue *v, const char *key, bool up
 
 		getTypeInputInfo(att->atttypid, &infn, &ioparam);
 		d = OidInputFunctionCall(infn, s, ioparam, att->atttypmod);
-		/* infinities of float, numeric, date and timestamp: an open end */
-		if ((vc == RS_VAL_FLOAT || vc == RS_VAL_NUMERIC) &&
-			isinf(vc == RS_VAL_NUMERIC
-				  ? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d))
-				  : base == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d)))
-			return upper ? INFINITY : -INFINITY;
-		if ((vc == RS_VAL_DATE && DATE_NOT_FINITE(DatumGetDateADT(d))) ||
-			(vc == RS_VAL_TIMESTAMP && TIMESTAMP_NOT_FINITE(DatumGetTimestamp(d))))
-			return upper ? INFINITY : -INFINITY;
+		/* infinities of float, numeric, date and timestamp: open ends */
+		if (vc == RS_VAL_FLOAT || vc == RS_VAL_NUMERIC)
+		{
+			double		f = vc == RS_VAL_NUMERIC
+				? DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d))
+				: base == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
+
+			if (isinf(f))
+				return f;
+		}
+		if (vc == RS_VAL_DATE && DATE_NOT_FINITE(DatumGetDateADT(d)))
+			return DATE_IS_NOBEGIN(DatumGetDateADT(d)) ? -INFINITY : INFINITY;
+		if (vc == RS_VAL_TIMESTAMP && TIMESTAMP_NOT_FINITE(DatumGetTimestamp(d)))
+			return TIMESTAMP_IS_NOBEGIN(DatumGetTimestamp(d)) ? -INFINITY : INFINITY;
 		x = rs_datum_to_double(d, vc, base);
 		if (rs_is_null(x))
 			ereport(ERROR,
@@ -362,8 +385,9 @@ given_range(rs_given *g, int col, Form_pg_attribute att, JsonbContainer *jc,
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("given range for \"%s\" is empty", key),
-					 errdetail(lo > hi ? "Its min %g is above its max %g." :
-							   "No value the column can hold lies between %g and %g.", lo, hi)));
+					 lo > hi ? errdetail("Its min %s is above its max %s.", value_text(att, lo), value_text(att, hi))
+					 : errdetail("No value the column can hold lies between %s and %s.",
+								 value_text(att, lo), value_text(att, hi))));
 			break;
 		case RS_GIVEN_FAIL_OUTSIDE:
 		case RS_GIVEN_FAIL_UNREACHED:
@@ -372,9 +396,10 @@ given_range(rs_given *g, int col, Form_pg_attribute att, JsonbContainer *jc,
 					 errmsg("model \"%s\" generates no value of \"%s\" in the given range", model_name, key),
 					 g->failed == RS_GIVEN_FAIL_OUTSIDE
 					 ? (isnan(clo) ? errdetail("The column was only NULL in training.")
-						: errdetail("Its values lie between %g and %g, the range kept from training.", clo, chi))
-					 : errdetail("No mode of the column's mixture reaches the range: the model's values of \"%s\" lie elsewhere between %g and %g.",
-								 key, clo, chi)));
+						: errdetail("Its values lie between %s and %s, the range kept from training.",
+									value_text(att, clo), value_text(att, chi)))
+					 : errdetail("No mode of the column's mixture reaches the range: the model's values of \"%s\" lie elsewhere between %s and %s.",
+								 key, value_text(att, clo), value_text(att, chi))));
 			break;
 		case RS_GIVEN_FAIL_DERIVED:
 			ereport(ERROR,
