@@ -305,9 +305,11 @@ rs_given_finish(rs_given *g, rs_error *err)
 		}
 		else if (!isnan(g->within[2 * c]))
 		{
+			if (spans[span].width > RS_MAX_MODES + 1)
+				return given_fail(g, RS_GIVEN_FAIL_VALUE, c, err, "too many modes");
 			g->weighted_span[nw++] = span;
 			for (int j = 0; j < spans[span].width; j++)
-				g->weights[off + j] = j <= RS_MAX_MODES ? MODE_W(g, c)[j] : 0.0;
+				g->weights[off + j] = MODE_W(g, c)[j];
 			off += spans[span].width;
 		}
 	}
