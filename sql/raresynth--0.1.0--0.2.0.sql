@@ -178,7 +178,7 @@ CREATE FUNCTION raresynth_sample(
     AS 'MODULE_PATHNAME', 'raresynth_sample'
     LANGUAGE C VOLATILE ROWS 1000;
 COMMENT ON FUNCTION raresynth_sample(name, bigint, anyelement, bigint, jsonb, integer) IS
-    'stream n synthetic minority rows typed like the source (pass NULL::source) from the deployed version of model, or the version named; given fixes one categorical column, e.g. {"sex": "Female"}';
+    'stream n synthetic minority rows typed like the source (pass NULL::source) from the deployed version of model, or the version named; given conditions every row on one or more columns: a category, e.g. {"sex": "Female", "diet": "Healthy"}, a range of a continuous column, {"age": {"min": 40, "max": 60}} or [40, 60] (both ends included, either open), or null; the categories and bounds hold on every row, the shape inside a range is approximate (docs/gan.md)';
 
 DROP FUNCTION raresynth_synthesize(name, bigint, text, bigint, boolean, text);
 CREATE FUNCTION raresynth_synthesize(

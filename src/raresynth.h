@@ -343,6 +343,10 @@ extern RsRowStream *rs_row_stream_begin(const struct rs_model *m, TupleDesc desc
 extern bool rs_row_stream_next(RsRowStream *rs, Datum *values, bool *nulls);
 extern void rs_row_stream_end(RsRowStream *rs);
 
+/* ---- given.c: raresynth_sample's given jsonb -> the core's conditions (NULL for {}) ---- */
+extern struct rs_given *rs_parse_given(Jsonb *given, const struct rs_model *m,
+									   const char *model_name, TupleDesc desc);
+
 #define RS_MAX_SAMPLE_ROWS INT64CONST(1000000000)	/* per call of sample, synthesize, SMOTE */
 
 /* ---- synthesize.c, smote.c: a class's rows into an open target ---- */

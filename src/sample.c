@@ -19,6 +19,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "given.h"
 #include "model.h"
 #include "raresynth.h"
 
@@ -42,7 +43,7 @@ struct RsRowStream
 	const rs_model *m;
 	RsRowMaker *rm;
 	rs_rng		rng;
-	const int  *given;			/* per condition span: category or -1; or NULL */
+	const rs_given *given;		/* the conditions (given.h), or NULL */
 	int			batch_rows;		/* rows per batch: RS_SAMPLE_BATCH or fewer
 								 * (rs_model_plan_sampling) */
 	float	   *buf[2];			/* batch_rows x dim each */
@@ -64,180 +65,6 @@ typedef struct SampleState
 	bool	   *nulls;
 } SampleState;
 
-/* The categorical columns of m, for hints: "a, b" or "none". */
-static char *
-categorical_columns(const rs_model *m)
-{
-	StringInfoData d;
-
-	initStringInfo(&d);
-	for (int c = 0; c < m->specs->n_cols; c++)
-		if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL)
-			appendStringInfo(&d, "%s%s", d.len ? ", " : "", quote_identifier(m->specs->cols[c].name));
-	return d.len ? d.data : "none";
-}
-
-/*
- * The feature column of m named key, or an error: 42703 if the model's
- * source has no such column, 22023 if it is not a categorical feature.
- */
-static int
-given_column(const rs_model *m, const char *key, const char *model_name)
-{
-	const char *why = NULL;
-
-	for (int c = 0; c < m->specs->n_cols; c++)
-		if (strcmp(m->specs->cols[c].name, key) == 0)
-		{
-			if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL)
-				return c;
-			why = "It is a continuous column: only a categorical column can be fixed.";
-		}
-	for (int i = 0; i < m->meta.n_source_cols && !why; i++)
-		if (strcmp(m->meta.source_names[i], key) == 0)
-			why = m->meta.source_role[i] == RS_ROLE_LABEL
-				? "It is the label column: every sampled row has the learned class."
-				: "It was excluded from training.";
-	if (!why)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("given names \"%s\", which is not a column of model \"%s\"", key, model_name),
-				 errhint("Categorical columns: %s.", categorical_columns(m))));
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("given names \"%s\", which is not a categorical column of model \"%s\"",
-					key, model_name),
-			 errdetail("%s", why),
-			 errhint("Categorical columns: %s.", categorical_columns(m))));
-	pg_unreachable();
-}
-
-/*
- * A given value as the column's categories are written: through the
- * column's input and output functions, as training read it (so 'ab' finds
- * the char(4) category 'ab  ', "true", "yes" and JSON true find the boolean
- * category 't', "007" finds the integer category '7').  A value the type
- * rejects gets the input function's error.
- */
-static char *
-given_canonical(TupleDesc desc, const char *key, const char *val)
-{
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		Oid			infn,
-					ioparam,
-					outfn;
-		bool		varlena;
-		Datum		d;
-
-		if (att->attisdropped || strcmp(NameStr(att->attname), key) != 0)
-			continue;
-		getTypeInputInfo(att->atttypid, &infn, &ioparam);
-		getTypeOutputInfo(att->atttypid, &outfn, &varlena);
-		d = OidInputFunctionCall(infn, (char *) val, ioparam, att->atttypmod);
-		return OidOutputFunctionCall(outfn, d);
-	}
-	return (char *) val;		/* rs_rowmaker_create checked the columns */
-}
-
-/*
- * given jsonb: {"column": value} fixes one categorical column by
- * conditioning.  value is a JSON string, number or boolean (read by the
- * column's type, see given_canonical) or null (the column's NULL, if it had
- * NULLs in training).  Returns one entry per condition span of the
- * generator: the category, or -1; every index is checked against what the
- * generator has (rs_model_set_given).
- */
-static int *
-parse_given(Jsonb *given, const rs_model *m, const char *model_name, TupleDesc desc)
-{
-	int			n_cond = rs_gan_n_cond_spans(m->gan);
-	int		   *cond = palloc(sizeof(int) * Max(n_cond, 1));
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken r;
-	int			n_keys = 0;
-
-	for (int k = 0; k < n_cond; k++)
-		cond[k] = -1;
-	if (!JB_ROOT_IS_OBJECT(given))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("given must be a JSON object such as {\"sex\": \"Female\"}")));
-	it = JsonbIteratorInit(&given->root);
-	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		char	   *key,
-				   *val;
-		int			col,
-					cat = -1;
-		const rs_column *spec;
-		rs_error	err;
-
-		if (r != WJB_KEY)
-			continue;
-		key = pnstrdup(v.val.string.val, v.val.string.len);
-		r = JsonbIteratorNext(&it, &v, true);
-		Assert(r == WJB_VALUE);
-		if (++n_keys > 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("given may fix only one column"),
-					 errhint("The generator is conditioned on one categorical column at a time.")));
-		col = given_column(m, key, model_name);
-		spec = &m->specs->cols[col];
-		if (v.type == jbvString)
-			val = pnstrdup(v.val.string.val, v.val.string.len);
-		else if (v.type == jbvNumeric)
-			val = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric)));
-		else if (v.type == jbvBool)
-			val = v.val.boolean ? "true" : "false";
-		else if (v.type == jbvNull)
-			val = NULL;
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("given value for \"%s\" must be a string, number, boolean or null", key)));
-		if (val == NULL)
-			cat = spec->n_categories;	/* the NULL slot */
-		else
-		{
-			char	   *canon = given_canonical(desc, key, val);
-
-			for (int j = 0; j < spec->n_categories && cat < 0; j++)
-				if (strcmp(spec->categories[j], canon) == 0)
-					cat = j;
-		}
-		{
-			/* seen in training, emitted (not pooled), in a seen combination */
-			const char *why = NULL,
-					   *hint = NULL;
-
-			if (cat < 0 || !rs_encoder_category_seen(m->enc, col, cat))
-				why = "was not seen in training", hint = "A model generates only values it learned.";
-			else if (!rs_rules_category_allowed(m->rules, col, cat))
-				why = "is a rare category the model does not generate",
-					hint = "Categories held by fewer than rare_category_k training rows are pooled and never emitted.";
-			else if (!rs_rules_category_in_group(m->rules, col, cat))
-				why = "completes no combination of columns seen in training",
-					hint = "Its dependent columns are derived from the combinations in the training rows.";
-			if (why)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("value %s%s%s of \"%s\" %s",
-								val ? "\"" : "", val ? val : "NULL", val ? "\"" : "", key, why),
-						 errhint("%s", hint)));
-		}
-		if (rs_model_set_given(m, col, cat, cond, &err) != RS_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("model \"%s\" cannot fix column \"%s\"", model_name, key),
-					 errdetail("%s.", err.msg)));
-	}
-	return cond;
-}
-
 /* Memory context callback: no worker may outlive the stream's buffers. */
 static void
 row_stream_wait(void *arg)
@@ -258,8 +85,8 @@ row_stream_start(RsRowStream *rs)
 
 	if (b <= 0)
 		return;
-	if (rs_model_generate_start(rs->m, b, rs->given, rs->buf[rs->cur], &rs->rng,
-								&err) != RS_OK)
+	if ((rs->given ? rs_given_generate_start(rs->given, b, rs->buf[rs->cur], &rs->rng, &err)
+		 : rs_model_generate_start(rs->m, b, NULL, rs->buf[rs->cur], &rs->rng, &err)) != RS_OK)
 		rs_report_core_error(&err, "could not sample");
 	rs->pending = b;
 	rs->remaining -= b;
@@ -316,7 +143,7 @@ rs_row_stream_begin(const rs_model *m, TupleDesc desc, const char *model_name,
 	rs->m = m;
 	rs->rm = rs_rowmaker_create(desc, m, model_name, source_name);
 	if (given)
-		rs->given = parse_given(given, m, model_name, desc);
+		rs->given = rs_parse_given(given, m, model_name, desc);
 	rs_rng_seed(&rs->rng, seed);
 	rs->batch_rows = plan_batch_rows(m, model_name, n);
 	for (int i = 0; i < 2; i++)
@@ -356,7 +183,8 @@ row_stream_next_batch(RsRowStream *rs)
 	row_stream_start(rs);
 	MemoryContextReset(rs->batchcxt);
 	old = MemoryContextSwitchTo(rs->batchcxt);
-	if (rs_model_decode(rs->m, b, rs->buf[ready], rs->batch, 0, &err) != RS_OK)
+	if ((rs->given ? rs_given_decode(rs->given, b, rs->buf[ready], rs->batch, 0, &err)
+		 : rs_model_decode(rs->m, b, rs->buf[ready], rs->batch, 0, &err)) != RS_OK)
 		rs_report_core_error(&err, "could not sample");
 	MemoryContextSwitchTo(old);
 	rs->pos = 0;

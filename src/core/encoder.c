@@ -650,6 +650,27 @@ rs_status
 rs_encoder_inverse(const rs_encoder *enc, const float *in, int n, rs_table *t,
 				   int row0, rs_error *err)
 {
+	return rs_encoder_inverse_within(enc, in, n, t, row0, NULL, err);
+}
+
+/*
+ * A continuous value x of mode k moved into the range [a, b] (see
+ * rs_encoder_inverse_within): an integral column's [a, b] holds whole
+ * numbers and stands for the values that round into it.
+ */
+static double
+within_range(const rs_enc_col *col, int k, double x, double a, double b)
+{
+	if (!col->integral)
+		return rs_mode_range_map(col->mu[k], col->sigma[k], x, a, b);
+	x = round(rs_mode_range_map(col->mu[k], col->sigma[k], x, a - 0.5, b + 0.5));
+	return x < a ? a : x > b ? b : x;
+}
+
+rs_status
+rs_encoder_inverse_within(const rs_encoder *enc, const float *in, int n, rs_table *t,
+						  int row0, const double *within, rs_error *err)
+{
 	rs_status	st;
 	int			dim = enc->dim;
 
@@ -698,7 +719,9 @@ rs_encoder_inverse(const rs_encoder *enc, const float *in, int n, rs_table *t,
 				else if (alpha < -1.0)
 					alpha = -1.0;
 				x = alpha * 4.0 * col->sigma[k] + col->mu[k];
-				if (col->integral)
+				if (within && !isnan(within[2 * c]))
+					x = within_range(col, k, x, within[2 * c], within[2 * c + 1]);
+				else if (col->integral)
 					x = round(x);
 				if (x < col->lo)
 					x = col->integral ? ceil(col->lo) : col->lo;

@@ -68,6 +68,19 @@ rs_status	rs_encoder_transform(const rs_encoder *enc, const rs_table *t,
 rs_status	rs_encoder_inverse(const rs_encoder *enc, const float *in, int n,
 							   rs_table *t, int row0, rs_error *err);
 
+/*
+ * rs_encoder_inverse with ranges: within is NULL or holds [lo, hi] of
+ * every column (2 x n_cols doubles; NaN lo: none).  A continuous column's
+ * non-NULL value of mode k is then moved into its range by its quantile
+ * in the mode (rs_mode_range_map, mixture.h; an integral column's range
+ * holds whole numbers, each standing for the values that round to it), so
+ * that every value lies in [lo, hi]; the caller keeps the range within
+ * the column's clamp range.  RS_MODE_REACH is the 4 of alpha's 4 sigma.
+ */
+rs_status	rs_encoder_inverse_within(const rs_encoder *enc, const float *in, int n,
+									  rs_table *t, int row0, const double *within,
+									  rs_error *err);
+
 /* ---- added: introspection and the conditional vector ---- */
 
 /* Largest encoded row fit and load accept (floats). */

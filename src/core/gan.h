@@ -198,6 +198,15 @@ rs_status	rs_gan_sample_start(rs_gan *gan, int n, const int *given_cond,
 void		rs_gan_sample_wait(rs_gan *gan);
 
 /*
+ * rs_gan_sample and rs_gan_sample_start conditioned as given says
+ * (sampler.h: several fixed categories, weighted spans; NULL: nothing).
+ */
+rs_status	rs_gan_sample_given(rs_gan *gan, int64_t n, const rs_sampler_given *given,
+								float *out, rs_rng *rng, rs_error *err);
+rs_status	rs_gan_sample_start_given(rs_gan *gan, int n, const rs_sampler_given *given,
+									  float *out, rs_rng *rng, rs_error *err);
+
+/*
  * Sampling memory: the compiled sampler's per-thread buffers for threads
  * workers and task_rows rows per chunk (rs_sampler_work_bytes; compiles the
  * sampler if needed; *max_threads: the most it would use), and reserving

@@ -144,7 +144,7 @@ prepare_sampling(rs_gan *g, int64_t n, const int *given_cond, float *out,
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to gan sampling");
 	if (n < 0)
 		return rs_fail(err, RS_ERR_INVALID, "cannot sample a negative number of rows");
-	if (fixed_condition(g, given_cond, fixed_k, fixed_j, err) != RS_OK)
+	if (fixed_k && fixed_condition(g, given_cond, fixed_k, fixed_j, err) != RS_OK)
 		return err->code;
 	return gan_compile_sampler(g, err);
 }
@@ -171,6 +171,24 @@ rs_gan_sample_start(rs_gan *g, int n, const int *given_cond, float *out,
 	if (prepare_sampling(g, n, given_cond, out, rng, &fixed_k, &fixed_j, err) != RS_OK)
 		return err->code;
 	return rs_sampler_start(g->sampler, n, fixed_k, fixed_j, out, rng, err);
+}
+
+rs_status
+rs_gan_sample_given(rs_gan *g, int64_t n, const rs_sampler_given *given, float *out,
+					rs_rng *rng, rs_error *err)
+{
+	if (prepare_sampling(g, n, NULL, out, rng, NULL, NULL, err) != RS_OK)
+		return err->code;
+	return rs_sampler_run_given(g->sampler, n, given, out, rng, err);
+}
+
+rs_status
+rs_gan_sample_start_given(rs_gan *g, int n, const rs_sampler_given *given, float *out,
+						  rs_rng *rng, rs_error *err)
+{
+	if (prepare_sampling(g, n, NULL, out, rng, NULL, NULL, err) != RS_OK)
+		return err->code;
+	return rs_sampler_start_given(g->sampler, n, given, out, rng, err);
 }
 
 void

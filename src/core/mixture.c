@@ -408,3 +408,98 @@ rs_mixture_fit(double *x, int n, int max_modes, int integral, rs_rng *rng,
 
 	return mixture_modes(&p, m, mean, sd, scale, col, name, err);
 }
+
+/* ------------------------------------------------- conditioning on a range */
+
+double
+rs_normal_cdf(double z)
+{
+	return 0.5 * erfc(-z * 0.70710678118654752440);
+}
+
+double
+rs_normal_quantile(double p, double lo, double hi)
+{
+	double		z;
+
+	if (!(p > rs_normal_cdf(lo)))
+		return lo;
+	if (!(p < rs_normal_cdf(hi)))
+		return hi;
+	/* Newton's steps on Phi, kept inside the bracket [lo, hi] */
+	z = 0.5 * (lo + hi);
+	for (int it = 0; it < 100 && hi - lo > 1e-13; it++)
+	{
+		double		f = rs_normal_cdf(z) - p,
+					d = exp(-0.5 * z * z) / 2.50662827463100050242,
+					next;
+
+		if (f == 0.0)
+			break;
+		if (f > 0.0)
+			hi = z;
+		else
+			lo = z;
+		next = z - f / d;
+		z = next > lo && next < hi ? next : 0.5 * (lo + hi);
+		if (fabs(f) < 1e-15)
+			break;
+	}
+	return z;
+}
+
+/* [a, b] standardised for N(mu, sigma) and clipped to the reach; 0 if missed. */
+static int
+range_in_reach(double mu, double sigma, double a, double b, double *za, double *zb)
+{
+	*za = (a - mu) / sigma;
+	*zb = (b - mu) / sigma;
+	if (*za < -RS_MODE_REACH)
+		*za = -RS_MODE_REACH;
+	if (*zb > RS_MODE_REACH)
+		*zb = RS_MODE_REACH;
+	return *za <= *zb;
+}
+
+double
+rs_mode_range_weight(double mu, double sigma, double a, double b)
+{
+	double		za,
+				zb;
+
+	if (!(sigma > 0.0) || !range_in_reach(mu, sigma, a, b, &za, &zb))
+		return 0.0;
+	if (a == b)
+		return exp(-0.5 * za * za) / (2.50662827463100050242 * sigma);
+	/* the smaller tail, where Phi keeps its digits */
+	if (za > 0.0)
+		return rs_normal_cdf(-za) - rs_normal_cdf(-zb);
+	return rs_normal_cdf(zb) - rs_normal_cdf(za);
+}
+
+double
+rs_mode_range_map(double mu, double sigma, double x, double a, double b)
+{
+	double		za,
+				zb,
+				z,
+				lo = rs_normal_cdf(-RS_MODE_REACH),
+				u,
+				fa,
+				fb,
+				v;
+
+	if (!(sigma > 0.0) || !range_in_reach(mu, sigma, a, b, &za, &zb))
+		return x < a ? a : x > b ? b : x;
+	z = (x - mu) / sigma;
+	if (!(z > -RS_MODE_REACH))
+		z = -RS_MODE_REACH;
+	if (z > RS_MODE_REACH)
+		z = RS_MODE_REACH;
+	u = (rs_normal_cdf(z) - lo) / (rs_normal_cdf(RS_MODE_REACH) - lo);
+	fa = rs_normal_cdf(za);
+	fb = rs_normal_cdf(zb);
+	v = mu + sigma * rs_normal_quantile(fa + u * (fb - fa), za, zb);
+	/* exact: rounding in mu + sigma z must not leave [a, b] */
+	return v < a ? a : v > b ? b : v;
+}

@@ -80,9 +80,10 @@ typedef struct sampler_group
 	int			n_tuples;
 	int		   *tuples;			/* [n_tuples, m] */
 	int		   *idx;			/* [n_tuples] the call's tuples (those of the
-								 * fixed category), in order */
+								 * fixed categories), in order */
 	int			n_idx;
-	int			fixed_pos;		/* the fixed span's position, or -1 */
+	int		   *fixed;			/* [m] the call's fixed slot at each
+								 * position, or -1 */
 } sampler_group;
 
 /* One thread of a call: takes chunks until none is left. */
@@ -131,8 +132,11 @@ struct rs_sampler
 	int			n;
 	int			n_chunks;
 	int			next_chunk;		/* atomic: the next chunk to take */
-	int			fixed_k,
-				fixed_j;
+	int			cond_k,			/* the condition fed to the generator, or -1 */
+				cond_j;
+	int		   *call_slot;		/* [n_spans] the call's fixed slot, or -1 */
+	unsigned char *call_weighted;	/* [n_spans] 1: drawn with call_w */
+	float	   *call_w;			/* [D] slot weights of the weighted spans */
 	float	   *out;			/* [n, D] */
 	int			running;		/* started, not yet waited for */
 };
@@ -212,7 +216,11 @@ rs_sampler_create(const rs_gen_view *v, int threads, int force_fp32, rs_error *e
 	s->cond_off = rs_alloc_array((size_t) v->n_cond + 1, sizeof(int));
 	s->cond_span = rs_alloc_array((size_t) (v->n_cond ? v->n_cond : 1), sizeof(int));
 	s->cond_cum = rs_alloc_array((size_t) (v->cond_dim ? v->cond_dim : 1), sizeof(double));
-	if (!s->spans || !s->cond_off || !s->cond_span || !s->cond_cum)
+	s->call_slot = rs_alloc_array((size_t) v->n_spans, sizeof(int));
+	s->call_weighted = rs_alloc_array((size_t) v->n_spans, 1);
+	s->call_w = rs_alloc_array((size_t) v->D, sizeof(float));
+	if (!s->spans || !s->cond_off || !s->cond_span || !s->cond_cum ||
+		!s->call_slot || !s->call_weighted || !s->call_w)
 		goto nomem;
 	memcpy(s->spans, v->spans, sizeof(rs_span) * v->n_spans);
 	memcpy(s->cond_off, v->cond_off, sizeof(int) * (v->n_cond + 1));
@@ -387,6 +395,7 @@ free_rules(rs_sampler *s)
 		rs_free(s->groups[g].spans);
 		rs_free(s->groups[g].tuples);
 		rs_free(s->groups[g].idx);
+		rs_free(s->groups[g].fixed);
 	}
 	rs_free(s->groups);
 	rs_free(s->masked_span);
@@ -439,8 +448,9 @@ rs_sampler_set_rules(rs_sampler *s, const rs_sample_rules *r, rs_error *err)
 		G->spans = rs_alloc_array((size_t) m, sizeof(int));
 		G->tuples = rs_alloc_array((size_t) in->n_tuples, sizeof(int) * (size_t) m);
 		G->idx = rs_alloc_array((size_t) in->n_tuples, sizeof(int));
+		G->fixed = rs_alloc_array((size_t) m, sizeof(int));
 		s->n_groups = g + 1;
-		if (!G->spans || !G->tuples || !G->idx)
+		if (!G->spans || !G->tuples || !G->idx || !G->fixed)
 			goto nomem;
 		G->m = m;
 		G->n_tuples = in->n_tuples;
@@ -473,23 +483,36 @@ invalid:
 	return rs_fail(err, RS_ERR_INVALID, "invalid sampling rules");
 }
 
-/* Each group's candidate tuples for a call fixing span fixed_span to fixed_j. */
-static void
-rules_for_call(rs_sampler *s, int fixed_span, int fixed_j)
+/*
+ * Each group's candidate tuples for the call: those holding every fixed
+ * slot of the call (call_slot).  RS_ERR_INVALID when a group has none: the
+ * fixed categories complete no combination seen in training.
+ */
+static rs_status
+rules_for_call(rs_sampler *s, rs_error *err)
 {
 	for (int g = 0; g < s->n_groups; g++)
 	{
 		sampler_group *G = &s->groups[g];
 
-		G->fixed_pos = -1;
 		for (int i = 0; i < G->m; i++)
-			if (G->spans[i] == fixed_span)
-				G->fixed_pos = i;
+			G->fixed[i] = s->call_slot[G->spans[i]];
 		G->n_idx = 0;
 		for (int t = 0; t < G->n_tuples; t++)
-			if (G->fixed_pos < 0 || G->tuples[(size_t) t * G->m + G->fixed_pos] == fixed_j)
+		{
+			const int  *p = G->tuples + (size_t) t * G->m;
+			int			ok = 1;
+
+			for (int i = 0; i < G->m && ok; i++)
+				ok = G->fixed[i] < 0 || p[i] == G->fixed[i];
+			if (ok)
 				G->idx[G->n_idx++] = t;
+		}
+		if (G->n_idx == 0)
+			return rs_fail(err, RS_ERR_INVALID,
+						   "the fixed categories complete no combination of group %d", g + 1);
 	}
+	return RS_OK;
 }
 
 void
@@ -510,6 +533,9 @@ rs_sampler_free(rs_sampler *s)
 	rs_free(s->cond_off);
 	rs_free(s->cond_span);
 	rs_free(s->cond_cum);
+	rs_free(s->call_slot);
+	rs_free(s->call_weighted);
+	rs_free(s->call_w);
 	rs_free(s);
 }
 
@@ -552,7 +578,43 @@ draw_cond_category(const rs_sampler *s, int k, rs_rng *rng)
 }
 
 static void apply_rules(const rs_sampler *s, const float *x, float *y,
-						const float *prob, rs_rng *rng, int fixed_span);
+						const float *prob, rs_rng *rng);
+
+/*
+ * A weighted span's slot: drawn with the row's probabilities p[w] (the
+ * exponentials of the logits x minus their maximum) times the call's
+ * weights cw[w], by inverse CDF over their products (p is overwritten with
+ * the cumulative sums).  Never a slot of weight 0: when every product
+ * underflows, the allowed slot of the largest x + log weight.
+ */
+static int
+weighted_pick(const float *x, float *p, const float *cw, int w, rs_rng *rng)
+{
+	float		cum = 0.0f,
+				t;
+	int			pick = -1;
+
+	for (int j = 0; j < w; j++)
+	{
+		cum += p[j] * cw[j];
+		p[j] = cum;
+	}
+	t = (float) rs_rng_uniform(rng) * cum;
+	/* the first slot of positive mass whose sum passes t, else the last */
+	for (int j = 0; j < w && cum > 0.0f; j++)
+		if (p[j] > (j ? p[j - 1] : 0.0f))
+		{
+			pick = j;
+			if (p[j] > t)
+				break;
+		}
+	if (pick < 0)
+		for (int j = 0; j < w; j++)
+			if (cw[j] > 0.0f &&
+				(pick < 0 || x[j] + logf(cw[j]) > x[pick] + logf(cw[pick])))
+				pick = j;
+	return pick < 0 ? 0 : pick;
+}
 
 /*
  * Activated output of one row: tanh values, one-hot categories drawn by
@@ -562,7 +624,7 @@ static void apply_rules(const rs_sampler *s, const float *x, float *y,
  */
 static void
 activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
-			 rs_rng *rng, int fixed_k, int fixed_j)
+			 rs_rng *rng)
 {
 	for (int i = 0; i < s->n_spans; i++)
 	{
@@ -602,6 +664,14 @@ activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
 			ys[0] = fabsf(v) < 4e-3f ? v : (v < 0.0f ? -th : th);
 			continue;
 		}
+		if (s->call_weighted[i])
+		{
+			pick = weighted_pick(x + sp->start, ps, s->call_w + sp->start, w, rng);
+			for (int j = 0; j < w; j++)
+				ys[j] = 0.0f;
+			ys[pick] = 1.0f;
+			continue;
+		}
 		/* inverse CDF without branches: pick = #{j < w - 1 : cdf_j <= t} */
 		for (int j = 0; j < w; j++)
 		{
@@ -615,15 +685,17 @@ activate_row(const rs_sampler *s, const float *x, float *y, float *prob,
 			ys[j] = 0.0f;
 		ys[pick] = 1.0f;
 	}
-	if (fixed_k >= 0)
-	{
-		const rs_span *sp = &s->spans[s->cond_span[fixed_k]];
+	/* the fixed spans: their category, whatever was drawn */
+	for (int i = 0; i < s->n_spans; i++)
+		if (s->call_slot[i] >= 0)
+		{
+			const rs_span *sp = &s->spans[i];
 
-		for (int j = 0; j < sp->width; j++)
-			y[sp->start + j] = j == fixed_j ? 1.0f : 0.0f;
-	}
+			for (int j = 0; j < sp->width; j++)
+				y[sp->start + j] = j == s->call_slot[i] ? 1.0f : 0.0f;
+		}
 	if (s->rules_on)
-		apply_rules(s, x, y, prob, rng, fixed_k >= 0 ? s->cond_span[fixed_k] : -1);
+		apply_rules(s, x, y, prob, rng);
 }
 
 /* Slot j's probability mass from a span's cumulative sums. */
@@ -668,7 +740,7 @@ lower_bound(const sampler_group *G, int lo, int hi, int i, int v)
  */
 static void
 apply_rules(const rs_sampler *s, const float *x, float *y, const float *prob,
-			rs_rng *rng, int fixed_span)
+			rs_rng *rng)
 {
 	for (int i = 0; i < s->n_masked; i++)
 	{
@@ -681,7 +753,7 @@ apply_rules(const rs_sampler *s, const float *x, float *y, const float *prob,
 		float		total,
 					t;
 
-		if (s->masked_span[i] == fixed_span || ys[p] == 0.0f)
+		if (s->call_slot[s->masked_span[i]] >= 0 || ys[p] == 0.0f)
 			continue;
 		total = cum[w - 1] - slot_mass(cum, p);
 		t = (float) rs_rng_uniform(rng) * total;
@@ -719,7 +791,7 @@ apply_rules(const rs_sampler *s, const float *x, float *y, const float *prob,
 			float		total = 0.0f,
 						t;
 
-			if (i == G->fixed_pos)
+			if (G->fixed[i] >= 0)
 				continue;
 			cur = one_hot_slot(ys, sp->width);
 			a = lower_bound(G, lo, hi, i, cur);
@@ -766,8 +838,8 @@ run_chunk(const rs_sampler *s, sampler_work *w, int r0, int rows)
 		rs_rng_seed(rng, s->seeds[r0 + r]);
 		if (s->cond_dim)
 		{
-			int			k = s->fixed_k,
-						j = s->fixed_j;
+			int			k = s->cond_k,
+						j = s->cond_j;
 
 			if (k < 0)
 			{
@@ -781,8 +853,7 @@ run_chunk(const rs_sampler *s, sampler_work *w, int r0, int rows)
 	forward(s, w, rows);
 	for (int r = 0; r < rows; r++)
 		activate_row(s, w->raw + (size_t) r * s->D,
-					 s->out + (size_t) (r0 + r) * s->D, w->prob, &w->rng[r],
-					 s->fixed_k, s->fixed_j);
+					 s->out + (size_t) (r0 + r) * s->D, w->prob, &w->rng[r]);
 }
 
 /*
@@ -812,38 +883,105 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The call's conditions (see rs_sampler_given) into call_slot,
+ * call_weighted, call_w, cond_k and cond_j, and each group's candidates.
+ */
 static rs_status
-check_call(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
+set_call(rs_sampler *s, const rs_sampler_given *g, rs_error *err)
+{
+	double		best = 2.0;
+
+	for (int i = 0; i < s->n_spans; i++)
+	{
+		s->call_slot[i] = -1;
+		s->call_weighted[i] = 0;
+	}
+	s->cond_k = s->cond_j = -1;
+	if (g && (g->n_fixed < 0 || g->n_weighted < 0 ||
+			  (g->n_fixed > 0 && (!g->fixed_span || !g->fixed_slot)) ||
+			  (g->n_weighted > 0 && (!g->weighted_span || !g->weights))))
+		return rs_fail(err, RS_ERR_INVALID, "invalid sampling conditions");
+	for (int i = 0; g && i < g->n_fixed; i++)
+	{
+		int			sp = g->fixed_span[i];
+
+		if (!softmax_slot(s, sp, g->fixed_slot[i]))
+			return rs_fail(err, RS_ERR_INVALID, "fixed category is out of range");
+		if (s->call_slot[sp] >= 0)
+			return rs_fail(err, RS_ERR_INVALID, "span %d is fixed twice", sp);
+		s->call_slot[sp] = g->fixed_slot[i];
+	}
+	for (int i = 0, off = 0; g && i < g->n_weighted; i++)
+	{
+		int			sp = g->weighted_span[i];
+		double		tot = 0.0;
+
+		if (!softmax_slot(s, sp, 0) || s->call_slot[sp] >= 0 || s->call_weighted[sp])
+			return rs_fail(err, RS_ERR_INVALID, "invalid weighted span %d", sp);
+		for (int j = 0; j < s->spans[sp].width; j++)
+		{
+			double		w = g->weights[off + j];
+
+			if (!(w >= 0.0) || !isfinite(w))
+				return rs_fail(err, RS_ERR_INVALID, "invalid weight of span %d", sp);
+			s->call_w[s->spans[sp].start + j] = (float) w;
+			tot += (float) w;
+		}
+		if (!(tot > 0.0))
+			return rs_fail(err, RS_ERR_INVALID, "span %d has no slot of positive weight", sp);
+		s->call_weighted[sp] = 1;
+		off += s->spans[sp].width;
+	}
+	/* the generator's condition: the fixed category rarest in training */
+	for (int k = 0; k < s->n_cond; k++)
+	{
+		int			j = s->call_slot[s->cond_span[k]],
+					o = s->cond_off[k];
+		double		share;
+
+		if (j < 0 || j >= s->cond_off[k + 1] - o)
+			continue;
+		share = s->cond_cum[o + j] - (j ? s->cond_cum[o + j - 1] : 0.0);
+		if (share < best)
+		{
+			best = share;
+			s->cond_k = k;
+			s->cond_j = j;
+		}
+	}
+	if (s->rules_on)
+		return rules_for_call(s, err);
+	return RS_OK;
+}
+
+static rs_status
+check_call(rs_sampler *s, int64_t n, const rs_sampler_given *g, float *out,
 		   rs_rng *rng, rs_error *err)
 {
 	if (!s || !rng || n < 0 || (n > 0 && !out))
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to the sampler");
 	if (s->running)
 		return rs_fail(err, RS_ERR_INVALID, "the sampler is still running");
-	if (fixed_k >= s->n_cond ||
-		(fixed_k >= 0 && (fixed_j < 0 || fixed_j >= s->cond_off[fixed_k + 1] - s->cond_off[fixed_k])))
-		return rs_fail(err, RS_ERR_INVALID, "fixed category is out of range");
+	if (set_call(s, g, err) != RS_OK)
+		return err->code;
 	return ensure_work(s, err);
 }
 
 /*
  * Set up a call of n <= RS_SAMPLER_MAX_ROWS rows (one seed per row, in
- * order, from rng) and start a crew of n_workers threads on it.
+ * order, from rng) and start a crew of n_workers threads on it; the call's
+ * conditions are set (check_call).
  */
 static void
-launch(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out, rs_rng *rng,
-	   int n_workers)
+launch(rs_sampler *s, int n, float *out, rs_rng *rng, int n_workers)
 {
 	for (int r = 0; r < n; r++)
 		s->seeds[r] = rs_rng_next(rng);
 	s->n = n;
 	s->n_chunks = (n + s->task_rows - 1) / s->task_rows;
 	s->next_chunk = 0;
-	s->fixed_k = fixed_k;
-	s->fixed_j = fixed_j;
 	s->out = out;
-	if (s->rules_on)
-		rules_for_call(s, fixed_k >= 0 ? s->cond_span[fixed_k] : -1, fixed_j);
 	if (n_workers > s->n_chunks)
 		n_workers = s->n_chunks;
 	s->running = 1;
@@ -869,25 +1007,42 @@ rs_sampler_wait(rs_sampler *s)
 	s->running = 0;
 }
 
-rs_status
-rs_sampler_start(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out,
-				 rs_rng *rng, rs_error *err)
+/* fixed_k, fixed_j as a rs_sampler_given in *g (NULL when nothing is fixed). */
+static const rs_sampler_given *
+fixed_given(const rs_sampler *s, int fixed_k, int fixed_j, rs_sampler_given *g,
+			int *span, int *slot)
 {
-	if (check_call(s, n, fixed_k, fixed_j, out, rng, err) != RS_OK)
+	if (fixed_k < 0)
+		return NULL;
+	memset(g, 0, sizeof(*g));
+	/* out of range: set_call refuses span -1 */
+	*span = fixed_k < s->n_cond ? s->cond_span[fixed_k] : -1;
+	*slot = fixed_j;
+	g->n_fixed = 1;
+	g->fixed_span = span;
+	g->fixed_slot = slot;
+	return g;
+}
+
+rs_status
+rs_sampler_start_given(rs_sampler *s, int n, const rs_sampler_given *g, float *out,
+					   rs_rng *rng, rs_error *err)
+{
+	if (check_call(s, n, g, out, rng, err) != RS_OK)
 		return err->code;
 	if (n > RS_SAMPLER_MAX_ROWS)
 		return rs_fail(err, RS_ERR_INVALID, "at most %d rows per sampler start",
 					   RS_SAMPLER_MAX_ROWS);
 	if (n > 0)
-		launch(s, n, fixed_k, fixed_j, out, rng, s->threads);
+		launch(s, n, out, rng, s->threads);
 	return RS_OK;
 }
 
 rs_status
-rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
-			   rs_rng *rng, rs_error *err)
+rs_sampler_run_given(rs_sampler *s, int64_t n, const rs_sampler_given *g, float *out,
+					 rs_rng *rng, rs_error *err)
 {
-	if (check_call(s, n, fixed_k, fixed_j, out, rng, err) != RS_OK)
+	if (check_call(s, n, g, out, rng, err) != RS_OK)
 		return err->code;
 	for (int64_t done = 0; done < n;)
 	{
@@ -895,11 +1050,35 @@ rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
 
 		rs_check_interrupts();
 		/* threads - 1 workers; this thread is the last */
-		launch(s, pass, fixed_k, fixed_j, out + done * s->D, rng, s->threads - 1);
+		launch(s, pass, out + done * s->D, rng, s->threads - 1);
 		rs_sampler_wait(s);
 		done += pass;
 	}
 	return RS_OK;
+}
+
+rs_status
+rs_sampler_start(rs_sampler *s, int n, int fixed_k, int fixed_j, float *out,
+				 rs_rng *rng, rs_error *err)
+{
+	rs_sampler_given g;
+	int			span,
+				slot;
+
+	return rs_sampler_start_given(s, n, s ? fixed_given(s, fixed_k, fixed_j, &g, &span, &slot) : NULL,
+								  out, rng, err);
+}
+
+rs_status
+rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j, float *out,
+			   rs_rng *rng, rs_error *err)
+{
+	rs_sampler_given g;
+	int			span,
+				slot;
+
+	return rs_sampler_run_given(s, n, s ? fixed_given(s, fixed_k, fixed_j, &g, &span, &slot) : NULL,
+								out, rng, err);
 }
 
 rs_status
@@ -942,10 +1121,10 @@ rs_sampler_test_activate(rs_sampler *s, int n, const float *raw, float *out,
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments");
 	if (ensure_work(s, err) != RS_OK)
 		return err->code;
-	if (s->rules_on)
-		rules_for_call(s, -1, -1);
+	if (set_call(s, NULL, err) != RS_OK)
+		return err->code;
 	for (int r = 0; r < n; r++)
 		activate_row(s, raw + (size_t) r * s->D, out + (size_t) r * s->D,
-					 s->work[0].prob, rng, -1, -1);
+					 s->work[0].prob, rng);
 	return RS_OK;
 }

@@ -88,6 +88,33 @@ rs_status	rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j,
 						   float *out, rs_rng *rng, rs_error *err);
 
 /*
+ * What a call conditions on, in span terms (rs_sampler_run_given; NULL:
+ * nothing).  Each of the n_fixed softmax spans fixed_span[i] is set to
+ * slot fixed_slot[i] after the row is drawn (a span at most once); the
+ * generator is fed the condition of the fixed condition span whose
+ * category is rarest in training (the first such span on ties), and the
+ * other condition spans' categories are set at the output only.  Each of
+ * the n_weighted softmax spans weighted_span[i] (not fixed) draws its
+ * slot with the row's own probabilities times the next width of its span
+ * weights (finite, >= 0, one at least > 0; a slot of weight 0 is never
+ * drawn).  The rules (rs_sampler_set_rules) keep every fixed slot: each
+ * group draws among the combinations that hold all of them, and
+ * RS_ERR_INVALID when a group has none.
+ */
+typedef struct rs_sampler_given
+{
+	int			n_fixed;
+	const int  *fixed_span;
+	const int  *fixed_slot;
+	int			n_weighted;
+	const int  *weighted_span;
+	const double *weights;		/* the spans' widths, concatenated */
+} rs_sampler_given;
+
+rs_status	rs_sampler_run_given(rs_sampler *s, int64_t n, const rs_sampler_given *g,
+								 float *out, rs_rng *rng, rs_error *err);
+
+/*
  * The same, asynchronously, for n <= RS_SAMPLER_MAX_ROWS rows: the rows are
  * generated into out by worker threads while the caller goes on;
  * rs_sampler_wait returns when they are all there.  The caller must not
@@ -97,13 +124,16 @@ rs_status	rs_sampler_run(rs_sampler *s, int64_t n, int fixed_k, int fixed_j,
  */
 rs_status	rs_sampler_start(rs_sampler *s, int n, int fixed_k, int fixed_j,
 							 float *out, rs_rng *rng, rs_error *err);
+/* rs_sampler_start with the conditions of rs_sampler_run_given. */
+rs_status	rs_sampler_start_given(rs_sampler *s, int n, const rs_sampler_given *g,
+								   float *out, rs_rng *rng, rs_error *err);
 void		rs_sampler_wait(rs_sampler *s);
 
 /*
  * Rules enforced by construction (rules.h, in span terms): after a row's
- * categories are drawn (and the fixed one set), a masked slot of a span
+ * categories are drawn (and the fixed ones set), a masked slot of a span
  * (a pooled category) is drawn again among the span's other slots, then
- * each group's spans in turn (the fixed span first) keep their category
+ * each group's spans in turn (the fixed spans first) keep their category
  * if it completes a seen combination with the spans already decided, or
  * draw again among the categories that do; each redraw uses the row's own
  * probabilities restricted to the allowed slots (so the result follows

@@ -40,6 +40,7 @@
 
 #include <cblas.h>
 
+#include "given.h"
 #include "model_fixture.h"
 #include "format_test.h"
 
@@ -1252,6 +1253,68 @@ sample_rows(const rs_model *m, const int *given, int n, float *buf, rs_table *t,
 		check_decoded(m, t, n);
 }
 
+/*
+ * Every column given at once (given.h): each categorical column its first
+ * category it accepts, each continuous column the middle of its range (a
+ * point for every other one); what holds is sampled and every row must
+ * keep every given.
+ */
+static void
+sample_all_given(const rs_model *m, int rows, float *buf, rs_table *t)
+{
+	rs_error	err;
+	rs_rng		rng;
+	rs_given   *g = rs_given_create(m, &err);
+
+	if (!g)
+		return;
+	for (int c = 0; c < m->specs->n_cols; c++)
+	{
+		double		lo,
+					hi;
+
+		if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL)
+		{
+			for (int k = 0; k <= m->specs->cols[c].n_categories; k++)
+				if (rs_given_category(g, c, k, &err) == RS_OK)
+					break;
+		}
+		else if (rs_encoder_column_range(m->enc, c, &lo, &hi) && !isnan(lo))
+		{
+			double		mid = lo + (hi - lo) / 2;
+
+			if (c % 2)
+				(void) rs_given_range(g, c, mid, mid, NULL, NULL, &err);
+			else
+				(void) rs_given_range(g, c, lo + (hi - lo) / 4, mid, NULL, NULL, &err);
+		}
+	}
+	rs_rng_seed(&rng, 9);
+	if (rs_given_finish(g, &err) == RS_OK &&
+		rs_given_generate_start(g, rows, buf, &rng, &err) == RS_OK)
+	{
+		rs_model_generate_wait(m);
+		if (rs_given_decode(g, rows, buf, t, 0, &err) == RS_OK)
+		{
+			check_decoded(m, t, rows);
+			for (int r = 0; r < rows; r++)
+				for (int c = 0; c < m->specs->n_cols; c++)
+				{
+					double		v = RS_CELL(t, r, c);
+					int			k = g->category[c];
+
+					if (m->specs->cols[c].kind == RS_KIND_CATEGORICAL && k >= 0 &&
+						(k < m->specs->cols[c].n_categories ? v != k : !isnan(v)))
+						abort();
+					if (!isnan(g->within[2 * c]) &&
+						!(v >= g->within[2 * c] && v <= g->within[2 * c + 1]))
+						abort();
+				}
+		}
+	}
+	rs_given_free(g);
+}
+
 static void
 exercise(const rs_model *m, const uint8_t *data, size_t size)
 {
@@ -1315,6 +1378,7 @@ exercise(const rs_model *m, const uint8_t *data, size_t size)
 			given[k] = -1;
 		}
 	}
+	sample_all_given(m, rows, buf, t);
 	rs_table_free(t);
 	free(buf);
 	free(given);

@@ -296,6 +296,101 @@ test_outputs_and_fixed(void)
 }
 
 /*
+ * Several fixed spans and a weighted one (rs_sampler_run_given): every row
+ * keeps every fixed slot, never draws a slot of weight 0; a group of the
+ * rules draws among the combinations holding the fixed slots, and refuses
+ * fixed slots that no combination holds; every malformed condition is
+ * refused.
+ */
+static void
+test_given_spans(void)
+{
+	rs_gan	   *g = small_gan();
+	rs_gen_view v;
+	rs_error	err;
+	rs_sampler *s;
+	int			n = 2000,
+				bad = 0,
+				slot1 = 0;
+	float	   *a;
+	rs_rng		rng;
+	int			fspan[2] = {1, 4},
+				fslot[2] = {0, 3},
+				wspan[1] = {3};
+	double		w[2] = {0.0, 1.0},
+				w0[2] = {0.0, 0.0},
+				wneg[2] = {-1.0, 1.0};
+	rs_sampler_given gv = {2, fspan, fslot, 1, wspan, w};
+	int			gspans[2] = {1, 4},
+				tuples[6] = {0, 0, 1, 1, 2, 3};
+	rs_sample_group grp = {2, gspans, 3, tuples};
+	rs_sample_rules rules = {0, NULL, NULL, 1, &grp};
+
+	if (!g)
+		return;
+	rs_gan_generator_view(g, &v);
+	s = rs_sampler_create(&v, 2, 0, &err);
+	CHECK(s != NULL);
+	if (!s)
+	{
+		rs_gan_free(g);
+		return;
+	}
+	a = malloc(sizeof(float) * n * v.D);
+	rs_rng_seed(&rng, 1);
+	CHECK(rs_sampler_run_given(s, n, &gv, a, &rng, &err) == RS_OK);
+	for (int r = 0; r < n; r++)
+	{
+		const float *x = a + (size_t) r * v.D;
+
+		bad += x[1] != 1.0f || x[10] != 1.0f || x[6] != 1.0f || x[5] != 0.0f;
+	}
+	CHECK(bad == 0);
+	/* a weight of 1 against 0.25: the second slot a good deal more often */
+	w[0] = 0.25;
+	CHECK(rs_sampler_run_given(s, n, &gv, a, &rng, &err) == RS_OK);
+	for (int r = 0; r < n; r++)
+		slot1 += a[(size_t) r * v.D + 6] == 1.0f;
+	printf("  weights 0.25 and 1: the second slot on %d of %d rows\n", slot1, n);
+	CHECK(slot1 > n / 2 && slot1 < n);
+	/* malformed conditions */
+	fspan[1] = 1;
+	CHECK(rs_sampler_run_given(s, 5, &gv, a, &rng, &err) == RS_ERR_INVALID);	/* span twice */
+	fspan[1] = 4;
+	fslot[1] = 4;
+	CHECK(rs_sampler_run_given(s, 5, &gv, a, &rng, &err) == RS_ERR_INVALID);	/* slot beyond */
+	fslot[1] = 3;
+	wspan[0] = 0;
+	CHECK(rs_sampler_run_given(s, 5, &gv, a, &rng, &err) == RS_ERR_INVALID);	/* a tanh span */
+	wspan[0] = 4;
+	CHECK(rs_sampler_run_given(s, 5, &gv, a, &rng, &err) == RS_ERR_INVALID);	/* fixed and weighted */
+	wspan[0] = 3;
+	gv.weights = w0;
+	CHECK(rs_sampler_run_given(s, 5, &gv, a, &rng, &err) == RS_ERR_INVALID);	/* no positive weight */
+	gv.weights = wneg;
+	CHECK(rs_sampler_run_given(s, 5, &gv, a, &rng, &err) == RS_ERR_INVALID);	/* a negative one */
+	gv.weights = w;
+	/* a group over the two cond spans: (0, 0), (1, 1), (2, 3) */
+	CHECK(rs_sampler_set_rules(s, &rules, &err) == RS_OK);
+	CHECK(rs_sampler_run_given(s, 5, &gv, a, &rng, &err) == RS_ERR_INVALID);	/* (0, 3) unseen */
+	gv.n_fixed = 1;
+	fspan[0] = 4;
+	fslot[0] = 3;
+	CHECK(rs_sampler_run_given(s, n, &gv, a, &rng, &err) == RS_OK);
+	bad = 0;
+	for (int r = 0; r < n; r++)
+	{
+		const float *x = a + (size_t) r * v.D;
+
+		bad += x[10] != 1.0f || x[3] != 1.0f;	/* span 4 slot 3 derives span 1 slot 2 */
+	}
+	CHECK(bad == 0);
+	rs_sampler_free(s);
+	free(a);
+	rs_gan_free(g);
+}
+
+/*
  * Softmax draws follow the softmax: rows with one fixed noise and cond
  * have one set of logits; the category shares of many such rows match
  * softmax(logits) within 4 standard errors.
@@ -459,6 +554,7 @@ main(void)
 	RUN(test_compiled_matches_reference);
 	RUN(test_threads_and_splits);
 	RUN(test_outputs_and_fixed);
+	RUN(test_given_spans);
 	RUN(test_softmax_draws);
 	return unit_summary("test_sampler");
 }
