@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "gan.h"
 #include "gemm16.h"
