@@ -458,6 +458,8 @@ raresynth_version(PG_FUNCTION_ARGS)
 					 rs_blas_origin_text(blas, origin, sizeof(origin)));
 	if (blas->fallback)
 		appendStringInfo(&s, "; a fallback: this CPU supports %s", blas->wanted);
+	if (blas->own_sgemm)
+		appendStringInfo(&s, "; sgemm on raresynth's %s kernel", blas->own_sgemm);
 	appendStringInfo(&s, "), bf16 sampler: %s)", rs_gemm16_native() ? "yes" : "no");
 	PG_RETURN_TEXT_P(cstring_to_text(s.data));
 }

@@ -204,6 +204,9 @@ rs_blas_warn_fallback(void)
 	ereport(WARNING,
 			(errmsg("OpenBLAS runs its \"%s\" kernels, not the widest this CPU supports",
 					info->corename),
+			 info->own_sgemm ?
+			 errdetail("The core was %s; this CPU supports the \"%s\" kernels. raresynth's matrix products run on its own %s kernel meanwhile.",
+					   rs_blas_origin_text(info, origin, sizeof(origin)), info->wanted, info->own_sgemm) :
 			 errdetail("The core was %s; this CPU supports the \"%s\" kernels.",
 					   rs_blas_origin_text(info, origin, sizeof(origin)), info->wanted),
 			 errhint("%s", hint)));

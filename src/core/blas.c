@@ -9,6 +9,7 @@
 #define RS_BLAS_NO_MACROS
 
 #include "blas.h"
+#include "sgemm.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -185,6 +186,12 @@ rs_blas_load_library(const char *library, rs_error *err)
 		env ? RS_BLAS_FROM_ENV :
 		set_env ? RS_BLAS_FROM_CPUID : RS_BLAS_FROM_OPENBLAS;
 	blas_info.fallback = rs_blas_is_fallback(features, blas_info.corename);
+	if (blas_info.fallback && rs_blas_core_level(blas_info.corename) < 2 &&
+		rs_sgemm_isa_for(features) != RS_SGEMM_NONE)
+	{
+		rs_blas_fn.sgemm = rs_sgemm_own_entry(rs_sgemm_isa_for(features), f.sgemm);
+		blas_info.own_sgemm = rs_sgemm_isa_name(rs_sgemm_isa_for(features));
+	}
 	blas_loaded = 1;
 	return RS_OK;
 }

@@ -19,7 +19,14 @@
  * OpenBLAS runs (openblas_get_corename) with what the CPU supports: a
  * weaker one (the library was loaded by someone else before us, the
  * user's OPENBLAS_CORETYPE names a weaker core, OpenBLAS ignored ours) is
- * a fallback, which rs_blas_get_info() says and the glue reports.
+ * a fallback, which rs_blas_get_info() says and the glue reports.  When
+ * the fallback's kernels are SSE or AVX only (level < 2 below: Prescott,
+ * what 0.3.21 runs on Sapphire Rapids when loaded before us) and the CPU
+ * has AVX2 + FMA, cblas_sgemm, the training's and the sampler's products,
+ * runs on raresynth's own kernel instead (sgemm.h: 2-4x Prescott's,
+ * about 0.7x OpenBLAS's best); against a Haswell-class fallback OpenBLAS
+ * keeps them (its AVX2 kernels are as fast as ours).  dgemm, dgemv and
+ * dsyrk (SMOTE, the logistic regression) stay on OpenBLAS.
  *
  * Call sites keep the cblas_* / openblas_* names: below, each is a macro
  * for the function pointer loaded here (typed from OpenBLAS's own
@@ -96,6 +103,7 @@ typedef struct rs_blas_info
 	char		env[32];		/* OPENBLAS_CORETYPE as found ("" if unset) */
 	rs_blas_origin origin;
 	int			fallback;		/* rs_blas_is_fallback(this CPU, corename) */
+	const char *own_sgemm;		/* NULL, or "AVX-512" / "AVX2": below */
 } rs_blas_info;
 
 /*

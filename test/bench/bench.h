@@ -50,6 +50,8 @@ bench_blas(const char *products)
 		   rs_blas_origin_text(b, origin, sizeof(origin)));
 	if (b->fallback)
 		printf("; a fallback: this CPU supports %s", b->wanted);
+	if (b->own_sgemm)
+		printf("; sgemm on raresynth's %s kernel", b->own_sgemm);
 	printf(")\n");
 	return b;
 }

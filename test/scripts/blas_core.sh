@@ -8,7 +8,12 @@
 #    with AVX2 + FMA) and is no fallback; no WARNING;
 #  - started with OPENBLAS_CORETYPE=Haswell (a user's setting): it is
 #    kept, reported as set by the environment and, on an AVX-512 CPU, as a
-#    fallback with one WARNING per backend (its first training), not two.
+#    fallback with one WARNING per backend (its first training), not two;
+#    its AVX2 kernels keep the products;
+#  - started with OPENBLAS_CORETYPE=Prescott (SSE kernels: what 0.3.21
+#    runs on Sapphire Rapids): kept for OpenBLAS, a fallback, and sgemm
+#    runs on raresynth's own kernel for the CPU (AVX-512 or AVX2); the
+#    trainings run on it.
 # Needs the extension installed for the server of scripts/cluster.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -72,3 +77,15 @@ else
 fi
 grep -qx 1 <<<"$(tail -1 <<<"$out")" || fail "the trainings did not run: $out"
 echo "blas_core: OPENBLAS_CORETYPE=Haswell kept: ${version#*OpenBLAS }, $warnings WARNING"
+
+if [ -n "$want" ]; then
+  own=AVX2; [ "$want" = Haswell ] || own=AVX-512
+  out=$(run_server Prescott)
+  version=$(grep '^raresynth ' <<<"$out")
+  [[ "$version" == *" Prescott (set by OPENBLAS_CORETYPE=Prescott in the environment; a fallback: this CPU supports $want; sgemm on raresynth's $own kernel), "* ]] ||
+    fail "OPENBLAS_CORETYPE=Prescott: expected sgemm on raresynth's $own kernel: $out"
+  grep -q "raresynth's matrix products run on its own $own kernel meanwhile" <<<"$out" ||
+    fail "OPENBLAS_CORETYPE=Prescott: the WARNING does not name raresynth's kernel: $out"
+  grep -qx 1 <<<"$(tail -1 <<<"$out")" || fail "the trainings did not run on raresynth's kernel: $out"
+  echo "blas_core: OPENBLAS_CORETYPE=Prescott kept, sgemm on raresynth's $own kernel"
+fi

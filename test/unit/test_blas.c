@@ -178,7 +178,8 @@ test_load(void)
 /*
  * One load in a child process of this binary: env (NULL: unset) as
  * OPENBLAS_CORETYPE, preload (non-NULL: dlopen OpenBLAS first under
- * OPENBLAS_CORETYPE=preload); the child prints "core|origin|fallback|wanted".
+ * OPENBLAS_CORETYPE=preload); the child prints
+ * "core|origin|fallback|own sgemm|wanted".
  * The expectations follow the child's own cpuid (wanted): under valgrind
  * this process sees an emulated CPU without AVX-512, the child the real one.
  */
@@ -222,8 +223,8 @@ report(const char *preload)
 		return 1;
 	}
 	info = rs_blas_get_info();
-	printf("%s|%d|%d|%s\n", info->corename, (int) info->origin, info->fallback,
-		   info->wanted ? info->wanted : "-");
+	printf("%s|%d|%d|%s|%s\n", info->corename, (int) info->origin, info->fallback,
+		   info->own_sgemm ? info->own_sgemm : "-", info->wanted ? info->wanted : "-");
 	return 0;
 }
 
@@ -247,9 +248,9 @@ test_child_unset_chooses_from_cpuid(void)
 	child_wanted(out, core, sizeof(core));
 	if (strcmp(core, "-") != 0)
 		/* this machine: the core raresynth chose, no fallback */
-		snprintf(want, sizeof(want), "%s|%d|0|%s", core, (int) RS_BLAS_FROM_CPUID, core);
+		snprintf(want, sizeof(want), "%s|%d|0|-|%s", core, (int) RS_BLAS_FROM_CPUID, core);
 	else						/* OpenBLAS's own, not judged */
-		snprintf(want, sizeof(want), "%.*s|%d|0|-", (int) strcspn(out, "|"), out,
+		snprintf(want, sizeof(want), "%.*s|%d|0|-|-", (int) strcspn(out, "|"), out,
 				 (int) RS_BLAS_FROM_OPENBLAS);
 	if (strcmp(out, want) != 0)
 		fprintf(stderr, "  unset: %s, expected %s\n", out, want);
@@ -267,8 +268,11 @@ test_child_user_coretype_is_kept(void)
 	child_wanted(out, core, sizeof(core));
 	if (rs_blas_core_level(core) < 2)
 		return;					/* a CPU without Haswell's kernels */
-	/* kept, and a fallback where the CPU has AVX-512 (this machine) */
-	snprintf(want, sizeof(want), "Haswell|%d|%d|%s", (int) RS_BLAS_FROM_ENV,
+	/*
+	 * kept, and a fallback where the CPU has AVX-512 (this machine); its
+	 * AVX2 kernels keep the products
+	 */
+	snprintf(want, sizeof(want), "Haswell|%d|%d|-|%s", (int) RS_BLAS_FROM_ENV,
 			 rs_blas_core_level(core) > 2, core);
 	if (strcmp(out, want) != 0)
 		fprintf(stderr, "  OPENBLAS_CORETYPE=Haswell: %s, expected %s\n", out, want);
@@ -276,6 +280,13 @@ test_child_user_coretype_is_kept(void)
 	/* lower case, as OpenBLAS takes it */
 	CHECK(child_load("haswell", NULL, out, sizeof(out)));
 	CHECK(strncmp(out, "Haswell|", 8) == 0);
+	/* a user's Prescott is kept for OpenBLAS; sgemm runs on ours */
+	CHECK(child_load("Prescott", NULL, out, sizeof(out)));
+	snprintf(want, sizeof(want), "Prescott|%d|1|%s|%s", (int) RS_BLAS_FROM_ENV,
+			 rs_blas_core_level(core) == 3 ? "AVX-512" : "AVX2", core);
+	if (strcmp(out, want) != 0)
+		fprintf(stderr, "  OPENBLAS_CORETYPE=Prescott: %s, expected %s\n", out, want);
+	CHECK(strcmp(out, want) == 0);
 }
 
 static void
@@ -285,12 +296,16 @@ test_child_preloaded_is_judged(void)
 				want[256],
 				core[64];
 
-	/* loaded before us with Prescott's kernels: kept, and a fallback */
+	/*
+	 * loaded before us with Prescott's kernels: kept, a fallback, and
+	 * sgemm runs on raresynth's own kernel for the CPU
+	 */
 	CHECK(child_load(NULL, "Prescott", out, sizeof(out)));
 	child_wanted(out, core, sizeof(core));
 	if (strcmp(core, "-") == 0)
 		return;					/* no decision on this CPU */
-	snprintf(want, sizeof(want), "Prescott|%d|1|%s", (int) RS_BLAS_PRELOADED, core);
+	snprintf(want, sizeof(want), "Prescott|%d|1|%s|%s", (int) RS_BLAS_PRELOADED,
+			 rs_blas_core_level(core) == 3 ? "AVX-512" : "AVX2", core);
 	if (strcmp(out, want) != 0)
 		fprintf(stderr, "  preloaded Prescott: %s, expected %s\n", out, want);
 	CHECK(strcmp(out, want) == 0);
