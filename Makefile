@@ -6,7 +6,7 @@ EXTENSION  = raresynth
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 # The numeric core: plain C, no PostgreSQL headers.
-CORE_SRCS = src/core/rs_common.c src/core/rng.c src/core/table.c src/core/format.c src/core/smote.c src/core/design.c src/core/classifier.c src/core/boosted.c src/core/protocol.c src/core/evaluate.c src/core/team.c src/core/nn.c src/core/gan.c src/core/gan_cond.c src/core/gan_train.c src/core/gan_sample.c src/core/gan_io.c src/core/hparams.c src/core/encoder.c src/core/mixture.c src/core/columns.c src/core/quality.c src/core/quality_pairs.c src/core/quality_privacy.c src/core/quality_detect.c src/core/depend.c src/core/rules.c src/core/model.c src/core/given.c src/core/sampler.c src/core/gemm16.c src/core/fastmath.c
+CORE_SRCS = src/core/rs_common.c src/core/rng.c src/core/table.c src/core/format.c src/core/smote.c src/core/design.c src/core/classifier.c src/core/boosted.c src/core/protocol.c src/core/evaluate.c src/core/team.c src/core/nn.c src/core/gan.c src/core/gan_cond.c src/core/gan_train.c src/core/gan_sample.c src/core/gan_io.c src/core/hparams.c src/core/encoder.c src/core/mixture.c src/core/columns.c src/core/quality.c src/core/quality_pairs.c src/core/quality_privacy.c src/core/quality_detect.c src/core/depend.c src/core/rules.c src/core/model.c src/core/given.c src/core/sampler.c src/core/gemm16.c src/core/fastmath.c src/core/blas.c src/core/sgemm.c
 
 # PostgreSQL glue: one file per SQL concern.
 GLUE_SRCS = src/raresynth.c src/progress.c src/options.c src/datum.c src/source.c src/dependencies.c src/read.c src/memory.c src/rowmaker.c src/write.c src/catalog.c src/model_json.c src/profile.c src/train.c src/sample.c src/given.c src/synthesize.c src/quality.c src/smote.c src/score.c src/evaluate.c src/help.c src/balance.c
@@ -21,7 +21,10 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 REGRESS = $(filter-out $(EXTENSION)--%,$(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
+# OpenBLAS's headers only: the library is dlopen()ed at load time, so that
+# raresynth chooses its kernels from cpuid first (src/core/blas.h)
 BLAS_CFLAGS = -I/usr/include/x86_64-linux-gnu/openblas-pthread
+BLAS_LIBS   = -ldl
 WARN = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
        -Wno-missing-field-initializers -Wno-cast-function-type
 PG_CPPFLAGS = -Isrc -Isrc/core $(BLAS_CFLAGS) -DRS_EXTVERSION='"$(EXTVERSION)"'
@@ -31,7 +34,7 @@ PG_CFLAGS = $(WARN) -fno-semantic-interposition
 # XGBoost (libxgboost-dev) for the boosted classifier; libgomp directly for
 # omp_pause_resource_all (boosted.c ends XGBoost's OpenMP pool after a fit).
 XGB_LIBS = -lxgboost -lgomp
-SHLIB_LINK += -lopenblas $(XGB_LIBS) -lm
+SHLIB_LINK += $(BLAS_LIBS) $(XGB_LIBS) -lm
 
 EXTRA_CLEAN = results regression.diffs regression.out \
               test/unit/build test/fuzz/build
@@ -46,7 +49,7 @@ $(OBJS): $(wildcard src/core/*.h) $(wildcard src/*.h)
 # ---------------------------------------------------------------- unit tests
 UNIT_CC     ?= gcc
 UNIT_CFLAGS ?= -std=c11 -O2 -g -Wall -Wextra -Werror -Isrc/core -Itest/unit $(BLAS_CFLAGS)
-UNIT_LIBS    = -lopenblas $(XGB_LIBS) -lm
+UNIT_LIBS    = $(BLAS_LIBS) $(XGB_LIBS) -lm
 UNIT_SRCS    = $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS    = $(patsubst test/unit/%.c,test/unit/build/%,$(UNIT_SRCS))
 UNIT_RUNNER ?=
@@ -80,7 +83,7 @@ unit-valgrind: $(UNIT_BINS)
 FUZZ_SECONDS ?= 60
 test/fuzz/build/fuzz_format: test/fuzz/fuzz_format.c $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p test/fuzz/build
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $(BLAS_CFLAGS) -o $@ $< $(CORE_SRCS) -lopenblas $(XGB_LIBS) -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $(BLAS_CFLAGS) -o $@ $< $(CORE_SRCS) $(BLAS_LIBS) $(XGB_LIBS) -lm
 
 fuzz: test/fuzz/build/fuzz_format
 	@mkdir -p test/fuzz/build/corpus
@@ -91,7 +94,7 @@ fuzz: test/fuzz/build/fuzz_format
 FUZZ_STATE_SECONDS ?= 60
 test/fuzz/build/fuzz_state: test/fuzz/fuzz_state.c test/unit/model_fixture.h $(CORE_SRCS) $(wildcard src/core/*.h)
 	@mkdir -p test/fuzz/build
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/core -Itest/unit $(BLAS_CFLAGS) -o $@ $< $(CORE_SRCS) -lopenblas $(XGB_LIBS) -lm
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/core -Itest/unit $(BLAS_CFLAGS) -o $@ $< $(CORE_SRCS) $(BLAS_LIBS) $(XGB_LIBS) -lm
 
 fuzz-state: test/fuzz/build/fuzz_state
 	@mkdir -p test/fuzz/build/corpus_state

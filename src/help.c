@@ -34,7 +34,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "gemm16.h"
 #include "raresynth.h"
@@ -424,10 +424,12 @@ raresynth_help(PG_FUNCTION_ARGS)
 }
 
 /*
- * "raresynth 0.2.0 (PostgreSQL 15.5, OpenBLAS 0.3.21 Haswell, bf16
- * sampler: no)": the installed version, then the build: the PostgreSQL
- * it was built against (PG_VERSION_NUM), the OpenBLAS it runs with (its version and the core
- * kernel it chose) and whether the sampler's products run in bfloat16 on
+ * "raresynth 0.2.0 (PostgreSQL 15.5, OpenBLAS 0.3.21 Cooperlake (chosen by
+ * raresynth from cpuid), bf16 sampler: yes)": the installed version, then
+ * the build: the PostgreSQL it was built against (PG_VERSION_NUM), the
+ * OpenBLAS it runs with (its version, the core whose kernels run, how that
+ * core was chosen and, when it is narrower than this CPU supports, "a
+ * fallback": blas.h) and whether the sampler's products run in bfloat16 on
  * this CPU (gemm16.h).  The library's own version follows when it is not
  * the installed one (ALTER EXTENSION raresynth UPDATE pending).
  */
@@ -437,10 +439,12 @@ raresynth_version(PG_FUNCTION_ARGS)
 {
 	Oid			ext = help_extension(fcinfo);
 	char	   *installed = extension_version(ext, NULL);
-	const char *config = openblas_get_config();
+	const rs_blas_info *blas = rs_blas_get_info();	/* loaded in _PG_init */
+	const char *config = blas->config;
 	const char *sp = config ? strchr(config, ' ') : NULL;
 	int			blas_len = sp ? (int) (strcspn(sp + 1, " ") + (sp + 1 - config)) :
 		(config ? (int) strlen(config) : 0);
+	char		origin[96];
 	StringInfoData s;
 
 	initStringInfo(&s);
@@ -449,8 +453,14 @@ raresynth_version(PG_FUNCTION_ARGS)
 	if (strcmp(installed, RS_EXTVERSION) != 0)
 		appendStringInfo(&s, " (library " RS_EXTVERSION ")");
 #endif
-	appendStringInfo(&s, " (PostgreSQL %d.%d, %.*s %s, bf16 sampler: %s)",
-					 PG_VERSION_NUM / 10000, PG_VERSION_NUM % 100, blas_len, config ? config : "OpenBLAS", openblas_get_corename(),
-					 rs_gemm16_native() ? "yes" : "no");
+	appendStringInfo(&s, " (PostgreSQL %d.%d, %.*s %s (%s",
+					 PG_VERSION_NUM / 10000, PG_VERSION_NUM % 100, blas_len,
+					 config ? config : "OpenBLAS", blas->corename,
+					 rs_blas_origin_text(blas, origin, sizeof(origin)));
+	if (blas->fallback)
+		appendStringInfo(&s, "; a fallback: this CPU supports %s", blas->wanted);
+	if (blas->own_sgemm)
+		appendStringInfo(&s, "; sgemm on raresynth's %s kernel", blas->own_sgemm);
+	appendStringInfo(&s, "), bf16 sampler: %s)", rs_gemm16_native() ? "yes" : "no");
 	PG_RETURN_TEXT_P(cstring_to_text(s.data));
 }

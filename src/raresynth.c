@@ -14,7 +14,7 @@
 
 #include "raresynth.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <unistd.h>
 
 #include "team.h"
@@ -163,6 +163,62 @@ rs_apply_threads(void)
 	rs_set_thread_count(want);
 	if (rs_default_threads > 0 && openblas_get_num_threads() != blas)
 		openblas_set_num_threads(blas);
+	rs_blas_warn_fallback();
+}
+
+/*
+ * Load OpenBLAS (blas.h: the core chosen from cpuid unless
+ * OPENBLAS_CORETYPE is set).  First in _PG_init: if it fails, the
+ * library's load fails with it, and the next use of raresynth tries again.
+ */
+static void
+rs_blas_init(void)
+{
+	rs_error	err;
+
+	if (rs_blas_load(&err) != RS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FILE),
+				 errmsg("%s", err.msg),
+				 errhint("raresynth needs OpenBLAS (Debian's package libopenblas0) as \"%s\" on the library search path.",
+						 RS_BLAS_LIBRARY)));
+}
+
+/*
+ * A WARNING, once per backend, when OpenBLAS runs kernels narrower than
+ * the CPU supports (blas.h: a fallback).  From rs_apply_threads, i.e.
+ * before the products of a training, a sampling pass, an evaluation or a
+ * score, so that a backend forked from a postmaster that preloaded
+ * raresynth warns too.
+ */
+void
+rs_blas_warn_fallback(void)
+{
+	static bool warned = false;
+	const rs_blas_info *info = rs_blas_get_info();
+	char		origin[96];
+	char		hint[256];
+
+	if (warned || !info || !info->fallback)
+		return;
+	warned = true;
+	if (info->origin == RS_BLAS_PRELOADED)
+		snprintf(hint, sizeof(hint), "Another library loaded OpenBLAS into this server process before raresynth; set OPENBLAS_CORETYPE=%s in the server's environment (docs/performance.md).",
+				 info->wanted);
+	else if (info->origin == RS_BLAS_FROM_ENV)
+		snprintf(hint, sizeof(hint), "Set OPENBLAS_CORETYPE=%s in the server's environment, or unset it to let raresynth choose (docs/performance.md).",
+				 info->wanted);
+	else
+		snprintf(hint, sizeof(hint), "This OpenBLAS did not take the core raresynth chose; install one built with DYNAMIC_ARCH, such as Debian's libopenblas0 (docs/performance.md).");
+	ereport(WARNING,
+			(errmsg("OpenBLAS runs its \"%s\" kernels, not the widest this CPU supports",
+					info->corename),
+			 info->own_sgemm ?
+			 errdetail("The core was %s; this CPU supports the \"%s\" kernels. raresynth's matrix products run on its own %s kernel meanwhile.",
+					   rs_blas_origin_text(info, origin, sizeof(origin)), info->wanted, info->own_sgemm) :
+			 errdetail("The core was %s; this CPU supports the \"%s\" kernels.",
+					   rs_blas_origin_text(info, origin, sizeof(origin)), info->wanted),
+			 errhint("%s", hint)));
 }
 
 /* "12.3 s", "4 min 5 s", "2 h 10 min": for progress lines */
@@ -180,6 +236,7 @@ rs_append_duration(StringInfo s, double sec)
 void
 _PG_init(void)
 {
+	rs_blas_init();
 	rs_set_allocator(rs_palloc, rs_pfree);
 	rs_set_interrupt_check(rs_interrupt_check);
 	rs_default_threads = openblas_get_num_threads();

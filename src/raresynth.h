@@ -46,6 +46,7 @@ extern double rs_ratio_arg(FunctionCallInfo fcinfo, int argno, int n_argno);
 extern void rs_check_ratio(double ratio);
 extern uint64 rs_seed_or_random(bool has_seed, int64 seed);
 extern void rs_apply_threads(void);
+extern void rs_blas_warn_fallback(void);
 extern void rs_append_duration(StringInfo s, double sec);
 
 /* Turn a core error into an ereport(ERROR); never returns. */

@@ -21,7 +21,7 @@
 #include "boosted.h"
 #include "design.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "classifier.h"
 #include "design.h"

@@ -21,7 +21,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "gan_test.h"
 

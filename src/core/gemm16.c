@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define G16_X86 1

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

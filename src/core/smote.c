@@ -14,7 +14,7 @@
  */
 #include "smote.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>

@@ -1,12 +1,14 @@
 /*
  * bench_gan.c
  *	  Times GAN training steps with CTGAN's default networks on rows shaped
- *	  like the encoded heart data (data_dim 110, cond_dim 60), and compares
- *	  with cblas_sgemm alone on the same matrix shapes (the ceiling).
+ *	  like the encoded heart minority (data_dim 182, cond_dim 72: bench.h),
+ *	  and compares with cblas_sgemm alone on the same matrix shapes (the
+ *	  ceiling).  Prints the OpenBLAS core that runs the products and the
+ *	  one raresynth chooses for this CPU (run.sh reruns it under that core).
  *
  * Build:
  *	gcc -O2 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
- *		test/bench/bench_gan.c src/core/ *.c -lopenblas -lm
+ *		test/bench/bench_gan.c src/core/ *.c -lxgboost -lgomp -lm
  * Run: ./a.out [steps]   (thread count from OPENBLAS_NUM_THREADS)
  */
 #define _POSIX_C_SOURCE 200809L
@@ -16,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "bench.h"
 #include "gan.h"
@@ -190,6 +192,9 @@ main(int argc, char **argv)
 				ceil_f,
 				team_t;
 
+	bench_blas("training products (sgemm)");
+	printf("OpenBLAS core raresynth chooses for this CPU: %s\n",
+		   rs_blas_core_for(rs_cpu_features()) ? rs_blas_core_for(rs_cpu_features()) : "none (OpenBLAS's own)");
 	rs_gan_config_default(&cfg);
 	n = (int64_t) cfg.batch_size * steps;
 	data = calloc((size_t) n * pos, sizeof(float));

@@ -1,17 +1,17 @@
 /*
  * bench_sampler.c
  *	  Rows per second of rs_gan_sample with CTGAN's default generator on
- *	  heart-shaped rows (data_dim 110, cond_dim 60), against two baselines
- *	  measured in the same run:
+ *	  rows shaped like the encoded heart minority (data_dim 182, cond_dim
+ *	  72: bench.h), against two baselines measured in the same run:
  *	  - the fp32 sgemm ceiling: the generator's three products for a batch
- *		of 1024 rows (188->256, 444->256, 700->110) alone in cblas_sgemm at
+ *		of 1024 rows (200->256, 456->256, 712->182) alone in cblas_sgemm at
  *		the same thread count, as rows per second;
  *	  - the same compiled sampler with fp32 products (force_fp32) on one
  *		thread.
  *
  * Build (from the project root; test/bench/run.sh does this):
  *	gcc -O2 -march=x86-64 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
- *		test/bench/bench_sampler.c src/core/ *.c -lopenblas -lm
+ *		test/bench/bench_sampler.c src/core/ *.c -lxgboost -lgomp -lm
  * Run: ./bench_sampler [rows [fast]]   (threads from OPENBLAS_NUM_THREADS;
  * "fast" times only rs_gan_sample's path, for profiling)
  */
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "gan.h"
 #include "gemm16.h"
@@ -59,7 +59,8 @@ int
 main(int argc, char **argv)
 {
 	int64_t		n = argc > 1 ? atoll(argv[1]) : 200000;
-	int			threads = openblas_get_num_threads();
+	int			threads = (bench_blas("sgemm ceiling, fp32 sampler products"),
+						   openblas_get_num_threads());
 	rs_gan_config cfg;
 	rs_span		spans[64];
 	int			D,
@@ -143,6 +144,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "sampler: %s\n", err.msg);
 		return 1;
 	}
+	printf("sampler products: %s\n", rs_sampler_is_bf16(fast) ?
+		   "bf16, raresynth's AVX512-BF16 kernel (gemm16.c)" : "fp32, OpenBLAS sgemm");
 	t_fast = time_sampler(fast, n, out);
 	if (only_fast)
 	{

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "classifier.h"
 #include "design.h"
 #include "protocol.h"
@@ -40,15 +41,6 @@ typedef struct raw
 	char	   *names[MAX_COLS];
 	char	  **cells;			/* n_rows x n_cols strings */
 } raw;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int
 cmp_str(const void *a, const void *b)
@@ -347,6 +339,7 @@ main(void)
 	rs_features f;
 	double	   *X;
 
+	bench_blas("SMOTE distances (dgemm), logistic regression (dgemv, dsyrk)");
 	if (load(&r) != 0)
 	{
 		fprintf(stderr, "could not read %s\n", DATA);

@@ -10,7 +10,7 @@
  * Build (from the project root):
  *	gcc -O2 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
  *		test/bench/fidelity_heart.c <CORE_SRCS of the Makefile> \
- *		-lopenblas -lm -o /tmp/fidelity_heart
+ *		-lxgboost -lgomp -lm -o /tmp/fidelity_heart
  * Run: /tmp/fidelity_heart [epochs=300] [every=10] [seed=20261126] [csv]
  *	(thread count from OPENBLAS_NUM_THREADS; PER_COL=1 prints every column's
  *	score and the share of 1 in each binary column; MOMENT_WEIGHT=w
@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blas.h"
 #include "encoder.h"
 #include "gan.h"
 #include "quality.h"
@@ -285,6 +286,11 @@ main(int argc, char **argv)
 	double		t0,
 				ttrain = 0.0;
 
+	if (rs_blas_load(&err) != RS_OK)
+	{
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
 	read_csv(csv);
 	rows = build_table();
 	printf("rows %d, seed %llu, epochs %d\n", rows->n_rows, (unsigned long long) seed, epochs);

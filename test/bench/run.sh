@@ -9,6 +9,8 @@
 #     the same rows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# -march=x86-64, never native: one build for every CPU; OpenBLAS is
+# dlopen()ed (src/core/blas.h), each benchmark names the kernels it runs
 CFLAGS="-O2 -march=x86-64 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread"
 CORE=$(sed -n 's/^CORE_SRCS *= *//p' Makefile)
 mkdir -p test/bench/build
@@ -17,10 +19,21 @@ for b in test/bench/bench_*.c; do
   [ -f "$b" ] || continue
   exe=test/bench/build/$(basename "$b" .c)
   # shellcheck disable=SC2086
-  gcc $CFLAGS -o "$exe" "$b" $CORE -lopenblas -lxgboost -lgomp -lm
+  gcc $CFLAGS -o "$exe" "$b" $CORE -ldl -lxgboost -lgomp -lm
   echo "== $(basename "$b" .c)"
   "$exe" | tee "test/bench/build/$(basename "$b" .c).out"
 done
+# the same build's training step under the best core for this CPU, in this
+# run: with OPENBLAS_CORETYPE unset raresynth should come within 20% of it
+best=$(sed -n 's/^OpenBLAS core raresynth chooses for this CPU: \([A-Za-z0-9_]*\)$/\1/p' test/bench/build/bench_gan.out)
+if [ -n "$best" ]; then
+  echo "== bench_gan under OPENBLAS_CORETYPE=$best (the best core for this CPU)"
+  OPENBLAS_CORETYPE=$best test/bench/build/bench_gan | tee test/bench/build/bench_gan_best.out
+  awk -v a="$(sed -n 's/^training: *\([0-9.]*\) s\/step.*/\1/p' test/bench/build/bench_gan.out)" \
+      -v b="$(sed -n 's/^training: *\([0-9.]*\) s\/step.*/\1/p' test/bench/build/bench_gan_best.out)" \
+      -v env="${OPENBLAS_CORETYPE:-(unset)}" -v best="$best" 'BEGIN {
+    printf "training step with OPENBLAS_CORETYPE=%s: %.4f s; with %s: %.4f s; ratio %.2f (target <= 1.20)\n", env, a, best, b, a / b }'
+fi
 # bench_gan's step and its share of the sgemm ceiling, for the evaluation line
 gan_step=$(sed -n 's/^training: *\([0-9.]*\) s\/step.*/\1/p' test/bench/build/bench_gan.out)
 gan_share=$(sed -n 's/^share of the ceiling.*: \([0-9.]*\)%.*/\1/p' test/bench/build/bench_gan.out)

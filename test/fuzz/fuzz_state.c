@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "given.h"
 #include "model_fixture.h"
@@ -1394,8 +1394,15 @@ print_stats(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	rs_error	err;
+
 	if (getenv("FUZZ_STATE_STATS"))
 		atexit(print_stats);
+	if (rs_blas_load(&err) != RS_OK)
+	{
+		fprintf(stderr, "fuzz_state: %s\n", err.msg);
+		abort();
+	}
 	openblas_set_num_threads(1);
 	rs_set_thread_count(1);
 	for (int v = 0; v < FZ_SEEDS; v++)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "format.h"
 #include "gan.h"

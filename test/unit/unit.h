@@ -13,6 +13,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "blas.h"
 
 static int	unit_passed,
 			unit_failed,
@@ -39,6 +42,24 @@ static int	unit_passed,
 	else { unit_passed++; printf("ok %s\n", #fn); } \
 	fflush(stdout); \
 	} while (0)
+
+/*
+ * OpenBLAS is dlopen()ed before main (blas.h), as _PG_init does in the
+ * server; a test of the loading itself defines UNIT_NO_BLAS_LOAD.
+ */
+#ifndef UNIT_NO_BLAS_LOAD
+__attribute__((constructor)) static void
+unit_blas_load(void)
+{
+	rs_error	err;
+
+	if (rs_blas_load(&err) != RS_OK)
+	{
+		fprintf(stderr, "%s\n", err.msg);
+		exit(2);
+	}
+}
+#endif
 
 static inline int
 unit_summary(const char *file)
