@@ -211,3 +211,33 @@ CREATE FUNCTION raresynth_smote(
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, text, bigint, text, float8) IS
     'append n SMOTE (SMOTE-NC with categorical columns) rows of the minority class (NULL: enough for 1:1 with the largest class, or for ratio, in (0, 1], times its rows as imbalanced-learn''s float sampling_strategy; both count the class''s rows already in the target) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_smote); returns rows written';
+
+-------------------------------------------------------------------------------
+-- Citus (docs/citus.md): the model catalog as a reference table
+-------------------------------------------------------------------------------
+-- Run once on a Citus coordinator (as the extension's owner): every node
+-- then trains into and samples from one catalog, under the same row-level
+-- security.  Names nothing of Citus unless the extension citus is there.
+CREATE FUNCTION raresynth_citus_setup() RETURNS text
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e
+                    WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RAISE EXCEPTION 'extension "citus" is not installed'
+            USING ERRCODE = '55000',
+                  HINT = 'Without Citus every query sees raresynth.models already; run raresynth_citus_setup() on a Citus coordinator.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+                WHERE p.logicalrelid OPERATOR(pg_catalog.=) 'raresynth.models'::pg_catalog.regclass) THEN
+        RETURN 'raresynth.models is a Citus table already';
+    END IF;
+    PERFORM pg_catalog.create_reference_table('raresynth.models'::pg_catalog.regclass);
+    -- its rows are in the reference table's shards now, not in the shell
+    PERFORM pg_catalog.truncate_local_data_after_distributing_table('raresynth.models'::pg_catalog.regclass);
+    RETURN 'raresynth.models is a reference table';
+END
+$$;
+COMMENT ON FUNCTION raresynth_citus_setup() IS
+    'on a Citus coordinator: make the model catalog raresynth.models a reference table, so that models trained on any node sample on every node, each role still seeing only its own (raresynth.synthesized stays each node''s own: its target is a table OID of that node); a second call does nothing';

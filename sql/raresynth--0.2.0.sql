@@ -351,6 +351,36 @@ COMMENT ON FUNCTION raresynth_evaluate(regclass, name, text[], integer, integer[
     'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part treated by each method (none: as it is; smote, smotenc, gan, random: minority rows added to 1:1, random as copies of real ones; weighted: class weights n/(2 n_c); threshold: the F1-best decision threshold tuned on a stratified 25% of the training part, then a refit on all of it), the classifier (''logistic'' or ''boosted'') scored on the untouched test part; means, sds and paired differences with 95% intervals against none, smote and best_non_gan (the method other than gan with the highest mean F1 at that size; PR-AUC is average precision, MCC the Matthews correlation); a NOTICE per size names the method with the best mean F1 and says whether the GAN is significantly better, worse or indistinguishable from best_non_gan';
 
 -------------------------------------------------------------------------------
+-- Citus (docs/citus.md): the model catalog as a reference table
+-------------------------------------------------------------------------------
+-- Run once on a Citus coordinator (as the extension's owner): every node
+-- then trains into and samples from one catalog, under the same row-level
+-- security.  Names nothing of Citus unless the extension citus is there.
+CREATE FUNCTION raresynth_citus_setup() RETURNS text
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e
+                    WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RAISE EXCEPTION 'extension "citus" is not installed'
+            USING ERRCODE = '55000',
+                  HINT = 'Without Citus every query sees raresynth.models already; run raresynth_citus_setup() on a Citus coordinator.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+                WHERE p.logicalrelid OPERATOR(pg_catalog.=) 'raresynth.models'::pg_catalog.regclass) THEN
+        RETURN 'raresynth.models is a Citus table already';
+    END IF;
+    PERFORM pg_catalog.create_reference_table('raresynth.models'::pg_catalog.regclass);
+    -- its rows are in the reference table's shards now, not in the shell
+    PERFORM pg_catalog.truncate_local_data_after_distributing_table('raresynth.models'::pg_catalog.regclass);
+    RETURN 'raresynth.models is a reference table';
+END
+$$;
+COMMENT ON FUNCTION raresynth_citus_setup() IS
+    'on a Citus coordinator: make the model catalog raresynth.models a reference table, so that models trained on any node sample on every node, each role still seeing only its own (raresynth.synthesized stays each node''s own: its target is a table OID of that node); a second call does nothing';
+
+-------------------------------------------------------------------------------
 -- Help: what is installed and how to call it
 -------------------------------------------------------------------------------
 CREATE FUNCTION raresynth_version() RETURNS text

@@ -280,6 +280,22 @@ extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
 extern void rs_target_finish(RsTarget *t);
 
 /*
+ * ---- citus.c: Citus tables (docs/citus.md) ----
+ */
+typedef enum RsCitusKind
+{
+	RS_CITUS_LOCAL,				/* not a Citus table, or no Citus */
+	RS_CITUS_DISTRIBUTED,		/* distributed by a column */
+	RS_CITUS_REFERENCE,
+	RS_CITUS_OTHER				/* single-shard, or local in Citus's metadata */
+} RsCitusKind;
+extern RsCitusKind rs_citus_kind(Oid relid, char **distcol);
+extern void rs_citus_follow(Oid target, Oid source, const struct rs_model_meta *meta,
+							List *generated);
+extern int	rs_citus_local_ddl_begin(void);
+extern void rs_citus_local_ddl_end(int level);
+
+/*
  * ---- catalog.c: the model catalog raresynth.models ----
  */
 typedef struct RsStoredModel	/* one row (version) of raresynth.models */

@@ -575,6 +575,7 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix,
 		create_target(t);
 		t->relid = RangeVarGetRelidExtended(rv, ShareRowExclusiveLock, 0,
 											target_lookup_callback, NULL);
+		rs_citus_follow(t->relid, source_relid, meta, NIL);
 	}
 	check_target(t, meta);
 	if (with_view)
@@ -670,7 +671,9 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
  * way COPY FROM stores rows?  Only when an INSERT would do nothing but
  * store them: a plain table (not a partition) without indexes, triggers,
  * rules, row-level security, CHECK or NOT NULL constraints, identity or
- * generated columns, outside parallel mode.  We fill every column
+ * generated columns, outside parallel mode, and not a Citus table
+ * (rs_citus_kind: its coordinator's relation is a shell whose heap no
+ * query reads; the INSERT goes to the shards).  We fill every column
  * ourselves, so defaults do not matter.  A NOT NULL column (only in a
  * target the user made) may well get NULLs: excluded columns are always
  * NULL and others may have learned NULLs; rather than check them here,
@@ -699,6 +702,9 @@ can_insert_directly(Relation rel)
 		if (TupleDescAttr(desc, i)->attidentity)
 			return false;
 	if (IsInParallelMode())
+		return false;
+	/* a Citus table's rows live in its shards, not in this heap */
+	if (rs_citus_kind(RelationGetRelid(rel), NULL) != RS_CITUS_LOCAL)
 		return false;
 	indexes = RelationGetIndexList(rel);
 	ok = (indexes == NIL);
@@ -916,6 +922,7 @@ rs_target_finish(RsTarget *t)
 {
 	StringInfoData q;
 	int			ret;
+	int			guc;
 
 	if (t->view_name == NULL || t->view_exists)
 		return;
@@ -928,10 +935,13 @@ rs_target_finish(RsTarget *t)
 	if (t->marker)
 		appendStringInfo(&q, ", true AS %s", quote_identifier(t->marker));
 	appendStringInfo(&q, " FROM %s", t->qname);
+	/* on Citus, the view is this node's own (docs/citus.md) */
+	guc = rs_citus_local_ddl_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute(q.data, false, 0);
 	if (ret != SPI_OK_UTILITY)
 		elog(ERROR, "could not create view %s: %s", t->view_name, SPI_result_code_string(ret));
 	SPI_finish();
+	rs_citus_local_ddl_end(guc);
 }
