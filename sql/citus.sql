@@ -26,3 +26,46 @@ DROP VIEW tiny_improved;
 DROP TABLE tiny_synthetic, tiny;
 DROP SCHEMA citus_fake CASCADE;
 SELECT raresynth_drop_model('citus_m');
+
+-- keys: values for excluded columns (an identifier here), from
+-- gen_random_uuid() or a sequence; only through INSERT, never half-written
+CREATE TABLE tid AS SELECT 'r' || i AS id, i::float8 AS x, (i % 3)::text AS c, (i % 4 = 0)::int AS y
+  FROM generate_series(1, 80) AS i;
+SELECT column_name, kind FROM raresynth_profile('tid', 'y') ORDER BY column_name;
+SELECT model FROM raresynth_train('tid', 'y', model => 'tid_m', epochs => 1, seed => 1, options => :'small');
+CREATE SEQUENCE tid_seq START 1000;
+SELECT raresynth_synthesize('tid_m', 5, seed => 2, keys => '{"id": "uuid"}');
+SELECT count(*), count(DISTINCT id), bool_and(id ~ '^[0-9a-f-]{36}$') FROM tid_synthetic;
+SELECT raresynth_smote('tid', 'y', n => 4, seed => 3, keys => '{"id": "public.tid_seq"}');
+SELECT string_agg(id, ',' ORDER BY id) FROM tid_smote;
+SELECT raresynth_smote('tid', 'y', n => 2, seed => 3, target => 'tid_smote2');
+SELECT count(*) FILTER (WHERE id IS NULL) FROM tid_smote2;
+-- bad keys: nothing written, no table left behind
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k1', keys => '["id"]')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k1', keys => '{"nope": "uuid"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k1', keys => '{"x": "uuid"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k1', keys => '{"y": "uuid"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k1', keys => '{"id": 7}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k1', keys => '{"id": "no_such_seq"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k1', keys => '{"id": "tid"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_smote('tid', 'y', n => 2, target => 'k1', keys => '{"id": "uuid", "c": "uuid"}')$$);
+CREATE TABLE k2 (id int, x float8, c text, y int);
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_m', 5, target => 'k2', keys => '{"id": "uuid"}')$$);
+SELECT count(*) FROM k2;
+SELECT to_regclass('k1') IS NULL AS k1_absent;
+-- another role: nextval's own check on the sequence
+CREATE ROLE rs_keys_user;
+GRANT SELECT ON tid TO rs_keys_user;
+GRANT CREATE ON SCHEMA public TO rs_keys_user;
+SET ROLE rs_keys_user;
+SELECT model FROM raresynth_train('tid', 'y', model => 'tid_k', epochs => 1, seed => 1, options => :'small');
+SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('tid_k', 3, target => 'k3', keys => '{"id": "tid_seq"}')$$);
+SELECT raresynth_drop_model('tid_k');
+RESET ROLE;
+REVOKE CREATE ON SCHEMA public FROM rs_keys_user;
+REVOKE SELECT ON tid FROM rs_keys_user;
+DROP ROLE rs_keys_user;
+DROP VIEW tid_improved;
+DROP TABLE tid, tid_synthetic, tid_smote, tid_smote2, k2;
+DROP SEQUENCE tid_seq;
+SELECT raresynth_drop_model('tid_m');

@@ -115,12 +115,12 @@ citus_call(const char *call, int nargs, Oid *argtypes, Datum *args)
  * A companion table raresynth just created (target, empty, the source's
  * columns) follows its source: distributed by the source's distribution
  * column, colocated with it, when that column gets values (meta: not
- * excluded by the model, or in generated: the columns whose values
- * raresynth generates); a reference table for a reference source; left
- * local otherwise (a NOTICE says why, for a distributed source).
+ * excluded by the model; or keys, a list of RsKey, generates them); a
+ * reference table for a reference source; left local otherwise (a NOTICE
+ * says why, for a distributed source).
  */
 void
-rs_citus_follow(Oid target, Oid source, const rs_model_meta *meta, List *generated)
+rs_citus_follow(Oid target, Oid source, const rs_model_meta *meta, List *keys)
 {
 	char	   *distcol;
 	RsCitusKind kind = rs_citus_kind(source, &distcol);
@@ -145,8 +145,8 @@ rs_citus_follow(Oid target, Oid source, const rs_model_meta *meta, List *generat
 	{
 		ListCell   *lc;
 
-		foreach(lc, generated)
-			if (strcmp(lfirst(lc), distcol) == 0)
+		foreach(lc, keys)
+			if (strcmp(((RsKey *) lfirst(lc))->column, distcol) == 0)
 				has_values = true;
 	}
 	if (!has_values)

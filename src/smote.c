@@ -34,8 +34,9 @@ table_next(void *arg, Datum *values, bool *nulls)
 
 /*
  * raresynth_smote(source regclass, label name, n bigint, k int,
- *				   target text, seed bigint, minority text, ratio float8)
- *	  returns bigint; n and ratio NULL: 1:1 (rs_target_rows_to_balance)
+ *				   target text, seed bigint, minority text, ratio float8, keys jsonb)
+ *	  returns bigint; n and ratio NULL: 1:1 (rs_target_rows_to_balance);
+ *	  keys: values for excluded columns (keys.c)
  */
 PG_FUNCTION_INFO_V1(raresynth_smote);
 Datum
@@ -84,7 +85,8 @@ raresynth_smote(PG_FUNCTION_ARGS)
 				 errmsg("SMOTE needs at least 2 rows of class \"%s\", there is 1", minority),
 				 errhint("SMOTE interpolates between a row and its neighbours; train the GAN instead.")));
 	rs_source_meta(src, minority, seed, &meta);
-	t = rs_target_open(src->relid, target, "_smote", &meta, false, NULL);
+	t = rs_target_open_keys(src->relid, target, "_smote", &meta, false, NULL,
+							PG_NARGS() > 8 && !PG_ARGISNULL(8) ? PG_GETARG_JSONB_P(8) : NULL);
 	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority, ratio) : PG_GETARG_INT64(2);
 	if (n > PG_INT32_MAX / 2)
 		ereport(ERROR,

@@ -197,6 +197,21 @@ echo "$OUT" | grep -E 'ERROR|WARNING' >&2
 check "a distributed target without triggers: 25 rows in its shards, none in the shell" \
   eq "$(q coord "SELECT count(*) FROM d_bare"):$(shell_rows d_bare)" "25:0"
 
+# keys: values for the excluded distribution column, so that the target
+# is distributed like the source
+q coord "SELECT raresynth_synthesize('d_key_y', 30, target => 'd_key_keyed', seed => 4, keys => '{\"patient_id\": \"uuid\"}')" >/dev/null
+check "synthesize from d_key with keys: the target is distributed:patient_id, colocated with d_key" \
+  eq "$(citus_type d_key_keyed):$(q coord "SELECT count(DISTINCT colocationid) FROM pg_dist_partition
+    WHERE logicalrelid IN ('d_key'::regclass, 'd_key_keyed'::regclass)")" "distributed:patient_id:1"
+check "d_key_keyed: 30 rows with 30 distinct keys, none in the shell" \
+  eq "$(q coord "SELECT count(*) || ':' || count(DISTINCT patient_id) FROM d_key_keyed"):$(shell_rows d_key_keyed)" "30:30:0"
+check "d_key_keyed_improved: the source and the synthetic rows" \
+  eq "$(q coord "SELECT count(*) FROM d_key_keyed_improved")" 430
+q coord "CREATE SEQUENCE key_seq START 100000" >/dev/null
+check "SMOTE on d_key with keys from a sequence: 200 rows in a table distributed like d_key" \
+  eq "$(q coord "SELECT raresynth_smote('d_key', 'y', seed => 6, target => 'd_key_smote_keyed', keys => '{\"patient_id\": \"key_seq\"}')"):$(citus_type d_key_smote_keyed):$(q coord "SELECT min(patient_id) || '-' || max(patient_id) FROM d_key_smote_keyed"):$(shell_rows d_key_smote_keyed)" \
+     "200:distributed:patient_id:100000-100199:0"
+
 # SMOTE: into the companion table that follows the source, in one statement per batch
 for t in $KINDS; do
   ts=$(date +%s%N)
