@@ -36,9 +36,10 @@ citus_present(void)
  * What kind of table relid is for Citus: RS_CITUS_LOCAL when Citus is not
  * installed or relid is not in pg_catalog.pg_dist_partition; else
  * distributed (by a column: *distcol, when distcol is not NULL, gets its
- * name), reference, or another Citus table (a single-shard table of a
- * distributed schema, a local table added to Citus's metadata): none of
- * them has its rows in the relation's own heap on this node.
+ * name), reference, single-shard (a table of a distributed schema, say),
+ * or another Citus table (a local table added to Citus's metadata): none
+ * of them has its rows in the relation's own heap on this node, the
+ * coordinator's shell.
  */
 RsCitusKind
 rs_citus_kind(Oid relid, char **distcol)
@@ -54,7 +55,8 @@ rs_citus_kind(Oid relid, char **distcol)
 		return RS_CITUS_LOCAL;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT p.partmethod::pg_catalog.text, p.repmodel::pg_catalog.text, p.partkey "
+	ret = SPI_execute_with_args("SELECT p.partmethod::pg_catalog.text, p.repmodel::pg_catalog.text, p.partkey, "
+								"p.colocationid OPERATOR(pg_catalog.<>) 0 "
 								"FROM pg_catalog.pg_dist_partition p "
 								"WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1",
 								1, argtypes, args, NULL, true, 1);
@@ -82,8 +84,10 @@ rs_citus_kind(Oid relid, char **distcol)
 		}
 		else if (repmodel && strcmp(repmodel, "t") == 0)
 			kind = RS_CITUS_REFERENCE;
+		else if (strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4), "t") == 0)
+			kind = RS_CITUS_SINGLE_SHARD;	/* colocated: a distributed schema's, say */
 		else
-			kind = RS_CITUS_OTHER;
+			kind = RS_CITUS_OTHER;	/* a local table in Citus's metadata */
 	}
 	SPI_finish();
 	return kind;
@@ -132,9 +136,17 @@ rs_citus_follow(Oid target, Oid source, const rs_model_meta *meta, List *keys)
 		rs_citus_kind(target, NULL) != RS_CITUS_LOCAL)	/* a distributed schema made it Citus's */
 		return;
 	args[0] = ObjectIdGetDatum(target);
+	args[2] = CStringGetTextDatum(qualified_name(source));
 	if (kind == RS_CITUS_REFERENCE)
 	{
 		citus_call("create_reference_table($1::pg_catalog.regclass)", 1, argtypes, args);
+		return;
+	}
+	if (kind == RS_CITUS_SINGLE_SHARD)
+	{
+		args[1] = args[2];		/* $2: colocate_with */
+		citus_call("create_distributed_table($1::pg_catalog.regclass, NULL, colocate_with => $2)",
+				   2, argtypes, args);
 		return;
 	}
 	if (distcol == NULL)
@@ -162,7 +174,6 @@ rs_citus_follow(Oid target, Oid source, const rs_model_meta *meta, List *keys)
 		return;
 	}
 	args[1] = CStringGetTextDatum(distcol);
-	args[2] = CStringGetTextDatum(qualified_name(source));
 	citus_call("create_distributed_table($1::pg_catalog.regclass, $2, colocate_with => $3)",
 			   3, argtypes, args);
 }

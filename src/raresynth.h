@@ -300,7 +300,8 @@ typedef enum RsCitusKind
 	RS_CITUS_LOCAL,				/* not a Citus table, or no Citus */
 	RS_CITUS_DISTRIBUTED,		/* distributed by a column */
 	RS_CITUS_REFERENCE,
-	RS_CITUS_OTHER				/* single-shard, or local in Citus's metadata */
+	RS_CITUS_SINGLE_SHARD,		/* colocated, no distribution column */
+	RS_CITUS_OTHER				/* local in Citus's metadata */
 } RsCitusKind;
 extern RsCitusKind rs_citus_kind(Oid relid, char **distcol);
 extern void rs_citus_follow(Oid target, Oid source, const struct rs_model_meta *meta,

@@ -71,6 +71,7 @@ stop_all() {
   rm -rf "$C"
 }
 trap stop_all EXIT
+trap 'exit 1' INT TERM HUP
 for n in $NODES; do
   $AS "$PGBIN/initdb" -D "$C/$n" -U postgres -A trust --no-sync >"$C/initdb-$n.log" 2>&1 \
     || { cat "$C/initdb-$n.log"; echo "not ok initdb $n"; exit 1; }
@@ -212,6 +213,24 @@ check "SMOTE on d_key with keys from a sequence: 200 rows in a table distributed
   eq "$(q coord "SELECT raresynth_smote('d_key', 'y', seed => 6, target => 'd_key_smote_keyed', keys => '{\"patient_id\": \"key_seq\"}')"):$(citus_type d_key_smote_keyed):$(q coord "SELECT min(patient_id) || '-' || max(patient_id) FROM d_key_smote_keyed"):$(shell_rows d_key_smote_keyed)" \
      "200:distributed:patient_id:100000-100199:0"
 
+# a source in a distributed (tenant) schema: its companion is Citus's
+# single-shard table in the schema's colocation group
+qs coord <<'SQL'
+SET citus.enable_schema_based_sharding = on;
+CREATE SCHEMA tenant1;
+RESET citus.enable_schema_based_sharding;
+CREATE TABLE tenant1.src (LIKE l_src);
+INSERT INTO tenant1.src SELECT * FROM l_src;
+SET raresynth.progress = off;
+SELECT raresynth_train('tenant1.src', 'y', model => 't_m', epochs => 1, seed => 1,
+                       options => '{"embedding_dim": 8, "generator_dims": [8], "discriminator_dims": [8]}');
+SELECT raresynth_synthesize('t_m', 20, seed => 2);
+SQL
+check "a tenant schema's companion: no WARNING, single-shard, colocated, 20 rows in the shard" \
+  eq "$(grep -c WARNING <<<"$OUT"):$(citus_type tenant1.src_synthetic):$(q coord "SELECT count(DISTINCT colocationid) FROM pg_dist_partition
+    WHERE logicalrelid IN ('tenant1.src'::regclass, 'tenant1.src_synthetic'::regclass)"):$(q coord "SELECT count(*) FROM tenant1.src_improved WHERE y = 1"):$(shell_rows tenant1.src_synthetic)" \
+     "0:other:1:120:0"
+
 # SMOTE: into the companion table that follows the source, in one statement per batch
 for t in $KINDS; do
   ts=$(date +%s%N)
@@ -253,14 +272,17 @@ for n in $NODES; do
     q $n "SET ROLE rs_cb; SELECT count(*) FROM raresynth_sample('w_model', 5, NULL::d_cat)" 2>&1)"
 done
 
-# pg_dump of the coordinator, restored into a database without Citus: the
-# models and the rows (read from the shards)
+# pg_dump of the coordinator (its COPYs read the shards), restored into a
+# new database: Citus installed but no metadata, every table a plain one
+# with all its rows; the models the same
 ts=$(date +%s)
 dump=$C/coord.dump
 restored=rs_citus_restored
 if pg_dump -p $BASE -Fc -d $DB -f "$dump" 2>"$C/dump.err"; then
   psql -X -q -p $BASE -d postgres -c "CREATE DATABASE $restored"
-  pg_restore -p $BASE -d $restored --no-owner "$dump" 2>"$C/restore.err"
+  check "pg_restore of the coordinator's dump" pg_restore -p $BASE -d $restored --no-owner "$dump"
+  check "pg_restore: no Citus metadata, raresynth.models a plain table" \
+    eq "$(psql -X -A -t -p $BASE -d $restored -c "SELECT count(*) FROM pg_dist_partition")" 0
   check "pg_restore of the coordinator's dump: the models, the same states" \
     eq "$(psql -X -A -t -p $BASE -d $restored -c "SELECT string_agg(name || md5(state), ',' ORDER BY name) FROM raresynth.models")" \
        "$(q coord "SELECT string_agg(name || md5(state), ',' ORDER BY name) FROM raresynth.models")"
