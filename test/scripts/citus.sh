@@ -8,7 +8,7 @@
 # and local sources and targets, and stops the three servers whatever
 # happens.  Runs as root (CI) or as the postgres user.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 HERE=$(pwd)
 CITUS_SRC=${RS_CITUS_SRC:-$(cd "$HERE/.." && pwd)/shared/citus}
 if [ ! -f "$CITUS_SRC/citus-13.2.2.tar.gz" ]; then
@@ -32,8 +32,8 @@ if [ -f "$DESTDIR$("$PGC" --pkglibdir)/citus.so" ] &&
   echo "# Citus already installed for $PGBIN: build skipped"
 else
   need=()
-  for p in libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libpam0g-dev \
-           libxslt1-dev libreadline-dev zlib1g-dev flex bison libssl-dev; do
+  for p in liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libpam0g-dev \
+           libxslt1-dev libreadline-dev zlib1g-dev flex bison libssl-dev patch; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then
