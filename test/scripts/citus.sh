@@ -65,10 +65,13 @@ stop_all() {
   for n in $NODES; do
     [ -d "$C/$n" ] && $AS "$PGBIN/pg_ctl" -D "$C/$n" -m fast -w stop >/dev/null 2>&1
   done
+  local crashed=0
   if grep -l "terminated by signal" "$C"/*.log >/dev/null 2>&1; then
     echo "not ok a backend crashed:"; grep -h -B2 "terminated by signal" "$C"/*.log
+    crashed=1
   fi
   rm -rf "$C"
+  [ $crashed = 0 ] || exit 1
 }
 trap stop_all EXIT
 trap 'exit 1' INT TERM HUP
@@ -271,6 +274,9 @@ for n in $NODES; do
   check "rs_cb cannot sample rs_ca's model on $n" grep -q 'permission denied for model "w_model"' <<<"$(
     q $n "SET ROLE rs_cb; SELECT count(*) FROM raresynth_sample('w_model', 5, NULL::d_cat)" 2>&1)"
 done
+
+check "rs_ca drops the model on a worker: gone on the coordinator" \
+  eq "$(q w2 "SET ROLE rs_ca; SELECT raresynth_drop_model('w_model')"):$(q coord "SELECT count(*) FROM raresynth.models WHERE name = 'w_model'")" "t:0"
 
 # pg_dump of the coordinator (its COPYs read the shards), restored into a
 # new database: Citus installed but no metadata, every table a plain one
