@@ -100,6 +100,23 @@ qualified_name(Oid relid)
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 }
 
+/* Is this node the coordinator (pg_catalog.citus_is_coordinator())? */
+static bool
+is_coordinator(void)
+{
+	bool		isnull;
+	bool		result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT pg_catalog.citus_is_coordinator()", true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "citus_is_coordinator() failed");
+	result = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return !isnull && result;
+}
+
 /* SELECT pg_catalog.<call> with args (OIDs and text): Citus's own checks and errors */
 static void
 citus_call(const char *call, int nargs, Oid *argtypes, Datum *args)
@@ -113,6 +130,41 @@ citus_call(const char *call, int nargs, Oid *argtypes, Datum *args)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "%s failed: %s", call, SPI_result_code_string(ret));
 	SPI_finish();
+}
+
+/* Does the distribution column distcol get values: not excluded by meta, or keyed? */
+static bool
+distcol_has_values(const char *distcol, const rs_model_meta *meta, List *keys)
+{
+	ListCell   *lc;
+
+	foreach(lc, keys)
+		if (strcmp(((RsKey *) lfirst(lc))->column, distcol) == 0)
+			return true;
+	for (int i = 0; i < meta->n_source_cols; i++)
+		if (strcmp(meta->source_names[i], distcol) == 0)
+			return meta->source_role[i] != RS_ROLE_EXCLUDED;
+	return false;
+}
+
+/*
+ * Before any row: an existing target distributed by a column the model
+ * excluded (and keys does not fill) would get NULL there, which Citus
+ * refuses row by row; say so once, with the way out.
+ */
+void
+rs_citus_check_target(Oid target, const rs_model_meta *meta, List *keys)
+{
+	char	   *distcol;
+
+	if (rs_citus_kind(target, &distcol) == RS_CITUS_DISTRIBUTED && distcol &&
+		!distcol_has_values(distcol, meta, keys))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("distribution column \"%s\" of %s would be NULL", distcol, qualified_name(target)),
+				 errdetail("The model excludes \"%s\": synthetic rows have no value there.", distcol),
+				 errhint("Pass keys => '{\"%s\": \"uuid\"}' (or a sequence) to generate its values.",
+						 distcol)));
 }
 
 /*
@@ -130,11 +182,17 @@ rs_citus_follow(Oid target, Oid source, const rs_model_meta *meta, List *keys)
 	RsCitusKind kind = rs_citus_kind(source, &distcol);
 	Oid			argtypes[3] = {OIDOID, TEXTOID, TEXTOID};
 	Datum		args[3];
-	bool		has_values = false;
 
 	if (kind == RS_CITUS_LOCAL || kind == RS_CITUS_OTHER ||
 		rs_citus_kind(target, NULL) != RS_CITUS_LOCAL)	/* a distributed schema made it Citus's */
 		return;
+	if (!is_coordinator())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot create %s like %s on a Citus worker", qualified_name(target),
+						qualified_name(source)),
+				 errdetail("A new target follows its source, and only the coordinator creates Citus tables."),
+				 errhint("Call it on the coordinator, or pass a target that exists.")));
 	args[0] = ObjectIdGetDatum(target);
 	args[2] = CStringGetTextDatum(qualified_name(source));
 	if (kind == RS_CITUS_REFERENCE)
@@ -151,17 +209,7 @@ rs_citus_follow(Oid target, Oid source, const rs_model_meta *meta, List *keys)
 	}
 	if (distcol == NULL)
 		return;
-	for (int i = 0; i < meta->n_source_cols; i++)
-		if (strcmp(meta->source_names[i], distcol) == 0)
-			has_values = meta->source_role[i] != RS_ROLE_EXCLUDED;
-	{
-		ListCell   *lc;
-
-		foreach(lc, keys)
-			if (strcmp(((RsKey *) lfirst(lc))->column, distcol) == 0)
-				has_values = true;
-	}
-	if (!has_values)
+	if (!distcol_has_values(distcol, meta, keys))
 	{
 		ereport(NOTICE,
 				(errmsg("%s is a local table: the distribution column \"%s\" of %s is excluded",

@@ -306,6 +306,7 @@ typedef enum RsCitusKind
 extern RsCitusKind rs_citus_kind(Oid relid, char **distcol);
 extern void rs_citus_follow(Oid target, Oid source, const struct rs_model_meta *meta,
 							List *keys);
+extern void rs_citus_check_target(Oid target, const struct rs_model_meta *meta, List *keys);
 extern int	rs_citus_local_ddl_begin(void);
 extern void rs_citus_local_ddl_end(int level);
 

@@ -591,6 +591,7 @@ rs_target_open_keys(Oid source_relid, const char *target, const char *suffix,
 		rs_citus_follow(t->relid, source_relid, meta, t->keys);
 	}
 	check_target(t, meta);
+	rs_citus_check_target(t->relid, meta, t->keys);
 	if (with_view)
 		check_view(t);
 	return t;

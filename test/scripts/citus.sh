@@ -201,6 +201,18 @@ echo "$OUT" | grep -E 'ERROR|WARNING' >&2
 check "a distributed target without triggers: 25 rows in its shards, none in the shell" \
   eq "$(q coord "SELECT count(*) FROM d_bare"):$(shell_rows d_bare)" "25:0"
 
+# refused before any row: a target distributed by the excluded key
+# without keys (23502), a new Citus target on a worker (0A000)
+code() { psql -X -q -A -t -p "$(port_of "$1")" -d $DB -c '\set VERBOSITY verbose' -c "$2" 2>&1 |
+         sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\):.*/\1/p'; }
+q coord "CREATE TABLE d_pre (LIKE l_src); SELECT create_distributed_table('d_pre', 'patient_id')" >/dev/null
+check "a target distributed by the excluded key, no keys: 23502, nothing written" \
+  eq "$(code coord "SELECT raresynth_synthesize('d_key_y', 5, target => 'd_pre', improved => false)"):$(q coord "SELECT count(*) FROM d_pre")" "23502:0"
+check "a new target of a distributed source on a worker: 0A000, no table left" \
+  eq "$(code w1 "SELECT raresynth_synthesize('d_cat_y', 5, target => 'w_new')"):$(q w1 "SELECT to_regclass('w_new') IS NULL")" "0A000:t"
+check "an existing distributed target, on a worker: its rows in the shards" \
+  eq "$(q w1 "SELECT raresynth_synthesize('d_cat_y', 5, target => 'd_cat_synthetic', seed => 9)"):$(q coord "SELECT count(*) FROM d_cat_synthetic"):$(shell_rows d_cat_synthetic)" "5:35:0"
+
 # keys: values for the excluded distribution column, so that the target
 # is distributed like the source
 q coord "SELECT raresynth_synthesize('d_key_y', 30, target => 'd_key_keyed', seed => 4, keys => '{\"patient_id\": \"uuid\"}')" >/dev/null
@@ -293,7 +305,7 @@ if pg_dump -p $BASE -Fc -d $DB -f "$dump" 2>"$C/dump.err"; then
     eq "$(psql -X -A -t -p $BASE -d $restored -c "SELECT string_agg(name || md5(state), ',' ORDER BY name) FROM raresynth.models")" \
        "$(q coord "SELECT string_agg(name || md5(state), ',' ORDER BY name) FROM raresynth.models")"
   check "pg_restore: d_cat and d_cat_synthetic have their rows" \
-    eq "$(psql -X -A -t -p $BASE -d $restored -c "SELECT (SELECT count(*) FROM d_cat) || ':' || (SELECT count(*) FROM d_cat_synthetic)")" "400:30"
+    eq "$(psql -X -A -t -p $BASE -d $restored -c "SELECT (SELECT count(*) FROM d_cat) || ':' || (SELECT count(*) FROM d_cat_synthetic)")" "400:35"
   check "pg_restore: the restored model samples" \
     eq "$(psql -X -A -t -p $BASE -d $restored -c "SELECT count(*) FROM raresynth_sample('d_cat_y', 3, NULL::d_cat, seed => 1)")" 3
 else
