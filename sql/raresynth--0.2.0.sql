@@ -266,12 +266,13 @@ CREATE FUNCTION raresynth_synthesize(
         improved boolean DEFAULT true,
         marker text DEFAULT NULL,
         version integer DEFAULT NULL,
-        ratio float8 DEFAULT NULL)
+        ratio float8 DEFAULT NULL,
+        keys jsonb DEFAULT NULL)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'raresynth_synthesize'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION raresynth_synthesize(name, bigint, text, bigint, boolean, text, integer, float8) IS
-    'append n synthetic rows of the deployed version of model (or the version named; each call that writes rows is recorded in raresynth.synthesized) (NULL: enough for 1:1 with the largest class, or for ratio, in (0, 1], times its rows as imbalanced-learn''s float sampling_strategy; both count the class''s rows already in the target) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_synthetic); improved: also create the view source UNION ALL target (<source>_improved for the default target, else <target>_improved; never redefined), with a boolean column marker true for synthetic rows if named; returns rows written';
+COMMENT ON FUNCTION raresynth_synthesize(name, bigint, text, bigint, boolean, text, integer, float8, jsonb) IS
+    'append n synthetic rows of the deployed version of model (or the version named; each call that writes rows is recorded in raresynth.synthesized) (NULL: enough for 1:1 with the largest class, or for ratio, in (0, 1], times its rows as imbalanced-learn''s float sampling_strategy; both count the class''s rows already in the target) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_synthetic); improved: also create the view source UNION ALL target (<source>_improved for the default target, else <target>_improved; never redefined), with a boolean column marker true for synthetic rows if named; keys gives excluded columns (NULL otherwise) a new value per row, {"column": "uuid"} or {"column": "<sequence>"}, e.g. for a target distributed by that key (docs/citus.md); on Citus a target created here follows the source (distributed like it, or reference); returns rows written';
 
 -------------------------------------------------------------------------------
 -- Quality of synthetic rows
@@ -299,12 +300,13 @@ CREATE FUNCTION raresynth_smote(
         target text DEFAULT NULL,
         seed bigint DEFAULT NULL,
         minority text DEFAULT NULL,
-        ratio float8 DEFAULT NULL)
+        ratio float8 DEFAULT NULL,
+        keys jsonb DEFAULT NULL)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'raresynth_smote'
     LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, text, bigint, text, float8) IS
-    'append n SMOTE (SMOTE-NC with categorical columns) rows of the minority class (NULL: enough for 1:1 with the largest class, or for ratio, in (0, 1], times its rows as imbalanced-learn''s float sampling_strategy; both count the class''s rows already in the target) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_smote); returns rows written';
+COMMENT ON FUNCTION raresynth_smote(regclass, name, bigint, integer, text, bigint, text, float8, jsonb) IS
+    'append n SMOTE (SMOTE-NC with categorical columns) rows of the minority class (NULL: enough for 1:1 with the largest class, or for ratio, in (0, 1], times its rows as imbalanced-learn''s float sampling_strategy; both count the class''s rows already in the target) to target, a table you own, qualified or in the source''s schema, created if missing (NULL: <source>_smote; on Citus it follows the source, docs/citus.md); keys gives excluded columns (NULL otherwise) a new value per row, {"column": "uuid"} or {"column": "<sequence>"}; returns rows written';
 
 CREATE FUNCTION raresynth_balance(
         source regclass,
@@ -371,6 +373,36 @@ CREATE FUNCTION raresynth_evaluate(
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION raresynth_evaluate(regclass, name, text[], integer, integer[], float8, text, bigint, jsonb) IS
     'the paper''s experiment: per size and run a stratified subsample and split shared by all methods, the training part treated by each method (none: as it is; smote, smotenc, gan, random: minority rows added to 1:1, random as copies of real ones; weighted: class weights n/(2 n_c); threshold: the F1-best decision threshold tuned on a stratified 25% of the training part, then a refit on all of it), the classifier (''logistic'' or ''boosted'') scored on the untouched test part; means, sds and paired differences with 95% intervals against none, smote and best_non_gan (the method other than gan with the highest mean F1 at that size; PR-AUC is average precision, MCC the Matthews correlation); a NOTICE per size names the method with the best mean F1 and says whether the GAN is significantly better, worse or indistinguishable from best_non_gan';
+
+-------------------------------------------------------------------------------
+-- Citus (docs/citus.md): the model catalog as a reference table
+-------------------------------------------------------------------------------
+-- Run once on a Citus coordinator (as the extension's owner): every node
+-- then trains into and samples from one catalog, under the same row-level
+-- security.  Names nothing of Citus unless the extension citus is there.
+CREATE FUNCTION raresynth_citus_setup() RETURNS text
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e
+                    WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+        RAISE EXCEPTION 'extension "citus" is not installed'
+            USING ERRCODE = '55000',
+                  HINT = 'Without Citus every query sees raresynth.models already; run raresynth_citus_setup() on a Citus coordinator.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+                WHERE p.logicalrelid OPERATOR(pg_catalog.=) 'raresynth.models'::pg_catalog.regclass) THEN
+        RETURN 'raresynth.models is a Citus table already';
+    END IF;
+    PERFORM pg_catalog.create_reference_table('raresynth.models'::pg_catalog.regclass);
+    -- its rows are in the reference table's shards now, not in the shell
+    PERFORM pg_catalog.truncate_local_data_after_distributing_table('raresynth.models'::pg_catalog.regclass);
+    RETURN 'raresynth.models is a reference table';
+END
+$$;
+COMMENT ON FUNCTION raresynth_citus_setup() IS
+    'on a Citus coordinator: make the model catalog raresynth.models a reference table, so that models trained on any node sample on every node, each role still seeing only its own (raresynth.synthesized stays each node''s own: its target is a table OID of that node); a second call does nothing';
 
 -------------------------------------------------------------------------------
 -- Help: what is installed and how to call it

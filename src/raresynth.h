@@ -276,6 +276,9 @@ typedef bool (*RsRowNext) (void *arg, Datum *values, bool *nulls);
 extern RsTarget *rs_target_open(Oid source_relid, const char *target, const char *suffix,
 								const struct rs_model_meta *meta, bool with_view,
 								const char *marker);
+extern RsTarget *rs_target_open_keys(Oid source_relid, const char *target, const char *suffix,
+									 const struct rs_model_meta *meta, bool with_view,
+									 const char *marker, Jsonb *keys);
 extern TupleDesc rs_target_tupdesc(const RsTarget *t);
 extern Oid	rs_target_relid(const RsTarget *t);
 extern void rs_target_class_rows(const RsTarget *t, const char *label, const char *value,
@@ -284,6 +287,34 @@ extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, con
 										double ratio);
 extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
 extern void rs_target_finish(RsTarget *t);
+
+/*
+ * ---- keys.c: generated values for excluded columns (keys => ...) ----
+ */
+typedef struct RsKey
+{
+	char	   *column;
+	char	   *expr;			/* SQL expression of one new value */
+} RsKey;
+extern List *rs_keys_parse(Jsonb *keys, const struct rs_model_meta *meta, const char *qsource);
+
+/*
+ * ---- citus.c: Citus tables (docs/citus.md) ----
+ */
+typedef enum RsCitusKind
+{
+	RS_CITUS_LOCAL,				/* not a Citus table, or no Citus */
+	RS_CITUS_DISTRIBUTED,		/* distributed by a column */
+	RS_CITUS_REFERENCE,
+	RS_CITUS_SINGLE_SHARD,		/* colocated, no distribution column */
+	RS_CITUS_OTHER				/* local in Citus's metadata */
+} RsCitusKind;
+extern RsCitusKind rs_citus_kind(Oid relid, char **distcol);
+extern void rs_citus_follow(Oid target, Oid source, const struct rs_model_meta *meta,
+							List *keys);
+extern void rs_citus_check_target(Oid target, const struct rs_model_meta *meta, List *keys);
+extern int	rs_citus_local_ddl_begin(void);
+extern void rs_citus_local_ddl_end(int level);
 
 /*
  * ---- catalog.c: the model catalog raresynth.models ----

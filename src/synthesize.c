@@ -45,13 +45,14 @@ rs_synthesize_into(const RsTarget *t, const RsStoredModel *sm, const rs_model *m
 
 /*
  * raresynth_synthesize(model name, n bigint, target text, seed bigint,
- * improved boolean, marker text, version integer, ratio float8) returns
+ * improved boolean, marker text, version integer, ratio float8, keys jsonb) returns
  * bigint: rows of the deployed version of model (or of the version named)
  * written to the target.  n NULL: enough to bring the minority to 1:1 with
  * the largest class, or to ratio times it (rs_target_rows_to_balance),
  * counting the rows already in the target.  improved: create the
  * target's improved view (an existing one is left only if it is exactly
- * that view); marker: a boolean column of it, true for synthetic rows.
+ * that view); marker: a boolean column of it, true for synthetic rows;
+ * keys: values for excluded columns (keys.c).
  */
 PG_FUNCTION_INFO_V1(raresynth_synthesize);
 Datum
@@ -102,9 +103,10 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 	ratio = rs_ratio_arg(fcinfo, 7, 1);
 	sm = rs_catalog_load_model(model_name, version);
 	m = rs_model_from_state(sm);
-	t = rs_target_open(rs_model_source_relid(sm->source, sm->source_owner, m, sm->name),
-					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
-					   "_synthetic", &m->meta, improved, marker);
+	t = rs_target_open_keys(rs_model_source_relid(sm->source, sm->source_owner, m, sm->name),
+							PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+							"_synthetic", &m->meta, improved, marker,
+							PG_NARGS() > 8 && !PG_ARGISNULL(8) ? PG_GETARG_JSONB_P(8) : NULL);
 	if (n < 0)
 		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority, ratio), RS_MAX_SAMPLE_ROWS);
 	seed = rs_seed_arg(fcinfo, 3);

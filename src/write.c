@@ -77,6 +77,7 @@ struct RsTarget
 	char	   *marker;			/* its marker column, or NULL */
 	List	   *colnames;		/* the source's column names (char *) */
 	char	   *cols;			/* quoted column list of the source */
+	List	   *keys;			/* RsKey: excluded columns given values */
 };
 
 /*
@@ -513,6 +514,17 @@ RsTarget *
 rs_target_open(Oid source_relid, const char *target, const char *suffix,
 			   const rs_model_meta *meta, bool with_view, const char *marker)
 {
+	return rs_target_open_keys(source_relid, target, suffix, meta, with_view, marker, NULL);
+}
+
+/*
+ * As rs_target_open, with keys (NULL: none): values for columns the model
+ * excluded (rs_keys_parse), written in place of their NULLs.
+ */
+RsTarget *
+rs_target_open_keys(Oid source_relid, const char *target, const char *suffix,
+					const rs_model_meta *meta, bool with_view, const char *marker, Jsonb *keys)
+{
 	RsTarget   *t = palloc0(sizeof(RsTarget));
 	Oid			source_nsp = get_rel_namespace(source_relid);
 	char	   *source_name = get_rel_name(source_relid);
@@ -524,6 +536,7 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix,
 
 	t->source_relid = source_relid;
 	t->qsource = quote_qualified_identifier(get_namespace_name(source_nsp), source_name);
+	t->keys = rs_keys_parse(keys, meta, t->qsource);
 	if (target == NULL)
 		relname = name_with_suffix(source_name, suffix, false);
 	else
@@ -575,8 +588,10 @@ rs_target_open(Oid source_relid, const char *target, const char *suffix,
 		create_target(t);
 		t->relid = RangeVarGetRelidExtended(rv, ShareRowExclusiveLock, 0,
 											target_lookup_callback, NULL);
+		rs_citus_follow(t->relid, source_relid, meta, t->keys);
 	}
 	check_target(t, meta);
+	rs_citus_check_target(t->relid, meta, t->keys);
 	if (with_view)
 		check_view(t);
 	return t;
@@ -685,7 +700,9 @@ rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *valu
  * way COPY FROM stores rows?  Only when an INSERT would do nothing but
  * store them: a plain table (not a partition) without indexes, triggers,
  * rules, row-level security, CHECK or NOT NULL constraints, identity or
- * generated columns, outside parallel mode.  We fill every column
+ * generated columns, outside parallel mode, and not a Citus table
+ * (rs_citus_kind: its coordinator's relation is a shell whose heap no
+ * query reads; the INSERT goes to the shards).  We fill every column
  * ourselves, so defaults do not matter.  A NOT NULL column (only in a
  * target the user made) may well get NULLs: excluded columns are always
  * NULL and others may have learned NULLs; rather than check them here,
@@ -714,6 +731,9 @@ can_insert_directly(Relation rel)
 		if (TupleDescAttr(desc, i)->attidentity)
 			return false;
 	if (IsInParallelMode())
+		return false;
+	/* a Citus table's rows live in its shards, not in this heap */
+	if (rs_citus_kind(RelationGetRelid(rel), NULL) != RS_CITUS_LOCAL)
 		return false;
 	indexes = RelationGetIndexList(rel);
 	ok = (indexes == NIL);
@@ -825,10 +845,46 @@ insert_directly(Relation rel, RsRowNext next, void *arg)
  * triggers (statement triggers fire once per statement), rules,
  * constraints, policies and partition routing apply, and their errors are
  * PostgreSQL's; the statement names nothing but the target and
- * pg_catalog.  Returns rows inserted (SPI_processed).
+ * pg_catalog.  With keys, the SELECT lists the columns, each key's
+ * expression (cast to the column's type) in place of its column's NULL.
+ * Returns rows inserted (SPI_processed).
  */
+static char *
+insert_statement(Relation rel, const char *qname, List *keys)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData q;
+
+	if (keys == NIL)
+		return psprintf("INSERT INTO %s SELECT * FROM pg_catalog.unnest($1)", qname);
+	initStringInfo(&q);
+	appendStringInfo(&q, "INSERT INTO %s SELECT ", qname);
+	for (int i = 0, n = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *expr = NULL;
+		ListCell   *lc;
+
+		if (att->attisdropped)
+			continue;
+		foreach(lc, keys)
+			if (strcmp(((RsKey *) lfirst(lc))->column, NameStr(att->attname)) == 0)
+				expr = ((RsKey *) lfirst(lc))->expr;
+		if (n++)
+			appendStringInfoString(&q, ", ");
+		if (expr)
+			appendStringInfo(&q, "(%s)::%s", expr,
+							 format_type_extended(att->atttypid, att->atttypmod,
+												  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+		else
+			appendStringInfo(&q, "r.%s", quote_identifier(NameStr(att->attname)));
+	}
+	appendStringInfoString(&q, " FROM pg_catalog.unnest($1) AS r");
+	return q.data;
+}
+
 static int64
-insert_by_statement(Relation rel, const char *qname, RsRowNext next, void *arg)
+insert_by_statement(Relation rel, const char *qname, List *keys, RsRowNext next, void *arg)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	Oid			rowtype = rel->rd_rel->reltype;
@@ -851,8 +907,7 @@ insert_by_statement(Relation rel, const char *qname, RsRowNext next, void *arg)
 	get_typlenbyvalalign(rowtype, &typlen, &typbyval, &typalign);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(psprintf("INSERT INTO %s SELECT * FROM pg_catalog.unnest($1)", qname),
-					   1, &arraytype);
+	plan = SPI_prepare(insert_statement(rel, qname, keys), 1, &arraytype);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare insert into %s: %s", qname, SPI_result_code_string(SPI_result));
 	while (more)
@@ -901,7 +956,7 @@ rs_target_write(const RsTarget *t, RsRowNext next, void *arg)
 	Relation	rel = relation_open(t->relid, NoLock);	/* locked by rs_target_open */
 	int64		written;
 
-	if (can_insert_directly(rel))
+	if (t->keys == NIL && can_insert_directly(rel))
 	{
 		elog(DEBUG1, "raresynth: storing rows in %s directly", t->qname);
 		check_insert_permission(rel);
@@ -912,7 +967,7 @@ rs_target_write(const RsTarget *t, RsRowNext next, void *arg)
 	else
 	{
 		elog(DEBUG1, "raresynth: inserting rows into %s", t->qname);
-		written = insert_by_statement(rel, t->qname, next, arg);
+		written = insert_by_statement(rel, t->qname, t->keys, next, arg);
 	}
 	relation_close(rel, NoLock);
 	return written;
@@ -931,6 +986,7 @@ rs_target_finish(RsTarget *t)
 {
 	StringInfoData q;
 	int			ret;
+	int			guc;
 
 	if (t->view_name == NULL || t->view_exists)
 		return;
@@ -943,10 +999,13 @@ rs_target_finish(RsTarget *t)
 	if (t->marker)
 		appendStringInfo(&q, ", true AS %s", quote_identifier(t->marker));
 	appendStringInfo(&q, " FROM %s", t->qname);
+	/* on Citus, the view is this node's own (docs/citus.md) */
+	guc = rs_citus_local_ddl_begin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute(q.data, false, 0);
 	if (ret != SPI_OK_UTILITY)
 		elog(ERROR, "could not create view %s: %s", t->view_name, SPI_result_code_string(ret));
 	SPI_finish();
+	rs_citus_local_ddl_end(guc);
 }
