@@ -20,6 +20,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 const double rs_dp_orders[RS_DP_N_ORDERS] = {
 	1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0,
@@ -155,6 +156,13 @@ rs_dp_rdp_steps(double q, double sigma, int64_t steps,
 		rdp[i] = steps == 0 ? 0 : (double) steps * rs_dp_rdp(q, sigma, orders[i]);
 }
 
+/* Balle et al.'s conversion at one order (without the floor at 0). */
+static double
+convert_at(double rdp, double alpha, double delta)
+{
+	return rdp + log1p(-1 / alpha) - (log(delta) + log(alpha)) / (alpha - 1);
+}
+
 double
 rs_dp_epsilon(const double *orders, const double *rdp, int n,
 			  double delta, double *best_order)
@@ -173,7 +181,7 @@ rs_dp_epsilon(const double *orders, const double *rdp, int n,
 		if (delta * delta + expm1(-rdp[i]) >= 0)
 			e = 0;
 		else
-			e = rdp[i] + log1p(-1 / a) - (log(delta) + log(a)) / (a - 1);
+			e = convert_at(rdp[i], a, delta);
 		if (e < best)
 		{
 			best = e;
@@ -198,31 +206,146 @@ rs_dp_epsilon_sgm(double q, double sigma, int64_t steps, double delta,
 	return rs_dp_epsilon(rs_dp_orders, rdp, RS_DP_N_ORDERS, delta, NULL);
 }
 
-double
-rs_dp_noise_multiplier(double q, int64_t steps, double epsilon,
-					   double delta, const double *extra_rdp)
+/*
+ * The smallest sigma, to a relative 1e-9, at which spends(sigma, arg) is
+ * at most target (spends decreasing in sigma): doubling, then bisection;
+ * -1 when no sigma up to 1e6 gets there.
+ */
+static double
+smallest_sigma(double (*spends) (double sigma, const void *arg), const void *arg,
+			   double target)
 {
 	double		lo = 0,
 				hi = 1;
 
-	if (!(epsilon > 0) || !(delta > 0 && delta < 1) || steps < 0 || !(q >= 0 && q <= 1))
-		return -1;
-	while (rs_dp_epsilon_sgm(q, hi, steps, delta, extra_rdp) > epsilon)
+	while (spends(hi, arg) > target)
 	{
 		lo = hi;
 		hi *= 2;
 		if (hi > 1e6)
 			return -1;
 	}
-	/* epsilon(lo) > target >= epsilon(hi) (lo 0: infinite) */
+	/* spends(lo) > target >= spends(hi) (lo 0: infinite) */
 	while (hi - lo > 1e-9 * hi)
 	{
 		double		mid = 0.5 * (lo + hi);
 
-		if (rs_dp_epsilon_sgm(q, mid, steps, delta, extra_rdp) > epsilon)
+		if (spends(mid, arg) > target)
 			lo = mid;
 		else
 			hi = mid;
 	}
 	return hi;
+}
+
+typedef struct sgm_job
+{
+	double		q;
+	int64_t		steps;
+	double		delta;			/* epsilon at delta over rs_dp_orders ... */
+	const double *extra_rdp;
+	double		alpha;			/* ... or, when > 0, the RDP at alpha */
+} sgm_job;
+
+static double
+sgm_spends(double sigma, const void *arg)
+{
+	const sgm_job *j = arg;
+
+	if (j->alpha > 0)
+		return (double) j->steps * rs_dp_rdp(j->q, sigma, j->alpha);
+	return rs_dp_epsilon_sgm(j->q, sigma, j->steps, j->delta, j->extra_rdp);
+}
+
+double
+rs_dp_noise_multiplier(double q, int64_t steps, double epsilon,
+					   double delta, const double *extra_rdp)
+{
+	sgm_job		j = {q, steps, delta, extra_rdp, 0};
+
+	if (!(epsilon > 0) || !(delta > 0 && delta < 1) || steps < 0 || !(q >= 0 && q <= 1))
+		return -1;
+	return smallest_sigma(sgm_spends, &j, epsilon);
+}
+
+/* ---------------------------------------------------------------- the plan */
+
+/* The RDP at alpha that converts to epsilon at delta. */
+static double
+budget_at(double epsilon, double delta, double alpha)
+{
+	return epsilon - log1p(-1 / alpha) + (log(delta) + log(alpha)) / (alpha - 1);
+}
+
+/*
+ * The order of rs_dp_orders at which the curve rho alpha converts to
+ * epsilon with the largest rho: the budget of each order allows rho =
+ * budget / alpha; the best order is the one that allows the most.
+ */
+static double
+gaussian_order(double epsilon, double delta)
+{
+	double		best = 0,
+				at = NAN;
+
+	for (int i = 0; i < RS_DP_N_ORDERS; i++)
+	{
+		double		a = rs_dp_orders[i],
+					rho = budget_at(epsilon, delta, a) / a;
+
+		if (rho > best)
+		{
+			best = rho;
+			at = a;
+		}
+	}
+	return at;
+}
+
+int
+rs_dp_plan_make(rs_dp_plan *plan, double epsilon, double delta, double count_share)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (!(epsilon > 0) || !isfinite(epsilon) || !(delta > 0 && delta < 1) ||
+		!(count_share > 0 && count_share < 1))
+		return -1;
+	plan->epsilon = epsilon;
+	plan->delta = delta;
+	plan->alpha = gaussian_order(epsilon, delta);
+	if (isnan(plan->alpha))
+		return -1;
+	plan->rdp = budget_at(epsilon, delta, plan->alpha);
+	plan->count_share = count_share;
+	/* alpha / (2 s^2) = share * rdp */
+	plan->count_sigma = sqrt(plan->alpha / (2 * count_share * plan->rdp));
+	return 0;
+}
+
+double
+rs_dp_plan_train(const rs_dp_plan *plan, double count, int batch,
+				 int epochs, int d_steps, double *q, int64_t *steps)
+{
+	double		left = plan->rdp * (1 - plan->count_share),
+				per;
+	sgm_job		j;
+
+	*q = count < 1 ? 1 : batch / count;
+	if (!(*q <= 1))
+		*q = 1;
+	per = floor(1 / *q);
+	*steps = (int64_t) epochs * (int64_t) (per < 1 ? 1 : per) * d_steps;
+	if (!(left > 0))
+		return -1;
+	j = (sgm_job) {*q, *steps, plan->delta, NULL, plan->alpha};
+	return smallest_sigma(sgm_spends, &j, left);
+}
+
+double
+rs_dp_plan_spent(const rs_dp_plan *plan, double q, double sigma, int64_t steps)
+{
+	double		rdp = plan->alpha / (2 * plan->count_sigma * plan->count_sigma) +
+		(double) steps * rs_dp_rdp(q, sigma, plan->alpha);
+	double		e = convert_at(rdp, plan->alpha, plan->delta);
+
+	return e < 0 ? 0 : e;
 }
