@@ -611,7 +611,7 @@ gen_step_grad(rs_gan *g)
  *	  clamped to [-weight_clip, weight_clip] after the Adam step instead (as
  *	  DPGAN, Xie et al. 2018), which is post-processing.
  * Real rows go through the critic in chunks of at most B (the Poisson
- * batch has no upper bound; B q n rows on average); the chunks' sizes and
+ * batch has no upper bound; q n = B rows on average); the chunks' sizes and
  * the noise depend on the rng alone, so the weights do not depend on the
  * thread count.  It runs inside a step's team: no interrupt check here
  * (rs_gan_fit_epoch checks before each step).
