@@ -6,10 +6,10 @@ EXTENSION  = raresynth
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 # The numeric core: plain C, no PostgreSQL headers.
-CORE_SRCS = src/core/rs_common.c src/core/rng.c src/core/table.c src/core/format.c src/core/smote.c src/core/design.c src/core/classifier.c src/core/boosted.c src/core/protocol.c src/core/evaluate.c src/core/team.c src/core/nn.c src/core/gan.c src/core/gan_cond.c src/core/gan_train.c src/core/gan_sample.c src/core/gan_io.c src/core/hparams.c src/core/encoder.c src/core/mixture.c src/core/columns.c src/core/quality.c src/core/quality_pairs.c src/core/quality_privacy.c src/core/quality_detect.c src/core/depend.c src/core/rules.c src/core/model.c src/core/given.c src/core/sampler.c src/core/gemm16.c src/core/fastmath.c src/core/blas.c src/core/sgemm.c
+CORE_SRCS = src/core/rs_common.c src/core/rng.c src/core/table.c src/core/format.c src/core/smote.c src/core/design.c src/core/classifier.c src/core/boosted.c src/core/protocol.c src/core/evaluate.c src/core/team.c src/core/nn.c src/core/gan.c src/core/gan_cond.c src/core/gan_train.c src/core/gan_sample.c src/core/gan_io.c src/core/dp_account.c src/core/hparams.c src/core/encoder.c src/core/mixture.c src/core/columns.c src/core/quality.c src/core/quality_pairs.c src/core/quality_privacy.c src/core/quality_detect.c src/core/depend.c src/core/rules.c src/core/model.c src/core/given.c src/core/sampler.c src/core/gemm16.c src/core/fastmath.c src/core/blas.c src/core/sgemm.c
 
 # PostgreSQL glue: one file per SQL concern.
-GLUE_SRCS = src/raresynth.c src/progress.c src/options.c src/datum.c src/source.c src/dependencies.c src/read.c src/memory.c src/rowmaker.c src/write.c src/keys.c src/citus.c src/catalog.c src/model_json.c src/profile.c src/train.c src/sample.c src/given.c src/synthesize.c src/quality.c src/smote.c src/score.c src/evaluate.c src/help.c src/balance.c
+GLUE_SRCS = src/raresynth.c src/progress.c src/options.c src/datum.c src/source.c src/dependencies.c src/read.c src/memory.c src/rowmaker.c src/write.c src/keys.c src/citus.c src/catalog.c src/model_json.c src/profile.c src/train.c src/sample.c src/given.c src/synthesize.c src/quality.c src/smote.c src/score.c src/evaluate.c src/help.c src/balance.c src/dp.c
 
 MODULE_big = raresynth
 OBJS = $(CORE_SRCS:.c=.o) $(GLUE_SRCS:.c=.o)

@@ -335,6 +335,7 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 	}
 
 validate:
+	rs_options_dp(opts, o);
 	if (rs_hparams_check_pac(cfg, &err) != RS_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -345,6 +346,7 @@ validate:
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s", err.msg),
 				 errhint("Valid options: %s.", rs_option_list(for_evaluate))));
+	rs_options_dp_refuse(o);
 }
 
 /* Error unless an array argument has at most one dimension. */
@@ -374,7 +376,8 @@ rs_options_json(const RsOptions *o)
 	{
 		const rs_hparam *p = &rs_hparam_table[i];
 
-		if (p->alias || !(p->where & (RS_HP_OPTION | RS_HP_ARGUMENT)))
+		if (p->alias || !(p->where & (RS_HP_OPTION | RS_HP_ARGUMENT)) ||
+			rs_option_dp_unused(p, o))
 			continue;
 		appendStringInfo(&s, "\"%s\": ", p->name);
 		if (p->type == RS_HP_INT)

@@ -198,6 +198,10 @@ extern void rs_options_default(RsOptions *o);
 extern void rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate);
 extern char *rs_options_json(const RsOptions *o);
 extern char *rs_option_list(bool for_evaluate);
+/* dp.c: `epsilon` and the options it cannot be combined with */
+extern void rs_options_dp(Jsonb *opts, RsOptions *o);
+extern void rs_options_dp_refuse(const RsOptions *o);
+extern bool rs_option_dp_unused(const rs_hparam *p, const RsOptions *o);
 
 /* ---- train.c: the rules a model keeps (core/rules.h) ---- */
 struct rs_rules;

@@ -372,6 +372,75 @@ fail:
 	return NULL;
 }
 
+rs_encoder *
+rs_encoder_fit_public(const rs_table *t, rs_error *err)
+{
+	rs_encoder *enc;
+
+	if (!t || t->n_cols < 1 || !t->cols)
+	{
+		rs_fail(err, RS_ERR_INVALID, "invalid table for the encoder");
+		return NULL;
+	}
+	if (!(enc = encoder_alloc(t->n_cols)))
+	{
+		rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
+		return NULL;
+	}
+	for (int c = 0; c < t->n_cols; c++)
+	{
+		const rs_column *spec = &t->cols[c];
+		rs_enc_col *col = &enc->cols[c];
+
+		col->kind = spec->kind;
+		col->has_null = 1;
+		if (spec->kind == RS_KIND_CATEGORICAL)
+		{
+			if (spec->n_categories < 1 || spec->n_categories > RS_ENCODER_MAX_DIM)
+			{
+				rs_fail(err, RS_ERR_INVALID, "column \"%s\" needs between 1 and %d categories, got %d",
+						col_name(t, c), RS_ENCODER_MAX_DIM, spec->n_categories);
+				goto fail;
+			}
+			col->lo = col->hi = NAN;
+			col->n_categories = spec->n_categories;
+			if (!(col->seen = rs_alloc((size_t) spec->n_categories)))
+			{
+				rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
+				goto fail;
+			}
+			memset(col->seen, 1, (size_t) spec->n_categories);
+		}
+		else if (spec->kind == RS_KIND_CONTINUOUS)
+		{
+			if (!isfinite(spec->min) || !isfinite(spec->max) || !(spec->min < spec->max))
+			{
+				rs_fail(err, RS_ERR_INVALID, "column \"%s\" needs bounds min < max", col_name(t, c));
+				goto fail;
+			}
+			col->integral = spec->integral ? 1 : 0;
+			col->lo = spec->min;
+			col->hi = spec->max;
+			col->n_modes = 1;
+			col->mu[0] = 0.5 * spec->min + 0.5 * spec->max;
+			col->sigma[0] = (spec->max - spec->min) / 8;
+			col->weight[0] = 1.0;
+			col_prepare(col);
+		}
+		else
+		{
+			rs_fail(err, RS_ERR_INVALID, "column \"%s\" has an unknown kind %d",
+					col_name(t, c), (int) spec->kind);
+			goto fail;
+		}
+	}
+	if (build_spans(enc, RS_ERR_INVALID, err) == RS_OK)
+		return enc;
+fail:
+	rs_encoder_free(enc);
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- accessors */
 
 int

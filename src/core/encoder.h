@@ -50,6 +50,19 @@ typedef struct rs_encoder rs_encoder;
  * rng seeds the mixture fit.  Returns NULL and sets err on failure.
  */
 rs_encoder *rs_encoder_fit(const rs_table *t, int max_modes, rs_rng *rng, rs_error *err);
+
+/*
+ * The encoder of differentially private training (docs/privacy.md): built
+ * from the specs alone, never from rows (t->n_rows is ignored).  Every
+ * continuous column needs a finite range min < max in its spec (the
+ * user's bounds): one mode of mean (min + max) / 2 and deviation (max -
+ * min) / 8, so alpha = (x - mid) / ((max - min) / 2), clipped as always,
+ * and decoding clamps to the bounds.  Every categorical column's
+ * categories are the spec's (the user's list), all of them emitted.
+ * Every column gets the NULL slot (whether a column holds NULL is not
+ * asked of the rows).  RS_ERR_INVALID naming the column without bounds.
+ */
+rs_encoder *rs_encoder_fit_public(const rs_table *t, rs_error *err);
 void		rs_encoder_free(rs_encoder *enc);
 
 int			rs_encoder_dim(const rs_encoder *enc);	/* floats per encoded row */

@@ -28,9 +28,41 @@ rs_gan_config_default(rs_gan_config *cfg)
 rs_status
 rs_gan_config_validate(const rs_gan_config *cfg, rs_error *err)
 {
+	rs_status	st;
+
 	if (!cfg)
 		return rs_fail(err, RS_ERR_INVALID, "gan configuration is missing");
-	return rs_hparams_check_gan(cfg, err);	/* the table's bounds */
+	if ((st = rs_hparams_check_gan(cfg, err)) != RS_OK)	/* the table's bounds */
+		return st;
+	if (cfg->dp_noise != 0)
+	{
+		const char *bad = cfg->pac != 1 ? "pac other than 1" :
+			cfg->gp_lambda != 0 ? "gp_lambda other than 0" :
+			cfg->moment_weight != 0 ? "moment_weight other than 0" :
+			cfg->calibration != 0 ? "calibration other than 0" :
+			cfg->early_stopping != 0 ? "early_stopping other than 0" : NULL;
+
+		if (!(cfg->dp_noise > 0) || !isfinite(cfg->dp_noise))
+			return rs_fail(err, RS_ERR_INVALID, "DP noise multiplier must be positive, got %g",
+						   cfg->dp_noise);
+		if (!(cfg->dp_rate > 0 && cfg->dp_rate <= 1))
+			return rs_fail(err, RS_ERR_INVALID, "DP sampling rate must be in (0, 1], got %g",
+						   cfg->dp_rate);
+		if (bad)
+			return rs_fail(err, RS_ERR_INVALID,
+						   "differentially private training does not support %s", bad);
+	}
+	return RS_OK;
+}
+
+int64_t
+rs_gan_dp_steps(const rs_gan_config *cfg)
+{
+	double		per = cfg->dp_rate > 0 ? floor(1.0 / cfg->dp_rate) : 1;
+
+	if (per < 1)
+		per = 1;
+	return (int64_t) cfg->epochs * (int64_t) per * cfg->discriminator_steps;
 }
 
 /* ---------------------------------------------------------------- shapes and buffers */

@@ -85,6 +85,20 @@ typedef struct rs_gan_config
 	double		moment_weight;	/* conditional moment matching (0: off,
 								 * pure CTGAN); see above */
 	int			early_stopping; /* window of rs_gan_converged (0: off) */
+	/*
+	 * DP-SGD on the critic (gan_train.c's "DP-SGD" section; dp_noise 0:
+	 * off).  Each critic step includes every training row with probability
+	 * dp_rate (Poisson sampling), clips each included row's gradient to L2
+	 * norm max_grad_norm, adds N(0, (dp_noise max_grad_norm)^2) to their
+	 * sum and divides by batch_size; the critic's weights are then clamped
+	 * to [-weight_clip, weight_clip] (0: not).  Requires pac 1, gp_lambda
+	 * 0, moment_weight 0, calibration 0 and early_stopping 0
+	 * (rs_gan_config_validate), and conditions are drawn uniformly.
+	 */
+	double		dp_noise;		/* noise multiplier sigma; not an option */
+	double		dp_rate;		/* sampling rate q; not an option */
+	double		max_grad_norm;	/* C */
+	double		weight_clip;
 } rs_gan_config;
 
 /* Fill cfg with the table's defaults (CTGAN's, plus moment_weight 10). */
@@ -97,6 +111,15 @@ void		rs_gan_config_default(rs_gan_config *cfg);
 rs_status	rs_gan_config_validate(const rs_gan_config *cfg, rs_error *err);
 
 typedef struct rs_gan rs_gan;
+
+/*
+ * Under DP (dp_noise > 0): the critic steps (each one Poisson-subsampled
+ * Gaussian mechanism of rate dp_rate for dp_account.h) that cfg.epochs
+ * epochs take: epochs * max(1, floor(1 / dp_rate)) * discriminator_steps.
+ * An epoch is max(1, floor(1 / dp_rate)) generator steps, whatever the
+ * row count (which is not public).
+ */
+int64_t		rs_gan_dp_steps(const rs_gan_config *cfg);
 
 /*
  * Build a model for encoded rows of data_dim floats laid out by spans

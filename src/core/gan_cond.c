@@ -215,6 +215,42 @@ gan_moment_loss(rs_gan *g, const float *fake, int ldf, int B, const int *span_of
 
 /* ---------------------------------------------------------------- training-by-sampling */
 
+/*
+ * Under DP nothing about the rows' categories is counted: every category
+ * of a condition span gets the count 1 (the conditions are drawn
+ * uniformly, and the state keeps no frequency of the data), and no row
+ * index is built (the critic's real rows are Poisson-sampled from all of
+ * them, gan_train.c).
+ */
+static rs_status
+dp_uniform_conditions(rs_gan *g, rs_error *err)
+{
+	if (g->n_cond == 0)
+		return RS_OK;
+	g->logcum = rs_alloc_array((size_t) g->cond_dim, sizeof(double));
+	if (!g->logcum)
+		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the training conditions");
+	for (int k = 0; k < g->n_cond; k++)
+		for (int j = g->cond_off[k]; j < g->cond_off[k + 1]; j++)
+		{
+			g->cat_count[j] = 1.0;
+			g->logcum[j] = (j - g->cond_off[k] + 1) * log1p(1.0);
+		}
+	return RS_OK;
+}
+
+void
+gan_dp_real_cond(rs_gan *g, const float *row, float *cond)
+{
+	int			k;
+
+	if (g->cond_dim == 0)
+		return;
+	k = (int) rs_rng_below(&g->rng, (uint64_t) g->n_cond);
+	memset(cond, 0, sizeof(float) * g->cond_dim);
+	cond[g->cond_off[k] + span_argmax(row, &g->spans[g->cond_span[k]])] = 1.0f;
+}
+
 /* Build the row index of data[n, D] by (condition span, category). */
 rs_status
 gan_build_index(rs_gan *g, const float *data, int64_t n, rs_error *err)
@@ -249,6 +285,8 @@ gan_build_index(rs_gan *g, const float *data, int64_t n, rs_error *err)
 	g->idx_off = NULL;
 	g->logcum = NULL;
 	g->n_rows = n;
+	if (g->cfg.dp_noise > 0)
+		return dp_uniform_conditions(g, err);
 	if (g->n_cond == 0)
 		return g->cfg.moment_weight > 0.0 ? build_moments(g, data, n, err) : RS_OK;
 
@@ -374,7 +412,8 @@ rs_gan_test_condvec(rs_gan *g, const float *data, int64_t n, int B,
 				   sizeof(float) * g->cond_dim);
 		span_of[r] = g->n_cond ? g->span_of[r] : -1;
 		cat_of[r] = g->n_cond ? g->cat_of[r] : -1;
-		row_of[r] = g->n_cond ? gan_draw_row(g, g->span_of[r], g->cat_of[r])
+		row_of[r] = g->cfg.dp_noise > 0 ? -1 :	/* no index under DP */
+			g->n_cond ? gan_draw_row(g, g->span_of[r], g->cat_of[r])
 			: gan_draw_row(g, -1, 0);
 	}
 	return RS_OK;

@@ -180,6 +180,8 @@ rs_status	gan_set_generator_shape(rs_gan *g, int E, int n_g, const int *gdims,
 int			gan_count_moment_features(const rs_gan *g);
 rs_status	gan_build_index(rs_gan *g, const float *data, int64_t n, rs_error *err);
 void		gan_draw_condvec(rs_gan *g, int B);
+/* Under DP: cond[cond_dim] = one real row's own category in a span drawn uniformly. */
+void		gan_dp_real_cond(rs_gan *g, const float *row, float *cond);
 int64_t		gan_draw_row(rs_gan *g, int k, int j);
 double		gan_moment_loss(rs_gan *g, const float *fake, int ldf, int B,
 							const int *span_of, const int *cat_of,

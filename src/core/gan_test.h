@@ -35,7 +35,8 @@ rs_status	rs_gan_test_condvec(rs_gan *gan, const float *data, int64_t n,
  * and dropout masks.  what: 0 = critic loss (Wasserstein part + GP) wrt
  * critic parameters, 1 = Wasserstein part only, 2 = GP only, 3 =
  * generator loss (incl. cond loss and moment matching) wrt generator
- * parameters.
+ * parameters, 4 = the DP critic step's noisy clipped gradient (only, and
+ * always, when cfg.dp_noise > 0; loss: the fake rows' term).
  */
 rs_status	rs_gan_test_loss(rs_gan *gan, const float *data, int64_t n,
 							 int what, uint64_t seed, double *loss,

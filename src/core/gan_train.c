@@ -329,6 +329,16 @@ cond_loss(rs_gan *g, int B)
 	return loss / B;
 }
 
+/* B generated rows into fake[B, X], with their conditions drawn. */
+static void
+draw_fake_rows(rs_gan *g, float *fake, int B)
+{
+	gan_draw_condvec(g, B);
+	fill_gen_input(g, B);
+	gen_forward_train(g, B);
+	activate_train(g, fake, B);
+}
+
 /* ---------------------------------------------------------------- critic */
 
 /* Forward of R pac groups of xbuf[R, P] -> score[R]; fresh dropout masks. */
@@ -497,10 +507,7 @@ critic_step_grad(rs_gan *g, const float *data, int what, double *loss_w,
 				sf = 0.0;
 
 	/* fake rows */
-	gan_draw_condvec(g, B);
-	fill_gen_input(g, B);
-	gen_forward_train(g, B);
-	activate_train(g, fake, B);
+	draw_fake_rows(g, fake, B);
 
 	/* real rows for a shuffled copy of the same conditions */
 	for (int r = 0; r < B; r++)
@@ -556,10 +563,7 @@ gen_step_grad(rs_gan *g)
 	double		sf = 0.0,
 				loss;
 
-	gan_draw_condvec(g, B);
-	fill_gen_input(g, B);
-	gen_forward_train(g, B);
-	activate_train(g, fake, B);
+	draw_fake_rows(g, fake, B);
 	critic_forward(g, Bp);
 	for (int q = 0; q < Bp; q++)
 	{
@@ -576,6 +580,146 @@ gen_step_grad(rs_gan *g)
 	memset(g->g_grads, 0, sizeof(float) * g->g_n);
 	gen_backward(g, B);
 	return loss;
+}
+
+/* ---------------------------------------------------------------- DP-SGD */
+
+/*
+ * The critic's step under differential privacy (cfg.dp_noise > 0; the
+ * mechanism dp_account.h accounts for, docs/privacy.md says why):
+ *	- real rows: Poisson sampling, each of the n rows independently with
+ *	  probability q = dp_rate (the gaps between included rows are
+ *	  geometric); each with the condition of its own category in a span
+ *	  drawn uniformly (gan_dp_real_cond), so the critic's input is a
+ *	  function of that row alone;
+ *	- each real row's gradient of its loss -score_r is clipped to L2 norm
+ *	  C = max_grad_norm.  The critic has no batch normalization (pac is 1),
+ *	  so score_r depends on row r only, and its parameter gradient is the
+ *	  backward pass of dscore_r = 1: per layer W_l gets ga_l,r h_{l-1,r}^T
+ *	  and b_l gets ga_l,r, whose squared norms are |ga_l,r|^2 |h_{l-1,r}|^2
+ *	  and |ga_l,r|^2 (the output layer: |h_L,r|^2 + 1).  One backward pass
+ *	  with dscore 1 and no parameter gradient gives every row's norm; as the
+ *	  gradient is linear in dscore, a second one with dscore_r =
+ *	  -min(1, C / norm_r) / B accumulates exactly the clipped gradients;
+ *	- the sum gets N(0, (sigma C)^2) on every coordinate and is divided by
+ *	  B = batch_size, the expected batch (q n = B), as Opacus does;
+ *	- the fake rows' term (+mean score of B generated rows) is added
+ *	  unclipped: the generator and its conditions (drawn uniformly) do not
+ *	  read the rows, they only depend on the critic's earlier, already
+ *	  private, outputs;
+ *	- no gradient penalty (its interpolates read real rows): the weights are
+ *	  clamped to [-weight_clip, weight_clip] after the Adam step instead (as
+ *	  DPGAN, Xie et al. 2018), which is post-processing.
+ * Real rows go through the critic in chunks of at most B (the Poisson
+ * batch has no upper bound; q n = B rows on average); the chunks' sizes and
+ * the noise depend on the rng alone, so the weights do not depend on the
+ * thread count.  It runs inside a step's team: no interrupt check here
+ * (rs_gan_fit_epoch checks before each step).
+ * Returns the fake term's mean score (the real term is not released).
+ */
+static double
+critic_step_dp(rs_gan *g, const float *data, int64_t n)
+{
+	int			B = g->cfg.batch_size,
+				X = g->X,
+				L = g->n_d,
+				m = 0;
+	double		q = g->cfg.dp_rate,
+				C = g->cfg.max_grad_norm,
+				sf = 0.0,
+				log1mq = log1p(-q);
+	float	   *x = g->xbuf;
+	int64_t		row = -1;
+
+	memset(g->d_grads, 0, sizeof(float) * g->d_n);
+
+	/* the fake term, unclipped */
+	draw_fake_rows(g, x, B);
+	critic_forward(g, B);
+	for (int r = 0; r < B; r++)
+	{
+		sf += g->score[r];
+		g->dscore[r] = 1.0f / B;
+	}
+	critic_backward(g, B, B, 0, NULL);
+
+	/* the real rows, clipped one by one */
+	for (;;)
+	{
+		int			end;
+
+		/* next included row: a geometric gap (q 1: every row) */
+		if (q >= 1)
+			row++;
+		else
+		{
+			double		u = 1.0 - rs_rng_uniform(&g->rng);	/* (0, 1] */
+			double		gap = floor(log(u) / log1mq);
+
+			row = gap >= (double) (n - row) ? n : row + 1 + (int64_t) gap;
+		}
+		end = row >= n;
+		if (!end)
+		{
+			memcpy(x + (size_t) m * X, data + row * g->D, sizeof(float) * g->D);
+			gan_dp_real_cond(g, data + row * g->D, x + (size_t) m * X + g->D);
+			m++;
+		}
+		if (m == B || (end && m > 0))
+		{
+			critic_forward(g, m);
+			for (int r = 0; r < m; r++)
+				g->dscore[r] = 1.0f;
+			critic_backward(g, m, 0, 0, NULL);
+			for (int r = 0; r < m; r++)
+			{
+				const float *h = g->c_out[L - 1] + (size_t) r * g->ddims[L - 1];
+				double		ss = 1.0,
+							nrm;
+
+				for (int j = 0; j < g->ddims[L - 1]; j++)
+					ss += (double) h[j] * h[j];
+				for (int l = 0; l < L; l++)
+				{
+					int			od = g->ddims[l],
+								id = g->d_in_width[l];
+					const float *ga = g->c_dpre[l] + (size_t) r * od;
+					const float *in = (l > 0 ? g->c_out[l - 1] : x) + (size_t) r * id;
+					double		sa = 0.0,
+								si = 1.0;
+
+					for (int j = 0; j < od; j++)
+						sa += (double) ga[j] * ga[j];
+					for (int j = 0; j < id; j++)
+						si += (double) in[j] * in[j];
+					ss += sa * si;
+				}
+				nrm = sqrt(ss);
+				g->dscore[r] = (float) (-(nrm > C ? C / nrm : 1.0) / B);
+			}
+			critic_backward(g, m, m, 0, NULL);
+			m = 0;
+		}
+		if (end)
+			break;
+	}
+
+	/* the noise */
+	for (int64_t i = 0; i < g->d_n; i++)
+		g->d_grads[i] += (float) (g->cfg.dp_noise * C / B * rs_rng_normal(&g->rng));
+	return sf / B;
+}
+
+/* After a DP critic step: the weights into [-c, c]. */
+static void
+critic_weight_clip(rs_gan *g)
+{
+	float		c = (float) g->cfg.weight_clip;
+
+	if (c <= 0)
+		return;
+	for (int64_t i = 0; i < g->d_n; i++)
+		g->d_params[i] = fminf(c, fmaxf(-c, g->d_params[i]));
 }
 
 /*
@@ -629,7 +773,8 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 	c = &g->cfg;
 	if ((st = gan_build_index(g, data, n, err)) != RS_OK)
 		return st;
-	steps = n / c->batch_size;
+	steps = c->dp_noise > 0 ? rs_gan_dp_steps(c) / c->epochs / c->discriminator_steps
+		: n / c->batch_size;
 	if (steps < 1)
 		steps = 1;
 	for (int64_t s = 0; s < steps; s++)
@@ -644,7 +789,15 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 		step_begin(g);
 		for (int k = 0; k < c->discriminator_steps && !diverged; k++)
 		{
-			critic_step_grad(g, data, WANT_W | WANT_GP, &lw, &lgp);
+			if (c->dp_noise > 0)
+			{
+				lw = critic_step_dp(g, data, n);
+				for (int64_t i = 0; i < g->d_n && isfinite(lw); i++)
+					if (!isfinite(g->d_grads[i]))
+						lw = NAN;
+			}
+			else
+				critic_step_grad(g, data, WANT_W | WANT_GP, &lw, &lgp);
 			if (!isfinite(lw) || !isfinite(lgp))
 				diverged = 1;
 			else
@@ -654,6 +807,8 @@ rs_gan_fit_epoch(rs_gan *g, const float *data, int64_t n, double *loss_g,
 							 (size_t) g->d_n, g->t_d, (float) c->lr_d,
 							 (float) c->beta1, (float) c->beta2, RS_ADAM_EPS,
 							 (float) c->weight_decay, step_team(g));
+				if (c->dp_noise > 0)
+					critic_weight_clip(g);
 			}
 		}
 		if (!diverged)
@@ -768,7 +923,7 @@ rs_gan_test_loss(rs_gan *g, const float *data, int64_t n, int what,
 	double		lw,
 				lgp;
 
-	if (!g->trainable || what < 0 || what > 3)
+	if (!g->trainable || what < 0 || what > 4 || (what == 4) != (g->cfg.dp_noise > 0))
 		return rs_fail(err, RS_ERR_INVALID, "invalid arguments to the loss test hook");
 	if ((st = gan_build_index(g, data, n, err)) != RS_OK)
 		return st;
@@ -787,8 +942,11 @@ rs_gan_test_loss(rs_gan *g, const float *data, int64_t n, int what,
 			critic_step_grad(g, data, WANT_GP, &lw, &lgp);
 			*loss = lgp;
 			break;
-		default:
+		case 3:
 			*loss = gen_step_grad(g);
+			break;
+		default:
+			*loss = critic_step_dp(g, data, n);
 			break;
 	}
 	return RS_OK;

@@ -28,6 +28,8 @@ typedef struct rs_hparams
 	int			smote_k;		/* evaluation only */
 	double		C;				/* evaluation only: logistic regression */
 	double		filter_quantile;	/* evaluation only: the GAN arm's filter */
+	double		epsilon;		/* DP budget (INFINITY: not private) */
+	double		delta;			/* DP delta */
 } rs_hparams;
 
 typedef enum rs_hp_type
