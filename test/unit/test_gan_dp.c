@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "blas.h"
 
 #include "gan.h"
 #include "gan_test.h"
