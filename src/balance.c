@@ -328,40 +328,15 @@ put_results(FunctionCallInfo fcinfo, const BalanceClass *cls, int n)
 }
 
 /*
- * raresynth_balance(source regclass, label name, strategy jsonb,
- *					 method text, target text, seed bigint, epochs int,
- *					 batch_size int, options jsonb, exclude name[],
- *					 include name[], k int, improved boolean, marker text)
- *	 returns table (class text, source_rows bigint, target_rows bigint,
- *					added bigint, rows_after bigint, model name,
- *					version int, seed bigint)
- * Class i (rarest first, from 0) uses seed + i, for training and sampling
- * (gan) or SMOTE: raresynth_train/synthesize/smote with that seed and n
- * make the same rows.
+ * The arguments that need no table: NULLs, the method, the arguments of the
+ * other method left out, improved and marker.  Returns whether the method
+ * is the GAN.
  */
-PG_FUNCTION_INFO_V1(raresynth_balance);
-Datum
-raresynth_balance(PG_FUNCTION_ARGS)
+static bool
+balance_args(FunctionCallInfo fcinfo, bool *improved, char **marker)
 {
-	char	   *label;
 	char	   *method;
 	bool		gan;
-	uint64		seed;
-	RsOptions	opts;
-	Jsonb	   *options = NULL;
-	RsSource   *src;
-	BalanceClass *cls;
-	BalanceKind kind;
-	double		ratio = 0;
-	int			k_neigh = 0;
-	bool		improved;
-	char	   *marker = NULL;
-	rs_model_meta meta;
-	RsTarget   *t;
-	int			n_raise = 0,
-				done = 0;
-	MemoryContext classcxt,
-				old;
 
 	PreventCommandIfReadOnly("raresynth_balance()");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -378,7 +353,6 @@ raresynth_balance(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("method must not be NULL"),
 				 errhint("Pass 'gan' or 'smote'.")));
-	label = NameStr(*PG_GETARG_NAME(1));
 	method = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	if (strcmp(method, "gan") != 0 && strcmp(method, "smote") != 0)
 		ereport(ERROR,
@@ -399,11 +373,11 @@ raresynth_balance(PG_FUNCTION_ARGS)
 				!gan && !PG_ARGISNULL(10) && ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(10)),
 															ARR_DIMS(PG_GETARG_ARRAYTYPE_P(10))) > 0);
 	method_only(fcinfo, 11, "k", "smote", gan);
-	improved = PG_ARGISNULL(12) ? gan : PG_GETARG_BOOL(12);
+	*improved = PG_ARGISNULL(12) ? gan : PG_GETARG_BOOL(12);
 	if (!PG_ARGISNULL(13))
 	{
-		marker = text_to_cstring(PG_GETARG_TEXT_PP(13));
-		if (!improved)
+		*marker = text_to_cstring(PG_GETARG_TEXT_PP(13));
+		if (!*improved)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("marker needs the improved view"),
@@ -412,6 +386,123 @@ raresynth_balance(PG_FUNCTION_ARGS)
 					 errdetail("The marker is a column of the improved view, which improved => false skips."),
 					 errhint("Pass improved => true.")));
 	}
+	return gan;
+}
+
+/*
+ * Every class to raise is checked (its model name writable, SMOTE's
+ * neighbours, the memory its job needs) before any work; each gets its
+ * seed.  Returns how many classes get rows.
+ */
+static int
+check_plan(RsSource *src, BalanceClass *cls, bool gan, RsOptions *opts, int k_neigh,
+		   uint64 seed)
+{
+	int			n_raise = 0;
+
+	for (int k = 0; k < src->n_classes; k++)
+	{
+		RsJobShape	job = {.job = gan ? RS_JOB_TRAIN : RS_JOB_SMOTE, .class_value = cls[k].value,
+		.opts = gan ? opts : NULL, .n_new = cls[k].add, .k = k_neigh};
+
+		cls[k].seed = seed + (uint64) k;
+		if (cls[k].add == 0)
+			continue;
+		n_raise++;
+		if (gan)
+		{
+			cls[k].model = class_model_name(src, cls[k].value);
+			rs_catalog_check_writable(cls[k].model);
+		}
+		else
+			rs_smote_check_class(src, cls[k].value, cls[k].add);
+		rs_check_memory(src, &job);
+	}
+
+	return n_raise;
+}
+
+/* Each class in turn: train its model and synthesize, or SMOTE, into t. */
+static void
+run_plan(RsSource *src, RsTarget *t, BalanceClass *cls, bool gan, RsOptions *opts,
+		 Jsonb *options, int k_neigh, int n_raise)
+{
+	int			done = 0;
+	MemoryContext classcxt,
+				old;
+
+	classcxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth balance class",
+									 ALLOCSET_DEFAULT_SIZES);
+	for (int k = 0; k < src->n_classes; k++)
+	{
+		BalanceClass *c = &cls[k];
+
+		if (c->add == 0)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		done++;
+		old = MemoryContextSwitchTo(classcxt);
+		if (gan)
+		{
+			RsTrained	res;
+			RsStoredModel *sm;
+
+			ereport(NOTICE,
+					(errmsg("class \"%s\" (%d of %d): training model \"%s\" on " INT64_FORMAT
+							" rows, then adding " INT64_FORMAT " rows to reach " INT64_FORMAT,
+							c->value, done, n_raise, c->model, c->in_source, c->add, c->want)));
+			rs_train_class(src, c->value, c->model, opts, options, c->seed, true, &res);
+			c->version = res.version;
+			sm = res.stored;
+			c->written = rs_synthesize_into(t, sm, rs_model_from_state(sm), c->add, c->seed);
+		}
+		else
+		{
+			ereport(NOTICE,
+					(errmsg("class \"%s\" (%d of %d): adding " INT64_FORMAT " SMOTE rows to reach " INT64_FORMAT,
+							c->value, done, n_raise, c->add, c->want)));
+			c->written = rs_smote_into(src, t, c->value, c->add, k_neigh, c->seed);
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(classcxt);
+	}
+	MemoryContextDelete(classcxt);
+}
+
+/*
+ * raresynth_balance(source regclass, label name, strategy jsonb,
+ *					 method text, target text, seed bigint, epochs int,
+ *					 batch_size int, options jsonb, exclude name[],
+ *					 include name[], k int, improved boolean, marker text)
+ *	 returns table (class text, source_rows bigint, target_rows bigint,
+ *					added bigint, rows_after bigint, model name,
+ *					version int, seed bigint)
+ * Class i (rarest first, from 0) uses seed + i, for training and sampling
+ * (gan) or SMOTE: raresynth_train/synthesize/smote with that seed and n
+ * make the same rows.
+ */
+PG_FUNCTION_INFO_V1(raresynth_balance);
+Datum
+raresynth_balance(PG_FUNCTION_ARGS)
+{
+	char	   *label;
+	bool		gan;
+	uint64		seed;
+	RsOptions	opts;
+	Jsonb	   *options = NULL;
+	RsSource   *src;
+	BalanceClass *cls;
+	BalanceKind kind;
+	double		ratio = 0;
+	int			k_neigh = 0;
+	bool		improved;
+	char	   *marker = NULL;
+	rs_model_meta meta;
+	RsTarget   *t;
+	int			n_raise;
+
+	gan = balance_args(fcinfo, &improved, &marker);
+	label = NameStr(*PG_GETARG_NAME(1));
 	seed = rs_seed_arg(fcinfo, 5);
 	if (gan)
 	{
@@ -441,63 +532,10 @@ raresynth_balance(PG_FUNCTION_ARGS)
 	t = rs_target_open(src->relid, PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4)),
 					   gan ? "_synthetic" : "_smote", &meta, improved, marker);
 	for (int k = 0; k < src->n_classes; k++)
-		rs_target_class_rows(t, label, cls[k].value, &cls[k].in_source, &cls[k].in_target);
+		rs_count_target_class_rows(t, label, cls[k].value, &cls[k].in_source, &cls[k].in_target);
 	plan_rows(cls, src->n_classes, kind, ratio);
-	for (int k = 0; k < src->n_classes; k++)
-	{
-		RsJobShape	job = {.job = gan ? RS_JOB_TRAIN : RS_JOB_SMOTE, .class_value = cls[k].value,
-		.opts = gan ? &opts : NULL, .n_new = cls[k].add, .k = k_neigh};
-
-		cls[k].seed = seed + (uint64) k;
-		if (cls[k].add == 0)
-			continue;
-		n_raise++;
-		if (gan)
-		{
-			cls[k].model = class_model_name(src, cls[k].value);
-			rs_catalog_check_writable(cls[k].model);
-		}
-		else
-			rs_smote_check_class(src, cls[k].value, cls[k].add);
-		rs_check_memory(src, &job);
-	}
-
-	classcxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth balance class",
-									 ALLOCSET_DEFAULT_SIZES);
-	for (int k = 0; k < src->n_classes; k++)
-	{
-		BalanceClass *c = &cls[k];
-
-		if (c->add == 0)
-			continue;
-		CHECK_FOR_INTERRUPTS();
-		done++;
-		old = MemoryContextSwitchTo(classcxt);
-		if (gan)
-		{
-			RsTrained	res;
-			RsStoredModel *sm;
-
-			ereport(NOTICE,
-					(errmsg("class \"%s\" (%d of %d): training model \"%s\" on " INT64_FORMAT
-							" rows, then adding " INT64_FORMAT " rows to reach " INT64_FORMAT,
-							c->value, done, n_raise, c->model, c->in_source, c->add, c->want)));
-			rs_train_class(src, c->value, c->model, &opts, options, c->seed, true, &res);
-			c->version = res.version;
-			sm = res.stored;
-			c->written = rs_synthesize_into(t, sm, rs_model_from_state(sm), c->add, c->seed);
-		}
-		else
-		{
-			ereport(NOTICE,
-					(errmsg("class \"%s\" (%d of %d): adding " INT64_FORMAT " SMOTE rows to reach " INT64_FORMAT,
-							c->value, done, n_raise, c->add, c->want)));
-			c->written = rs_smote_into(src, t, c->value, c->add, k_neigh, c->seed);
-		}
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(classcxt);
-	}
-	MemoryContextDelete(classcxt);
+	n_raise = check_plan(src, cls, gan, &opts, k_neigh, seed);
+	run_plan(src, t, cls, gan, &opts, options, k_neigh, n_raise);
 	if (n_raise == 0)
 		ereport(NOTICE,
 				(errmsg("no class needs new rows"),

@@ -285,9 +285,12 @@ extern RsTarget *rs_target_open_keys(Oid source_relid, const char *target, const
 									 const char *marker, Jsonb *keys);
 extern TupleDesc rs_target_tupdesc(const RsTarget *t);
 extern Oid	rs_target_relid(const RsTarget *t);
-extern void rs_target_class_rows(const RsTarget *t, const char *label, const char *value,
+extern const char *rs_target_qsource(const RsTarget *t);
+extern const char *rs_target_qname(const RsTarget *t);
+extern Oid	rs_target_source_relid(const RsTarget *t);
+extern void rs_count_target_class_rows(const RsTarget *t, const char *label, const char *value,
 								 int64 *in_source, int64 *in_target);
-extern int64 rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value,
+extern int64 rs_count_rows_to_balance(const RsTarget *t, const char *label, const char *value,
 										double ratio);
 extern int64 rs_target_write(const RsTarget *t, RsRowNext next, void *arg);
 extern void rs_target_finish(RsTarget *t);

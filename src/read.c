@@ -7,8 +7,10 @@
  *	  are checked by name and type first; categories are coded by their
  *	  text, continuous values through datum.c, and rows come out sorted, so
  *	  that the result does not depend on the scan order.  Also the row
- *	  counts those reads need (rs_count_class_rows, which write.c's 1:1
- *	  count shares) and the bytes a read holds (rs_read_bytes).
+ *	  counts those reads need (rs_count_class_rows), the counts of a class
+ *	  in a target and its source (rs_count_target_class_rows) and of the
+ *	  rows that 1:1 or a ratio needs (rs_count_rows_to_balance), and the
+ *	  bytes a read holds (rs_read_bytes).
  *
  * All SQL is built with quote_identifier() and schema-qualified operators;
  * values travel as $n parameters.
@@ -16,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -26,6 +29,7 @@
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "raresynth.h"
 
@@ -700,4 +704,84 @@ rs_read_bytes(int64 n, int nf)
 	double		b = (double) n * nf * sizeof(double) * 2 + (double) n * sizeof(int) * 3;
 
 	return b >= (double) MaxAllocHugeSize ? MaxAllocHugeSize : (Size) b;
+}
+
+/*
+ * The rows of class `value` of label column `label` in the source and
+ * already in the target.  The target is locked: a concurrent writer has
+ * committed or not started, and in READ COMMITTED the counts see what it
+ * wrote.  In REPEATABLE READ and SERIALIZABLE they would not: if a
+ * transaction our snapshot does not see wrote rows of that class into the
+ * target, fail with a serialization failure rather than count them wrong.
+ */
+void
+rs_count_target_class_rows(const RsTarget *t, const char *label, const char *value,
+					 int64 *in_source, int64 *in_target)
+{
+	Oid			labtype = get_atttype(rs_target_source_relid(t), get_attnum(rs_target_source_relid(t), label));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	*in_source = rs_count_class_rows(rs_target_qsource(t), label, labtype, value, InvalidSnapshot, false);
+	*in_target = rs_count_class_rows(rs_target_qname(t), label, labtype, value, InvalidSnapshot, false);
+	if (IsolationUsesXactSnapshot() &&
+		rs_count_class_rows(rs_target_qname(t), label, labtype, value, GetLatestSnapshot(), true) != *in_target)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to concurrent write of %s", rs_target_qname(t)),
+				 errdetail("A transaction this one's snapshot does not see wrote rows of class \"%s\" into the target, so the count of rows to add would miss them.",
+						   value),
+				 errhint("Retry the transaction, or pass n.")));
+	SPI_finish();
+}
+
+/*
+ * Rows to add to class `value` of label column `label` for 1:1 with the
+ * largest class (ratio 0), or for ratio times its rows (ratio in (0, 1],
+ * rs_ratio_arg), counting the rows of that class in the source and already
+ * in the target (rs_count_target_class_rows).  A ratio is imbalanced-learn's
+ * float sampling_strategy: int(ratio * majority - have), truncated as
+ * Python's int() does, and refused when that is not positive, as
+ * imbalanced-learn refuses it (1:1 adds 0 rows instead).
+ */
+int64
+rs_count_rows_to_balance(const RsTarget *t, const char *label, const char *value,
+						  double ratio)
+{
+	char	   *cq = psprintf("SELECT pg_catalog.max(c) FROM (SELECT pg_catalog.count(*) AS c FROM %s "
+							  "WHERE %s IS NOT NULL GROUP BY %s) s",
+							  rs_target_qsource(t), quote_identifier(label), quote_identifier(label));
+	int64		majority,
+				minority,
+				in_target;
+	bool		isnull;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute(cq, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "class count query failed: %s", SPI_result_code_string(ret));
+	majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		majority = 0;
+	SPI_finish();
+	rs_count_target_class_rows(t, label, value, &minority, &in_target);
+	if (ratio > 0)
+	{
+		double		want = ratio * (double) majority - (double) (minority + in_target);
+
+		if (want < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ratio %g needs no new rows of class \"%s\"", ratio, value),
+					 errdetail("The largest class has " INT64_FORMAT " rows and class \"%s\" has " INT64_FORMAT
+							   " (" INT64_FORMAT " in the source, " INT64_FORMAT " in the target); %g * "
+							   INT64_FORMAT " = %g leaves no whole row to add.",
+							   majority, value, minority + in_target, minority, in_target,
+							   ratio, majority, ratio * (double) majority),
+					 errhint("Pass a larger ratio, or n; imbalanced-learn refuses such a ratio too.")));
+		return (int64) want;	/* at most majority: no overflow */
+	}
+	return Max(majority - (minority + in_target), 0);
 }

@@ -101,7 +101,7 @@ rs_smote_into(const RsSource *src, const RsTarget *t, const char *class_value, i
 /*
  * raresynth_smote(source regclass, label name, n bigint, k int,
  *				   target text, seed bigint, minority text, ratio float8, keys jsonb)
- *	  returns bigint; n and ratio NULL: 1:1 (rs_target_rows_to_balance);
+ *	  returns bigint; n and ratio NULL: 1:1 (rs_count_rows_to_balance);
  *	  keys: values for excluded columns (keys.c)
  */
 PG_FUNCTION_INFO_V1(raresynth_smote);
@@ -141,7 +141,7 @@ raresynth_smote(PG_FUNCTION_ARGS)
 	rs_source_meta(src, minority, seed, &meta);
 	t = rs_target_open_keys(src->relid, target, "_smote", &meta, false, NULL,
 							PG_NARGS() > 8 && !PG_ARGISNULL(8) ? PG_GETARG_JSONB_P(8) : NULL);
-	n = PG_ARGISNULL(2) ? rs_target_rows_to_balance(t, label, minority, ratio) : PG_GETARG_INT64(2);
+	n = PG_ARGISNULL(2) ? rs_count_rows_to_balance(t, label, minority, ratio) : PG_GETARG_INT64(2);
 	rs_smote_check_class(src, minority, n);
 	written = rs_smote_into(src, t, minority, n, k, seed);
 	rs_target_finish(t);

@@ -48,7 +48,7 @@ rs_synthesize_into(const RsTarget *t, const RsStoredModel *sm, const rs_model *m
  * improved boolean, marker text, version integer, ratio float8, keys jsonb) returns
  * bigint: rows of the deployed version of model (or of the version named)
  * written to the target.  n NULL: enough to bring the minority to 1:1 with
- * the largest class, or to ratio times it (rs_target_rows_to_balance),
+ * the largest class, or to ratio times it (rs_count_rows_to_balance),
  * counting the rows already in the target.  improved: create the
  * target's improved view (an existing one is left only if it is exactly
  * that view); marker: a boolean column of it, true for synthetic rows;
@@ -108,7 +108,7 @@ raresynth_synthesize(PG_FUNCTION_ARGS)
 							"_synthetic", &m->meta, improved, marker,
 							PG_NARGS() > 8 && !PG_ARGISNULL(8) ? PG_GETARG_JSONB_P(8) : NULL);
 	if (n < 0)
-		n = Min(rs_target_rows_to_balance(t, sm->label, sm->minority, ratio), RS_MAX_SAMPLE_ROWS);
+		n = Min(rs_count_rows_to_balance(t, sm->label, sm->minority, ratio), RS_MAX_SAMPLE_ROWS);
 	seed = rs_seed_arg(fcinfo, 3);
 	written = rs_synthesize_into(t, sm, m, n, seed);
 	rs_target_finish(t);

@@ -2,8 +2,8 @@
  * write.c
  *	  The one place that writes user tables: the targets that
  *	  raresynth_synthesize() and raresynth_smote() fill.  rs_target_open()
- *	  checks, locks and if need be creates a target; rs_target_rows_to_balance()
- *	  counts what 1:1 needs; rs_target_write() stores rows through one bulk
+ *	  checks, locks and if need be creates a target; read.c's
+ *	  rs_count_rows_to_balance() counts what 1:1 needs; rs_target_write() stores rows through one bulk
  *	  path (straight into the heap when an INSERT would do nothing more, else
  *	  INSERT ... SELECT FROM unnest($1) in batches); rs_target_finish()
  *	  creates the target's improved view (name_view, check_view).
@@ -615,84 +615,23 @@ rs_target_tupdesc(const RsTarget *t)
 	return desc;
 }
 
-/*
- * The rows of class `value` of label column `label` in the source and
- * already in the target.  The target is locked: a concurrent writer has
- * committed or not started, and in READ COMMITTED the counts see what it
- * wrote.  In REPEATABLE READ and SERIALIZABLE they would not: if a
- * transaction our snapshot does not see wrote rows of that class into the
- * target, fail with a serialization failure rather than count them wrong.
- */
-void
-rs_target_class_rows(const RsTarget *t, const char *label, const char *value,
-					 int64 *in_source, int64 *in_target)
+/* The source's and the target's quoted, qualified names (for read.c's counts). */
+const char *
+rs_target_qsource(const RsTarget *t)
 {
-	Oid			labtype = get_atttype(t->source_relid, get_attnum(t->source_relid, label));
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	*in_source = rs_count_class_rows(t->qsource, label, labtype, value, InvalidSnapshot, false);
-	*in_target = rs_count_class_rows(t->qname, label, labtype, value, InvalidSnapshot, false);
-	if (IsolationUsesXactSnapshot() &&
-		rs_count_class_rows(t->qname, label, labtype, value, GetLatestSnapshot(), true) != *in_target)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not serialize access due to concurrent write of %s", t->qname),
-				 errdetail("A transaction this one's snapshot does not see wrote rows of class \"%s\" into the target, so the count of rows to add would miss them.",
-						   value),
-				 errhint("Retry the transaction, or pass n.")));
-	SPI_finish();
+	return t->qsource;
 }
 
-/*
- * Rows to add to class `value` of label column `label` for 1:1 with the
- * largest class (ratio 0), or for ratio times its rows (ratio in (0, 1],
- * rs_ratio_arg), counting the rows of that class in the source and already
- * in the target (rs_target_class_rows).  A ratio is imbalanced-learn's
- * float sampling_strategy: int(ratio * majority - have), truncated as
- * Python's int() does, and refused when that is not positive, as
- * imbalanced-learn refuses it (1:1 adds 0 rows instead).
- */
-int64
-rs_target_rows_to_balance(const RsTarget *t, const char *label, const char *value,
-						  double ratio)
+const char *
+rs_target_qname(const RsTarget *t)
 {
-	char	   *cq = psprintf("SELECT pg_catalog.max(c) FROM (SELECT pg_catalog.count(*) AS c FROM %s "
-							  "WHERE %s IS NOT NULL GROUP BY %s) s",
-							  t->qsource, quote_identifier(label), quote_identifier(label));
-	int64		majority,
-				minority,
-				in_target;
-	bool		isnull;
-	int			ret;
+	return t->qname;
+}
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute(cq, false, 1);
-	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "class count query failed: %s", SPI_result_code_string(ret));
-	majority = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	if (isnull)
-		majority = 0;
-	SPI_finish();
-	rs_target_class_rows(t, label, value, &minority, &in_target);
-	if (ratio > 0)
-	{
-		double		want = ratio * (double) majority - (double) (minority + in_target);
-
-		if (want < 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("ratio %g needs no new rows of class \"%s\"", ratio, value),
-					 errdetail("The largest class has " INT64_FORMAT " rows and class \"%s\" has " INT64_FORMAT
-							   " (" INT64_FORMAT " in the source, " INT64_FORMAT " in the target); %g * "
-							   INT64_FORMAT " = %g leaves no whole row to add.",
-							   majority, value, minority + in_target, minority, in_target,
-							   ratio, majority, ratio * (double) majority),
-					 errhint("Pass a larger ratio, or n; imbalanced-learn refuses such a ratio too.")));
-		return (int64) want;	/* at most majority: no overflow */
-	}
-	return Max(majority - (minority + in_target), 0);
+Oid
+rs_target_source_relid(const RsTarget *t)
+{
+	return t->source_relid;
 }
 
 /*
