@@ -82,6 +82,9 @@ SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epoc
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epochs => 1, options => '{"epsilon": 3, "categories": {"sex": [["Male"]]}}')$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epochs => 1, options => '{"epsilon": 3, "categories": {"diabetes": ["yes", "no"]}}')$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epochs => 1, options => '{"epsilon": 3, "categories": {"diabetes": [0, "00"]}}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epochs => 1, options => '{"epsilon": 3, "bounds": {"bmi": [-1e308, 1e308]}}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epochs => 1, options => (SELECT jsonb_build_object('epsilon', 3, 'categories', jsonb_build_object('sex', jsonb_agg(i))) FROM generate_series(1, 70000) i))$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epochs => 1, options => (SELECT jsonb_build_object('epsilon', 3, 'categories', jsonb_build_object('sex', jsonb_agg(i), 'diet', jsonb_agg(i))) FROM generate_series(1, 40000) i))$$);
 -- a budget too small for the epochs
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('dp_heart', 'risk', '1', epochs => 3, options => '{"epsilon": 1e-9, "bounds": {"age": [18, 90], "bmi": [18, 40]}, "categories": {"sex": ["Male", "Female"], "diabetes": [0, 1], "diet": ["Healthy"]}}')$$);
 -- a key is excluded by the schema, and included it needs categories

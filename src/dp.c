@@ -13,11 +13,13 @@
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
 #include "raresynth.h"
+#include "encoder.h"
 #include "rng.h"
 
 /*
@@ -267,7 +269,11 @@ column_datum(const RsSourceColumn *col, const char *s)
 	return OidInputFunctionCall(infn, (char *) s, ioparam, col->typmod);
 }
 
-/* The elements of the JSON array v of column col in option key, or an error. */
+/*
+ * The elements of the JSON array v of column col in option key, or an
+ * error; their count, of which at most RS_STATE_MAX_CATEGORIES + 1 are
+ * kept in *out.
+ */
 static int
 array_elements(JsonbValue *v, const char *key, const RsSourceColumn *col, const char *shape,
 			   JsonbValue **out)
@@ -289,6 +295,11 @@ array_elements(JsonbValue *v, const char *key, const RsSourceColumn *col, const 
 	{
 		if (r != WJB_ELEM)
 			continue;
+		if (n > RS_STATE_MAX_CATEGORIES)
+		{
+			n++;				/* too many: counted, not kept */
+			continue;
+		}
 		if (n == cap)
 			*out = repalloc(*out, sizeof(JsonbValue) * (cap *= 2));
 		(*out)[n++] = e;
@@ -319,6 +330,11 @@ bounds_spec(const RsSourceColumn *col, JsonbValue *v, rs_column *spec)
 					 errmsg("option \"bounds\" gives column \"%s\" a bound that is not finite: %s",
 							col->name, s)));
 	}
+	if (b[0] < b[1] && !isfinite(b[1] - b[0]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"bounds\" gives column \"%s\" bounds too far apart: their difference is not a finite number",
+						col->name)));
 	if (!(b[0] < b[1]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -337,19 +353,34 @@ bounds_spec(const RsSourceColumn *col, JsonbValue *v, rs_column *spec)
  * value as the column's type writes it (so it matches the rows read, and
  * a value the type refuses is refused here), in the caller's order.
  */
+static int
+cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 static void
-categories_spec(const RsSourceColumn *col, JsonbValue *v, rs_column *spec)
+categories_spec(const RsSourceColumn *col, JsonbValue *v, rs_column *spec, int *total)
 {
 	JsonbValue *e;
 	int			n = array_elements(v, "categories", col, CATEGORIES_SHAPE, &e);
 	Oid			outfn;
 	bool		varlena;
+	char	  **sorted;
 
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"categories\" gives column \"%s\" no category", col->name),
 				 errhint("Write it as " CATEGORIES_SHAPE ".")));
+	if (n > RS_STATE_MAX_CATEGORIES - *total)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("option \"categories\" lists more than %d categories over all columns",
+						RS_STATE_MAX_CATEGORIES),
+				 *total ? errdetail("Column \"%s\" lists %d, the columns before it %d.", col->name, n, *total)
+				 : errdetail("Column \"%s\" lists %d.", col->name, n)));
+	*total += n;
 	getTypeOutputInfo(col->typid, &outfn, &varlena);
 	spec->kind = RS_KIND_CATEGORICAL;
 	spec->n_categories = n;
@@ -358,14 +389,20 @@ categories_spec(const RsSourceColumn *col, JsonbValue *v, rs_column *spec)
 	{
 		char	   *s = scalar_text(&e[k], "categories", col, CATEGORIES_SHAPE);
 
+		CHECK_FOR_INTERRUPTS();
 		spec->categories[k] = OidOutputFunctionCall(outfn, column_datum(col, s));
-		for (int j = 0; j < k; j++)
-			if (strcmp(spec->categories[j], spec->categories[k]) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("option \"categories\" lists category \"%s\" of column \"%s\" twice",
-								spec->categories[k], col->name)));
 	}
+	/* repeats, once written by the type: neighbours in sorted order */
+	sorted = palloc(sizeof(char *) * n);
+	memcpy(sorted, spec->categories, sizeof(char *) * n);
+	qsort(sorted, n, sizeof(char *), cmp_text);
+	for (int k = 1; k < n; k++)
+		if (strcmp(sorted[k - 1], sorted[k]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"categories\" lists category \"%s\" of column \"%s\" twice",
+							sorted[k], col->name)));
+	pfree(sorted);
 }
 
 /* Error for a feature column with neither bounds nor categories. */
@@ -396,6 +433,7 @@ rs_dp_columns(RsSource *src, const char *minority, Jsonb *options)
 	rs_column  *tmp;
 	rs_error	err;
 	int			nestlevel;
+	int			total = 0;
 
 	check_option_columns(src, bounds, "bounds", cats, "categories");
 	check_option_columns(src, cats, "categories", bounds, "bounds");
@@ -441,7 +479,7 @@ rs_dp_columns(RsSource *src, const char *minority, Jsonb *options)
 							 errmsg("column \"%s\" of option \"categories\" is not text, boolean, an enum or an integer",
 									col->name),
 							 errhint("Give it \"bounds\" instead.")));
-				categories_spec(col, v, &tmp[i]);
+				categories_spec(col, v, &tmp[i], &total);
 				col->kind = RS_COL_CATEGORICAL;
 				col->reason = NULL;
 			}
