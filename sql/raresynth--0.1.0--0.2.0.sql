@@ -51,13 +51,13 @@ COMMENT ON COLUMN raresynth.models.source_owner IS 'role that owned the source a
 COMMENT ON COLUMN raresynth.models.label IS 'label column of the source';
 COMMENT ON COLUMN raresynth.models.minority IS 'label value (as text) of the class the model learned';
 COMMENT ON COLUMN raresynth.models.created IS 'when this version was trained';
-COMMENT ON COLUMN raresynth.models.rows IS 'number of minority rows trained on';
+COMMENT ON COLUMN raresynth.models.rows IS 'number of minority rows trained on (with epsilon: the noisy count, docs/privacy.md)';
 COMMENT ON COLUMN raresynth.models.epochs IS 'training epochs run: the epochs asked for, or fewer when early_stopping ended training (options.epochs keeps the maximum)';
-COMMENT ON COLUMN raresynth.models.seed IS 'seed of the run: the same seed reproduces the same state';
+COMMENT ON COLUMN raresynth.models.seed IS 'seed of the run: the same seed reproduces the same state (with epsilon: a random number independent of the secret seed, which is not stored)';
 COMMENT ON COLUMN raresynth.models.seconds IS 'training wall time in seconds';
-COMMENT ON COLUMN raresynth.models.options IS 'hyper-parameters in force';
+COMMENT ON COLUMN raresynth.models.options IS 'hyper-parameters in force (with epsilon: and the privacy accounting under "privacy")';
 COMMENT ON COLUMN raresynth.models.columns IS 'column specs: name, type, kind, reason';
-COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch losses: {"generator": [...], "critic": [...]}, one number per epoch, the first epoch first (the view raresynth.losses has one row per epoch)';
+COMMENT ON COLUMN raresynth.models.losses IS 'per-epoch losses: {"generator": [...], "critic": [...]}, one number per epoch, the first epoch first (the view raresynth.losses has one row per epoch); with epsilon empty lists, since losses are computed from real rows';
 COMMENT ON COLUMN raresynth.models.metrics IS 'what the owner stored with this version through raresynth_store_metrics() (e.g. its quality and evaluation), a jsonb object; {} until then';
 COMMENT ON COLUMN raresynth.models.state IS 'model state: versioned, checksummed container of encoder and generator';
 

@@ -511,6 +511,8 @@ raresynth_balance(PG_FUNCTION_ARGS)
 		opts.gan.batch_size = rs_option_arg(fcinfo, 7, "batch_size");
 		options = PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8);
 		rs_options_parse(options, &opts, false);
+		rs_options_dp_refuse(&opts, "raresynth_balance()",
+							 "The rows it adds per class follow from the classes' exact row counts.");
 	}
 	else
 		k_neigh = rs_option_arg(fcinfo, 11, "k");

@@ -403,7 +403,11 @@ raresynth_model_info(PG_FUNCTION_ARGS)
 		"'epochs', epochs, 'seed', seed, 'seconds', seconds, "
 		"'options', options, 'columns', columns, 'losses', losses, 'metrics', metrics, "
 		"'rules', $3::pg_catalog.jsonb, "
-		"'state_bytes', pg_catalog.octet_length(state))"
+		"'state_bytes', pg_catalog.octet_length(state)) "
+		/* a DP model's accounting (dp.c's rs_dp_json), at the top too */
+		"OPERATOR(pg_catalog.||) CASE WHEN options OPERATOR(pg_catalog.?) 'privacy' "
+		"THEN pg_catalog.jsonb_build_object('privacy', options OPERATOR(pg_catalog.->) 'privacy') "
+		"ELSE '{}'::pg_catalog.jsonb END"
 		RS_MODEL_VERSION_WHERE,
 		3, argtypes, args, nulls, true, 1);
 	if (ret != SPI_OK_SELECT)

@@ -712,6 +712,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.seed = rs_seed_arg(fcinfo, 7);
 	rs_options_default(&opts);
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, true);
+	rs_options_dp_refuse(&opts, "raresynth_evaluate()",
+						 "Its training parts, the rarest class and the scores are chosen from the exact rows.");
 
 	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL, NULL);
 	positive = src->class_values[0];

@@ -318,6 +318,10 @@ append_options(StringInfo s, bool for_evaluate)
 
 		if (p)
 			append_hparam(s, p, NULL);
+		else if (strcmp(name, "bounds") == 0)
+			appendStringInfoString(s, "  bounds (an object: {\"column\": [low, high], ...}): under `epsilon`: the range of every continuous column, values outside are clamped to it, see docs/privacy.md\n");
+		else if (strcmp(name, "categories") == 0)
+			appendStringInfoString(s, "  categories (an object: {\"column\": [value, ...], ...}): under `epsilon`: the categories of every categorical column, another value is read as NULL, see docs/privacy.md\n");
 		else
 			appendStringInfo(s, "  %s (an array of arrays of column names): a declared constraint the rows keep, see docs/privacy.md\n",
 							 name);

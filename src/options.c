@@ -22,6 +22,9 @@
 /* The declared constraints' keys: arrays of arrays of column names. */
 #define RS_OPT_FIXED	"fixed_combinations"
 #define RS_OPT_INEQ		"inequalities"
+/* under `epsilon` (dp.c checks them): the columns' public ranges and categories */
+#define RS_OPT_BOUNDS	"bounds"
+#define RS_OPT_CATEGORIES "categories"
 
 static bool
 is_constraint_key(const char *key)
@@ -46,6 +49,8 @@ rs_option_list(bool for_evaluate)
 		if (option_allowed(&rs_hparam_table[i], for_evaluate))
 			appendStringInfo(&s, "%s%s", s.len ? ", " : "", rs_hparam_table[i].name);
 	appendStringInfoString(&s, ", " RS_OPT_FIXED ", " RS_OPT_INEQ);
+	if (!for_evaluate)
+		appendStringInfoString(&s, ", " RS_OPT_BOUNDS ", " RS_OPT_CATEGORIES);
 	return s.data;
 }
 
@@ -307,6 +312,9 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 			constraint_lists(key, &v, NULL, NULL, NULL);
 			continue;
 		}
+		if (!for_evaluate &&
+			(strcmp(key, RS_OPT_BOUNDS) == 0 || strcmp(key, RS_OPT_CATEGORIES) == 0))
+			continue;			/* rs_options_dp and rs_dp_columns */
 		p = rs_hparam_find(key);
 		if (p == NULL || !option_allowed(p, for_evaluate))
 			ereport(ERROR,
@@ -346,7 +354,6 @@ validate:
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s", err.msg),
 				 errhint("Valid options: %s.", rs_option_list(for_evaluate))));
-	rs_options_dp_refuse(o);
 }
 
 /* Error unless an array argument has at most one dimension. */

@@ -127,6 +127,7 @@ typedef struct RsSourceColumn
 	char	   *min_text;		/* NULL when not ordered/unknown */
 	char	   *max_text;
 	bool		integral;		/* all non-null values are whole numbers */
+	bool		key;			/* a single-column key (the schema says so) */
 	int			determinant;	/* index into cols of the categorical column
 								 * that determines this one (depend.h), or -1 */
 	RsListed	listed;
@@ -181,6 +182,9 @@ extern Oid	rs_model_source_relid(const char *source, Oid source_owner, const str
  * source's columns, coded like a table already read.
  */
 extern rs_table *rs_source_read_class(const RsSource *src, const char *class_value);
+/* The same, coded with like's specs (rs_read_class_like's coding). */
+extern rs_table *rs_source_read_class_coded(const RsSource *src, const char *class_value,
+											const rs_table *like);
 extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
 extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
 									const rs_table *like);
@@ -200,8 +204,34 @@ extern char *rs_options_json(const RsOptions *o);
 extern char *rs_option_list(bool for_evaluate);
 /* dp.c: `epsilon` and the options it cannot be combined with */
 extern void rs_options_dp(Jsonb *opts, RsOptions *o);
-extern void rs_options_dp_refuse(const RsOptions *o);
+extern void rs_options_dp_refuse(const RsOptions *o, const char *function, const char *why);
 extern bool rs_option_dp_unused(const rs_hparam *p, const RsOptions *o);
+/*
+ * dp.c: a differentially private training (docs/privacy.md).
+ * rs_dp_columns gives src's columns their kinds from options' "bounds"
+ * and "categories" and the schema alone, and returns the specs built from
+ * them (no rows); rs_dp_public_rows codes rows read with those specs
+ * (unlisted categories NULL, values clamped to the bounds); rs_dp_begin
+ * draws the secrets, the noisy count and the plan, and sets the GAN's
+ * noise and rate; rs_dp_json is the accounting model_info shows.
+ */
+#include "dp_account.h"
+typedef struct RsDpRun
+{
+	rs_dp_plan	plan;
+	uint64		train_seed;		/* secret: never stored */
+	uint64		public_seed;	/* stored and returned in place of the seed */
+	double		noisy_count;
+	int64		shown_count;	/* max(0, round(noisy_count)) */
+	double		q;
+	int64		steps;
+	double		sigma;
+	double		spent;
+} RsDpRun;
+extern struct rs_table *rs_dp_columns(RsSource *src, const char *minority, Jsonb *options);
+extern void rs_dp_public_rows(struct rs_table *rows);
+extern void rs_dp_begin(RsOptions *o, int n_rows, RsDpRun *run);
+extern char *rs_dp_json(const RsDpRun *run, const RsOptions *o);
 
 /* ---- train.c: the rules a model keeps (core/rules.h) ---- */
 struct rs_rules;
@@ -363,9 +393,10 @@ typedef struct RsTrained
 	int			cols;
 	int			epochs;			/* run: early stopping may end sooner */
 	double		seconds;
+	uint64		seed;			/* stored: under DP not the training's */
 	RsStoredModel *stored;		/* with keep: the version stored, state and all */
 } RsTrained;
-extern void rs_train_class(const RsSource *src, const char *minority, const char *model_name,
+extern void rs_train_class(RsSource *src, const char *minority, const char *model_name,
 						   RsOptions *opts, Jsonb *options, uint64 seed, bool keep,
 						   RsTrained *res);
 

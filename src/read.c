@@ -575,6 +575,15 @@ rs_source_read_class(const RsSource *src, const char *class_value)
 	return read_rows(src, src->qualified_name, src->relname, class_value, n, NULL, NULL);
 }
 
+rs_table *
+rs_source_read_class_coded(const RsSource *src, const char *class_value, const rs_table *like)
+{
+	int64		n = rs_source_class_count(src, class_value);
+
+	Assert(n >= 0);
+	return read_rows(src, src->qualified_name, src->relname, class_value, n, like, NULL);
+}
+
 /*
  * Rows of relation qrel whose label, as text, is value, inside SPI: under
  * `snapshot` (read_only true), or with InvalidSnapshot under the current

@@ -131,6 +131,8 @@ mark_key_columns(Relation rel, RsSource *src)
 			{
 				RsSourceColumn *col = &src->cols[i];
 
+				if (col->attnum == idx->indkey.values[0])
+					col->key = true;
 				if (col->attnum == idx->indkey.values[0] && col->reason == NULL)
 					col->reason = pstrdup(idx->indisprimary ?
 										  "identifier: primary key" :

@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include <math.h>
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -175,9 +176,12 @@ fit_model(rs_model *model, rs_table *rows, const RsOptions *opts, uint64 seed,
 		CHECK_FOR_INTERRUPTS();
 		if (rs_gan_fit_epoch(model->gan, encoded, rows->n_rows, &loss_g[e], &loss_d[e], &err) != RS_OK)
 			rs_report_core_error(&err, psprintf("training failed in epoch %d", e + 1));
-		rs_progress_step(&progress, e + 1, rs_gan_converged(model->gan) ? e + 1 : epochs,
-						 "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
-						 e + 1, epochs, loss_g[e], loss_d[e]);
+		if (!isinf(opts->epsilon))	/* the losses read real rows without noise */
+			rs_progress_step(&progress, e + 1, epochs, "epoch %d/%d, ", e + 1, epochs);
+		else
+			rs_progress_step(&progress, e + 1, rs_gan_converged(model->gan) ? e + 1 : epochs,
+							 "epoch %d/%d: generator loss %.4f, critic loss %.4f, ",
+							 e + 1, epochs, loss_g[e], loss_d[e]);
 	}
 	*epochs_run = e;
 	CHECK_FOR_INTERRUPTS();
@@ -235,7 +239,7 @@ put_result(FunctionCallInfo fcinfo, const char *model_name, const char *minority
  * class) train through it.
  */
 void
-rs_train_class(const RsSource *src, const char *minority, const char *model_name,
+rs_train_class(RsSource *src, const char *minority, const char *model_name,
 			   RsOptions *opts, Jsonb *options, uint64 seed, bool keep, RsTrained *res)
 {
 	rs_table   *rows;
@@ -249,6 +253,11 @@ rs_train_class(const RsSource *src, const char *minority, const char *model_name
 	size_t		state_len;
 	MemoryContext traincxt,
 				oldcxt;
+	bool		dp = !isinf(opts->epsilon);
+	RsDpRun		run;
+	int64		shown_rows = -1;
+	uint64		train_seed = seed;
+	rs_table   *specs = NULL;
 
 	rs_apply_threads();
 
@@ -256,27 +265,50 @@ rs_train_class(const RsSource *src, const char *minority, const char *model_name
 									 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(traincxt);
 
+	/*
+	 * Differential privacy (docs/privacy.md): kinds and specs from the
+	 * options and the schema, rows coded by them, then the secrets, the
+	 * noisy count and the plan; only the noisy count is shown.
+	 */
+	if (dp)
+		specs = rs_dp_columns(src, minority, options);
 	{
 		RsJobShape	job = {.job = RS_JOB_TRAIN, .class_value = minority, .opts = opts};
 
 		rs_check_memory(src, &job);
 	}
-	rows = rs_source_read_class(src, minority);
-	if (rows->n_rows < RS_WEAK_ROWS)
+	if (dp)
+	{
+		rows = rs_source_read_class_coded(src, minority, specs);
+		rs_dp_public_rows(rows);
+		rs_dp_begin(opts, rows->n_rows, &run);
+		shown_rows = run.shown_count;
+		train_seed = run.train_seed;
+		seed = run.public_seed;
+	}
+	else
+		rows = rs_source_read_class(src, minority);
+	if (shown_rows < 0)
+		shown_rows = rows->n_rows;
+	if (shown_rows < RS_WEAK_ROWS)
 		ereport(NOTICE,
-				(errmsg("training on only %d rows of class \"%s\": the model will be weak",
-						rows->n_rows, minority),
+				(errmsg("training on only %lld rows of class \"%s\": the model will be weak",
+						(long long) shown_rows, minority),
+				 dp ? errdetail("The count is the noisy one of differential privacy.") : 0,
 				 errhint("Synthetic rows from so few examples mostly repeat their patterns.")));
 
 	memset(&model, 0, sizeof(model));
 	rs_source_meta(src, minority, seed, &model.meta);
 	/* the rules pool and clamp rows (= the specs) in place */
 	model.specs = rows;
-	model.rules = rs_build_rules(src, opts, options);
+	model.rules = dp ? NULL : rs_build_rules(src, opts, options);
 	loss_g = palloc(sizeof(double) * epochs);
 	loss_d = palloc(sizeof(double) * epochs);
 	/* from here on the epochs trained, at most the argument's */
-	seconds = fit_model(&model, rows, opts, seed, loss_g, loss_d, &epochs);
+	seconds = fit_model(&model, rows, opts, train_seed, loss_g, loss_d, &epochs);
+	if (dp && rs_gan_dp_steps(&opts->gan) != run.steps)
+		elog(ERROR, "DP training ran " INT64_FORMAT " critic steps, its plan " INT64_FORMAT,
+			 rs_gan_dp_steps(&opts->gan), run.steps);
 
 	if (rs_model_save(&model, &state, &state_len, &err) != RS_OK)
 		rs_report_core_error(&err, "could not save the model");
@@ -290,13 +322,20 @@ rs_train_class(const RsSource *src, const char *minority, const char *model_name
 		sm.source_owner = src->owner;
 		sm.label = src->cols[src->label_index].name;
 		sm.minority = (char *) minority;
-		sm.rows = rows->n_rows;
+		sm.rows = shown_rows;
 		sm.epochs = epochs;
 		sm.seed = (int64) seed;
 		sm.seconds = seconds;
 		sm.options = rs_options_json(opts);
+		if (dp)
+		{
+			/* the accounting, in the options in force */
+			sm.options[strlen(sm.options) - 1] = '\0';
+			sm.options = psprintf("%s, \"privacy\": %s}", sm.options, rs_dp_json(&run, opts));
+		}
 		sm.columns = columns_json(src);
-		sm.losses = losses_json(loss_g, loss_d, epochs);
+		/* under DP no loss is kept: each one was computed from real rows */
+		sm.losses = losses_json(loss_g, loss_d, dp ? 0 : epochs);
 		sm.state = state;
 		sm.state_len = state_len;
 		res->version = rs_catalog_store_model(&sm);
@@ -315,7 +354,8 @@ rs_train_class(const RsSource *src, const char *minority, const char *model_name
 			memcpy(res->stored->state, state, state_len);
 		}
 	}
-	res->rows = rows->n_rows;
+	res->rows = shown_rows;
+	res->seed = seed;
 	res->cols = rows->n_cols;
 	res->epochs = epochs;
 	res->seconds = seconds;
@@ -355,6 +395,18 @@ raresynth_train(PG_FUNCTION_ARGS)
 	opts.gan.batch_size = rs_option_arg(fcinfo, 5, "batch_size");
 	rs_options_parse(PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9), &opts, false);
 	seed = rs_seed_arg(fcinfo, 6);
+	if (!isinf(opts.epsilon) && !PG_ARGISNULL(6))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("seed cannot be combined with option \"epsilon\""),
+				 errdetail("Whoever knows the seed of a differentially private training can replay its noise and remove it."),
+				 errhint("Leave seed NULL: the training draws a secret one and keeps none.")));
+	if (!isinf(opts.epsilon) && PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("minority must be given with option \"epsilon\""),
+				 errdetail("The rarest class is chosen from the classes' exact row counts."),
+				 errhint("Name the class to learn: minority => '...'.")));
 
 	src = rs_source_analyze(relid, label, PG_ARGISNULL(7) ? NULL : PG_GETARG_ARRAYTYPE_P(7),
 							PG_ARGISNULL(8) ? NULL : PG_GETARG_ARRAYTYPE_P(8));
@@ -367,6 +419,6 @@ raresynth_train(PG_FUNCTION_ARGS)
 	rs_train_class(src, minority, model_name, &opts, PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9),
 				   seed, false, &res);
 
-	put_result(fcinfo, model_name, minority, res.rows, res.cols, res.epochs, res.seconds, seed);
+	put_result(fcinfo, model_name, minority, res.rows, res.cols, res.epochs, res.seconds, res.seed);
 	return (Datum) 0;
 }

@@ -83,7 +83,7 @@ const rs_hparam rs_hparam_table[] = {
 	INT("early_stopping", gan.early_stopping, 0, RS_GAN_MAX_STOP_WINDOW, 25, ANY,
 		"window in epochs of early stopping: training ends before `epochs` once both losses have settled (0: off)"),
 	FLOAT("epsilon", NULL, epsilon, 0, 0, 1, 0, INFINITY, 0, INFINITY, ANY,
-		  "differential privacy budget (INFINITY: not private); a finite epsilon is refused until the preprocessing is private too, see docs/privacy.md"),
+		  "differential privacy budget of raresynth_train (INFINITY: not private): every feature column then needs `bounds` or `categories`, and `minority`; see docs/privacy.md"),
 	FLOAT("delta", NULL, delta, 0, 0, 1, 0, 1, 1, 1e-6, ANY,
 		  "differential privacy delta; the default is below 1 / n for any table under a million rows"),
 	FLOAT("max_grad_norm", NULL, gan.max_grad_norm, 0, 0, 1, 0, INFINITY, 1, 1, ANY,

@@ -420,7 +420,14 @@ rs_model_prepare(rs_model *m, rs_table *rows, const rs_gan_config *cfg,
 			m->specs = specs;
 		}
 	}
-	m->enc = rs_encoder_fit(rows, max_modes, rng, err);
+	/*
+	 * Under DP: from the specs alone, and no rules (they read the rows).
+	 * cfg may be NULL here: rs_gan_create reports it.
+	 */
+	if (cfg && cfg->dp_noise > 0 && m->rules)
+		return rs_fail(err, RS_ERR_INVALID, "differentially private training keeps no rules");
+	m->enc = cfg && cfg->dp_noise > 0 ? rs_encoder_fit_public(rows, err)
+		: rs_encoder_fit(rows, max_modes, rng, err);
 	if (!m->enc)
 		return err->code;
 	dim = rs_encoder_dim(m->enc);

@@ -54,6 +54,8 @@ rs_model   *rs_model_load(const void *buf, size_t len, rs_error *err);
  * rules m->specs is not touched.  Then fit m->enc on rows (max_modes
  * 1..10), encode the rows into *encoded (rs_alloc'ed, rows->n_rows x dim)
  * and build an untrained m->gan seeded from rng, sampling by the rules.
+ * Under DP (cfg->dp_noise > 0) the encoder is rs_encoder_fit_public, from
+ * rows' specs alone, and m->rules must be NULL (RS_ERR_INVALID).
  */
 rs_status	rs_model_prepare(rs_model *m, rs_table *rows, const rs_gan_config *cfg,
 							 int max_modes, rs_rng *rng, float **encoded, rs_error *err);

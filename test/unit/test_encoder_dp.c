@@ -4,7 +4,8 @@
  *	  training: built from the specs alone (the same state whatever the
  *	  rows), normalization from the bounds, decoding clamped to them, the
  *	  user's categories all kept, a NULL slot in every column, and errors
- *	  for a column without bounds or categories.
+ *	  for a column without bounds or categories; rs_model_prepare takes it
+ *	  under DP and refuses rules there.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +13,10 @@
 
 #include "encoder.h"
 #include "format.h"
+#include "gan.h"
+#include "model.h"
 #include "rs_common.h"
+#include "rules.h"
 #include "tables.h"
 #include "unit.h"
 
@@ -147,9 +151,91 @@ test_public_errors(void)
 	rs_table_free(t);
 }
 
+/* a DP configuration of tiny networks (what the glue sets under epsilon) */
+static void
+dp_config(rs_gan_config *cfg)
+{
+	rs_gan_config_default(cfg);
+	cfg->embedding_dim = 4;
+	cfg->n_gen_dims = 1;
+	cfg->gen_dims[0] = 8;
+	cfg->n_dis_dims = 1;
+	cfg->dis_dims[0] = 8;
+	cfg->pac = 1;
+	cfg->batch_size = 10;
+	cfg->epochs = 1;
+	cfg->gp_lambda = 0;
+	cfg->moment_weight = 0;
+	cfg->calibration = 0;
+	cfg->early_stopping = 0;
+	cfg->dp_noise = 1;
+	cfg->dp_rate = 0.5;
+}
+
+/* One prepared DP model's encoder state, from a table of n rows. */
+static int
+prepared_encoder(int n, unsigned seed, rs_wbuf *b, int with_rules, rs_error *err)
+{
+	rs_gan_config cfg;
+	rs_model	m;
+	rs_rng		rng;
+	rs_table   *t = dp_table(n, seed);
+	float	   *encoded = NULL;
+	rs_status	st;
+
+	dp_config(&cfg);
+	memset(&m, 0, sizeof(m));
+	m.rules = with_rules ? rs_rules_create(2, 5, 5, err) : NULL;
+	rs_rng_seed(&rng, seed);
+	st = rs_model_prepare(&m, t, &cfg, 10, &rng, &encoded, err);
+	if (st == RS_OK)
+		saved(m.enc, b);
+	rs_free(encoded);
+	if (m.enc)
+		rs_encoder_free(m.enc);
+	if (m.gan)
+		rs_gan_free(m.gan);
+	rs_rules_free(m.rules);
+	rs_table_free(t);
+	return st;
+}
+
+static void
+test_prepare_dp(void)
+{
+	rs_error	err;
+	rs_wbuf		wa,
+				wb;
+	rs_gan_config cfg;
+	rs_model	m;
+	rs_rng		rng;
+	rs_table   *t = dp_table(5, 1);
+	float	   *encoded = NULL;
+
+	/* no mixture fitted to the rows: the same encoder for other rows */
+	CHECK(prepared_encoder(50, 1, &wa, 0, &err) == RS_OK);
+	CHECK(prepared_encoder(3, 2, &wb, 0, &err) == RS_OK);
+	CHECK(wa.len == wb.len && memcmp(wa.data, wb.data, wa.len) == 0);
+	rs_wbuf_free(&wa);
+	rs_wbuf_free(&wb);
+	/* rules read the rows: refused under DP */
+	CHECK(prepared_encoder(50, 1, &wa, 1, &err) == RS_ERR_INVALID);
+	CHECK(strstr(err.msg, "no rules") != NULL);
+	/* no configuration: an error, not a crash */
+	dp_config(&cfg);
+	memset(&m, 0, sizeof(m));
+	rs_rng_seed(&rng, 1);
+	CHECK(rs_model_prepare(&m, t, NULL, 10, &rng, &encoded, &err) != RS_OK);
+	rs_free(encoded);
+	if (m.enc)
+		rs_encoder_free(m.enc);
+	rs_table_free(t);
+}
+
 int
 main(void)
 {
+	RUN(test_prepare_dp);
 	RUN(test_public_same_whatever_rows);
 	RUN(test_public_round_trip);
 	RUN(test_public_errors);
