@@ -230,6 +230,49 @@ put_result(FunctionCallInfo fcinfo, const char *model_name, const char *minority
 }
 
 /*
+ * The rows of class minority that training reads, after the memory check;
+ * *shown_rows gets the count that may be shown.  Under differential
+ * privacy (docs/privacy.md) kinds and specs come from the options and the
+ * schema, rows are coded by them, then the secrets, the noisy count and
+ * the plan go into *run, and only the noisy count is shown.  A NOTICE says
+ * when the rows are few.
+ */
+static rs_table *
+read_class_rows(RsSource *src, const char *minority, RsOptions *opts, Jsonb *options,
+				bool dp, RsDpRun *run, int64 *shown_rows)
+{
+	rs_table   *rows;
+	rs_table   *specs = NULL;
+
+	*shown_rows = -1;
+	if (dp)
+		specs = rs_dp_columns(src, minority, options);
+	{
+		RsJobShape	job = {.job = RS_JOB_TRAIN, .class_value = minority, .opts = opts};
+
+		rs_check_memory(src, &job);
+	}
+	if (dp)
+	{
+		rows = rs_source_read_class_coded(src, minority, specs);
+		rs_dp_public_rows(rows);
+		rs_dp_begin(opts, rows->n_rows, run);
+		*shown_rows = run->shown_count;
+	}
+	else
+		rows = rs_source_read_class(src, minority);
+	if (*shown_rows < 0)
+		*shown_rows = rows->n_rows;
+	if (*shown_rows < RS_WEAK_ROWS)
+		ereport(NOTICE,
+				(errmsg("training on only %lld rows of class \"%s\": the model will be weak",
+						(long long) *shown_rows, minority),
+				 dp ? errdetail("The count is the noisy one of differential privacy.") : 0,
+				 errhint("Synthetic rows from so few examples mostly repeat their patterns.")));
+	return rows;
+}
+
+/*
  * Train a GAN on the rows of class minority of src (analysed with the
  * model's exclude and include) with opts (options: the jsonb they came
  * from, for the rules; NULL for none) seeded from seed, and store it as a
@@ -255,9 +298,8 @@ rs_train_class(RsSource *src, const char *minority, const char *model_name,
 				oldcxt;
 	bool		dp = !isinf(opts->epsilon);
 	RsDpRun		run;
-	int64		shown_rows = -1;
+	int64		shown_rows;
 	uint64		train_seed = seed;
-	rs_table   *specs = NULL;
 
 	rs_apply_threads();
 
@@ -265,37 +307,12 @@ rs_train_class(RsSource *src, const char *minority, const char *model_name,
 									 ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(traincxt);
 
-	/*
-	 * Differential privacy (docs/privacy.md): kinds and specs from the
-	 * options and the schema, rows coded by them, then the secrets, the
-	 * noisy count and the plan; only the noisy count is shown.
-	 */
-	if (dp)
-		specs = rs_dp_columns(src, minority, options);
-	{
-		RsJobShape	job = {.job = RS_JOB_TRAIN, .class_value = minority, .opts = opts};
-
-		rs_check_memory(src, &job);
-	}
+	rows = read_class_rows(src, minority, opts, options, dp, &run, &shown_rows);
 	if (dp)
 	{
-		rows = rs_source_read_class_coded(src, minority, specs);
-		rs_dp_public_rows(rows);
-		rs_dp_begin(opts, rows->n_rows, &run);
-		shown_rows = run.shown_count;
 		train_seed = run.train_seed;
 		seed = run.public_seed;
 	}
-	else
-		rows = rs_source_read_class(src, minority);
-	if (shown_rows < 0)
-		shown_rows = rows->n_rows;
-	if (shown_rows < RS_WEAK_ROWS)
-		ereport(NOTICE,
-				(errmsg("training on only %lld rows of class \"%s\": the model will be weak",
-						(long long) shown_rows, minority),
-				 dp ? errdetail("The count is the noisy one of differential privacy.") : 0,
-				 errhint("Synthetic rows from so few examples mostly repeat their patterns.")));
 
 	memset(&model, 0, sizeof(model));
 	rs_source_meta(src, minority, seed, &model.meta);
