@@ -35,8 +35,6 @@ rs_gan_config_validate(const rs_gan_config *cfg, rs_error *err)
 		return rs_fail(err, RS_ERR_INVALID, "gan configuration is missing");
 	if ((st = rs_hparams_check_gan(cfg, err)) != RS_OK)	/* the table's bounds */
 		return st;
-	if (cfg->precision < RS_PRECISION_AUTO || cfg->precision > RS_PRECISION_BF16)
-		return rs_fail(err, RS_ERR_INVALID, "precision must be \"auto\", \"fp32\" or \"bf16\"");
 	if (cfg->dp_noise != 0)
 	{
 		const char *bad = cfg->pac != 1 ? "pac other than 1" :
@@ -334,6 +332,9 @@ alloc_bf16(rs_gan *g, rs_error *err)
 				Rc = 3 * (B / g->cfg.pac);
 	size_t		bytes = 0;
 
+	if (g->cfg.precision == RS_PRECISION_BF16 && g->cfg.dp_noise != 0)
+		return rs_fail(err, RS_ERR_INVALID,
+					   "precision \"bf16\" is not supported in differentially private training");
 	if (g->cfg.precision == RS_PRECISION_FP32 || g->cfg.dp_noise != 0)
 		return RS_OK;
 	if (!rs_gemm16_native())

@@ -395,6 +395,19 @@ g16_apply_bf16(const rs_gemm16 *g, int M, const float *A, int lda,
 
 /* ---------------------------------------------------------------- general products */
 
+/*
+ * The training's products in bf16 (gemm16.h: rs_gemm16_gemm).  A hand
+ * kernel, kept because nothing else here does it faster: Debian's
+ * OpenBLAS 0.3.21 has no cblas_sbgemm (built without BUILD_BFLOAT16),
+ * oneDNN 2.6's C API has no bf16 GEMM, and against fp32 cblas_sgemm
+ * (OpenBLAS Cooperlake) it measured 1.4-2.0x on the step's products on
+ * heart shapes, conversion included, 1.63x for the step's products
+ * together (Zen 4, one thread, test/bench/bench_bf16.c;
+ * docs/performance.md), except the critic's first layer on 50 groups
+ * (1.03x).  The conversions are vectorized: pairs of two fp32 rows
+ * interleave into bf16 pairs with one VPERMW.
+ */
+
 /* words i of the result: bf16(lo[i]) | bf16(hi[i]) << 16 (16 pairs) */
 static inline __attribute__((always_inline)) G16_TARGET __m512i
 g16_pairs(__m512 lo, __m512 hi)

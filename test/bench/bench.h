@@ -100,4 +100,21 @@ heart_spans(rs_span *spans, int *dim, int *cond_dim)
 	return ns;
 }
 
+/* The median of v[n] (sorted in place); the machine is shared, so medians. */
+static inline int
+bench_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static inline double
+bench_median(double *v, int n)
+{
+	qsort(v, n, sizeof(double), bench_cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 #endif

@@ -214,22 +214,6 @@ reps_for(state *s, int kernel)
 	}
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, n, sizeof(double), cmp_double);
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static float *
 randn(rs_rng *rng, size_t n, double scale)
 {
@@ -281,7 +265,7 @@ bench_convert(rs_rng *rng, int rounds)
 			t[k][r] = (now() - t0) / 20;
 		}
 	printf("conversion of %d floats to bf16: VCVTNE2PS2BF16 %.1f us, cblas_sbstobf16 %.1f us\n",
-		   n, median(t[0], rounds) * 1e6, median(t[1], rounds) * 1e6);
+		   n, bench_median(t[0], rounds) * 1e6, bench_median(t[1], rounds) * 1e6);
 	free(t[0]);
 	free(t[1]);
 	free(x);
@@ -311,6 +295,8 @@ main(int argc, char **argv)
 		printf("this OpenBLAS has no cblas_sbgemm (not built with BUILD_BFLOAT16, as Debian's 0.3.21): sbgemm not measured\n");
 	openblas_set_num_threads(1);
 	rs_rng_seed(&rng, 42);
+	printf("training products on this CPU (precision auto): every product below in bf16, "
+		   "rs_gemm16_gemm (gemm16.c, AVX512-BF16), fp32 accumulation\n");
 	printf("one thread; median of %d rounds (noisy: shared machine); us per product, "
 		   "ratio = fp32 time / kernel time (> 1: faster than fp32)\n", rounds);
 	if (have_sb)
@@ -372,7 +358,7 @@ main(int argc, char **argv)
 			}
 		for (int k = 0; k < NKERNELS; k++)
 		{
-			med[k] = median(t + k * rounds, rounds);
+			med[k] = bench_median(t + k * rounds, rounds);
 			step[k] += p->count * med[k];
 		}
 		best_bf16 += p->count * fmin(med[0], fmin(med[1], med[4]));
