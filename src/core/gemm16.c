@@ -441,14 +441,15 @@ g16_pair_rows(int n, const float *r0, const float *r1, uint32_t *dst)
 /*
  * op(B)[K, N] into panels (the layout of gemm16.h; the padding columns
  * of the last panel are zero).  tb == 0: B is [K][N], two rows make a
- * row of pairs; tb: B is [N][K], a row of B is a column of pairs (put
- * in place through row, P words).
+ * row of pairs; tb: B is [N][K], a row of B is a column of pairs (16
+ * rows at a time converted into row, 16 x S words, then gathered in place).
  */
 static G16_TARGET void
 g16_pack_b(int tb, int N, int K, const float *B, int ldb, uint32_t *wp,
 		   uint32_t *row)
 {
 	int			P = K / 2 + (K & 1);
+	int			S = (P + 15) / 16 * 16;
 	int			npanels = (N + G16_NR - 1) / G16_NR;
 
 	for (int j = 0; j < npanels; j++)
@@ -471,17 +472,20 @@ g16_pack_b(int tb, int N, int K, const float *B, int ldb, uint32_t *wp,
 			}
 			continue;
 		}
-		for (int c = 0; c < nw; c++)
+		/* 16 rows of B at a time to pairs in row, then a gather per p */
+		for (int c0 = 0; c0 < nw; c0 += 16)
 		{
-			if (c < nn)
-			{
-				g16_convert(1, K, P, B + (size_t) (n0 + c) * ldb, ldb, row);
-				for (int p = 0; p < P; p++)
-					panel[(size_t) p * nw + c] = row[p];
-			}
-			else
-				for (int p = 0; p < P; p++)
-					panel[(size_t) p * nw + c] = 0;
+			int			nc = nn - c0 < 16 ? nn - c0 : 16;
+			__mmask16	mk = nc >= 16 ? 0xffff : (__mmask16) ((1u << nc) - 1);
+			const __m512i idx = _mm512_mullo_epi32(_mm512_set1_epi32(S),
+												   _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8,
+																	7, 6, 5, 4, 3, 2, 1, 0));
+
+			g16_convert(nc, K, S, B + (size_t) (n0 + c0) * ldb, ldb, row);
+			for (int p = 0; p < P; p++)
+				_mm512_store_si512((void *) (panel + (size_t) p * nw + c0),
+								   _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mk, idx,
+															   (const void *) (row + p), 4));
 		}
 	}
 }
@@ -579,7 +583,7 @@ rs_gemm16_gemm_scratch(int M, int N, int K)
 
 	if (M < 1 || N < 1 || K < 1 || !rs_gemm16_native())
 		return 0;
-	return (npanels * P * G16_NR + (size_t) M * S + S) * sizeof(uint32_t) + G16_ALIGN;
+	return (npanels * P * G16_NR + (size_t) M * S + 16 * S) * sizeof(uint32_t) + G16_ALIGN;
 }
 
 void

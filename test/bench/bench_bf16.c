@@ -45,54 +45,14 @@
 #define TRIAL_SEC	0.002
 #define NKERNELS	5
 
-/* one product C[M, N] = op(A) op(B) of the step; count: times per step */
-typedef struct product
-{
-	const char *what;
-	int			ta,
-				tb,
-				M,
-				N,
-				K,
-				count;
-} product;
-
-/*
- * The step's products (nn.c: forward NT, backward data NN, weight gradient
- * TN).  Critic step: the generator's forward on 500 rows, the critic on
- * 150 groups (real, fake, interpolated), its weight gradient from 100, the
- * input gradient of the 50 interpolated, the gradient penalty's (50).
- * Generator step: the generator's forward and backward on 500, the critic
- * forward and input gradient on 50.
- */
-static const product products[] = {
-	{"gen L1 forward       ", 0, 1, 500, 256, 200, 2},
-	{"gen L2 forward       ", 0, 1, 500, 256, 456, 2},
-	{"gen out forward      ", 0, 1, 500, 182, 712, 2},
-	{"gen out backward data", 0, 0, 500, 712, 182, 1},
-	{"gen L2 backward data ", 0, 0, 500, 456, 256, 1},
-	{"gen out weight grad  ", 1, 0, 182, 712, 500, 1},
-	{"gen L2 weight grad   ", 1, 0, 256, 456, 500, 1},
-	{"gen L1 weight grad   ", 1, 0, 256, 200, 500, 1},
-	{"critic L1 fwd (150)  ", 0, 1, 150, 256, 2540, 1},
-	{"critic L1 fwd (50)   ", 0, 1, 50, 256, 2540, 3},
-	{"critic L2 fwd (150)  ", 0, 1, 150, 256, 256, 1},
-	{"critic L2 fwd (50)   ", 0, 1, 50, 256, 256, 3},
-	{"critic L1 bwd data   ", 0, 0, 50, 2540, 256, 2},
-	{"critic L2 bwd data   ", 0, 0, 150, 256, 256, 1},
-	{"critic L1 wgrad (100)", 1, 0, 256, 2540, 100, 1},
-	{"critic L1 wgrad (50) ", 1, 0, 256, 2540, 50, 1},
-	{"critic L2 wgrad (100)", 1, 0, 256, 256, 100, 1},
-	{"critic L2 wgrad (50) ", 1, 0, 256, 256, 50, 1},
-};
-
-#define NPRODUCTS ((int) (sizeof(products) / sizeof(products[0])))
+static const bench_product *products;
+static int	NPRODUCTS;
 
 static const char *const kname[NKERNELS] = {"fp32", "sbgemm", "gemm16 pack+apply", "gemm16 kernel alone", "rs_gemm16_gemm"};
 
 typedef struct state
 {
-	const product *p;
+	const bench_product *p;
 	int			rA,
 				cA,				/* A as stored: rA x cA */
 				rB,
@@ -148,7 +108,7 @@ transpose(int rows, int cols, const float *src, float *dst)
 static void
 run(state *s, int kernel)
 {
-	const product *p = s->p;
+	const bench_product *p = s->p;
 	enum CBLAS_TRANSPOSE ta = p->ta ? CblasTrans : CblasNoTrans,
 				tb = p->tb ? CblasTrans : CblasNoTrans;
 
@@ -284,6 +244,7 @@ main(int argc, char **argv)
 
 	if (rounds < 1)
 		rounds = 1;
+	products = bench_step_products(&NPRODUCTS);
 	bench_blas("fp32 products (cblas_sgemm)");
 	if (!rs_gemm16_native())
 	{
@@ -304,7 +265,7 @@ main(int argc, char **argv)
 	t = malloc(sizeof(double) * rounds * NKERNELS);
 	for (int i = 0; i < NPRODUCTS; i++)
 	{
-		const product *p = &products[i];
+		const bench_product *p = &products[i];
 		state		s = {p};
 		float	   *ref;
 		rs_error	perr;
