@@ -397,15 +397,15 @@ g16_apply_bf16(const rs_gemm16 *g, int M, const float *A, int lda,
 
 /*
  * The training's products in bf16 (gemm16.h: rs_gemm16_gemm).  A hand
- * kernel, kept because nothing else here does it faster: Debian's
- * OpenBLAS 0.3.21 has no cblas_sbgemm (built without BUILD_BFLOAT16),
- * oneDNN 2.6's C API has no bf16 GEMM, and against fp32 cblas_sgemm
- * (OpenBLAS Cooperlake) it measured 1.4-2.0x on the step's products on
- * heart shapes, conversion included, 1.63x for the step's products
- * together (Zen 4, one thread, test/bench/bench_bf16.c;
- * docs/performance.md), except the critic's first layer on 50 groups
- * (1.03x).  The conversions are vectorized: pairs of two fp32 rows
- * interleave into bf16 pairs with one VPERMW.
+ * kernel, kept because, measured on the step's products on heart shapes
+ * (Zen 4, one thread, conversion included; docs/performance.md):
+ * against fp32 cblas_sgemm (OpenBLAS Cooperlake) it wins 1.45-2.12x on
+ * every product, 1.89x on them all; Debian's OpenBLAS 0.3.21 has no
+ * cblas_sbgemm (built without BUILD_BFLOAT16); oneDNN 2.6's bf16 matmul
+ * (its C API has no bf16 GEMM) was 7% faster on them all, under the 10%
+ * that would justify linking it (test/bench/dnnl_bf16.c).  The
+ * conversions are vectorized: pairs of two fp32 rows interleave into
+ * bf16 pairs with one VPERMW.
  */
 
 /* words i of the result: bf16(lo[i]) | bf16(hi[i]) << 16 (16 pairs) */

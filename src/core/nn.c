@@ -130,8 +130,20 @@ rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		nparts = 2;
 	if (nparts > SGEMM_MAX_PARTS)
 		nparts = SGEMM_MAX_PARTS;
+	/*
+	 * A bf16 part converts the whole of the operand it does not split:
+	 * one part per thread, no more.  The bf16 result does not depend on
+	 * the split (nn.h), so the team size may choose it.
+	 */
+	if (j.bf16 && nparts > team->n)
+		nparts = team->n;
 	if (nparts > blocks)
 		nparts = blocks;
+	if (nparts < 2)
+	{
+		sgemm_part(&j, 0, 1);
+		return;
+	}
 	rs_team_run(team, sgemm_part, &j, nparts);
 }
 

@@ -173,7 +173,7 @@ sgemm_ceiling(int reps, double *flops, rs_team *team)
 	return (now() - t0) / reps;
 }
 
-#define ROUNDS 3
+#define ROUNDS 5
 
 /* seconds per step of one epoch of n rows on g (after a warm-up epoch) */
 static double
