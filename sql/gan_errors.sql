@@ -116,6 +116,27 @@ SELECT * FROM pg_temp.try($$SELECT raresynth_train('rarity', 'risk', model => 'n
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('rarity', 'risk', model => 'never', options => '{"dependencies": 2}')$$);
 DROP TABLE rarity;
 
+-- precision: the option ("auto", "fp32", "bf16") and the GUC; the option wins
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', model => 'never', options => '{"precision": "fp16"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', model => 'never', options => '{"precision": "FP32"}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', model => 'never', options => '{"precision": ""}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', model => 'never', options => '{"precision": 1}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', model => 'never', options => '{"precision": null}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', model => 'never', options => '{"precision": ["fp32"]}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('heart', 'risk', options => '{"precision": "half"}')$$);
+SELECT * FROM pg_temp.try($$SET raresynth.precision = 'half'$$);
+SELECT * FROM pg_temp.try($$SET raresynth.precision = ''$$);
+SELECT count(*) FROM raresynth.models WHERE name = 'never';
+SET raresynth.precision = 'fp32';
+SELECT model FROM raresynth_train('heart', 'risk', model => 'prec_guc', epochs => 1, seed => 1,
+    options => '{"embedding_dim": 8, "generator_dims": [16], "discriminator_dims": [16]}');
+SELECT model FROM raresynth_train('heart', 'risk', model => 'prec_opt', epochs => 1, seed => 1,
+    options => '{"embedding_dim": 8, "generator_dims": [16], "discriminator_dims": [16], "precision": "auto"}');
+RESET raresynth.precision;
+SELECT name, options ->> 'precision' AS precision FROM raresynth.models
+WHERE name IN ('prec_guc', 'prec_opt') ORDER BY name;
+SELECT raresynth_drop_model('prec_guc'), raresynth_drop_model('prec_opt');
+
 -- the source changed since training
 ALTER TABLE heart DROP COLUMN income;
 SELECT * FROM pg_temp.try($$SELECT raresynth_synthesize('heart_risk')$$);

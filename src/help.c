@@ -284,7 +284,8 @@ append_hparam(StringInfo s, const rs_hparam *p, const char *set_in)
 		appendStringInfo(s, "array of integers, %d to %d entries, each %s",
 						 p->min_len, p->max_len, rs_hparam_bounds(p, b, sizeof(b)));
 	else
-		appendStringInfo(s, "%s, %s", p->type == RS_HP_INT ? "integer" : "number",
+		appendStringInfo(s, "%s, %s", p->type == RS_HP_INT ? "integer" :
+						 p->type == RS_HP_ENUM ? "string" : "number",
 						 rs_hparam_bounds(p, b, sizeof(b)));
 	if (!p->alias)
 		appendStringInfo(s, ", default %s", p->def_text);
@@ -465,6 +466,8 @@ raresynth_version(PG_FUNCTION_ARGS)
 		appendStringInfo(&s, "; a fallback: this CPU supports %s", blas->wanted);
 	if (blas->own_sgemm)
 		appendStringInfo(&s, "; sgemm on raresynth's %s kernel", blas->own_sgemm);
-	appendStringInfo(&s, "), bf16 sampler: %s)", rs_gemm16_native() ? "yes" : "no");
+	appendStringInfo(&s, "), bf16 sampler: %s, bf16 training: %s)",
+					 rs_gemm16_native() ? "yes" : "no",
+					 rs_gemm16_native() && rs_precision != RS_PRECISION_FP32 ? "yes" : "no");
 	PG_RETURN_TEXT_P(cstring_to_text(s.data));
 }

@@ -100,6 +100,28 @@ jsonb_number(const char *key, JsonbValue *v)
 	return d;
 }
 
+/* One of p's names, as its index. */
+static int
+jsonb_enum(const rs_hparam *p, JsonbValue *v)
+{
+	char		b[64];
+	int			i = -1;
+
+	if (v->type == jbvString)
+	{
+		char	   *name = pnstrdup(v->val.string.val, v->val.string.len);
+
+		i = rs_hparam_enum_index(p, name);
+		pfree(name);
+	}
+	if (i < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be %s", p->name,
+						rs_hparam_bounds(p, b, sizeof(b)))));
+	return i;
+}
+
 /* An integer within p's bounds. */
 static int
 jsonb_int(const rs_hparam *p, JsonbValue *v)
@@ -283,6 +305,7 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 {
 	rs_gan_config *cfg = &o->gan;
 	rs_error	err;
+	bool		precision_set = false;
 
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -323,6 +346,11 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 					 errhint("Valid options: %s.", rs_option_list(for_evaluate))));
 		if (p->type == RS_HP_INT)
 			*RS_HP_INT_AT(o, p->off) = jsonb_int(p, &v);
+		else if (p->type == RS_HP_ENUM)
+		{
+			*RS_HP_INT_AT(o, p->off) = jsonb_enum(p, &v);
+			precision_set |= p->off == offsetof(RsOptions, gan.precision);
+		}
 		else if (p->type == RS_HP_INT_LIST)
 			*RS_HP_INT_AT(o, p->off) = jsonb_dims(p, &v, RS_HP_INT_AT(o, p->off2));
 		else
@@ -343,6 +371,9 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 	}
 
 validate:
+	/* the option wins over the GUC (docs/performance.md) */
+	if (!precision_set)
+		cfg->precision = rs_precision;
 	rs_options_dp(opts, o);
 	if (rs_hparams_check_pac(cfg, &err) != RS_OK)
 		ereport(ERROR,
@@ -389,6 +420,8 @@ rs_options_json(const RsOptions *o)
 		appendStringInfo(&s, "\"%s\": ", p->name);
 		if (p->type == RS_HP_INT)
 			appendStringInfo(&s, "%d, ", *RS_HP_INT_AT(o, p->off));
+		else if (p->type == RS_HP_ENUM)
+			appendStringInfo(&s, "\"%s\", ", p->names[*RS_HP_INT_AT(o, p->off)]);
 		else if (p->type == RS_HP_FLOAT)
 			appendStringInfo(&s, "%g, ", *RS_HP_FLOAT_AT(o, p->off));
 		else

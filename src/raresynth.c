@@ -27,6 +27,7 @@ int			rs_categorical_max_distinct = 20;
 bool		rs_progress = true;
 int			rs_threads = 0;
 int			rs_keep_versions = 10;
+int			rs_precision = RS_PRECISION_AUTO;
 
 static void *
 rs_palloc(size_t size)
@@ -233,6 +234,14 @@ rs_append_duration(StringInfo s, double sec)
 		appendStringInfo(s, "%d h %d min", (int) (sec / 3600), ((int) sec % 3600) / 60);
 }
 
+/* raresynth.precision's values: gan.h's RS_PRECISION_* */
+static const struct config_enum_entry precision_options[] = {
+	{"auto", RS_PRECISION_AUTO, false},
+	{"fp32", RS_PRECISION_FP32, false},
+	{"bf16", RS_PRECISION_BF16, false},
+	{NULL, 0, false}
+};
+
 void
 _PG_init(void)
 {
@@ -273,6 +282,14 @@ _PG_init(void)
 							10, 0, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("raresynth.precision",
+							 "Precision of the training step's matrix products: auto, fp32 or bf16.",
+							 "auto runs them in bfloat16 (fp32 accumulation, fp32 weights and Adam) where the CPU has AVX512-BF16 and in fp32 elsewhere; bf16 is refused on a CPU without it. The option \"precision\" of a training overrides it.",
+							 &rs_precision,
+							 RS_PRECISION_AUTO, precision_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("raresynth");
 }

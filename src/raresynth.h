@@ -40,6 +40,7 @@ extern int	rs_categorical_max_distinct;
 extern bool rs_progress;
 extern int	rs_threads;
 extern int	rs_keep_versions;
+extern int	rs_precision;	/* raresynth.precision: RS_PRECISION_* (gan.h) */
 
 extern uint64 rs_seed_arg(FunctionCallInfo fcinfo, int argno);
 extern double rs_ratio_arg(FunctionCallInfo fcinfo, int argno, int n_argno);

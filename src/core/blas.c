@@ -174,6 +174,9 @@ rs_blas_load_library(const char *library, rs_error *err)
 	BLAS_SYM(get_corename, "openblas_get_corename");
 	BLAS_SYM(get_config, "openblas_get_config");
 #undef BLAS_SYM
+	/* bf16 products: optional (the benchmarks compare them; see gemm16.h) */
+	f.sbgemm = (__typeof__(f.sbgemm)) dlsym(h, "cblas_sbgemm");
+	f.sbstobf16 = (__typeof__(f.sbstobf16)) dlsym(h, "cblas_sbstobf16");
 
 	rs_blas_fn = f;
 	memset(&blas_info, 0, sizeof(blas_info));

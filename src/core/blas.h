@@ -136,6 +136,9 @@ typedef struct rs_blas_fns
 	__typeof__(openblas_get_num_threads) *get_num_threads;
 	__typeof__(openblas_get_corename) *get_corename;
 	__typeof__(openblas_get_config) *get_config;
+	/* optional (OpenBLAS >= 0.3.10 built with BUILD_BFLOAT16): NULL if absent */
+	__typeof__(cblas_sbgemm) *sbgemm;
+	__typeof__(cblas_sbstobf16) *sbstobf16;
 } rs_blas_fns;
 
 extern rs_blas_fns rs_blas_fn;
@@ -149,6 +152,8 @@ extern rs_blas_fns rs_blas_fn;
 #define openblas_get_num_threads (*rs_blas_fn.get_num_threads)
 #define openblas_get_corename (*rs_blas_fn.get_corename)
 #define openblas_get_config (*rs_blas_fn.get_config)
+#define cblas_sbgemm (*rs_blas_fn.sbgemm)
+#define cblas_sbstobf16 (*rs_blas_fn.sbstobf16)
 #endif
 
 #endif							/* RS_BLAS_H */

@@ -4,6 +4,7 @@
  *	  shapes and buffers, create, free and the queries.
  */
 #include "gan_int.h"
+#include "gemm16.h"
 
 #include <math.h>
 #include <string.h>
@@ -313,7 +314,64 @@ rs_gan_free(rs_gan *g)
 	rs_free(g->logcum);
 	rs_free(g->mom_mean);
 	rs_free(g->mom_buf);
+	for (int i = 0; i < RS_NN_BF16_PARTS; i++)
+		rs_free(g->bf16.scratch[i]);
 	rs_free(g);
+}
+
+/*
+ * cfg.precision resolved: bf16 scratch for every part of the largest
+ * product of a step (the generator's layers on batch_size rows, the
+ * critic's on 3 batch_size / pac groups or, DP aside, batch_size), or
+ * nothing (fp32).
+ */
+static rs_status
+alloc_bf16(rs_gan *g, rs_error *err)
+{
+	int			B = g->cfg.batch_size,
+				Rc = 3 * (B / g->cfg.pac);
+	size_t		bytes = 0;
+
+	if (g->cfg.precision == RS_PRECISION_BF16 && g->cfg.dp_noise != 0)
+		return rs_fail(err, RS_ERR_INVALID,
+					   "precision \"bf16\" is not supported in differentially private training");
+	if (g->cfg.precision == RS_PRECISION_FP32 || g->cfg.dp_noise != 0)
+		return RS_OK;
+	if (!rs_gemm16_native())
+	{
+		if (g->cfg.precision == RS_PRECISION_BF16)
+			return rs_fail(err, RS_ERR_INVALID,
+						   "precision \"bf16\" needs a CPU with AVX512-BF16");
+		return RS_OK;
+	}
+	for (int l = 0; l < g->n_g; l++)
+	{
+		size_t		b = rs_nn_bf16_dense_bytes(B, g->gin[l], g->gdims[l]);
+
+		bytes = b > bytes ? b : bytes;
+	}
+	{
+		size_t		b = rs_nn_bf16_dense_bytes(B, g->W, g->D);
+
+		bytes = b > bytes ? b : bytes;
+	}
+	for (int l = 0; l < g->n_d; l++)
+	{
+		size_t		b = rs_nn_bf16_dense_bytes(Rc, g->d_in_width[l], g->ddims[l]);
+
+		bytes = b > bytes ? b : bytes;
+	}
+	for (int i = 0; i < RS_NN_BF16_PARTS; i++)
+		if (!(g->bf16.scratch[i] = rs_alloc(bytes)))
+			return rs_fail(err, RS_ERR_NOMEM, "out of memory for the bf16 products");
+	g->bf16.bytes = bytes;
+	return RS_OK;
+}
+
+const char *
+rs_gan_precision(const rs_gan *g)
+{
+	return g->bf16.bytes ? "bf16" : "fp32";
 }
 
 /* ---------------------------------------------------------------- create */
@@ -349,7 +407,7 @@ rs_gan_create(const rs_gan_config *cfg, int data_dim, const rs_span *spans,
 				(long long) nt, (long long) RS_GAN_MAX_FLOATS);
 		goto fail;
 	}
-	if (alloc_generator(g, 1, err) != RS_OK)
+	if (alloc_generator(g, 1, err) != RS_OK || alloc_bf16(g, err) != RS_OK)
 		goto fail;
 	g->d_params = rs_alloc_array((size_t) g->d_n, sizeof(float));
 	g->d_grads = rs_alloc_array((size_t) g->d_n, sizeof(float));

@@ -99,7 +99,19 @@ typedef struct rs_gan_config
 	double		dp_rate;		/* sampling rate q; not an option */
 	double		max_grad_norm;	/* C */
 	double		weight_clip;
+	/*
+	 * The training step's matrix products (nn.h): RS_PRECISION_AUTO bf16
+	 * where the CPU has AVX512-BF16 and fp32 elsewhere, _FP32 always
+	 * fp32, _BF16 bf16 (refused by rs_gan_create without AVX512-BF16).
+	 * Weights, gradients and Adam are fp32 either way; DP training
+	 * (dp_noise) always runs fp32.  Not saved: a training-time choice.
+	 */
+	int			precision;
 } rs_gan_config;
+
+#define RS_PRECISION_AUTO	0
+#define RS_PRECISION_FP32	1
+#define RS_PRECISION_BF16	2
 
 /* Fill cfg with the table's defaults (CTGAN's, plus moment_weight 10). */
 void		rs_gan_config_default(rs_gan_config *cfg);
@@ -275,6 +287,8 @@ int			rs_gan_cond_span_width(const rs_gan *gan, int k);
 /* Index (in rs_gan_spans) of condition span k, or -1. */
 int			rs_gan_cond_span(const rs_gan *gan, int k);
 int			rs_gan_can_train(const rs_gan *gan);	/* 0 after rs_gan_load */
+/* "bf16" or "fp32": the precision of the training step's products (cfg.precision resolved) */
+const char *rs_gan_precision(const rs_gan *gan);
 /* The span layout the model was built (or loaded) with; *n_spans set. */
 const rs_span *rs_gan_spans(const rs_gan *gan, int *n_spans);
 const rs_gan_config *rs_gan_get_config(const rs_gan *gan);

@@ -93,6 +93,7 @@ struct rs_gan
 				d_bout;
 
 	rs_team		team;			/* helpers during one training step */
+	rs_nn_bf16	bf16;			/* bf16 products' scratch (bytes 0: fp32) */
 	int			team_running;	/* between step_begin and step_end */
 	int			blas_threads;	/* OpenBLAS's thread count outside steps */
 

@@ -740,6 +740,7 @@ step_begin(rs_gan *g)
 
 	g->blas_threads = openblas_get_num_threads();
 	rs_team_start(&g->team, n);
+	g->team.bf16 = g->bf16.bytes ? &g->bf16 : NULL;	/* nn.h: mixed precision */
 	if (g->blas_threads > 1)
 		openblas_set_num_threads(1);
 	g->team_running = 1;

@@ -393,7 +393,217 @@ g16_apply_bf16(const rs_gemm16 *g, int M, const float *A, int lda,
 	}
 }
 
+/* ---------------------------------------------------------------- general products */
+
+/*
+ * The training's products in bf16 (gemm16.h: rs_gemm16_gemm).  A hand
+ * kernel, kept because, measured on the step's products on heart shapes
+ * (Zen 4, one thread, conversion included; docs/performance.md):
+ * against fp32 cblas_sgemm (OpenBLAS Cooperlake) it wins 1.45-2.12x on
+ * every product, 1.89x on them all; Debian's OpenBLAS 0.3.21 has no
+ * cblas_sbgemm (built without BUILD_BFLOAT16); oneDNN 2.6's bf16 matmul
+ * (its C API has no bf16 GEMM) was 7% faster on them all, under the 10%
+ * that would justify linking it (test/bench/dnnl_bf16.c).  The
+ * conversions are vectorized: pairs of two fp32 rows interleave into
+ * bf16 pairs with one VPERMW.
+ */
+
+/* words i of the result: bf16(lo[i]) | bf16(hi[i]) << 16 (16 pairs) */
+static inline __attribute__((always_inline)) G16_TARGET __m512i
+g16_pairs(__m512 lo, __m512 hi)
+{
+	const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12,
+										 27, 11, 26, 10, 25, 9, 24, 8,
+										 23, 7, 22, 6, 21, 5, 20, 4,
+										 19, 3, 18, 2, 17, 1, 16, 0);
+
+	return _mm512_permutexvar_epi16(idx, (__m512i) _mm512_cvtne2ps_pbh(hi, lo));
+}
+
+/*
+ * Pairs of two rows r0, r1 (r1 NULL: zeros) of n floats, element-wise,
+ * into dst[0..n) (n words).
+ */
+static inline __attribute__((always_inline)) G16_TARGET void
+g16_pair_rows(int n, const float *r0, const float *r1, uint32_t *dst)
+{
+	for (int c = 0; c < n; c += 16)
+	{
+		int			left = n - c;
+		__mmask16	m = left >= 16 ? 0xffff : (__mmask16) ((1u << left) - 1);
+		__m512		lo = _mm512_maskz_loadu_ps(m, r0 + c);
+		__m512		hi = r1 ? _mm512_maskz_loadu_ps(m, r1 + c) : _mm512_setzero_ps();
+
+		_mm512_mask_storeu_epi32(dst + c, m, g16_pairs(lo, hi));
+	}
+}
+
+/*
+ * op(B)[K, N] into panels (the layout of gemm16.h; the padding columns
+ * of the last panel are zero).  tb == 0: B is [K][N], two rows make a
+ * row of pairs; tb: B is [N][K], a row of B is a column of pairs (16
+ * rows at a time converted into row, 16 x S words, then gathered in place).
+ */
+static G16_TARGET void
+g16_pack_b(int tb, int N, int K, const float *B, int ldb, uint32_t *wp,
+		   uint32_t *row)
+{
+	int			P = K / 2 + (K & 1);
+	int			S = (P + 15) / 16 * 16;
+	int			npanels = (N + G16_NR - 1) / G16_NR;
+
+	for (int j = 0; j < npanels; j++)
+	{
+		int			n0 = j * G16_NR;
+		int			nn = N - n0 < G16_NR ? N - n0 : G16_NR;
+		int			nw = (nn + 15) / 16 * 16;
+		uint32_t   *panel = wp + (size_t) j * P * G16_NR;
+
+		if (!tb)
+		{
+			for (int p = 0; p < P; p++)
+			{
+				uint32_t   *d = panel + (size_t) p * nw;
+
+				g16_pair_rows(nn, B + (size_t) (2 * p) * ldb + n0,
+							  2 * p + 1 < K ? B + (size_t) (2 * p + 1) * ldb + n0 : NULL, d);
+				for (int c = nn; c < nw; c++)
+					d[c] = 0;
+			}
+			continue;
+		}
+		/* 16 rows of B at a time to pairs in row, then a gather per p */
+		for (int c0 = 0; c0 < nw; c0 += 16)
+		{
+			int			nc = nn - c0 < 16 ? nn - c0 : 16;
+			__mmask16	mk = nc >= 16 ? 0xffff : (__mmask16) ((1u << nc) - 1);
+			const __m512i idx = _mm512_mullo_epi32(_mm512_set1_epi32(S),
+												   _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8,
+																	7, 6, 5, 4, 3, 2, 1, 0));
+
+			g16_convert(nc, K, S, B + (size_t) (n0 + c0) * ldb, ldb, row);
+			for (int p = 0; p < P; p++)
+				_mm512_store_si512((void *) (panel + (size_t) p * nw + c0),
+								   _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mk, idx,
+															   (const void *) (row + p), 4));
+		}
+	}
+}
+
+/*
+ * op(A)[M, K] into rows of S words of pairs.  ta == 0: g16_convert; ta:
+ * A is [K][M], two rows of A make a column of pairs, scattered in place.
+ */
+static G16_TARGET void
+g16_pack_a(int ta, int M, int K, const float *A, int lda, int S,
+		   uint32_t *dst)
+{
+	int			P = K / 2 + (K & 1);
+	const __m512i step = _mm512_mullo_epi32(_mm512_set1_epi32(S),
+											_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8,
+															 7, 6, 5, 4, 3, 2, 1, 0));
+
+	if (!ta)
+	{
+		for (int m0 = 0; m0 < M; m0 += G16_MB)
+			g16_convert(M - m0 < G16_MB ? M - m0 : G16_MB, K, S,
+						A + (size_t) m0 * lda, lda, dst + (size_t) m0 * S);
+		return;
+	}
+	for (int p = 0; p < P; p++)
+	{
+		const float *r0 = A + (size_t) (2 * p) * lda;
+		const float *r1 = 2 * p + 1 < K ? A + (size_t) (2 * p + 1) * lda : NULL;
+
+		for (int m = 0; m < M; m += 16)
+		{
+			int			left = M - m;
+			__mmask16	mk = left >= 16 ? 0xffff : (__mmask16) ((1u << left) - 1);
+			__m512		lo = _mm512_maskz_loadu_ps(mk, r0 + m);
+			__m512		hi = r1 ? _mm512_maskz_loadu_ps(mk, r1 + m) : _mm512_setzero_ps();
+
+			_mm512_mask_i32scatter_epi32((void *) (dst + (size_t) m * S + p), mk, step,
+										 g16_pairs(lo, hi), 4);
+		}
+	}
+}
+
+static G16_TARGET void
+g16_gemm_bf16(int ta, int tb, int M, int N, int K, const float *A, int lda,
+			  const float *B, int ldb, float beta, float *C, int ldc,
+			  void *scratch)
+{
+	int			P = K / 2 + (K & 1);
+	int			S = (P + 15) / 16 * 16;
+	int			npanels = (N + G16_NR - 1) / G16_NR;
+	uint32_t   *wp = (uint32_t *) (((uintptr_t) scratch + G16_ALIGN - 1) &
+								   ~(uintptr_t) (G16_ALIGN - 1));
+	uint32_t   *abuf = wp + (size_t) npanels * P * G16_NR;
+	uint32_t   *row = abuf + (size_t) M * S;
+
+	g16_pack_b(tb, N, K, B, ldb, wp, row);
+	g16_pack_a(ta, M, K, A, lda, S, abuf);
+	for (int m0 = 0; m0 < M; m0 += G16_MB)
+	{
+		int			mb = M - m0 < G16_MB ? M - m0 : G16_MB;
+
+		for (int j = 0; j < npanels; j++)
+		{
+			int			n0 = j * G16_NR;
+			int			left = N - n0;
+			int			nv = left >= G16_NR ? G16_NV : (left + 15) / 16;
+			int			tail = left - 16 * (nv - 1);
+			__mmask16	last = tail >= 16 ? 0xffff : (__mmask16) ((1u << tail) - 1);
+			const uint32_t *w = wp + (size_t) j * P * G16_NR;
+
+			for (int i = 0; i < mb; i += G16_MR)
+			{
+				int			mr = mb - i < G16_MR ? mb - i : G16_MR;
+				float	   *c = C + (size_t) (m0 + i) * ldc + n0;
+				const float *radd[G16_MR];
+
+				for (int r = 0; r < mr; r++)
+					radd[r] = c + (size_t) r * ldc;
+				g16_kernels[mr - 1][nv - 1] (P, abuf + (size_t) (m0 + i) * S, S, w,
+											 c, ldc, NULL, last,
+											 beta != 0.0f ? radd : NULL, 0);
+			}
+		}
+	}
+}
+
 #endif							/* G16_X86 */
+
+size_t
+rs_gemm16_gemm_scratch(int M, int N, int K)
+{
+	size_t		P = (size_t) (K / 2 + (K & 1)),
+				S = (P + 15) / 16 * 16,
+				npanels = ((size_t) N + G16_NR - 1) / G16_NR;
+
+	if (M < 1 || N < 1 || K < 1 || !rs_gemm16_native())
+		return 0;
+	return (npanels * P * G16_NR + (size_t) M * S + 16 * S) * sizeof(uint32_t) + G16_ALIGN;
+}
+
+void
+rs_gemm16_gemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
+			   const float *B, int ldb, float beta, float *C, int ldc,
+			   void *scratch)
+{
+	if (M < 1 || N < 1)
+		return;
+#if G16_X86
+	if (K >= 1 && scratch && (beta == 0.0f || beta == 1.0f) && rs_gemm16_native())
+	{
+		g16_gemm_bf16(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, scratch);
+		return;
+	}
+#endif
+	cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+				tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb,
+				beta, C, ldc);
+}
 
 void
 rs_gemm16_apply_ep(const rs_gemm16 *g, int M, const float *A, int lda,

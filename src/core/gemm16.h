@@ -94,4 +94,20 @@ void		rs_gemm16_apply_ep(const rs_gemm16 *g, int M, const float *A, int lda,
 							   float *C, int ldc, void *scratch,
 							   const rs_gemm16_epilogue *ep);
 
+/*
+ * A training product in bf16: C[M, N] = op(A)[M, K] op(B)[K, N] + beta C,
+ * row-major, op = transpose when ta / tb, beta 0 or 1, alpha 1 (what
+ * nn.c's products are).  Both operands are rounded to bf16 (op(B) packed
+ * into the panels above, op(A) into rows of pairs, in scratch, every call:
+ * the conversion is part of the cost), products accumulate in fp32 over
+ * all of K in one register.  scratch holds rs_gemm16_gemm_scratch(M, N, K)
+ * bytes (any alignment).  Without AVX512-BF16, with a NULL scratch or
+ * another beta, it is cblas_sgemm.  Deterministic (the same bits on every
+ * call); does not allocate.
+ */
+size_t		rs_gemm16_gemm_scratch(int M, int N, int K);
+void		rs_gemm16_gemm(int ta, int tb, int M, int N, int K,
+						   const float *A, int lda, const float *B, int ldb,
+						   float beta, float *C, int ldc, void *scratch);
+
 #endif							/* RS_GEMM16_H */

@@ -18,17 +18,25 @@
 /* An integer in [lo, hi]. */
 #define INT(name, field, lo, hi, def, where, doc) \
 	{name, RS_HP_INT, where, lo, hi, 0, 0, NULL, NULL, 0, 0, def, #def, NULL, 0, \
-	 OFF(field), 0, 0, NULL, doc}
+	 OFF(field), 0, 0, NULL, doc, NULL}
 /* A number in lo..hi; lo_open, hi_open: '(' / ')' or '[' / ']'. */
 #define FLOAT(name, what, field, field2, alias, lo_open, lo, hi, hi_open, def, where, doc) \
 	{name, RS_HP_FLOAT, where, lo, hi, lo_open, hi_open, #lo, #hi, 0, 0, def, #def, \
-	 NULL, 0, OFF(field), field2, alias, what, doc}
+	 NULL, 0, OFF(field), field2, alias, what, doc, NULL}
 /* min..max layer widths, each in [lo, hi]. */
 #define LIST(name, count, field, min, max, lo, hi, def, def_text, doc) \
 	{name, RS_HP_INT_LIST, ANY, lo, hi, 0, 0, NULL, NULL, min, max, 0, def_text, \
-	 def, sizeof(def) / sizeof(def[0]), OFF(count), OFF(field), 0, NULL, doc}
+	 def, sizeof(def) / sizeof(def[0]), OFF(count), OFF(field), 0, NULL, doc, NULL}
+
+/* One of names (NULL-terminated); the field is an int, the index. */
+#define ENUM(name, field, names, n, def, def_text, where, doc) \
+	{name, RS_HP_ENUM, where, 0, (n) - 1, 0, 0, NULL, NULL, 0, 0, def, def_text, NULL, 0, \
+	 OFF(field), 0, 0, NULL, doc, names}
 
 static const int dims_default[] = {256, 256};
+
+/* gan.h's RS_PRECISION_*, in order */
+static const char *const precision_names[] = {"auto", "fp32", "bf16", NULL};
 
 /*
  * Bounds: where the jsonb parser (the user-visible side) and the core once
@@ -90,6 +98,8 @@ const rs_hparam rs_hparam_table[] = {
 		  "under `epsilon`: L2 norm each training row's critic gradient is clipped to"),
 	FLOAT("weight_clip", NULL, gan.weight_clip, 0, 0, 0, 0, 1000, 0, 0.01, ANY,
 		  "under `epsilon`: the critic's weights are clamped to [-c, c] after each step, in place of the gradient penalty (0: off)"),
+	ENUM("precision", gan.precision, precision_names, 3, RS_PRECISION_AUTO, "auto", ANY,
+		 "the training step's matrix products: `auto` bf16 where the CPU has AVX512-BF16 (fp32 weights, gradients and Adam) and fp32 elsewhere, `fp32`, `bf16`; without this option the GUC `raresynth.precision` (docs/performance.md)"),
 	INT("epochs", gan.epochs, 1, 100000, 300, ARG,
 		"most training epochs (early_stopping may end sooner): each max(1, rows / batch_size) generator steps"),
 	INT("batch_size", gan.batch_size, 2, RS_GAN_MAX_BATCH, 500, ARG,
@@ -121,6 +131,15 @@ rs_hparam_in_gan(const rs_hparam *p)
 }
 
 int
+rs_hparam_enum_index(const rs_hparam *p, const char *name)
+{
+	for (int i = 0; p->names && p->names[i]; i++)
+		if (strcmp(p->names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int
 rs_hparam_in_bounds(const rs_hparam *p, double v)
 {
 	if (p->type != RS_HP_FLOAT)
@@ -132,7 +151,16 @@ rs_hparam_in_bounds(const rs_hparam *p, double v)
 const char *
 rs_hparam_bounds(const rs_hparam *p, char *buf, size_t n)
 {
-	if (p->type != RS_HP_FLOAT)
+	if (p->type == RS_HP_ENUM)
+	{
+		size_t		len = 0;
+
+		buf[0] = 0;
+		for (int i = 0; p->names[i] && len < n; i++)
+			len += snprintf(buf + len, n - len, "%s\"%s\"",
+							i == 0 ? "" : p->names[i + 1] ? ", " : " or ", p->names[i]);
+	}
+	else if (p->type != RS_HP_FLOAT)
 		snprintf(buf, n, "between %d and %d", (int) p->lo, (int) p->hi);
 	else if (isinf(p->hi) && p->lo == 0 && p->lo_open)
 		snprintf(buf, n, "a positive number");
@@ -154,7 +182,7 @@ rs_hparams_default(rs_hparams *h)
 
 		if (p->alias)
 			continue;
-		if (p->type == RS_HP_INT)
+		if (p->type == RS_HP_INT || p->type == RS_HP_ENUM)
 			*RS_HP_INT_AT(h, p->off) = (int) p->def;
 		else if (p->type == RS_HP_FLOAT)
 			*RS_HP_FLOAT_AT(h, p->off) = p->def;
@@ -187,7 +215,7 @@ rs_hparams_check_gan(const rs_gan_config *cfg, rs_error *err)
 
 		if (p->alias || !rs_hparam_in_gan(p))
 			continue;
-		if (p->type == RS_HP_INT)
+		if (p->type == RS_HP_INT || p->type == RS_HP_ENUM)
 		{
 			int			v = *RS_HP_INT_AT(cfg, p->off);
 

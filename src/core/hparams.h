@@ -36,7 +36,8 @@ typedef enum rs_hp_type
 {
 	RS_HP_INT,					/* an integer in [lo, hi] */
 	RS_HP_FLOAT,				/* a number in lo..hi, each end open or closed */
-	RS_HP_INT_LIST				/* min_len..max_len integers, each in [lo, hi] */
+	RS_HP_INT_LIST,				/* min_len..max_len integers, each in [lo, hi] */
+	RS_HP_ENUM					/* one of names[]: its index, an int in [lo, hi] */
 } rs_hp_type;
 
 /* Where a caller sets it (rs_hparam.where, a bit set). */
@@ -67,6 +68,7 @@ typedef struct rs_hparam
 								 * check of its own) */
 	const char *what;			/* noun in the core's messages (NULL: name) */
 	const char *doc;			/* one line for docs/gan.md */
+	const char *const *names;	/* ENUM: the values, NULL-terminated */
 } rs_hparam;
 
 /* The table, in the order of the options' hint and docs. */
@@ -83,12 +85,15 @@ const rs_hparam *rs_hparam_find(const char *name);
 /* 1 if the row's field lies in rs_gan_config (rs_gan_config_validate checks it). */
 int			rs_hparam_in_gan(const rs_hparam *p);
 
+/* ENUM: the index of the value named name, or -1. */
+int			rs_hparam_enum_index(const rs_hparam *p, const char *name);
+
 /* 1 if v is within the row's bounds (INT_LIST: one element). */
 int			rs_hparam_in_bounds(const rs_hparam *p, double v);
 
 /*
  * The bounds in words, into buf[n]: "between 1 and 4096", "in (0, 1]",
- * "a positive number".  Returns buf.
+ * "a positive number", "\"auto\", \"fp32\" or \"bf16\"".  Returns buf.
  */
 const char *rs_hparam_bounds(const rs_hparam *p, char *buf, size_t n);
 

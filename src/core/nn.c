@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "blas.h"
+#include "gemm16.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -47,6 +48,8 @@
 #define SGEMM_PART_FLOPS 2000000.0
 #define SGEMM_MAX_PARTS 4
 
+_Static_assert(SGEMM_MAX_PARTS <= RS_NN_BF16_PARTS, "a bf16 scratch per part");
+
 typedef struct sgemm_job
 {
 	int			ta,
@@ -62,7 +65,22 @@ typedef struct sgemm_job
 			   *B;
 	float		beta;
 	float	   *C;
+	const rs_nn_bf16 *bf16;		/* NULL: fp32 */
 } sgemm_job;
+
+/* one part's product, in bf16 (scratch of part) or fp32 */
+static void
+sgemm_call(const sgemm_job *j, int part, int M, int N, const float *A,
+		   const float *B, float *C)
+{
+	if (j->bf16)
+		rs_gemm16_gemm(j->ta, j->tb, M, N, j->K, A, j->lda, B, j->ldb, j->beta,
+					   C, j->ldc, j->bf16->scratch[part]);
+	else
+		cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans,
+					j->tb ? CblasTrans : CblasNoTrans, M, N, j->K, 1.0f, A,
+					j->lda, B, j->ldb, j->beta, C, j->ldc);
+}
 
 static void
 sgemm_part(void *arg, int part, int nparts)
@@ -70,25 +88,21 @@ sgemm_part(void *arg, int part, int nparts)
 	sgemm_job  *j = arg;
 	int64_t		lo,
 				hi;
-	enum CBLAS_TRANSPOSE ta = j->ta ? CblasTrans : CblasNoTrans,
-				tb = j->tb ? CblasTrans : CblasNoTrans;
 
 	if (j->by_rows)
 	{
 		rs_team_range(j->M, 16, part, nparts, &lo, &hi);
 		if (lo < hi)
-			cblas_sgemm(CblasRowMajor, ta, tb, (int) (hi - lo), j->N, j->K,
-						1.0f, j->ta ? j->A + lo : j->A + lo * j->lda, j->lda,
-						j->B, j->ldb, j->beta, j->C + lo * j->ldc, j->ldc);
+			sgemm_call(j, part, (int) (hi - lo), j->N,
+					   j->ta ? j->A + lo : j->A + lo * j->lda, j->B,
+					   j->C + lo * j->ldc);
 	}
 	else
 	{
 		rs_team_range(j->N, 16, part, nparts, &lo, &hi);
 		if (lo < hi)
-			cblas_sgemm(CblasRowMajor, ta, tb, j->M, (int) (hi - lo), j->K,
-						1.0f, j->A, j->lda,
-						j->tb ? j->B + lo * j->ldb : j->B + lo, j->ldb,
-						j->beta, j->C + lo, j->ldc);
+			sgemm_call(j, part, j->M, (int) (hi - lo), j->A,
+					   j->tb ? j->B + lo * j->ldb : j->B + lo, j->C + lo);
 	}
 }
 
@@ -96,10 +110,15 @@ void
 rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		 const float *B, int ldb, float beta, float *C, int ldc, rs_team *team)
 {
-	sgemm_job	j = {ta, tb, M, N, K, lda, ldb, ldc, M >= N, A, B, beta, C};
+	sgemm_job	j = {ta, tb, M, N, K, lda, ldb, ldc, M >= N, A, B, beta, C, NULL};
 	double		flops = 2.0 * M * N * K;
 	int			blocks = ((M >= N ? M : N) + 15) / 16,
 				nparts;
+
+	/* bf16 while the team carries scratch that fits (rs_nn_bf16) */
+	if (team && team->bf16 && (beta == 0.0f || beta == 1.0f) && M > 0 && N > 0 &&
+		K > 0 && rs_gemm16_gemm_scratch(M, N, K) <= team->bf16->bytes)
+		j.bf16 = team->bf16;
 
 	if (!team || flops < SGEMM_SPLIT_FLOPS || blocks < 2)
 	{
@@ -111,9 +130,31 @@ rs_sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda,
 		nparts = 2;
 	if (nparts > SGEMM_MAX_PARTS)
 		nparts = SGEMM_MAX_PARTS;
+	/*
+	 * A bf16 part converts the whole of the operand it does not split:
+	 * one part per thread, no more.  The bf16 result does not depend on
+	 * the split (nn.h), so the team size may choose it.
+	 */
+	if (j.bf16 && nparts > team->n)
+		nparts = team->n;
 	if (nparts > blocks)
 		nparts = blocks;
+	if (nparts < 2)
+	{
+		sgemm_part(&j, 0, 1);
+		return;
+	}
 	rs_team_run(team, sgemm_part, &j, nparts);
+}
+
+size_t
+rs_nn_bf16_dense_bytes(int rows, int C, int OC)
+{
+	size_t		f = rs_gemm16_gemm_scratch(rows, OC, C),	/* forward */
+				d = rs_gemm16_gemm_scratch(rows, C, OC),	/* backward data */
+				w = rs_gemm16_gemm_scratch(OC, C, rows);	/* weight gradient */
+
+	return f > d ? (f > w ? f : w) : (d > w ? d : w);
 }
 
 /* ---------------------------------------------------------------- Linear */

@@ -18,7 +18,9 @@
  *	  backward functions OVERWRITE their input gradient and allow
  *	  din == dout (in place).
  *	- Every gradient pointer may be NULL when that gradient is not needed.
- *	- Every matrix product goes through cblas_sgemm (via rs_sgemm).
+ *	- Every matrix product goes through rs_sgemm: cblas_sgemm, or bf16
+ *	  (gemm16.h's rs_gemm16_gemm) while the team carries rs_nn_bf16
+ *	  scratch (mixed-precision training, below).
  *	- team (the last argument of the products, the residual blocks and
  *	  Adam) is a training step's thread team (team.h) or NULL.  With a
  *	  team the work is split into parts run by it (a team of one runs them
@@ -207,5 +209,28 @@ void		rs_adam_step(float *params, const float *grads, float *m, float *v,
 void		rs_sgemm(int ta, int tb, int M, int N, int K, const float *A,
 					 int lda, const float *B, int ldb, float beta, float *C,
 					 int ldc, rs_team *team);
+
+/*
+ * Mixed precision.  While team->bf16 points at one of these, rs_sgemm
+ * runs each product whose rs_gemm16_gemm_scratch fits in bytes in bf16
+ * (operands rounded to bf16, fp32 accumulation, fp32 results; part p of
+ * the split uses scratch[p]) and the rest in fp32.  A bf16 product sums
+ * every element over all of K in one register, in order, whatever the
+ * split: the results still do not depend on the team size.  The weights,
+ * their gradients and Adam stay fp32 (the caller's arrays).
+ */
+#define RS_NN_BF16_PARTS 4		/* rs_sgemm's most parts */
+
+typedef struct rs_nn_bf16
+{
+	size_t		bytes;			/* of each scratch */
+	void	   *scratch[RS_NN_BF16_PARTS];
+} rs_nn_bf16;
+
+/*
+ * The scratch a Linear layer of C inputs and OC outputs needs for its
+ * forward, backward-data and weight-gradient products on up to rows rows.
+ */
+size_t		rs_nn_bf16_dense_bytes(int rows, int C, int OC);
 
 #endif							/* RS_NN_H */

@@ -74,6 +74,7 @@ typedef struct rs_team
 	atomic_int	stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	struct rs_nn_bf16 *bf16;	/* nn.h: products in bf16 (set after start) */
 } rs_team;
 
 void		rs_team_start(rs_team *t, int n);

@@ -100,4 +100,69 @@ heart_spans(rs_span *spans, int *dim, int *cond_dim)
 	return ns;
 }
 
+/* The median of v[n] (sorted in place); the machine is shared, so medians. */
+static inline int
+bench_cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static inline double
+bench_median(double *v, int n)
+{
+	qsort(v, n, sizeof(double), bench_cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* one product C[M, N] = op(A) op(B) of a training step; count: times per step */
+typedef struct bench_product
+{
+	const char *what;
+	int			ta,
+				tb,
+				M,
+				N,
+				K,
+				count;
+} bench_product;
+
+/*
+ * The step's products (nn.c: forward NT, backward data NN, weight gradient
+ * TN).  Critic step: the generator's forward on 500 rows, the critic on
+ * 150 groups (real, fake, interpolated), its weight gradient from 100, the
+ * input gradient of the 50 interpolated, the gradient penalty's (50).
+ * Generator step: the generator's forward and backward on 500, the critic
+ * forward and input gradient on 50.
+ */
+static inline const bench_product *
+bench_step_products(int *n)
+{
+	static const bench_product products[] = {
+	{"gen L1 forward       ", 0, 1, 500, 256, 200, 2},
+	{"gen L2 forward       ", 0, 1, 500, 256, 456, 2},
+	{"gen out forward      ", 0, 1, 500, 182, 712, 2},
+	{"gen out backward data", 0, 0, 500, 712, 182, 1},
+	{"gen L2 backward data ", 0, 0, 500, 456, 256, 1},
+	{"gen out weight grad  ", 1, 0, 182, 712, 500, 1},
+	{"gen L2 weight grad   ", 1, 0, 256, 456, 500, 1},
+	{"gen L1 weight grad   ", 1, 0, 256, 200, 500, 1},
+	{"critic L1 fwd (150)  ", 0, 1, 150, 256, 2540, 1},
+	{"critic L1 fwd (50)   ", 0, 1, 50, 256, 2540, 3},
+	{"critic L2 fwd (150)  ", 0, 1, 150, 256, 256, 1},
+	{"critic L2 fwd (50)   ", 0, 1, 50, 256, 256, 3},
+	{"critic L1 bwd data   ", 0, 0, 50, 2540, 256, 2},
+	{"critic L2 bwd data   ", 0, 0, 150, 256, 256, 1},
+	{"critic L1 wgrad (100)", 1, 0, 256, 2540, 100, 1},
+	{"critic L1 wgrad (50) ", 1, 0, 256, 2540, 50, 1},
+	{"critic L2 wgrad (100)", 1, 0, 256, 256, 100, 1},
+	{"critic L2 wgrad (50) ", 1, 0, 256, 256, 50, 1},
+	};
+
+	*n = (int) (sizeof(products) / sizeof(products[0]));
+	return products;
+}
+
 #endif

@@ -5,6 +5,9 @@
  *	  and compares with cblas_sgemm alone on the same matrix shapes (the
  *	  ceiling).  Prints the OpenBLAS core that runs the products and the
  *	  one raresynth chooses for this CPU (run.sh reruns it under that core).
+ *	  Trains in both precisions (gan.h's precision; bf16 where the CPU has
+ *	  AVX512-BF16), alternating, ROUNDS times each, and prints the median
+ *	  step of each and their ratio; "training:" is the default (auto).
  *
  * Build:
  *	gcc -O2 -Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
@@ -22,6 +25,7 @@
 
 #include "bench.h"
 #include "gan.h"
+#include "gemm16.h"
 #include "gan_test.h"
 #include "nn.h"
 #include "rng.h"
@@ -169,6 +173,23 @@ sgemm_ceiling(int reps, double *flops, rs_team *team)
 	return (now() - t0) / reps;
 }
 
+#define ROUNDS 5
+
+/* seconds per step of one epoch of n rows on g (after a warm-up epoch) */
+static double
+time_epoch(rs_gan *g, const float *data, int64_t n, int steps, double *lg, double *ld)
+{
+	rs_error	err;
+	double		t0 = now();
+
+	if (rs_gan_fit_epoch(g, data, n, lg, ld, &err) != RS_OK)
+	{
+		fprintf(stderr, "fit: %s\n", err.msg);
+		exit(1);
+	}
+	return (now() - t0) / steps;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -179,12 +200,14 @@ main(int argc, char **argv)
 				cd,
 				ns = heart_spans(spans, &pos, &cd);
 	rs_error	err;
-	rs_gan	   *g;
+	rs_gan	   *g,
+			   *gp[2] = {NULL, NULL};	/* fp32, bf16 */
+	double		tp[2][ROUNDS];
+	int			np = rs_gemm16_native() ? 2 : 1;
 	float	   *data;
 	int64_t		n;
 	rs_rng		rng;
-	double		t0,
-				t,
+	double		t,
 				lg,
 				ld,
 				flops,
@@ -209,25 +232,31 @@ main(int argc, char **argv)
 			else
 				data[r * pos + s->start + rs_rng_below(&rng, s->width)] = 1.0f;
 		}
-	g = rs_gan_create(&cfg, pos, spans, ns, 42, &err);
-	if (!g)
+	for (int k = 0; k < np; k++)
 	{
-		fprintf(stderr, "create: %s\n", err.msg);
-		return 1;
+		cfg.precision = k ? RS_PRECISION_BF16 : RS_PRECISION_FP32;
+		gp[k] = rs_gan_create(&cfg, pos, spans, ns, 42, &err);
+		if (!gp[k])
+		{
+			fprintf(stderr, "create: %s\n", err.msg);
+			return 1;
+		}
+		/* warm up with one small epoch */
+		time_epoch(gp[k], data, cfg.batch_size, 1, &lg, &ld);
 	}
-	/* warm up with one small epoch */
-	if (rs_gan_fit_epoch(g, data, cfg.batch_size, &lg, &ld, &err) != RS_OK)
-	{
-		fprintf(stderr, "fit: %s\n", err.msg);
-		return 1;
-	}
-	t0 = now();
-	if (rs_gan_fit_epoch(g, data, n, &lg, &ld, &err) != RS_OK)
-	{
-		fprintf(stderr, "fit: %s\n", err.msg);
-		return 1;
-	}
-	t = (now() - t0) / steps;
+	cfg.precision = RS_PRECISION_AUTO;
+	g = gp[np - 1];				/* what auto chooses */
+	printf("training products: %s (precision auto)\n",
+		   strcmp(rs_gan_precision(g), "bf16") == 0 ?
+		   "bf16, raresynth's AVX512-BF16 kernel (gemm16.c rs_gemm16_gemm), fp32 accumulation and master weights" :
+		   "fp32, cblas_sgemm (no AVX512-BF16 on this CPU)");
+	for (int r = 0; r < ROUNDS; r++)
+		for (int k = 0; k < np; k++)
+			tp[k][r] = time_epoch(gp[k], data, n, steps, &lg, &ld);
+	for (int k = 0; k < np; k++)
+		bench_median(tp[k], ROUNDS);	/* sorts */
+	t = tp[np - 1][ROUNDS / 2];
+
 	flops = rs_gan_step_flops(g);
 	list_shapes(&cfg, pos, cd);
 	ceil_t = sgemm_ceiling(steps, &ceil_f, NULL);
@@ -244,7 +273,15 @@ main(int argc, char **argv)
 		ceil_t = team_t;
 	printf("share of the ceiling (the faster replay): %.1f%%\n",
 		   100.0 * ceil_t / t);
-	rs_gan_free(g);
+	if (np == 2)
+		printf("training step, median of %d alternating epochs: fp32 %.4f s, bf16 %.4f s; "
+			   "bf16/fp32 %.2f (%.2fx; target >= 1.3x of fp32)\n", ROUNDS,
+			   tp[0][ROUNDS / 2], tp[1][ROUNDS / 2], tp[1][ROUNDS / 2] / tp[0][ROUNDS / 2],
+			   tp[0][ROUNDS / 2] / tp[1][ROUNDS / 2]);
+	else
+		printf("training step: fp32 %.4f s (no AVX512-BF16: no bf16 step)\n", tp[0][ROUNDS / 2]);
+	rs_gan_free(gp[0]);
+	rs_gan_free(gp[1]);
 	free(data);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gan_fidelity.sh: the GAN at default settings (CTGAN's: batch 500, at
-# most 300 epochs; early stopping, which ends this training after 108; the
+# most 300 epochs; early stopping, which ends this training after 108 epochs in fp32, 193 with
+# bf16 products (docs/performance.md: where the CPU has AVX512-BF16); the
 # protections of docs/privacy.md and calibration on) on the
 # bundled heart data with a fixed seed; 3139 synthetic rows against the
 # 3139 real minority rows must reach the thresholds of issue 10, with

@@ -15,6 +15,7 @@
 #include "format.h"
 #include "gan.h"
 #include "gan_test.h"
+#include "gemm16.h"
 #include "rng.h"
 #include "rs_common.h"
 #include "unit.h"
@@ -628,7 +629,7 @@ test_tiny_n(void)
 }
 
 static void
-test_determinism(void)
+determinism(int precision)
 {
 	rs_gan_config cfg;
 	rs_error	err;
@@ -643,6 +644,7 @@ test_determinism(void)
 				nb;
 
 	small_config(&cfg);
+	cfg.precision = precision;
 	cfg.batch_size = 16;
 	a = rs_gan_create(&cfg, D, spans, ns, 77, &err);
 	b = rs_gan_create(&cfg, D, spans, ns, 77, &err);
@@ -671,13 +673,27 @@ test_determinism(void)
 }
 
 /*
+ * Same seed, same weights (bit for bit), in fp32 and, where the CPU has
+ * AVX512-BF16, in bf16: the fp32 path stays tested on every machine.
+ */
+static void
+test_determinism(void)
+{
+	determinism(RS_PRECISION_FP32);
+	if (rs_gemm16_native())
+		determinism(RS_PRECISION_BF16);
+	else
+		printf("skip bf16 determinism: no AVX512-BF16 on this CPU (or under valgrind)\n");
+}
+
+/*
  * A training step runs on a team of as many threads as OpenBLAS is set to
  * use; the weights are bit-identical with 1, 2 and 3 threads (layers wide
  * enough, and batches large enough, that every kind of job is split into
  * several parts).
  */
 static void
-test_determinism_threads(void)
+determinism_threads(int precision)
 {
 	rs_gan_config cfg;
 	rs_error	err;
@@ -694,6 +710,7 @@ test_determinism_threads(void)
 	cfg.gen_dims[0] = cfg.gen_dims[1] = 128;
 	cfg.dis_dims[0] = cfg.dis_dims[1] = 128;
 	cfg.batch_size = 200;
+	cfg.precision = precision;
 	for (int threads = 1; threads <= 3; threads++)
 	{
 		rs_gan	   *g;
@@ -728,6 +745,103 @@ test_determinism_threads(void)
 	openblas_set_num_threads(blas);
 	free(ref[0]);
 	free(ref[1]);
+	free(data);
+}
+
+static void
+test_determinism_threads(void)
+{
+	determinism_threads(RS_PRECISION_FP32);
+	if (rs_gemm16_native())
+		determinism_threads(RS_PRECISION_BF16);
+	else
+		printf("skip bf16 determinism_threads: no AVX512-BF16 on this CPU (or under valgrind)\n");
+}
+
+/*
+ * precision: fp32 always runs fp32; auto runs bf16 exactly where the CPU
+ * has AVX512-BF16; bf16 is refused elsewhere; DP training runs fp32.  A
+ * bf16 training differs from the fp32 one (the products really are bf16)
+ * but stays close to it after a few epochs.
+ */
+static void
+test_precision(void)
+{
+	rs_gan_config cfg;
+	rs_error	err;
+	rs_span		spans[8];
+	int			ns = make_spans("tm231t2", spans),
+				D = spans_dim(spans, ns),
+				native = rs_gemm16_native();
+	float	   *data = make_data(spans, ns, 400, 47);
+	rs_gan	   *g[3] = {NULL, NULL, NULL};
+
+	rs_gan_config_default(&cfg);
+	CHECK(cfg.precision == RS_PRECISION_AUTO);
+	cfg.embedding_dim = 32;
+	cfg.gen_dims[0] = cfg.gen_dims[1] = 64;
+	cfg.dis_dims[0] = cfg.dis_dims[1] = 64;
+	cfg.batch_size = 100;
+	for (int p = RS_PRECISION_AUTO; p <= RS_PRECISION_BF16; p++)
+	{
+		cfg.precision = p;
+		g[p] = rs_gan_create(&cfg, D, spans, ns, 5, &err);
+		if (p == RS_PRECISION_BF16 && !native)
+		{
+			CHECK(g[p] == NULL && err.code == RS_ERR_INVALID);
+			CHECK(strstr(err.msg, "AVX512-BF16") != NULL);
+			continue;
+		}
+		CHECK(g[p] != NULL);
+		if (!g[p])
+			continue;
+		CHECK(strcmp(rs_gan_precision(g[p]),
+					 p == RS_PRECISION_FP32 || !native ? "fp32" : "bf16") == 0);
+		for (int e = 0; e < 3; e++)
+			CHECK(rs_gan_fit_epoch(g[p], data, 400, NULL, NULL, &err) == RS_OK);
+	}
+	cfg.precision = 3;
+	CHECK(rs_gan_create(&cfg, D, spans, ns, 5, &err) == NULL && err.code == RS_ERR_INVALID);
+	cfg.precision = -1;
+	CHECK(rs_gan_create(&cfg, D, spans, ns, 5, &err) == NULL && err.code == RS_ERR_INVALID);
+	if (native && g[RS_PRECISION_FP32] && g[RS_PRECISION_BF16])
+		for (int which = 0; which < 2; which++)
+		{
+			int64_t		n32,
+						n16;
+			float	   *p32 = rs_gan_params(g[RS_PRECISION_FP32], which, &n32),
+					   *p16 = rs_gan_params(g[RS_PRECISION_BF16], which, &n16);
+			double		d2 = 0.0,
+						n2 = 0.0;
+
+			CHECK(n32 == n16);
+			CHECK(memcmp(p32, p16, sizeof(float) * n32) != 0);
+			for (int64_t i = 0; i < n32; i++)
+			{
+				d2 += ((double) p32[i] - p16[i]) * ((double) p32[i] - p16[i]);
+				n2 += (double) p32[i] * p32[i];
+			}
+			printf("  precision: %s weights, |bf16 - fp32| / |fp32| = %.4f after 3 epochs\n",
+				   which ? "critic" : "generator", sqrt(d2 / n2));
+			CHECK(sqrt(d2 / n2) < 0.05);
+		}
+	/* DP training runs fp32 (its clipping bound holds for fp32 products) */
+	cfg.precision = RS_PRECISION_AUTO;
+	cfg.pac = 1;
+	cfg.gp_lambda = 0;
+	cfg.moment_weight = 0;
+	cfg.calibration = 0;
+	cfg.early_stopping = 0;
+	cfg.dp_noise = 1.0;
+	cfg.dp_rate = 0.1;
+	{
+		rs_gan	   *dp = rs_gan_create(&cfg, D, spans, ns, 5, &err);
+
+		CHECK(dp != NULL && strcmp(rs_gan_precision(dp), "fp32") == 0);
+		rs_gan_free(dp);
+	}
+	for (int p = 0; p < 3; p++)
+		rs_gan_free(g[p]);
 	free(data);
 }
 
@@ -1292,6 +1406,7 @@ main(void)
 	RUN(test_tiny_n);
 	RUN(test_determinism);
 	RUN(test_determinism_threads);
+	RUN(test_precision);
 	RUN(test_training_smoke);
 	RUN(test_sample_batch_independent);
 	RUN(test_sample_given_cond);

@@ -447,6 +447,120 @@ test_fallback_epilogue(void)
 	check_epilogue(1);
 }
 
+/*
+ * rs_gemm16_gemm: C = op(A) op(B) + beta C for every transpose against a
+ * double product of the bf16-rounded operands (tolerance as above), with
+ * the gaps of the leading dimensions NaN, odd K and K = 1, N and M not
+ * multiples of 16 or 64, beta 0 (C's old NaN never read) and 1, an
+ * unaligned scratch of exactly the size asked for; then a row block and a
+ * column block computed alone give the same bits as the whole (what
+ * makes training in bf16 independent of the thread count).
+ */
+static int
+gemm_case(int ta, int tb, int M, int N, int K, float beta, uint64_t seed)
+{
+	rs_rng		rng;
+	int			rA = ta ? K : M,
+				cA = ta ? M : K,
+				rB = tb ? N : K,
+				cB = tb ? K : N,
+				lda = cA + 3,
+				ldb = cB + 5,
+				ldc = N + 2,
+				bad = 0;
+	float	   *A = malloc(sizeof(float) * (size_t) rA * lda),
+			   *B = malloc(sizeof(float) * (size_t) rB * ldb),
+			   *C = malloc(sizeof(float) * (size_t) M * ldc),
+			   *C0 = malloc(sizeof(float) * (size_t) M * ldc),
+			   *C2 = malloc(sizeof(float) * (size_t) M * ldc);
+	size_t		sb = rs_gemm16_gemm_scratch(M, N, K);
+	unsigned char *scratch = malloc(sb + 3);
+
+	rs_rng_seed(&rng, seed);
+	for (size_t i = 0; i < (size_t) rA * lda; i++)
+		A[i] = (i % lda) < (size_t) cA ? (float) rs_rng_normal(&rng) : NAN;
+	for (size_t i = 0; i < (size_t) rB * ldb; i++)
+		B[i] = (i % ldb) < (size_t) cB ? (float) (0.1 * rs_rng_normal(&rng)) : NAN;
+	for (size_t i = 0; i < (size_t) M * ldc; i++)
+		C0[i] = beta != 0.0f ? (float) rs_rng_normal(&rng) : NAN;
+	memcpy(C, C0, sizeof(float) * (size_t) M * ldc);
+	rs_gemm16_gemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc, scratch + 3);
+	for (int m = 0; m < M; m++)
+		for (int n = 0; n < ldc; n++)
+		{
+			double		ref = beta != 0.0f ? C0[(size_t) m * ldc + n] : 0.0,
+						mag = fabs(ref),
+						got = C[(size_t) m * ldc + n];
+
+			if (n >= N)
+			{
+				if (memcmp(&C[(size_t) m * ldc + n], &C0[(size_t) m * ldc + n], sizeof(float)) != 0 &&
+					bad++ < 3)
+					fprintf(stderr, "  C[%d][%d] (past N) was written\n", m, n);
+				continue;
+			}
+			for (int k = 0; k < K; k++)
+			{
+				float		a = bf16_round(ta ? A[(size_t) k * lda + m] : A[(size_t) m * lda + k]),
+							b = bf16_round(tb ? B[(size_t) n * ldb + k] : B[(size_t) k * ldb + n]);
+
+				ref += (double) a * b;
+				mag += fabs((double) a * b);
+			}
+			if (!(fabs(got - ref) <= GEMM16_RTOL * mag + 1e-30) && bad++ < 3)
+				fprintf(stderr, "  ta %d tb %d M %d N %d K %d: C[%d][%d] = %.9g, reference %.9g\n",
+						ta, tb, M, N, K, m, n, got, ref);
+		}
+	/* rows [m0, M) alone, then columns [n0, N) alone: the same bits */
+	{
+		int			m0 = M / 2 / 16 * 16,
+					n0 = N / 2 / 16 * 16;
+
+		memcpy(C2, C0, sizeof(float) * (size_t) M * ldc);
+		rs_gemm16_gemm(ta, tb, m0, N, K, A, lda, B, ldb, beta, C2, ldc, scratch);
+		rs_gemm16_gemm(ta, tb, M - m0, N, K, ta ? A + m0 : A + (size_t) m0 * lda, lda,
+					   B, ldb, beta, C2 + (size_t) m0 * ldc, ldc, scratch);
+		if (memcmp(C, C2, sizeof(float) * (size_t) M * ldc) != 0 && bad++ < 3)
+			fprintf(stderr, "  ta %d tb %d M %d N %d K %d: rows split differ\n", ta, tb, M, N, K);
+		memcpy(C2, C0, sizeof(float) * (size_t) M * ldc);
+		rs_gemm16_gemm(ta, tb, M, n0, K, A, lda, B, ldb, beta, C2, ldc, scratch);
+		rs_gemm16_gemm(ta, tb, M, N - n0, K, A, lda, tb ? B + (size_t) n0 * ldb : B + n0, ldb,
+					   beta, C2 + n0, ldc, scratch);
+		if (memcmp(C, C2, sizeof(float) * (size_t) M * ldc) != 0 && bad++ < 3)
+			fprintf(stderr, "  ta %d tb %d M %d N %d K %d: columns split differ\n", ta, tb, M, N, K);
+	}
+	free(A);
+	free(B);
+	free(C);
+	free(C0);
+	free(C2);
+	free(scratch);
+	return bad;
+}
+
+static void
+test_native_gemm(void)
+{
+	static const int shapes[][3] = {
+		{1, 1, 1}, {7, 5, 3}, {17, 33, 1}, {50, 256, 2540}, {100, 70, 65},
+		{97, 200, 500}, {130, 17, 31}, {6, 64, 64}, {33, 129, 2},
+	};
+	uint64_t	seed = 1;
+
+	if (!native)
+	{
+		printf("skip test_native_gemm: no AVX512-BF16 on this CPU (or under valgrind)\n");
+		CHECK(rs_gemm16_gemm_scratch(10, 10, 10) == 0);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		for (int ta = 0; ta < 2; ta++)
+			for (int tb = 0; tb < 2; tb++)
+				for (int beta = 0; beta < 2; beta++)
+					CHECK(gemm_case(ta, tb, shapes[i][0], shapes[i][1], shapes[i][2],
+									(float) beta, seed++) == 0);
+}
+
 int
 main(void)
 {
@@ -460,6 +574,7 @@ main(void)
 	RUN(test_fallback_determinism);
 	RUN(test_native_epilogue);
 	RUN(test_fallback_epilogue);
+	RUN(test_native_gemm);
 	if (native)
 		printf("gemm16: max |error| / sum|a w| of the bf16 kernel: %.3g\n",
 			   max_rel_err);

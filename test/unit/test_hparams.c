@@ -33,7 +33,8 @@ markdown(char *buf, size_t n)
 		char		b[64];
 
 		ADD("| `%s` | %s | ", p->name,
-			p->type == RS_HP_INT ? "integer" : p->type == RS_HP_FLOAT ? "number" : "array of integers");
+			p->type == RS_HP_INT ? "integer" : p->type == RS_HP_FLOAT ? "number" :
+			p->type == RS_HP_ENUM ? "string" : "array of integers");
 		if (p->type == RS_HP_INT_LIST)
 			ADD("%d to %d entries, each %s", p->min_len, p->max_len, rs_hparam_bounds(p, b, sizeof(b)));
 		else
@@ -94,6 +95,19 @@ test_rows(void)
 				CHECK(rs_hparam_in_bounds(p, p->def_list[k]));
 			continue;
 		}
+		if (p->type == RS_HP_ENUM)
+		{
+			int			n = 0;
+
+			while (p->names[n])
+				n++;
+			CHECK(p->lo == 0 && p->hi == n - 1 && p->names[(int) p->def] &&
+				  strcmp(p->names[(int) p->def], p->def_text) == 0);
+			for (int k = 0; k < n; k++)
+				CHECK(rs_hparam_enum_index(p, p->names[k]) == k);
+			CHECK(rs_hparam_enum_index(p, "no such value") == -1);
+			continue;
+		}
 		/* the texts say what the numbers are */
 		CHECK(strtod(p->def_text, NULL) == p->def);
 		CHECK(rs_hparam_in_bounds(p, p->def));
@@ -126,6 +140,8 @@ test_bounds_text(void)
 	CHECK(strcmp(rs_hparam_bounds(rs_hparam_find("gp_lambda"), b, sizeof(b)), "in [0, 1e6]") == 0);
 	CHECK(strcmp(rs_hparam_bounds(rs_hparam_find("C"), b, sizeof(b)), "a positive number") == 0);
 	CHECK(strcmp(rs_hparam_bounds(rs_hparam_find("generator_dims"), b, sizeof(b)), "between 1 and 4096") == 0);
+	CHECK(strcmp(rs_hparam_bounds(rs_hparam_find("precision"), b, sizeof(b)),
+				 "\"auto\", \"fp32\" or \"bf16\"") == 0);
 	CHECK(!rs_hparam_in_bounds(rs_hparam_find("C"), 0) && !rs_hparam_in_bounds(rs_hparam_find("C"), INFINITY));
 	CHECK(!rs_hparam_in_bounds(rs_hparam_find("tau"), NAN));
 }
@@ -190,13 +206,13 @@ test_validate_bounds(void)
 			rs_gan_config_default(&cfg);
 			cfg.pac = 1;		/* a batch_size pac divides, whichever is set */
 			cfg.batch_size = 1000;
-			if (p->type == RS_HP_INT)
+			if (p->type == RS_HP_INT || p->type == RS_HP_ENUM)
 				*RS_HP_INT_AT(&cfg, p->off) = (int) at;
 			else if (!isinf(at))
 				*RS_HP_FLOAT_AT(&cfg, p->off) = at;
 			if (!isinf(at))
 				CHECK((rs_gan_config_validate(&cfg, &err) == RS_OK) == !open);
-			if (p->type == RS_HP_INT)
+			if (p->type == RS_HP_INT || p->type == RS_HP_ENUM)
 				*RS_HP_INT_AT(&cfg, p->off) = (int) out;
 			else
 				*RS_HP_FLOAT_AT(&cfg, p->off) = open ? at : out;
