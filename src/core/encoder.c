@@ -1,8 +1,9 @@
 /*
  * encoder.c
  *	  Mode-specific normalization of continuous columns, one-hot encoding of
- *	  categorical columns, the exact inverse, and the encoder's byte format
- *	  (see encoder.h).
+ *	  categorical columns and the exact inverse (see encoder.h); the
+ *	  encoder's byte format is encoder_io.c's, the state both share
+ *	  encoder_int.h.
  *
  * The mixture of a continuous column (mixture.c, fitted the way CTGAN
  * fits it) runs on at most RS_GMM_SAMPLE values, a reservoir sample drawn
@@ -14,7 +15,7 @@
  *	  categorical	[onehot_1..onehot_c(, null)] (softmax, width c + has_null,
  *					is_condition = 1)
  */
-#include "encoder.h"
+#include "encoder_int.h"
 #include "mixture.h"
 
 #include <float.h>
@@ -25,50 +26,12 @@
 #define RS_GMM_SAMPLE		10000	/* values the mixture is fitted on */
 #define RS_ALPHA_CLIP		0.99
 
-#define RS_ENCODER_FORMAT	1		/* version of the encoder section */
 
-
-/* One source column as the encoder sees it. */
-typedef struct rs_enc_col
-{
-	rs_kind		kind;
-	int			integral;
-	int			has_null;		/* the softmax span ends with a NULL slot */
-	int			start;			/* first float of the column */
-	int			span;			/* index of its first span */
-
-	/* continuous */
-	double		lo;				/* clamp range of decoded values: the */
-	double		hi;				/* spec's range (or the fitted values'
-								 * when the spec has none); NaN if all
-								 * NULL */
-	int			n_modes;
-	double		mu[RS_MAX_MODES];
-	double		sigma[RS_MAX_MODES];
-	double		weight[RS_MAX_MODES];
-	double		log_coef[RS_MAX_MODES];	/* log(weight) - log(sigma) */
-
-	/* categorical */
-	int			n_categories;
-	uint8_t    *seen;			/* n_categories flags: seen when fitted */
-} rs_enc_col;
-
-struct rs_encoder
-{
-	int			n_cols;
-	int			dim;
-	int			n_spans;
-	int			cond_dim;
-	rs_enc_col *cols;			/* n_cols */
-	rs_span    *spans;			/* n_spans */
-	int		   *cond_offset;	/* n_spans: offset in the conditional
-								 * vector, or -1 */
-};
 
 /* ---------------------------------------------------------------- helpers */
 
-static rs_encoder *
-encoder_alloc(int n_cols)
+rs_encoder *
+rs_enc_alloc(int n_cols)
 {
 	rs_encoder *enc = rs_alloc(sizeof(rs_encoder));
 
@@ -110,8 +73,8 @@ col_softmax_width(const rs_enc_col *col)
  * Lay out the spans from the columns (kinds, mode and category counts,
  * NULL slots).  Fails if a block would be empty or the row too wide.
  */
-static rs_status
-build_spans(rs_encoder *enc, rs_status bad_code, rs_error *err)
+rs_status
+rs_enc_build_spans(rs_encoder *enc, rs_status bad_code, rs_error *err)
 {
 	int64_t		dim = 0;
 	int			n_spans = 0;
@@ -175,8 +138,8 @@ build_spans(rs_encoder *enc, rs_status bad_code, rs_error *err)
 }
 
 /* Precompute what the posterior of a value needs. */
-static void
-col_prepare(rs_enc_col *col)
+void
+rs_enc_col_prepare(rs_enc_col *col)
 {
 	for (int k = 0; k < col->n_modes; k++)
 		col->log_coef[k] = log(col->weight[k]) - log(col->sigma[k]);
@@ -322,7 +285,7 @@ fit_continuous(const rs_table *t, int c, rs_enc_col *col, double *sample,
 		memcpy(col->sigma, mix.sigma, sizeof(mix.sigma));
 		memcpy(col->weight, mix.weight, sizeof(mix.weight));
 	}
-	col_prepare(col);
+	rs_enc_col_prepare(col);
 	return RS_OK;
 }
 
@@ -334,7 +297,7 @@ rs_encoder_fit(const rs_table *t, int max_modes, rs_rng *rng, rs_error *err)
 
 	if (fit_check_args(t, max_modes, rng, err) != RS_OK)
 		return NULL;
-	enc = encoder_alloc(t->n_cols);
+	enc = rs_enc_alloc(t->n_cols);
 	sample = rs_alloc_array(RS_GMM_SAMPLE, sizeof(double));
 	if (!enc || !sample)
 	{
@@ -361,7 +324,7 @@ rs_encoder_fit(const rs_table *t, int max_modes, rs_rng *rng, rs_error *err)
 		if (st != RS_OK)
 			goto fail;
 	}
-	if (build_spans(enc, RS_ERR_INVALID, err) != RS_OK)
+	if (rs_enc_build_spans(enc, RS_ERR_INVALID, err) != RS_OK)
 		goto fail;
 	rs_free(sample);
 	return enc;
@@ -382,7 +345,7 @@ rs_encoder_fit_public(const rs_table *t, rs_error *err)
 		rs_fail(err, RS_ERR_INVALID, "invalid table for the encoder");
 		return NULL;
 	}
-	if (!(enc = encoder_alloc(t->n_cols)))
+	if (!(enc = rs_enc_alloc(t->n_cols)))
 	{
 		rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
 		return NULL;
@@ -425,7 +388,7 @@ rs_encoder_fit_public(const rs_table *t, rs_error *err)
 			col->mu[0] = 0.5 * spec->min + 0.5 * spec->max;
 			col->sigma[0] = (spec->max - spec->min) / 8;
 			col->weight[0] = 1.0;
-			col_prepare(col);
+			rs_enc_col_prepare(col);
 		}
 		else
 		{
@@ -434,7 +397,7 @@ rs_encoder_fit_public(const rs_table *t, rs_error *err)
 			goto fail;
 		}
 	}
-	if (build_spans(enc, RS_ERR_INVALID, err) == RS_OK)
+	if (rs_enc_build_spans(enc, RS_ERR_INVALID, err) == RS_OK)
 		return enc;
 fail:
 	rs_encoder_free(enc);
@@ -805,245 +768,4 @@ not_finite:
 		return rs_fail(err, RS_ERR_NUMERIC, "encoded row %d holds NaN", i);
 	}
 	return RS_OK;
-}
-
-/* ---------------------------------------------------------------- bytes */
-
-/*
- * Section layout (little-endian):
- *	 u32 format (1), u32 n_cols, u32 dim, u32 n_spans
- *	 per column: u32 kind, u32 integral, u32 has_null, then
- *	   continuous:	f64 lo, f64 hi, u32 n_modes, n_modes x (f64 mu, f64 sigma,
- *					f64 weight)
- *	   categorical: u32 n_categories, n_categories bytes (seen flags 0/1)
- * dim and n_spans are redundant: load recomputes and compares them.
- */
-rs_status
-rs_encoder_save(const rs_encoder *enc, rs_wbuf *b)
-{
-	rs_wbuf_u32(b, RS_ENCODER_FORMAT);
-	rs_wbuf_u32(b, (uint32_t) enc->n_cols);
-	rs_wbuf_u32(b, (uint32_t) enc->dim);
-	rs_wbuf_u32(b, (uint32_t) enc->n_spans);
-	for (int c = 0; c < enc->n_cols; c++)
-	{
-		const rs_enc_col *col = &enc->cols[c];
-
-		rs_wbuf_u32(b, (uint32_t) col->kind);
-		rs_wbuf_u32(b, (uint32_t) col->integral);
-		rs_wbuf_u32(b, (uint32_t) col->has_null);
-		if (col->kind == RS_KIND_CONTINUOUS)
-		{
-			rs_wbuf_f64(b, col->lo);
-			rs_wbuf_f64(b, col->hi);
-			rs_wbuf_u32(b, (uint32_t) col->n_modes);
-			for (int k = 0; k < col->n_modes; k++)
-			{
-				rs_wbuf_f64(b, col->mu[k]);
-				rs_wbuf_f64(b, col->sigma[k]);
-				rs_wbuf_f64(b, col->weight[k]);
-			}
-		}
-		else
-		{
-			rs_wbuf_u32(b, (uint32_t) col->n_categories);
-			if (col->n_categories > 0)
-				rs_wbuf_bytes(b, col->seen, (size_t) col->n_categories);
-		}
-	}
-	return b->failed ? RS_ERR_NOMEM : RS_OK;
-}
-
-#define ENC_COL_MIN_BYTES 16	/* kind, integral, has_null, one count */
-
-/*
- * The error for a section that ended early: the reader's own failure if it
- * has one, else "truncated or corrupt".
- */
-static rs_status
-load_truncated(const rs_rbuf *b, const char *what, rs_error *err)
-{
-	rs_status	st = rs_rbuf_finish(b, 0, what, err);
-
-	if (st == RS_OK)
-		st = rs_fail(err, RS_ERR_CORRUPT, "%s is truncated or corrupt", what);
-	return st;
-}
-
-/*
- * Reads and checks the section header; *n_cols, *dim and *n_spans get its
- * counts.
- */
-static rs_status
-load_header(rs_rbuf *b, const rs_table *specs, const char *what, uint32_t *n_cols,
-			uint32_t *dim, uint32_t *n_spans, rs_error *err)
-{
-	uint32_t	format;
-	rs_status	st;
-
-	format = rs_rbuf_u32(b);
-	*n_cols = rs_rbuf_u32(b);
-	*dim = rs_rbuf_u32(b);
-	*n_spans = rs_rbuf_u32(b);
-	if ((st = rs_rbuf_finish(b, 0, what, err)) != RS_OK)
-		return st;
-	if (format != RS_ENCODER_FORMAT)
-		return rs_fail(err, format > RS_ENCODER_FORMAT ? RS_ERR_VERSION : RS_ERR_CORRUPT,
-					   "%s has unknown format %u", what, format);
-	if (*n_cols < 1 || *n_cols > (b->len - b->pos) / ENC_COL_MIN_BYTES)
-		return rs_fail(err, RS_ERR_CORRUPT, "%s has an invalid column count %u", what, *n_cols);
-	if (specs && (uint32_t) specs->n_cols != *n_cols)
-		return rs_fail(err, RS_ERR_CORRUPT, "%s has %u columns, the column specs %d",
-					   what, *n_cols, specs->n_cols);
-	return RS_OK;
-}
-
-/*
- * Reads the rest of continuous column c (lo, hi, the modes) into col, whose
- * flags are already set.
- */
-static rs_status
-load_continuous(rs_rbuf *b, int c, rs_enc_col *col, const char *what, rs_error *err)
-{
-	uint32_t	n_modes;
-	double		wsum = 0.0;
-
-	col->lo = rs_rbuf_f64(b);
-	col->hi = rs_rbuf_f64(b);
-	n_modes = rs_rbuf_u32(b);
-	if (b->failed)
-		return load_truncated(b, what, err);
-	if (n_modes < 1 || n_modes > RS_MAX_MODES)
-		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has %u modes", what, c + 1, n_modes);
-	if (!((isfinite(col->lo) && isfinite(col->hi) && col->lo <= col->hi)
-		  || (isnan(col->lo) && isnan(col->hi) && col->has_null)))
-		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has an invalid range", what, c + 1);
-	col->n_modes = (int) n_modes;
-	for (int k = 0; k < col->n_modes; k++)
-	{
-		col->mu[k] = rs_rbuf_f64(b);
-		col->sigma[k] = rs_rbuf_f64(b);
-		col->weight[k] = rs_rbuf_f64(b);
-		if (b->failed)
-			return load_truncated(b, what, err);
-		if (!isfinite(col->mu[k]) || !isfinite(col->sigma[k])
-			|| !(col->sigma[k] > 0.0) || !(col->weight[k] > 0.0)
-			|| !(col->weight[k] <= 1.0))
-			return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has an invalid mode", what, c + 1);
-		wsum += col->weight[k];
-	}
-	if (!(fabs(wsum - 1.0) < 1e-6))
-		return rs_fail(err, RS_ERR_CORRUPT, "%s: mode weights of column %d do not sum to 1",
-					   what, c + 1);
-	col_prepare(col);
-	return RS_OK;
-}
-
-/*
- * Reads the rest of categorical column c (the category count, the seen
- * flags) into col, whose flags are already set.
- */
-static rs_status
-load_categorical(rs_rbuf *b, int c, rs_enc_col *col, const char *what, rs_error *err)
-{
-	uint32_t	n_cat = rs_rbuf_u32(b);
-	int			any = 0;
-
-	if (b->failed)
-		return load_truncated(b, what, err);
-	if (n_cat > RS_ENCODER_MAX_DIM || n_cat > b->len - b->pos)
-	{
-		if (n_cat <= RS_ENCODER_MAX_DIM)
-			return load_truncated(b, what, err);
-		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has %u categories", what, c + 1, n_cat);
-	}
-	col->lo = col->hi = NAN;
-	col->n_categories = (int) n_cat;
-	col->seen = rs_alloc(n_cat ? n_cat : 1);
-	if (!col->seen)
-		return rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
-	if (n_cat > 0 && !rs_rbuf_bytes(b, col->seen, n_cat))
-		return load_truncated(b, what, err);
-	for (uint32_t k = 0; k < n_cat; k++)
-	{
-		if (col->seen[k] > 1)
-			return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has invalid category flags",
-						   what, c + 1);
-		any |= col->seen[k];
-	}
-	if (!any && !col->has_null)
-		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has no category", what, c + 1);
-	return RS_OK;
-}
-
-/* Reads column c into col and checks it against specs (if not NULL). */
-static rs_status
-load_column(rs_rbuf *b, const rs_table *specs, int c, rs_enc_col *col,
-			const char *what, rs_error *err)
-{
-	uint32_t	kind = rs_rbuf_u32(b);
-	uint32_t	integral = rs_rbuf_u32(b);
-	uint32_t	has_null = rs_rbuf_u32(b);
-	rs_status	st;
-
-	if (b->failed)
-		return load_truncated(b, what, err);
-	if ((kind != RS_KIND_CONTINUOUS && kind != RS_KIND_CATEGORICAL)
-		|| integral > 1 || has_null > 1
-		|| (kind == RS_KIND_CATEGORICAL && integral))
-		return rs_fail(err, RS_ERR_CORRUPT, "%s: column %d has invalid flags", what, c + 1);
-	col->kind = (rs_kind) kind;
-	col->integral = (int) integral;
-	col->has_null = (int) has_null;
-	if (col->kind == RS_KIND_CONTINUOUS)
-		st = load_continuous(b, c, col, what, err);
-	else
-		st = load_categorical(b, c, col, what, err);
-	if (st != RS_OK)
-		return st;
-	if (specs)
-	{
-		const rs_column *spec = &specs->cols[c];
-
-		if (spec->kind != col->kind
-			|| (col->kind == RS_KIND_CONTINUOUS && (spec->integral ? 1 : 0) != col->integral)
-			|| (col->kind == RS_KIND_CATEGORICAL && spec->n_categories != col->n_categories))
-			return rs_fail(err, RS_ERR_CORRUPT, "%s does not match the column specs at column %d",
-						   what, c + 1);
-	}
-	return RS_OK;
-}
-
-rs_encoder *
-rs_encoder_load(rs_rbuf *b, const rs_table *specs, rs_error *err)
-{
-	rs_encoder *enc;
-	uint32_t	n_cols,
-				dim,
-				n_spans;
-	const char *what = "encoder section";
-
-	if (load_header(b, specs, what, &n_cols, &dim, &n_spans, err) != RS_OK)
-		return NULL;
-	enc = encoder_alloc((int) n_cols);
-	if (!enc)
-	{
-		rs_fail(err, RS_ERR_NOMEM, "out of memory for the encoder");
-		return NULL;
-	}
-	for (int c = 0; c < (int) n_cols; c++)
-		if (load_column(b, specs, c, &enc->cols[c], what, err) != RS_OK)
-			goto fail;
-	if (build_spans(enc, RS_ERR_CORRUPT, err) != RS_OK)
-		goto fail;
-	if ((uint32_t) enc->dim != dim || (uint32_t) enc->n_spans != n_spans)
-	{
-		rs_fail(err, RS_ERR_CORRUPT, "%s has an inconsistent layout", what);
-		goto fail;
-	}
-	return enc;
-
-fail:
-	rs_encoder_free(enc);
-	return NULL;
 }
