@@ -32,7 +32,7 @@ SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', epochs => 1,
 SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3, "filter_quantile": 0.1}')$$);
 
 -- the same options at their values under DP are accepted (then the
--- columns are missing); balance and evaluate refuse epsilon
+-- columns are missing, in evaluate too); balance refuses epsilon
 SELECT * FROM pg_temp.try($$SELECT raresynth_train('heart', 'risk', '1', epochs => 1, options => '{"epsilon": 3, "pac": 1, "gp_lambda": 0, "moment_weight": 0, "calibration": 0, "early_stopping": 0}')$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3}')$$);
 SELECT * FROM pg_temp.try($$SELECT raresynth_balance('heart', 'risk', options => '{"epsilon": 3}')$$);
@@ -148,4 +148,34 @@ FROM raresynth_sample('heart_dp_1', 500, NULL::heart);
 -- two trainings of the same table differ (their secrets differ)
 SELECT count(DISTINCT state) AS states FROM raresynth.models WHERE name LIKE 'heart_dp_%';
 SELECT raresynth_drop_model(model) FROM dp_runs ORDER BY model;
+
+-- raresynth_evaluate under epsilon: each run's GAN trains DP on its
+-- training part; the evaluation itself is not private and keeps its seed
+\set evopts '{"epsilon": 1, "epochs": 20, "embedding_dim": 16, "generator_dims": [32], "discriminator_dims": [32], "bounds": {"age": [18, 90], "bmi": [18, 40]}, "categories": {"sex": ["Male", "Female"], "diabetes": [0, 1], "diet": ["Healthy", "Average", "Unhealthy"]}}'
+CREATE TEMP TABLE dp_ev AS
+SELECT o.name, e.method, e.f1, e.pr_auc, e.balanced_accuracy
+FROM (VALUES ('eps 1', :'evopts'::jsonb), ('eps 1 again', :'evopts'::jsonb),
+             ('eps 1e6', :'evopts'::jsonb || '{"epsilon": 1e6}'),
+             ('eps 1 all_rows', :'evopts'::jsonb || '{"all_rows": 1}')) o(name, opts),
+     LATERAL raresynth_evaluate('dp_heart', 'risk', '{none,smote,gan}', runs => 2, sizes => '{600}',
+                                seed => 1, options => o.opts) e;
+SELECT name, count(*) AS methods, bool_and(f1 BETWEEN 0 AND 1 AND pr_auc BETWEEN 0 AND 1) AS in_range
+FROM dp_ev GROUP BY name ORDER BY name;
+-- none and smote do not depend on epsilon; the GAN does (its noise), and
+-- one seed gives one result
+SELECT (SELECT count(DISTINCT (f1, pr_auc, balanced_accuracy)) FROM dp_ev WHERE method = 'none') AS none_results,
+       (SELECT count(DISTINCT (f1, pr_auc, balanced_accuracy)) FROM dp_ev WHERE method = 'smote') AS smote_results,
+       (SELECT a.f1 = b.f1 AND a.pr_auc = b.pr_auc FROM dp_ev a, dp_ev b
+         WHERE a.method = 'gan' AND b.method = 'gan' AND a.name = 'eps 1' AND b.name = 'eps 1 again') AS gan_same_seed_same,
+       (SELECT a.pr_auc <> b.pr_auc FROM dp_ev a, dp_ev b
+         WHERE a.method = 'gan' AND b.method = 'gan' AND a.name = 'eps 1' AND b.name = 'eps 1e6') AS gan_depends_on_epsilon;
+-- its bad inputs: as for raresynth_train
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3, "bounds": {"age": [18, 90]}}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3, "bounds": {"weight": [0, 1]}}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3, "bounds": {"risk": [0, 1]}}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3, "categories": {"sex": []}}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3, "rare_category_k": 1}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 3, "fixed_combinations": [["sex", "diet"]]}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"epsilon": 1e-3}')$$);
+SELECT * FROM pg_temp.try($$SELECT raresynth_evaluate('dp_heart', 'risk', '{gan}', runs => 1, options => '{"categories": {"sex": ["Male"]}}')$$);
 DROP TABLE dp_heart;

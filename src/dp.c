@@ -572,16 +572,22 @@ strong_seed(void)
 }
 
 void
-rs_dp_begin(RsOptions *o, int n_rows, RsDpRun *run)
+rs_dp_plan_options(const RsOptions *o, rs_dp_plan *plan)
 {
-	rs_rng		rng;
-
-	if (rs_dp_plan_make(&run->plan, o->epsilon, o->delta, RS_DP_COUNT_SHARE) != 0)
+	if (rs_dp_plan_make(plan, o->epsilon, o->delta, RS_DP_COUNT_SHARE) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("epsilon %g at delta %g leaves no privacy budget", o->epsilon, o->delta),
 				 errdetail("At every Renyi order the accountant uses (up to 63), delta alone costs more than epsilon."),
 				 errhint("Raise epsilon or delta.")));
+}
+
+void
+rs_dp_begin(RsOptions *o, int n_rows, RsDpRun *run)
+{
+	rs_rng		rng;
+
+	rs_dp_plan_options(o, &run->plan);
 	/* secrets: never stored, never shown */
 	run->train_seed = strong_seed();
 	rs_rng_seed(&rng, strong_seed());

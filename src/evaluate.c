@@ -655,6 +655,27 @@ report_filter(const rs_eval_config *cfg, const rs_eval_result *res)
 }
 
 /*
+ * Under `epsilon`: src's features and their public specs from options'
+ * "bounds" and "categories" (rs_dp_columns: the schema and the options
+ * alone, every feature in one of them), returned, and the plan for o's
+ * epsilon and delta into *plan; every method then sees the rows coded by
+ * those specs (clamped to the bounds, unlisted categories NULL), and each
+ * run's GAN trains by DP-SGD on its training part (cfg->dp).  The
+ * evaluation is not private (its splits, counts, seed and scores are the
+ * exact rows'), only the GAN it trains is trained as a DP model would be
+ * (docs/evaluation.md).  NULL without `epsilon`.
+ */
+static rs_table *
+dp_setup(RsSource *src, const char *positive, const RsOptions *o, Jsonb *options,
+		 rs_dp_plan *plan)
+{
+	if (isinf(o->epsilon))
+		return NULL;
+	rs_dp_plan_options(o, plan);
+	return rs_dp_columns(src, positive, options);
+}
+
+/*
  * raresynth_evaluate(source regclass, label name, methods text[], runs int,
  *					  sizes int[], test_fraction float8, classifier text,
  *					  seed bigint, options jsonb) returns table (...)
@@ -684,6 +705,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 				old;
 	int			want_workers;
 	double		wanted_bytes;
+	rs_table   *specs;
+	rs_dp_plan	plan;
 
 	for (int i = 0; i < 9; i++)
 		if (PG_ARGISNULL(i) && i != 4 && i != 7 && i != 8)
@@ -712,8 +735,6 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.seed = rs_seed_arg(fcinfo, 7);
 	rs_options_default(&opts);
 	rs_options_parse(PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &opts, true);
-	rs_options_dp_refuse(&opts, "raresynth_evaluate()",
-						 "Its training parts, the rarest class and the scores are chosen from the exact rows.");
 
 	src = rs_source_analyze(PG_GETARG_OID(0), label, NULL, NULL);
 	positive = src->class_values[0];
@@ -721,6 +742,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("label \"%s\" has %d classes: evaluating the rarest, \"%s\", against the rest",
 						label, src->n_classes, positive)));
+	specs = dp_setup(src, positive, &opts, PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8), &plan);
+	cfg.dp = specs ? &plan : NULL;
 	n = src->n_rows - src->n_label_null;
 	n1 = src->class_counts[0];
 
@@ -734,8 +757,8 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cfg.filter_quantile = opts.filter_quantile;
 	cfg.gan = &opts.gan;
 	cfg.max_modes = opts.max_modes;
-	/* the GAN arm keeps the rules a trained model keeps */
-	cfg.rules = rs_build_rules(src, &opts, PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8));
+	/* the GAN arm keeps the rules a trained model keeps (none under DP) */
+	cfg.rules = specs ? NULL : rs_build_rules(src, &opts, PG_ARGISNULL(8) ? NULL : PG_GETARG_JSONB_P(8));
 	rs_apply_threads();
 	want_workers = rs_evaluate_workers(&cfg);
 	cfg.workers = choose_workers(src, &cfg, &opts, &wanted_bytes);
@@ -746,7 +769,13 @@ raresynth_evaluate(PG_FUNCTION_ARGS)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "raresynth evaluate", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	check_memory(src, &cfg, &opts);
-	t = rs_source_read_labelled(src, positive, &y);
+	if (specs)
+	{
+		t = rs_source_read_labelled_coded(src, positive, specs, &y);
+		rs_dp_public_rows(t);
+	}
+	else
+		t = rs_source_read_labelled(src, positive, &y);
 	res = palloc0(mul_size(mul_size(n_sizes, cfg.n_methods), mul_size(cfg.runs, sizeof(rs_eval_result))));
 	ps.last = rs_progress_elapsed(&ps.progress);	/* runs are timed from here */
 	if (evaluate_run(t, y, &cfg, res, &k_used, &err) != RS_OK)

@@ -48,9 +48,7 @@ rs_option_list(bool for_evaluate)
 	for (int i = 0; i < rs_hparam_count; i++)
 		if (option_allowed(&rs_hparam_table[i], for_evaluate))
 			appendStringInfo(&s, "%s%s", s.len ? ", " : "", rs_hparam_table[i].name);
-	appendStringInfoString(&s, ", " RS_OPT_FIXED ", " RS_OPT_INEQ);
-	if (!for_evaluate)
-		appendStringInfoString(&s, ", " RS_OPT_BOUNDS ", " RS_OPT_CATEGORIES);
+	appendStringInfoString(&s, ", " RS_OPT_FIXED ", " RS_OPT_INEQ ", " RS_OPT_BOUNDS ", " RS_OPT_CATEGORIES);
 	return s.data;
 }
 
@@ -335,8 +333,7 @@ rs_options_parse(Jsonb *opts, RsOptions *o, bool for_evaluate)
 			constraint_lists(key, &v, NULL, NULL, NULL);
 			continue;
 		}
-		if (!for_evaluate &&
-			(strcmp(key, RS_OPT_BOUNDS) == 0 || strcmp(key, RS_OPT_CATEGORIES) == 0))
+		if (strcmp(key, RS_OPT_BOUNDS) == 0 || strcmp(key, RS_OPT_CATEGORIES) == 0)
 			continue;			/* rs_options_dp and rs_dp_columns */
 		p = rs_hparam_find(key);
 		if (p == NULL || !option_allowed(p, for_evaluate))

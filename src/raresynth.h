@@ -187,6 +187,8 @@ extern rs_table *rs_source_read_class(const RsSource *src, const char *class_val
 extern rs_table *rs_source_read_class_coded(const RsSource *src, const char *class_value,
 											const rs_table *like);
 extern rs_table *rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out);
+extern rs_table *rs_source_read_labelled_coded(const RsSource *src, const char *positive,
+											   const rs_table *like, int **y_out);
 extern rs_table *rs_read_class_like(const RsSource *src, Oid relid, const char *class_value,
 									const rs_table *like);
 extern int64 rs_count_labelled_like(const RsSource *src, Oid relid);
@@ -215,6 +217,8 @@ extern bool rs_option_dp_unused(const rs_hparam *p, const RsOptions *o);
  * (unlisted categories NULL, values clamped to the bounds); rs_dp_begin
  * draws the secrets, the noisy count and the plan, and sets the GAN's
  * noise and rate; rs_dp_json is the accounting model_info shows.
+ * rs_dp_plan_options is the plan for o's epsilon and delta (an error
+ * when they leave no budget), as rs_dp_begin makes it.
  */
 #include "dp_account.h"
 typedef struct RsDpRun
@@ -232,6 +236,7 @@ typedef struct RsDpRun
 extern struct rs_table *rs_dp_columns(RsSource *src, const char *minority, Jsonb *options);
 extern void rs_dp_public_rows(struct rs_table *rows);
 extern void rs_dp_begin(RsOptions *o, int n_rows, RsDpRun *run);
+extern void rs_dp_plan_options(const RsOptions *o, rs_dp_plan *plan);
 extern char *rs_dp_json(const RsDpRun *run, const RsOptions *o);
 
 /* ---- train.c: the rules a model keeps (core/rules.h) ---- */

@@ -706,6 +706,17 @@ rs_source_read_labelled(const RsSource *src, const char *positive, int **y_out)
 	return read_rows(src, src->qualified_name, src->relname, positive, n, NULL, y);
 }
 
+/* The same, coded like `like` (the public specs of differential privacy). */
+rs_table *
+rs_source_read_labelled_coded(const RsSource *src, const char *positive, const rs_table *like,
+							  int **y_out)
+{
+	int64		n = src->n_rows - src->n_label_null;
+
+	*y_out = palloc(sizeof(int) * Max(n, 1));
+	return read_rows(src, src->qualified_name, src->relname, positive, n, like, *y_out);
+}
+
 /* Bytes read_rows holds for n rows of nf features: values, sorted copy, order, y. */
 Size
 rs_read_bytes(int64 n, int nf)

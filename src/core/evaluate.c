@@ -18,6 +18,8 @@
 
 #include "classifier.h"
 #include "design.h"
+#include "dp_account.h"
+#include "gan.h"
 #include "model.h"
 #include "protocol.h"
 #include "smote.h"
@@ -339,6 +341,30 @@ done:
 }
 
 /*
+ * cfg->gan with the noise multiplier and rate that cfg->dp gives for the
+ * rows the GAN arm trains on (the minority rows of train, or all of them
+ * with all_rows), into *gan.
+ */
+static rs_status
+dp_gan_config(const rs_table *train, const int *y, const rs_eval_config *cfg,
+			  rs_gan_config *gan, rs_error *err)
+{
+	int			n = 0;
+	int64_t		steps;
+
+	*gan = *cfg->gan;
+	for (int i = 0; i < train->n_rows; i++)
+		n += gan->all_rows || y[i];
+	gan->dp_noise = rs_dp_plan_train(cfg->dp, n, gan->batch_size, gan->epochs,
+									 gan->discriminator_steps, &gan->dp_rate, &steps);
+	if (!(gan->dp_noise > 0))
+		return rs_fail(err, RS_ERR_INVALID,
+					   "epsilon %g is too small for %d epochs on %d rows: no noise multiplier up to 1e6 spends it",
+					   cfg->dp->epsilon, gan->epochs, n);
+	return RS_OK;
+}
+
+/*
  * The feature rows a method adds to the training part (n_new of them, all
  * of the minority class), in the classifier's feature space: SMOTE works
  * on the encoded matrix itself (imbalanced-learn's SMOTE on standardised
@@ -356,6 +382,8 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 	rs_table   *minority,
 			   *syn = NULL;
 	rs_status	st;
+	rs_gan_config gan;
+	const rs_gan_config *gc = cfg->dp ? &gan : cfg->gan;
 
 	rs_rng_seed(&rng, seed);
 	if (method == RS_AUG_RANDOM)
@@ -383,8 +411,10 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 		return st;
 	}
 
+	if (method == RS_AUG_GAN && cfg->dp && (st = dp_gan_config(train, y, cfg, &gan, err)) != RS_OK)
+		return st;
 	if (method == RS_AUG_GAN && cfg->gan && cfg->gan->all_rows)
-		syn = rs_model_augment_all(train, y, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan,
+		syn = rs_model_augment_all(train, y, rs_filter_pool(n_new, cfg->filter_quantile), gc,
 								   cfg->max_modes, cfg->rules, seed, err);
 	else
 	{
@@ -394,7 +424,7 @@ synthetic_features(const rs_table *train, const int *y, const double *Xtr, int p
 		if (method == RS_AUG_SMOTENC)
 			syn = rs_smote(minority, n_new, cfg->smote_k, &rng, k_used, err);
 		else
-			syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), cfg->gan,
+			syn = rs_model_augment(minority, rs_filter_pool(n_new, cfg->filter_quantile), gc,
 								   cfg->max_modes, cfg->rules, seed, err);
 		rs_table_free(minority);
 	}

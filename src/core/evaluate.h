@@ -15,6 +15,7 @@
 #include "rs_common.h"
 #include "table.h"
 
+struct rs_dp_plan;
 struct rs_gan_config;
 struct rs_rules;
 
@@ -58,6 +59,16 @@ typedef struct rs_eval_config
 	const struct rs_gan_config *gan;	/* GAN settings (epochs included) */
 	int			max_modes;
 	const struct rs_rules *rules;	/* the GAN's rules, declared (NULL: none) */
+	/*
+	 * RS_AUG_GAN under differential privacy (NULL: none): each run's GAN
+	 * trains by DP-SGD with the noise multiplier and rate that this plan
+	 * gives for the rows it trains on (rs_dp_plan_train with their exact
+	 * count), the rest of gan as given (its DP settings: pac 1, no
+	 * gradient penalty...; no rules).  The count, the seed and the rows
+	 * are the evaluation's, so the model is not private: it shows what a
+	 * DP model trained on that part would cost, and is discarded.
+	 */
+	const struct rs_dp_plan *dp;
 	double		filter_quantile;	/* RS_AUG_GAN: 0 off, else rs_filter_select's */
 	uint64_t	seed;
 	int			workers;		/* 0: rs_evaluate_workers' rule; n: at most n */
