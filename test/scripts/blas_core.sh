@@ -68,9 +68,8 @@ warnings=$(grep -c 'WARNING:  OpenBLAS runs its "Haswell" kernels' <<<"$out" || 
 if [ "$want" = Cooperlake ] || [ "$want" = SkylakeX ]; then
   [[ "$version" == *"; a fallback: this CPU supports $want), "* ]] ||
     fail "OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU is not reported as a fallback: $version"
-  [ "$warnings" = 1 ] || fail "expected one WARNING in the session, got $warnings: $out"
-  grep -q "HINT:  Set OPENBLAS_CORETYPE=$want in the server's environment" <<<"$out" ||
-    fail "no hint naming $want: $out"
+  # a vector core set by the operator is logged, not warned to clients
+  [ "$warnings" = 0 ] || fail "a WARNING to the client for a core the operator set: $out"
 else
   [[ "$version" != *fallback* ]] || fail "Haswell is a fallback on a CPU without AVX-512: $version"
   [ "$warnings" = 0 ] || fail "a WARNING without AVX-512: $out"
