@@ -468,6 +468,7 @@ raresynth_version(PG_FUNCTION_ARGS)
 		appendStringInfo(&s, "; sgemm on raresynth's %s kernel", blas->own_sgemm);
 	appendStringInfo(&s, "), bf16 sampler: %s, bf16 training: %s)",
 					 rs_gemm16_native() ? "yes" : "no",
-					 rs_gemm16_native() && rs_precision != RS_PRECISION_FP32 ? "yes" : "no");
+					 rs_precision == RS_PRECISION_BF16 ||
+					 (rs_precision == RS_PRECISION_AUTO && rs_gemm16_auto_training()) ? "yes" : "no");
 	PG_RETURN_TEXT_P(cstring_to_text(s.data));
 }

@@ -292,7 +292,7 @@ _PG_init(void)
 
 	DefineCustomEnumVariable("raresynth.precision",
 							 "Precision of the training step's matrix products: auto, fp32 or bf16.",
-							 "auto runs them in bfloat16 (fp32 accumulation, fp32 weights and Adam) where the CPU has AVX512-BF16 and in fp32 elsewhere; bf16 is refused on a CPU without it. The option \"precision\" of a training overrides it.",
+							 "auto runs them in bfloat16 (fp32 accumulation, fp32 weights and Adam) where the CPU has AVX512-BF16 and no AMX and in fp32 elsewhere; bf16 is refused on a CPU without it. The option \"precision\" of a training overrides it.",
 							 &rs_precision,
 							 RS_PRECISION_AUTO, precision_options,
 							 PGC_USERSET, 0,

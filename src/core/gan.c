@@ -344,6 +344,8 @@ alloc_bf16(rs_gan *g, rs_error *err)
 						   "precision \"bf16\" needs a CPU with AVX512-BF16");
 		return RS_OK;
 	}
+	if (g->cfg.precision == RS_PRECISION_AUTO && !rs_gemm16_auto_training())
+		return RS_OK;
 	for (int l = 0; l < g->n_g; l++)
 	{
 		size_t		b = rs_nn_bf16_dense_bytes(B, g->gin[l], g->gdims[l]);

@@ -11,6 +11,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define G16_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #else
 #define G16_X86 0
@@ -63,6 +64,38 @@ rs_gemm16_native(void)
 #else
 	return 0;
 #endif
+}
+
+/*
+ * Measured reason (make bench, Intel Xeon Sapphire Rapids, 2 cores,
+ * 2026-12-02): there VDPBF16PS issues on one port where fp32 FMA issues
+ * on two, so this kernel ran the training step's products at 0.66x of
+ * OpenBLAS Cooperlake's sgemm (bench_bf16: 45.3 ms against 30.6 ms) and a
+ * bf16 training step took 1.26x the fp32 one (bench_gan: 39.3 ms against
+ * 31.2 ms); on AMD Zen 4 it is 1.89x faster than sgemm.  Nothing uses the
+ * AMX tiles yet, so precision auto trains in fp32 on a CPU with AMX-BF16.
+ */
+static int
+g16_cpu_has_amx_bf16(void)
+{
+#if G16_X86
+	unsigned int a,
+				b,
+				c,
+				d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (d >> 22) & 1;		/* CPUID.(EAX=7,ECX=0):EDX[22] AMX-BF16 */
+#else
+	return 0;
+#endif
+}
+
+int
+rs_gemm16_auto_training(void)
+{
+	return rs_gemm16_native() && !g16_cpu_has_amx_bf16();
 }
 
 rs_gemm16 *

@@ -48,6 +48,12 @@ typedef struct rs_gemm16 rs_gemm16;
 int			rs_gemm16_native(void);
 
 /*
+ * 1 if precision "auto" trains in bf16 here: AVX512-BF16 and no AMX-BF16
+ * (where this kernel is slower than fp32 sgemm: see gemm16.c)
+ */
+int			rs_gemm16_auto_training(void);
+
+/*
  * Pack W[N, K] (row-major, leading dimension ldw >= K, PyTorch out x in
  * layout) and bias[N] (may be NULL).  An fp32 copy is kept for the
  * fallback.  force_fp32 != 0 selects the fallback even on a bf16 CPU.

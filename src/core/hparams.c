@@ -99,7 +99,7 @@ const rs_hparam rs_hparam_table[] = {
 	FLOAT("weight_clip", NULL, gan.weight_clip, 0, 0, 0, 0, 1000, 0, 0.01, ANY,
 		  "under `epsilon`: the critic's weights are clamped to [-c, c] after each step, in place of the gradient penalty (0: off)"),
 	ENUM("precision", gan.precision, precision_names, 3, RS_PRECISION_AUTO, "auto", ANY,
-		 "the training step's matrix products: `auto` bf16 where the CPU has AVX512-BF16 (fp32 weights, gradients and Adam) and fp32 elsewhere, `fp32`, `bf16`; without this option the GUC `raresynth.precision` (docs/performance.md)"),
+		 "the training step's matrix products: `auto` bf16 where the CPU has AVX512-BF16 and no AMX (fp32 weights, gradients and Adam) and fp32 elsewhere, `fp32`, `bf16`; without this option the GUC `raresynth.precision` (docs/performance.md)"),
 	INT("epochs", gan.epochs, 1, 100000, 300, ARG,
 		"most training epochs (early_stopping may end sooner): each max(1, rows / batch_size) generator steps"),
 	INT("batch_size", gan.batch_size, 2, RS_GAN_MAX_BATCH, 500, ARG,

@@ -772,7 +772,8 @@ test_precision(void)
 	rs_span		spans[8];
 	int			ns = make_spans("tm231t2", spans),
 				D = spans_dim(spans, ns),
-				native = rs_gemm16_native();
+				native = rs_gemm16_native(),
+				autobf = rs_gemm16_auto_training();
 	float	   *data = make_data(spans, ns, 400, 47);
 	rs_gan	   *g[3] = {NULL, NULL, NULL};
 
@@ -796,7 +797,8 @@ test_precision(void)
 		if (!g[p])
 			continue;
 		CHECK(strcmp(rs_gan_precision(g[p]),
-					 p == RS_PRECISION_FP32 || !native ? "fp32" : "bf16") == 0);
+					 p == RS_PRECISION_FP32 || !native ||
+					 (p == RS_PRECISION_AUTO && !autobf) ? "fp32" : "bf16") == 0);
 		for (int e = 0; e < 3; e++)
 			CHECK(rs_gan_fit_epoch(g[p], data, 400, NULL, NULL, &err) == RS_OK);
 	}
